@@ -1,0 +1,1 @@
+"""FusionSolar to ChargeHQ: the library behind the poller Lambda function."""

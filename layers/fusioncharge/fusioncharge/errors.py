@@ -1,0 +1,115 @@
+"""Typed errors. Every message is safe to log: it never holds a secret, and says what to do.
+
+`code` is a short stable name used in logs, metrics and the `error` pushed to ChargeHQ.
+`push_to_chargehq` says whether the run should tell ChargeHQ that readings are missing
+(so the app shows the problem) before the error is raised to Lambda.
+"""
+
+from typing import ClassVar
+
+
+class BridgeError(Exception):
+    """Base of every error this project raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    push_to_chargehq: ClassVar[bool] = False
+
+
+# --- configuration -------------------------------------------------------------------------
+class ConfigError(BridgeError):
+    """A setting (environment variable / template parameter) is missing or invalid."""
+
+    code = "bad_setting"
+
+
+class SecretError(BridgeError):
+    """The secret is missing, unreadable, not JSON, or still holds placeholders."""
+
+    code = "secret"
+
+
+class StateError(BridgeError):
+    """The state parameter in SSM could not be read or written (access denied, throttled...)."""
+
+    code = "state"
+
+
+# --- readings could not be had: ChargeHQ is told with an `error` push -----------------------
+class ReadingsUnavailable(BridgeError):
+    """No trustworthy readings this run."""
+
+    code = "readings_unavailable"
+    push_to_chargehq = True
+
+
+class ReadingsIncomplete(ReadingsUnavailable):
+    """Readings arrived but a value needed for the site meters is unknown."""
+
+    code = "readings_incomplete"
+
+
+class FusionSolarError(ReadingsUnavailable):
+    """Base for FusionSolar failures."""
+
+    code = "fusionsolar"
+
+
+class CredentialsRejected(FusionSolarError):
+    """FusionSolar refused the user name / system code (or the account is locked)."""
+
+    code = "credentials_rejected"
+
+
+class AccountLocked(FusionSolarError):
+    """Logging in is not attempted now, to avoid locking (or re-locking) the account."""
+
+    code = "login_blocked"
+
+
+class PlantNotFound(FusionSolarError):
+    """The configured STATION matches no plant the account can see."""
+
+    code = "plant_not_found"
+
+
+class QuotaExceeded(FusionSolarError):
+    """Huawei refused the call for its quota (407, HTTP 403/429, 20618). Not retried."""
+
+    code = "quota_exceeded"
+
+
+class CallTooSoon(FusionSolarError):
+    """Our own pacing refused a call that would break Huawei's 5-minute quota."""
+
+    code = "call_too_soon"
+
+
+class FusionSolarUnavailable(FusionSolarError):
+    """Timeouts, connection errors, 5xx, HTML, empty or truncated bodies."""
+
+    code = "fusionsolar_unavailable"
+
+
+class UnexpectedResponse(FusionSolarError):
+    """A well-formed reply we do not understand (unknown failCode, missing fields...)."""
+
+    code = "unexpected_response"
+
+
+# --- ChargeHQ ---------------------------------------------------------------------------------
+class ChargeHqError(BridgeError):
+    """The push to ChargeHQ failed."""
+
+    code = "chargehq"
+
+
+class ChargeHqRejected(ChargeHqError):
+    """ChargeHQ answered with a non-2xx status other than 5xx."""
+
+    code = "chargehq_rejected"
+
+
+class ChargeHqUnavailable(ChargeHqError):
+    """ChargeHQ timed out, refused the connection, or answered 5xx."""
+
+    code = "chargehq_unavailable"

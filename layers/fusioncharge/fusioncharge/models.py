@@ -1,0 +1,53 @@
+"""What the FusionSolar side hands to the arithmetic: plants, devices and parsed readings."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+STRING_INVERTER = 1
+GRID_METER = 17
+RESIDENTIAL_INVERTER = 38
+BATTERY = 39
+POWER_SENSOR = 47
+INVERTER_TYPES = frozenset({STRING_INVERTER, RESIDENTIAL_INVERTER})
+
+
+@dataclass(frozen=True)
+class Plant:
+    code: str  # e.g. "NE=35436844"
+    name: str
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    name: str
+    type_id: int
+    plant_code: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "n": self.name, "t": self.type_id, "p": self.plant_code}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Device":
+        return cls(id=int(d["id"]), name=str(d["n"]), type_id=int(d["t"]), plant_code=str(d["p"]))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One device's real-time values from getDevRealKpi.
+
+    `values` holds every value that was a finite number (or numeric string) as float;
+    `unknown` names the keys that were present but not numeric (null, "N/A", ...).
+    A key in neither was missing from the reply: also unknown to the caller.
+    """
+
+    device_id: int
+    type_id: int
+    values: Mapping[str, float] = field(default_factory=dict)
+    unknown: frozenset[str] = frozenset()
+    time_ms: int | None = None  # params.currentTime of the reply (server time)
+
+    def get(self, key: str) -> float | None:
+        """The value, or None when it is unknown or missing."""
+        return self.values.get(key)
