@@ -1,0 +1,27 @@
+"""A clock that tests move by hand, shared by the client under test and the emulators."""
+
+import threading
+
+
+class FakeClock:
+    """Satisfies fusioncharge.clock.Clock; sleep() advances time at once instead of waiting."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self._now = float(start)
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += float(seconds)
+
+    def set(self, t: float) -> None:
+        with self._lock:
+            self._now = float(t)

@@ -1,0 +1,220 @@
+"""Serve HTTP on loopback for the emulators: a tiny threaded server and the fault replies.
+
+Standard library only. Both the FusionSolar emulator and the ChargeHQ receiver build on it.
+
+    from emulator.httpserve import LoopbackServer, Request, Reply, json_reply, fault_reply
+
+    def handle(request: Request) -> Reply:        # called on a server thread, once per request
+        return json_reply({"ok": True})
+
+    server = LoopbackServer(handle, host="127.0.0.1", port=0, timeout_hold=30.0)
+    server.start()          # -> server; binds (port 0 = ephemeral) and serves in a daemon thread
+    server.base_url         # "http://127.0.0.1:<port>"
+    server.port
+    server.stop()           # releases held requests, stops serving, closes the socket; idempotent
+    with LoopbackServer(handle) as server: ...    # start/stop
+
+    Request: method, path, headers (case-insensitive, e.g. request.headers.get("XSRF-TOKEN")),
+             body (bytes); request.json() -> parsed body, or None if it is not a JSON value.
+    Reply:   status, body (bytes), headers (tuple of (name, value) pairs, repeatable),
+             hold (True = send nothing: keep the connection open timeout_hold real seconds
+             or until stop(), then close it without a reply, as a server that times out).
+    json_reply(obj, status=200, headers=()) -> Reply   compact JSON, like the real services.
+    fault_reply(kind, ok_body=b"") -> Reply            the transport-level faults, by kind:
+        "timeout"        hold, no reply
+        "html"           HTTP 200 with an HTML error page
+        "empty_body"     HTTP 200 with an empty body
+        "truncated_json" HTTP 200, application/json, ok_body cut in the middle
+        "http_500"       HTTP 500 with an HTML error page
+        "http_429"       HTTP 429 with a JSON error body
+        "http_403_quota" HTTP 403 with the quota-control body FusionSolar really sends
+    FAULT_KINDS: the kinds above plus "fail_code" (which only the FusionSolar emulator serves).
+
+Unknown paths and methods are the handler's business (return Reply(status=404)).
+"""
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+TRANSPORT_FAULTS = frozenset(
+    {"timeout", "html", "empty_body", "truncated_json", "http_500", "http_429", "http_403_quota"}
+)
+FAULT_KINDS = TRANSPORT_FAULTS | {"fail_code"}
+
+JSON_TYPE = "application/json;charset=UTF-8"
+HTML_TYPE = "text/html;charset=UTF-8"
+
+# Exactly what FusionSolar's API gateway answered when the system-wide quota was hit.
+QUOTA_CONTROL_BODY = {
+    "errorCode": "49401021002",
+    "exceptionInfo": "Request is rejected by api quotaControl. "
+    "api:ies_PVMSNbiService_thirdData_1.0.78, key:/getStationList_POST",
+}
+
+_HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>Service temporarily unavailable</h1><p>Please try again later.</p></body></html>"
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: Message
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    hold: bool = False
+
+
+def json_reply(obj: Any, status: int = 200, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    body = json.dumps(obj, separators=(",", ":")).encode()
+    return Reply(status, body, (("Content-Type", JSON_TYPE), *headers))
+
+
+def fault_reply(kind: str, ok_body: bytes = b"") -> Reply:
+    """The reply a server in trouble gives; ok_body is what a healthy reply would have been."""
+    if kind == "timeout":
+        return Reply(hold=True)
+    if kind == "html":
+        return Reply(200, _HTML_PAGE, (("Content-Type", HTML_TYPE),))
+    if kind == "empty_body":
+        return Reply(200, b"", (("Content-Type", JSON_TYPE),))
+    if kind == "truncated_json":
+        body = ok_body if len(ok_body) >= 2 else b'{"success":true,"data":{}}'
+        return Reply(200, body[: len(body) // 2], (("Content-Type", JSON_TYPE),))
+    if kind == "http_500":
+        return Reply(500, _HTML_PAGE, (("Content-Type", HTML_TYPE),))
+    if kind == "http_429":
+        return json_reply({"errorCode": "429", "exceptionInfo": "Too Many Requests"}, status=429)
+    if kind == "http_403_quota":
+        return json_reply(QUOTA_CONTROL_BODY, status=403)
+    raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(TRANSPORT_FAULTS)}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: "_Server"
+    # HTTP/1.0: one request per connection, so a stopped server leaves no idle keep-alive threads.
+    protocol_version = "HTTP/1.0"
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        reply = self.server.owner.handler(Request(self.command, self.path, self.headers, body))
+        if reply.hold:
+            self.server.owner.stopping.wait(self.server.owner.timeout_hold)
+            self.close_connection = True
+            return
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the emulators record and print calls themselves."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    owner: "LoopbackServer"
+
+
+class LoopbackServer:
+    """An HTTP server in a daemon thread; every request goes to handler(Request) -> Reply."""
+
+    def __init__(
+        self,
+        handler: Callable[[Request], Reply],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout_hold: float = 30.0,
+    ) -> None:
+        self.handler = handler
+        self.host = host
+        self.requested_port = port
+        self.timeout_hold = timeout_hold
+        self.stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self.stopping.clear()
+        server = _Server((self.host, self.requested_port), _Handler)
+        server.owner = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until stop() or KeyboardInterrupt (foreground use)."""
+        self.start()
+        try:
+            while not self.stopping.wait(0.5):
+                pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        self.stopping.set()  # releases held ("timeout") requests at once
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the server is not running: call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
