@@ -1,0 +1,119 @@
+"""The poller Lambda function: wiring only. The cycle itself is fusioncharge.poll.run_poll."""
+
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from fusioncharge.aws import SecretSource, SsmStateStore
+from fusioncharge.chargehq import ChargeHqClient
+from fusioncharge.clock import Clock, Deadline, SystemClock
+from fusioncharge.errors import BridgeError
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.poll import RunResult, masked_body, run_poll
+from fusioncharge.settings import Settings, load_settings
+from fusioncharge.state import State
+
+logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FusionSolarChargeHQ"))
+copy_config_to_registered_loggers(source_logger=logger)  # the library's log lines as JSON too
+
+# Kept while the container is warm. Local runs and tests may replace CLOCK and HTTP_TIMEOUTS.
+CLOCK: Clock = SystemClock()
+HTTP_TIMEOUTS = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
+DEADLINE_MARGIN_SECONDS = 3.0  # time kept back to save state, log and flush metrics
+_warm: dict[str, Any] = {}
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    result = RunResult()
+    try:
+        settings = load_settings()
+        logger.setLevel(settings.log_level)
+        logger.append_keys(scheduled_time=event.get("time"))
+        run_poll(
+            settings,
+            _secrets(settings.secret_id or ""),
+            SsmStateStore(settings.token_parameter or "", _client("ssm")),
+            _fusionsolar_factory(settings, _deadline(context)),
+            _chargehq_factory(settings, _deadline(context)),
+            result=result,
+        )
+    except BridgeError as exc:
+        result.error = exc
+        raise
+    finally:
+        _report(result)
+    return {"pushed": result.pushed, "body": masked_body(result)}
+
+
+def _deadline(context: LambdaContext) -> Deadline:
+    seconds = context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
+    return Deadline(CLOCK, CLOCK.now() + max(0.0, seconds))
+
+
+def _secrets(secret_id: str) -> SecretSource:
+    source = _warm.get("secrets")
+    if source is None or source.secret_id != secret_id:
+        source = _warm["secrets"] = SecretSource(secret_id)
+    return source
+
+
+def _client(service: str) -> Any:
+    if service not in _warm:
+        _warm[service] = boto3.client(service)
+    return _warm[service]
+
+
+def _fusionsolar_factory(settings: Settings, deadline: Deadline):
+    def build(credentials: Credentials, state: State) -> FusionSolarClient:
+        return FusionSolarClient(
+            settings.fusionsolar_base_url,
+            credentials,
+            state,
+            clock=CLOCK,
+            deadline=deadline,
+            timeouts=HTTP_TIMEOUTS,
+        )
+
+    return build
+
+
+def _chargehq_factory(settings: Settings, deadline: Deadline):
+    def build(api_key: str) -> ChargeHqClient:
+        return ChargeHqClient(settings.chargehq_push_url, api_key, deadline=deadline)
+
+    return build
+
+
+def _report(result: RunResult) -> None:
+    """One readable log line per run, and the run's metrics."""
+    count = MetricUnit.Count
+    metrics.add_metric(name="FusionSolarCalls", unit=count, value=result.fusionsolar_calls)
+    metrics.add_metric(name="Logins", unit=count, value=result.logins)
+    if result.error is not None:
+        metrics.add_metric(name="Failures", unit=count, value=1)
+        if result.error_pushed:
+            metrics.add_metric(name="ErrorPushes", unit=count, value=1)
+        logger.error(result.summary(), extra={"error_code": result.error.code})
+        return
+    metrics.add_metric(name="Pushes", unit=count, value=1 if result.pushed else 0)
+    meters = result.site_meters
+    if meters is not None:
+        for name, value in (
+            ("ProductionKw", meters.production_kw),
+            ("ConsumptionKw", meters.consumption_kw),
+            ("NetImportKw", meters.net_import_kw),
+            ("BatteryDischargeKw", meters.battery_discharge_kw),
+            ("BatterySoc", meters.battery_soc),
+        ):
+            if value is not None:
+                metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
+    logger.info(result.summary())

@@ -1,0 +1,167 @@
+"""AWS state: the run's secret (Secrets Manager) and its memory (an SSM SecureString parameter).
+
+Every AWS failure becomes a typed error (SecretError, StateError) that names the resource and what
+to do; no value read from AWS ever reaches a message.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from fusioncharge.errors import SecretError, StateError
+from fusioncharge.state import State
+
+logger = logging.getLogger(__name__)
+
+SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
+SECRET_MAX_AGE_SECONDS = 300  # a password fixed in the console is used within ≈5 minutes
+_PLACEHOLDERS = ("replace", "change", "todo", "your", "xxx", "...")
+
+
+@dataclass(frozen=True)
+class SiteSecret:
+    """The user's credentials, as filled in the secret. repr never shows a value."""
+
+    fusionsolar_username: str | None = field(repr=False)
+    fusionsolar_system_code: str | None = field(repr=False)
+    chargehq_api_key: str | None = field(repr=False)
+
+    def missing(self) -> list[str]:
+        """Keys that are absent or still hold a placeholder."""
+        return [k for k in SECRET_KEYS if getattr(self, k) is None]
+
+
+def parse_secret(value: Any, secret_id: str) -> SiteSecret:
+    """Turn the secret's JSON into a SiteSecret; placeholders and missing keys become None."""
+    if not isinstance(value, dict):
+        raise SecretError(
+            f"secret {secret_id} does not hold a JSON object; set it to "
+            '{"fusionsolar_username": "...", "fusionsolar_system_code": "...", '
+            '"chargehq_api_key": "..."} in the AWS console (Secrets Manager)'
+        )
+    return SiteSecret(*(_filled(value.get(k)) for k in SECRET_KEYS))
+
+
+def _filled(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    lowered = text.lower()
+    if lowered.startswith(_PLACEHOLDERS) or lowered in {"none", "null", "placeholder"}:
+        return None
+    return text
+
+
+def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
+    """The one clear message a user sees until they fill the secret in."""
+    return SecretError(
+        f"secret {secret_id}: key {', '.join(keys)} still needs filling in; open it in the AWS "
+        "console (Secrets Manager > Retrieve secret value > Edit) and replace the placeholder"
+    )
+
+
+class SecretSource:
+    """Reads the secret with Powertools Parameters, cached ≈5 minutes while the container is warm."""
+
+    def __init__(self, secret_id: str, provider: Any = None) -> None:
+        self.secret_id = secret_id
+        self._provider = provider
+
+    def _get(self, force: bool) -> Any:
+        from aws_lambda_powertools.utilities import parameters
+
+        provider = self._provider or parameters.SecretsProvider()
+        self._provider = provider
+        try:
+            return provider.get(
+                self.secret_id,
+                max_age=SECRET_MAX_AGE_SECONDS,
+                transform="json",
+                force_fetch=force,
+            )
+        except parameters.exceptions.TransformParameterError as exc:
+            raise SecretError(
+                f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it holds "
+                "the three keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
+            ) from None  # Powertools' message may quote the value
+        except parameters.exceptions.GetParameterError as exc:
+            raise SecretError(
+                f"secret {self.secret_id} could not be read ({_aws_reason(exc)}); check that it "
+                "exists and that the function's role may read it (redeploy with make deploy)"
+            ) from None  # Powertools' message may quote the value
+
+    def get(self) -> SiteSecret:
+        return parse_secret(self._get(force=False), self.secret_id)
+
+    def refresh(self) -> SiteSecret:
+        """Bypass the cache: after FusionSolar rejected the credentials, take the console's latest."""
+        return parse_secret(self._get(force=True), self.secret_id)
+
+
+def _aws_reason(exc: BaseException) -> str:
+    """The AWS error code (e.g. ResourceNotFoundException), never a message that could echo data."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ClientError):
+            return str(seen.response.get("Error", {}).get("Code", "ClientError"))
+        if isinstance(seen, BotoCoreError):
+            return type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
+    return type(exc).__name__
+
+
+class SsmStateStore:
+    """State in an SSM SecureString parameter (the function creates it on first run).
+
+    Missing, empty or garbage content means starting over (logged); AWS errors raise StateError.
+    """
+
+    def __init__(self, name: str, client: Any) -> None:
+        self.name = name
+        self.client = client
+        self.reads = 0
+        self.writes = 0
+
+    def load(self) -> State:
+        self.reads += 1
+        try:
+            reply = self.client.get_parameter(Name=self.name, WithDecryption=True)
+            text = reply["Parameter"]["Value"]
+        except ClientError as exc:
+            if _code(exc) == "ParameterNotFound":
+                logger.info("state parameter %s does not exist yet: first run", self.name)
+                return State()
+            raise self._error("read", exc) from None
+        except BotoCoreError as exc:
+            raise self._error("read", exc) from None
+        try:
+            return State.from_json(text)
+        except StateError as exc:
+            logger.warning("state parameter %s ignored (%s): starting over", self.name, exc)
+            return State()
+
+    def save(self, state: State) -> None:
+        self.writes += 1
+        try:
+            self.client.put_parameter(
+                Name=self.name,
+                Value=state.to_json(),
+                Type="SecureString",
+                Overwrite=True,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error("write", exc) from None
+
+    def _error(self, verb: str, exc: Exception) -> StateError:
+        reason = _code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+        return StateError(
+            f"could not {verb} the state parameter {self.name} ({reason}); check the function's "
+            "role allows ssm:GetParameter/PutParameter on it (redeploy with make deploy); "
+            "throttling clears by itself"
+        )
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "ClientError"))

@@ -1,0 +1,191 @@
+"""One poll cycle: secret → FusionSolar readings → site meters → ChargeHQ push.
+
+Collaborators come in as arguments (the handler builds them from the settings), so the same cycle
+runs in Lambda, on a laptop against the emulator, and in tests.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fusioncharge.aws import SiteSecret, secret_keys_missing_error
+from fusioncharge.chargehq import ChargeHqClient, build_body, masked
+from fusioncharge.errors import (
+    BridgeError,
+    CredentialsRejected,
+    ReadingsIncomplete,
+    SecretError,
+)
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.models import GRID_METER, Reading
+from fusioncharge.settings import Settings
+from fusioncharge.site_meters import (
+    NoSiteMeters,
+    SiteMeters,
+    compute_site_meters,
+    device_types_needed,
+    grid_meter_fallback_needed,
+)
+from fusioncharge.state import State, StateStore
+
+logger = logging.getLogger(__name__)
+
+
+class Secrets(Protocol):
+    def get(self) -> SiteSecret: ...
+
+    def refresh(self) -> SiteSecret: ...
+
+
+FusionSolarFactory = Callable[[Credentials, State], FusionSolarClient]
+ChargeHqFactory = Callable[[str], ChargeHqClient]
+
+
+@dataclass
+class RunResult:
+    """What one run did, for the log line, the metrics and `make run`."""
+
+    body: dict[str, Any] | None = None  # pushed (or, with dry_run, would-be) body, unmasked
+    pushed: bool = False
+    site_meters: SiteMeters | None = None
+    error: BridgeError | None = None
+    fusionsolar_calls: int = 0
+    logins: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def error_pushed(self) -> bool:
+        return self.pushed and self.body is not None and "error" in self.body
+
+    def summary(self) -> str:
+        """One line a person can read: what was pushed, or why nothing was."""
+        calls = f"({self.fusionsolar_calls} FusionSolar calls, {self.logins} logins)"
+        if self.error is not None:
+            told = "; ChargeHQ was told" if self.error_pushed else ""
+            return f"FAILED {self.error.code}: {self.error}{told} {calls}"
+        verb = "pushed" if self.pushed else "dry run, not pushed"
+        meters = self.site_meters.as_dict() if self.site_meters else {}
+        return f"{verb} {meters} {calls}"
+
+
+def run_poll(
+    settings: Settings,
+    secrets: Secrets,
+    store: StateStore,
+    fusionsolar: FusionSolarFactory,
+    chargehq: ChargeHqFactory,
+    *,
+    dry_run: bool = False,
+    result: RunResult | None = None,
+) -> RunResult:
+    """Run one cycle, filling `result` (also when it raises). Raises a BridgeError (after telling
+    ChargeHQ when readings could not be had and the API key is known) so Lambda counts the failure."""
+    result = RunResult() if result is None else result
+    secret: SiteSecret | None = None
+    try:
+        secret = secrets.get()
+        credentials = _credentials(secret, settings)
+        result.site_meters = _read_site_meters(settings, secrets, store, fusionsolar, credentials, result)
+        result.body = _push(settings, chargehq, secret, result.site_meters, dry_run)
+        result.pushed = not dry_run
+        return result
+    except BridgeError as exc:
+        result.error = exc
+        _tell_chargehq(chargehq, secret, exc, result, dry_run)
+        raise
+
+
+def _credentials(secret: SiteSecret, settings: Settings) -> Credentials:
+    missing = secret.missing()
+    if missing:
+        error = secret_keys_missing_error(settings.secret_id or "(local)", missing)
+        if secret.chargehq_api_key is not None:
+            # ChargeHQ can still be told: readings can't be had until the secret is filled in.
+            raise _AsReadingsUnavailable(str(error)) from None
+        raise error
+    return Credentials(secret.fusionsolar_username or "", secret.fusionsolar_system_code or "")
+
+
+class _AsReadingsUnavailable(SecretError):
+    """A secret problem that also deserves an `error` push (the API key is known)."""
+
+    push_to_chargehq = True
+
+
+def _read_site_meters(
+    settings: Settings,
+    secrets: Secrets,
+    store: StateStore,
+    fusionsolar: FusionSolarFactory,
+    credentials: Credentials,
+    result: RunResult,
+) -> SiteMeters:
+    state = store.load()
+    before = state.to_json()
+    client = fusionsolar(credentials, state)
+    try:
+        readings = _readings(client, settings)
+    except CredentialsRejected:
+        # Re-read the secret now, so a password fixed in the console is used on the next run.
+        secrets.refresh()
+        raise
+    finally:
+        result.fusionsolar_calls, result.logins = client.calls, client.logins
+        if state.to_json() != before:
+            store.save(state)
+    meters = compute_site_meters(readings, settings.accounting)
+    if isinstance(meters, NoSiteMeters):
+        raise ReadingsIncomplete(meters.reason)
+    return meters
+
+
+def _readings(client: FusionSolarClient, settings: Settings) -> list[Reading]:
+    plant = client.plant(settings.station)
+    devices = client.devices(plant)
+    readings = client.readings(plant, device_types_needed(devices, settings.accounting))
+    if grid_meter_fallback_needed(devices, readings, settings.accounting):
+        logger.info("power sensor offline: reading the grid meter instead")
+        readings += client.readings(plant, [GRID_METER])
+    return readings
+
+
+def _push(
+    settings: Settings,
+    chargehq: ChargeHqFactory,
+    secret: SiteSecret,
+    meters: SiteMeters,
+    dry_run: bool,
+) -> dict[str, Any]:
+    api_key = secret.chargehq_api_key or ""
+    if dry_run:
+        return build_body(api_key, site_meters=meters)
+    return chargehq(api_key).push_site_meters(meters)
+
+
+def _tell_chargehq(
+    chargehq: ChargeHqFactory,
+    secret: SiteSecret | None,
+    exc: BridgeError,
+    result: RunResult,
+    dry_run: bool,
+) -> None:
+    """Push `error` when readings could not be had, so the ChargeHQ app shows it."""
+    if not exc.push_to_chargehq or secret is None or secret.chargehq_api_key is None:
+        return
+    message = f"{exc.code}: {exc}"[:300]
+    if dry_run:
+        result.body = build_body(secret.chargehq_api_key, error=message)
+        return
+    try:
+        result.body = chargehq(secret.chargehq_api_key).push_error(message)
+        result.pushed = True
+    except BridgeError as push_exc:
+        logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
+        result.notes.append(f"error push failed: {push_exc.code}")
+
+
+def masked_body(result: RunResult) -> dict[str, Any] | None:
+    """The body as it may be shown: apiKey replaced by ***."""
+    return masked(result.body) if result.body is not None else None
+

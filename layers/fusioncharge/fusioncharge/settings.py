@@ -1,0 +1,179 @@
+"""The one place where the function's settings (environment variables) are read and validated.
+
+A bad value fails the run at once with a ConfigError naming the setting and what it accepts.
+"""
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from fusioncharge.errors import ConfigError
+from fusioncharge.site_meters import AccountingOptions
+
+DEFAULT_FUSIONSOLAR_BASE_URL = "https://intl.fusionsolar.huawei.com"
+DEFAULT_CHARGEHQ_PUSH_URL = "https://api.chargehq.net/api/public/push-solar-data"
+
+# Every environment variable the code reads (the template must set exactly these).
+ENV_VARS = (
+    "FUSIONSOLAR_BASE_URL",
+    "STATION",
+    "USE_POWER_SENSOR_DATA",
+    "USE_GRID_METER_DATA",
+    "USE_BATTERY_DATA",
+    "METER_EXPORT_POSITIVE",
+    "BATTERY_COUPLING",
+    "BATTERY_CAPACITY_KWH",
+    "CHARGEHQ_PUSH_URL",
+    "POWERTOOLS_LOG_LEVEL",
+    "SECRET_ID",
+    "TOKEN_PARAMETER",
+)
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    fusionsolar_base_url: str
+    station: str
+    accounting: AccountingOptions
+    chargehq_push_url: str
+    log_level: str
+    secret_id: str | None  # None only for local runs that do not use AWS
+    token_parameter: str | None
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = True) -> Settings:
+    """Read and validate the settings; raise ConfigError naming the first bad one."""
+    env = os.environ if env is None else env
+    return Settings(
+        fusionsolar_base_url=_url(env, "FUSIONSOLAR_BASE_URL", DEFAULT_FUSIONSOLAR_BASE_URL),
+        station=_station(env),
+        accounting=AccountingOptions(
+            use_power_sensor=_bool(env, "USE_POWER_SENSOR_DATA", True),
+            use_grid_meter=_bool(env, "USE_GRID_METER_DATA", True),
+            use_battery=_bool(env, "USE_BATTERY_DATA", True),
+            meter_export_positive=_bool(env, "METER_EXPORT_POSITIVE", True),
+            battery_coupling=_choice(env, "BATTERY_COUPLING", ("dc", "ac"), "dc"),
+            battery_capacity_kwh=_capacity(env),
+        ),
+        chargehq_push_url=_url(env, "CHARGEHQ_PUSH_URL", DEFAULT_CHARGEHQ_PUSH_URL),
+        log_level=_choice(env, "POWERTOOLS_LOG_LEVEL", _LOG_LEVELS, "INFO", upper=True),
+        secret_id=_required(env, "SECRET_ID") if require_aws else env.get("SECRET_ID") or None,
+        token_parameter=_parameter_name(env) if require_aws else None,
+    )
+
+
+def _raw(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{name} must be text, got {type(value).__name__}")
+    return (value or "").strip()
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = _raw(env, name)
+    if not value:
+        raise ConfigError(f"{name} is not set; the stack's template sets it: redeploy with make deploy")
+    return value
+
+
+def _station(env: Mapping[str, str]) -> str:
+    value = _raw(env, "STATION")
+    if not value:
+        raise ConfigError(
+            "STATION is not set: give your plant's name or plant code (NE=...) as the Station "
+            "parameter (make discover lists them)"
+        )
+    if len(value) > 200 or not value.isprintable():
+        raise ConfigError("STATION must be a plant name or plant code (NE=...) of printable text")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _raw(env, name).lower()
+    if not value:
+        return default
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={_show(value)} is not accepted: use true or false")
+
+
+def _choice(
+    env: Mapping[str, str], name: str, accepted: tuple[str, ...], default: str, *, upper: bool = False
+) -> str:
+    value = _raw(env, name)
+    if not value:
+        return default
+    value = value.upper() if upper else value.lower()
+    if value not in accepted:
+        raise ConfigError(f"{name}={_show(value)} is not accepted: use one of {', '.join(accepted)}")
+    return value
+
+
+def _capacity(env: Mapping[str, str]) -> float | None:
+    value = _raw(env, "BATTERY_CAPACITY_KWH")
+    if not value:
+        return None
+    try:
+        kwh = float(value)
+    except ValueError:
+        kwh = float("nan")
+    if not 0 < kwh <= 1000:  # also false for NaN
+        raise ConfigError(
+            f"BATTERY_CAPACITY_KWH={_show(value)} is not accepted: give the usable battery capacity "
+            "in kWh (a number above 0 and at most 1000), or leave it empty"
+        )
+    return kwh
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _raw(env, name) or default
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        parts, host = None, ""
+    ok = parts is not None and host and not parts.username and not parts.password
+    if ok and parts.scheme == "http":
+        ok = _is_loopback(host)  # plain HTTP only for the local emulator and receiver
+    elif ok:
+        ok = parts.scheme == "https"
+    if not ok:
+        raise ConfigError(
+            f"{name}={_show(value)} is not accepted: give an https:// URL such as {default} "
+            "(plain http:// only for 127.0.0.1 or localhost)"
+        )
+    return value.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parameter_name(env: Mapping[str, str]) -> str:
+    value = _required(env, "TOKEN_PARAMETER")
+    if not _SSM_NAME.match(value):
+        raise ConfigError(
+            f"TOKEN_PARAMETER={_show(value)} is not a valid SSM parameter name "
+            "(it starts with / and holds letters, digits and _.-/ only)"
+        )
+    return value
+
+
+def _show(value: str) -> str:
+    """Quote a bad value for an error message, cut short (settings hold no secrets)."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
