@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from fusioncharge.aws import SecretSource, SsmStateStore
 from fusioncharge.chargehq import ChargeHqClient
 from fusioncharge.clock import Clock, Deadline, SystemClock
@@ -22,9 +23,10 @@ logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FusionSolarChargeHQ"))
 copy_config_to_registered_loggers(source_logger=logger)  # the library's log lines as JSON too
 
-# Kept while the container is warm. Local runs and tests may replace CLOCK and HTTP_TIMEOUTS.
+# Kept while the container is warm. Local runs and tests may replace CLOCK, HTTP_TIMEOUTS, DRY_RUN.
 CLOCK: Clock = SystemClock()
 HTTP_TIMEOUTS = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
+DRY_RUN = False  # `make run DRY_RUN=1`: compute, do not push
 DEADLINE_MARGIN_SECONDS = 3.0  # time kept back to save state, log and flush metrics
 _warm: dict[str, Any] = {}
 
@@ -44,14 +46,21 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
             SsmStateStore(settings.token_parameter or "", _client("ssm")),
             _fusionsolar_factory(settings, _deadline(context)),
             _chargehq_factory(settings, _deadline(context)),
+            dry_run=DRY_RUN,
             result=result,
         )
     except BridgeError as exc:
         result.error = exc
         raise
     finally:
+        _warm["last_result"] = result
         _report(result)
     return {"pushed": result.pushed, "body": masked_body(result)}
+
+
+def last_result() -> RunResult | None:
+    """What the latest run in this process did (for `make run`, which prints the body)."""
+    return _warm.get("last_result")
 
 
 def _deadline(context: LambdaContext) -> Deadline:

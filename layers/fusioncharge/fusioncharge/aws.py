@@ -63,7 +63,7 @@ def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
 
 
 class SecretSource:
-    """Reads the secret with Powertools Parameters, cached ≈5 minutes while the container is warm."""
+    """Reads the secret with Powertools Parameters, cached ≈5 minutes in a warm container."""
 
     def __init__(self, secret_id: str, provider: Any = None) -> None:
         self.secret_id = secret_id
@@ -81,10 +81,10 @@ class SecretSource:
                 transform="json",
                 force_fetch=force,
             )
-        except parameters.exceptions.TransformParameterError as exc:
+        except parameters.exceptions.TransformParameterError:
             raise SecretError(
-                f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it holds "
-                "the three keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
+                f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it "
+                "holds the three keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
             ) from None  # Powertools' message may quote the value
         except parameters.exceptions.GetParameterError as exc:
             raise SecretError(
@@ -96,7 +96,7 @@ class SecretSource:
         return parse_secret(self._get(force=False), self.secret_id)
 
     def refresh(self) -> SiteSecret:
-        """Bypass the cache: after FusionSolar rejected the credentials, take the console's latest."""
+        """Bypass the cache: after a rejected login, take what the console holds now."""
         return parse_secret(self._get(force=True), self.secret_id)
 
 

@@ -79,14 +79,19 @@ def run_poll(
     dry_run: bool = False,
     result: RunResult | None = None,
 ) -> RunResult:
-    """Run one cycle, filling `result` (also when it raises). Raises a BridgeError (after telling
-    ChargeHQ when readings could not be had and the API key is known) so Lambda counts the failure."""
+    """Run one cycle, filling `result` (also when it raises).
+
+    Raises a BridgeError (after telling ChargeHQ when readings could not be had and the API key
+    is known) so Lambda counts the failure.
+    """
     result = RunResult() if result is None else result
     secret: SiteSecret | None = None
     try:
         secret = secrets.get()
         credentials = _credentials(secret, settings)
-        result.site_meters = _read_site_meters(settings, secrets, store, fusionsolar, credentials, result)
+        result.site_meters = _read_site_meters(
+            settings, secrets, store, fusionsolar, credentials, result
+        )
         result.body = _push(settings, chargehq, secret, result.site_meters, dry_run)
         result.pushed = not dry_run
         return result
@@ -188,4 +193,3 @@ def _tell_chargehq(
 def masked_body(result: RunResult) -> dict[str, Any] | None:
     """The body as it may be shown: apiKey replaced by ***."""
     return masked(result.body) if result.body is not None else None
-

@@ -80,7 +80,9 @@ def _raw(env: Mapping[str, str], name: str) -> str:
 def _required(env: Mapping[str, str], name: str) -> str:
     value = _raw(env, name)
     if not value:
-        raise ConfigError(f"{name} is not set; the stack's template sets it: redeploy with make deploy")
+        raise ConfigError(
+            f"{name} is not set; the stack's template sets it: redeploy with make deploy"
+        )
     return value
 
 
@@ -108,14 +110,21 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 
 def _choice(
-    env: Mapping[str, str], name: str, accepted: tuple[str, ...], default: str, *, upper: bool = False
+    env: Mapping[str, str],
+    name: str,
+    accepted: tuple[str, ...],
+    default: str,
+    *,
+    upper: bool = False,
 ) -> str:
     value = _raw(env, name)
     if not value:
         return default
     value = value.upper() if upper else value.lower()
     if value not in accepted:
-        raise ConfigError(f"{name}={_show(value)} is not accepted: use one of {', '.join(accepted)}")
+        raise ConfigError(
+            f"{name}={_show(value)} is not accepted: use one of {', '.join(accepted)}"
+        )
     return value
 
 
@@ -129,8 +138,8 @@ def _capacity(env: Mapping[str, str]) -> float | None:
         kwh = float("nan")
     if not 0 < kwh <= 1000:  # also false for NaN
         raise ConfigError(
-            f"BATTERY_CAPACITY_KWH={_show(value)} is not accepted: give the usable battery capacity "
-            "in kWh (a number above 0 and at most 1000), or leave it empty"
+            f"BATTERY_CAPACITY_KWH={_show(value)} is not accepted: give the usable battery "
+            "capacity in kWh (a number above 0 and at most 1000), or leave it empty"
         )
     return kwh
 

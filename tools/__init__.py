@@ -1,0 +1,1 @@
+"""Local tools behind make run / make discover (not deployed)."""
