@@ -84,7 +84,7 @@ class SecretSource:
         except parameters.exceptions.TransformParameterError:
             raise SecretError(
                 f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it "
-                "holds the three keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
+                "holds the keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
             ) from None  # Powertools' message may quote the value
         except parameters.exceptions.GetParameterError as exc:
             raise SecretError(
