@@ -1,0 +1,90 @@
+"""The secret and the SSM state store against moto."""
+
+import json
+import logging
+
+import boto3
+import pytest
+
+from fusioncharge.aws import SecretSource, SsmStateStore, parse_secret
+from fusioncharge.errors import SecretError, StateError
+from fusioncharge.state import State
+from tests.integration.aws_faults import answer_with_error
+from tools.lambda_env import REGION, seed_secret
+
+NAME = "/fusionsolar-chargehq/fusionsolar-state"
+GOOD = {
+    "fusionsolar_username": "alice",
+    "fusionsolar_system_code": "s3cret-Pass",
+    "chargehq_api_key": "0b7c2e4e-1111-4000-8000-000000000000",
+}
+
+
+def ssm():
+    return boto3.client("ssm", region_name=REGION)
+
+
+def test_state_round_trips_as_secure_string(aws):
+    store = SsmStateStore(NAME, ssm())
+    assert store.load() == State()  # parameter does not exist yet: first run
+    state = State(token="abc", token_issued_at=1.0, last_fetch={"38": 2.0})
+    store.save(state)
+    assert SsmStateStore(NAME, ssm()).load() == state
+    meta = ssm().get_parameter(Name=NAME)["Parameter"]
+    assert meta["Type"] == "SecureString"
+
+
+@pytest.mark.parametrize("garbage", ["not json", '{"v": 7}', "[1,2]"])
+def test_garbage_in_the_parameter_is_survived_and_logged(aws, caplog, garbage):
+    ssm().put_parameter(Name=NAME, Value=garbage, Type="SecureString")
+    with caplog.at_level(logging.WARNING):
+        assert SsmStateStore(NAME, ssm()).load() == State()
+    assert "starting over" in caplog.text
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])
+@pytest.mark.parametrize("operation", ["GetParameter", "PutParameter"])
+def test_aws_errors_become_state_errors(aws, code, operation):
+    client = ssm()
+    answer_with_error(client, operation, code)
+    store = SsmStateStore(NAME, client)
+    with pytest.raises(StateError) as err:
+        store.load() if operation == "GetParameter" else store.save(State(token="x"))
+    assert code in str(err.value)
+    assert NAME in str(err.value)
+
+
+def test_secret_is_read_and_cached(aws):
+    arn = seed_secret(GOOD)
+    source = SecretSource(arn)
+    first = source.get()
+    assert (first.fusionsolar_username, first.fusionsolar_system_code) == ("alice", "s3cret-Pass")
+    seed_secret({**GOOD, "fusionsolar_system_code": "new-pass"})
+    assert source.get().fusionsolar_system_code == "s3cret-Pass"  # cached ≈5 minutes
+    assert source.refresh().fusionsolar_system_code == "new-pass"  # bypasses the cache
+    assert "s3cret" not in repr(first)
+
+
+def test_missing_secret_names_it(aws):
+    with pytest.raises(SecretError, match="ResourceNotFoundException"):
+        SecretSource("no-such-secret").get()
+
+
+def test_secret_not_json_names_the_keys_but_no_value(aws):
+    arn = seed_secret("password=hunter2")
+    with pytest.raises(SecretError) as err:
+        SecretSource(arn).get()
+    assert "fusionsolar_system_code" in str(err.value)
+    assert "hunter2" not in str(err.value)
+    assert err.value.__cause__ is None
+
+
+@pytest.mark.parametrize("value", ["REPLACE_ME", "", "  ", None, 42, "replace with your password"])
+def test_placeholders_count_as_missing(value):
+    secret = parse_secret({**GOOD, "fusionsolar_system_code": value}, "arn:x")
+    assert secret.missing() == ["fusionsolar_system_code"]
+
+
+def test_secret_json_that_is_not_an_object(aws):
+    with pytest.raises(SecretError, match="JSON object"):
+        parse_secret(json.loads("[1]"), "arn:x")

@@ -1,0 +1,95 @@
+"""Settings: defaults, accepted spellings, and a named error for each bad value."""
+
+import pytest
+
+from fusioncharge.errors import ConfigError
+from fusioncharge.settings import ENV_VARS, load_settings
+
+BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "TOKEN_PARAMETER": "/stack/fusionsolar-state"}
+
+
+def test_defaults_follow_interfaces_md():
+    s = load_settings(BASE)
+    assert s.fusionsolar_base_url == "https://intl.fusionsolar.huawei.com"
+    assert s.chargehq_push_url == "https://api.chargehq.net/api/public/push-solar-data"
+    assert s.station == "Home"
+    a = s.accounting
+    assert (a.use_power_sensor, a.use_grid_meter, a.use_battery, a.meter_export_positive) == (
+        True,
+        True,
+        True,
+        True,
+    )
+    assert a.battery_coupling == "dc"
+    assert a.battery_capacity_kwh is None
+    assert s.log_level == "INFO"
+
+
+def test_every_setting_read_is_listed():
+    env = {
+        **BASE,
+        "FUSIONSOLAR_BASE_URL": "https://eu5.fusionsolar.huawei.com/",
+        "USE_POWER_SENSOR_DATA": "False",
+        "USE_GRID_METER_DATA": "no",
+        "USE_BATTERY_DATA": "0",
+        "METER_EXPORT_POSITIVE": "FALSE",
+        "BATTERY_COUPLING": "AC",
+        "BATTERY_CAPACITY_KWH": "10.5",
+        "CHARGEHQ_PUSH_URL": "http://127.0.0.1:9999/api/public/push-solar-data",
+        "POWERTOOLS_LOG_LEVEL": "debug",
+    }
+    assert set(env) == set(ENV_VARS)
+    s = load_settings(env)
+    assert s.fusionsolar_base_url == "https://eu5.fusionsolar.huawei.com"
+    a = s.accounting
+    assert not (a.use_power_sensor or a.use_grid_meter or a.use_battery or a.meter_export_positive)
+    assert a.battery_coupling == "ac"
+    assert a.battery_capacity_kwh == 10.5
+    assert s.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("USE_BATTERY_DATA", "maybe", "true or false"),
+        ("USE_POWER_SENSOR_DATA", "yes please", "true or false"),
+        ("METER_EXPORT_POSITIVE", "-1", "true or false"),
+        ("BATTERY_COUPLING", "wireless", "dc, ac"),
+        ("BATTERY_CAPACITY_KWH", "ten", "kWh"),
+        ("BATTERY_CAPACITY_KWH", "-3", "kWh"),
+        ("BATTERY_CAPACITY_KWH", "nan", "kWh"),
+        ("BATTERY_CAPACITY_KWH", "inf", "kWh"),
+        ("FUSIONSOLAR_BASE_URL", "intl.fusionsolar.huawei.com", "https://"),
+        ("FUSIONSOLAR_BASE_URL", "http://intl.fusionsolar.huawei.com", "https://"),
+        ("FUSIONSOLAR_BASE_URL", "ftp://x", "https://"),
+        ("FUSIONSOLAR_BASE_URL", "https://user:pw@host", "https://"),
+        ("CHARGEHQ_PUSH_URL", "not a url", "https://"),
+        ("POWERTOOLS_LOG_LEVEL", "LOUD", "DEBUG"),
+        ("STATION", "   ", "STATION"),
+        ("TOKEN_PARAMETER", "no-leading-slash", "SSM parameter"),
+        ("SECRET_ID", "", "SECRET_ID"),
+    ],
+)
+def test_bad_value_names_the_setting_and_what_is_accepted(name, value, words):
+    with pytest.raises(ConfigError) as err:
+        load_settings({**BASE, name: value})
+    assert name in str(err.value)
+    assert words in str(err.value)
+
+
+def test_station_missing_says_how_to_find_it():
+    env = dict(BASE)
+    del env["STATION"]
+    with pytest.raises(ConfigError, match="make discover"):
+        load_settings(env)
+
+
+def test_plain_http_is_only_for_loopback():
+    s = load_settings({**BASE, "FUSIONSOLAR_BASE_URL": "http://localhost:8080"})
+    assert s.fusionsolar_base_url == "http://localhost:8080"
+
+
+def test_local_runs_need_no_aws_names():
+    s = load_settings({"STATION": "Home"}, require_aws=False)
+    assert s.secret_id is None
+    assert s.token_parameter is None
