@@ -1,0 +1,211 @@
+"""Push site meters (or an error) to ChargeHQ's Push API.
+
+One POST per run, 10 s timeout capped by the run's deadline, at most one retry (connection
+errors and 5xx only, and only when a whole attempt still fits before the deadline). 2xx is
+success; everything else is a typed ChargeHqError whose message never holds the API key.
+"""
+
+import json
+import logging
+import math
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from fusioncharge.clock import Deadline
+from fusioncharge.errors import ChargeHqRejected, ChargeHqUnavailable
+from fusioncharge.site_meters import SiteMeters
+
+MASK = "***"
+ERROR_MAX_CHARS = 300  # ChargeHQ shows the error in its app: keep it short
+EXCERPT_MAX_CHARS = 200
+RETRY_STATUSES = (500, 502, 503, 504)
+
+_logger = logging.getLogger(__name__)
+
+
+def build_body(
+    api_key: str, *, site_meters: SiteMeters | None = None, error: str | None = None
+) -> dict[str, Any]:
+    """The Push API body: siteMeters (and tsms when known), or error; never both."""
+    if (site_meters is None) == (error is None):
+        raise ValueError("build_body needs exactly one of site_meters or error")
+    body: dict[str, Any] = {"apiKey": api_key}
+    if site_meters is not None:
+        meters = {name: float(value) for name, value in site_meters.as_dict().items()}
+        if not all(math.isfinite(value) for value in meters.values()):
+            raise ValueError("site meters must be finite numbers")
+        body["siteMeters"] = meters
+        if site_meters.tsms is not None:
+            body["tsms"] = int(site_meters.tsms)
+    else:
+        body["error"] = _one_line(_scrub(str(error), api_key), ERROR_MAX_CHARS) or "no readings"
+    return body
+
+
+def masked(body: dict[str, Any]) -> dict[str, Any]:
+    """A copy that is safe to log or print: apiKey replaced by ***."""
+    copy = {k: dict(v) if isinstance(v, dict) else v for k, v in body.items()}
+    key = body.get("apiKey")
+    if "apiKey" in copy:
+        copy["apiKey"] = MASK
+    if isinstance(key, str) and isinstance(copy.get("error"), str):
+        copy["error"] = _scrub(copy["error"], key)
+    return copy
+
+
+class _DeadlineRetry(Retry):
+    """urllib3's Retry that also gives up when a whole further attempt would overrun the run."""
+
+    deadline: Deadline | None = None
+    attempt_seconds: float = 0.0
+
+    def new(self, **kw: Any) -> "_DeadlineRetry":
+        retry = super().new(**kw)
+        retry.deadline, retry.attempt_seconds = self.deadline, self.attempt_seconds
+        return retry
+
+    def is_exhausted(self) -> bool:
+        out_of_time = self.deadline is not None and self.deadline.remaining() < self.attempt_seconds
+        return out_of_time or super().is_exhausted()
+
+
+class ChargeHqClient:
+    """Posts to one push URL with one API key. The given session gets the retry adapter mounted."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        deadline: Deadline | None = None,
+        timeout: float = 10.0,
+        session: requests.Session | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.url = url
+        self._api_key = api_key
+        self.deadline = deadline
+        self.timeout = timeout
+        self.logger = logger or _logger
+        self.session = session or requests.Session()
+        retry = _DeadlineRetry(
+            total=1,
+            connect=1,
+            read=False,  # the request may have arrived: don't double the wait for a slow reply
+            status=1,
+            other=0,
+            redirect=0,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"POST"}),
+            raise_on_status=False,  # hand back the last 5xx so its status and body get reported
+            respect_retry_after_header=False,  # a long Retry-After would outlive the run
+        )
+        retry.deadline, retry.attempt_seconds = deadline, timeout
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def __repr__(self) -> str:
+        return f"ChargeHqClient({self.url!r}, apiKey={MASK})"
+
+    def push_site_meters(self, meters: SiteMeters) -> dict[str, Any]:
+        """Push the site meters; returns the body sent (unmasked: callers mask it)."""
+        return self._post(build_body(self._api_key, site_meters=meters))
+
+    def push_error(self, message: str) -> dict[str, Any]:
+        """Tell ChargeHQ the readings could not be had; returns the body sent (unmasked)."""
+        return self._post(build_body(self._api_key, error=message))
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        timeout = self._attempt_timeout()
+        self.logger.debug("ChargeHQ push: %s", json.dumps(masked(body), separators=(",", ":")))
+        data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+        try:
+            response = self.session.post(
+                self.url,
+                data=data,
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+                timeout=timeout,
+                allow_redirects=False,  # a redirect would carry the key elsewhere
+                verify=True,
+            )
+        except requests.exceptions.Timeout as exc:
+            raise ChargeHqUnavailable(
+                f"ChargeHQ did not answer within {timeout:g} s; the next poll pushes again"
+            ) from exc
+        except requests.exceptions.SSLError as exc:
+            raise ChargeHqUnavailable(
+                f"the TLS certificate of {self._host()} could not be verified; check "
+                "CHARGEHQ_PUSH_URL (certificate checks stay on)"
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            raise ChargeHqUnavailable(
+                f"could not reach ChargeHQ at {self._host()} ({_cause(exc)}); check "
+                "CHARGEHQ_PUSH_URL and the network; the next poll pushes again"
+            ) from exc
+        self._check(response)
+        self.logger.debug("ChargeHQ accepted the push (HTTP %s)", response.status_code)
+        return body
+
+    def _attempt_timeout(self) -> float:
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline.remaining()
+        if left <= 0:
+            raise ChargeHqUnavailable("no time left in this run to push to ChargeHQ")
+        return min(self.timeout, left)
+
+    def _check(self, response: requests.Response) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        excerpt = _one_line(_scrub(response.text, self._api_key), EXCERPT_MAX_CHARS)
+        reply = f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
+        if status >= 500:
+            raise ChargeHqUnavailable(
+                f"ChargeHQ is unavailable ({reply}); the next poll pushes again"
+            )
+        raise ChargeHqRejected(f"ChargeHQ refused the push ({reply}); {_advice(status)}")
+
+    def _host(self) -> str:
+        return urlsplit(self.url).hostname or "the push URL"
+
+
+def _advice(status: int) -> str:
+    if status in (401, 403):
+        return (
+            "check chargehq_api_key in the secret (ChargeHQ: My Equipment → Solar / Battery "
+            "Equipment → Push API) and that Push API is the site's solar source"
+        )
+    if status == 429:
+        return "ChargeHQ asks for fewer pushes: keep the schedule at 1 minute or slower"
+    if status == 404 or 300 <= status < 400:
+        return "check CHARGEHQ_PUSH_URL"
+    return "the body was not accepted: see the log at DEBUG for what was sent"
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost exception's class name: says what failed without echoing URLs or bodies."""
+    while exc.__context__ is not None and exc.__context__ is not exc:
+        exc = exc.__context__
+    reason = getattr(exc, "reason", None)
+    return type(reason).__name__ if isinstance(reason, BaseException) else type(exc).__name__
+
+
+def _scrub(text: str, api_key: str) -> str:
+    """Remove the API key (any letter case) from text that may echo it back."""
+    if not api_key:
+        return text
+    return re.sub(re.escape(api_key), MASK, text, flags=re.IGNORECASE)
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Printable, whitespace collapsed, cut to `limit` characters."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    line = " ".join(printable.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
