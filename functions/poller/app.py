@@ -26,6 +26,7 @@ copy_config_to_registered_loggers(source_logger=logger)  # the library's log lin
 # Kept while the container is warm. Local runs and tests may replace CLOCK, HTTP_TIMEOUTS, DRY_RUN.
 CLOCK: Clock = SystemClock()
 HTTP_TIMEOUTS = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
+CHARGEHQ_TIMEOUT = 10.0  # seconds for the push
 DRY_RUN = False  # `make run DRY_RUN=1`: compute, do not push
 DEADLINE_MARGIN_SECONDS = 3.0  # time kept back to save state, log and flush metrics
 _warm: dict[str, Any] = {}
@@ -97,7 +98,9 @@ def _fusionsolar_factory(settings: Settings, deadline: Deadline):
 
 def _chargehq_factory(settings: Settings, deadline: Deadline):
     def build(api_key: str) -> ChargeHqClient:
-        return ChargeHqClient(settings.chargehq_push_url, api_key, deadline=deadline)
+        return ChargeHqClient(
+            settings.chargehq_push_url, api_key, deadline=deadline, timeout=CHARGEHQ_TIMEOUT
+        )
 
     return build
 

@@ -1,0 +1,211 @@
+"""A whole site on loopback: FusionSolar emulator, ChargeHQ receiver, moto, and the real handler.
+
+`Site.run()` is one scheduled Lambda invocation; `advance()` moves the shared fake clock;
+`cold_start()` drops what a warm container keeps, so only SSM carries state across.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from emulator.chargehq import ChargeHqReceiver
+from emulator.clock import FakeClock
+from emulator.fusionsolar import FusionSolarEmulator
+from emulator.scenario import load_scenario
+from fusioncharge.errors import BridgeError
+from tools.lambda_env import (
+    DEMO_API_KEY,
+    REGION,
+    TOKEN_PARAMETER,
+    LambdaContext,
+    fake_aws,
+    patched_environ,
+    scheduled_event,
+    seed_secret,
+)
+
+SCHEDULE_SECONDS = 300
+
+
+@dataclass
+class Outcome:
+    """What one invocation did, seen from outside: the raised error and the traffic it caused."""
+
+    returned: dict[str, Any] | None
+    error: BaseException | None
+    logins: int
+    calls: list[Any]  # emulator CallRecords of this run
+    pushes: list[Any]  # receiver PushRecords of this run
+
+    def calls_to(self, interface: str) -> int:
+        return sum(1 for c in self.calls if c.interface == interface)
+
+    @property
+    def last_body(self) -> dict[str, Any] | None:
+        return self.pushes[-1].body if self.pushes else None
+
+
+class Site:
+    def __init__(
+        self,
+        scenario: dict[str, Any] | None = None,
+        *,
+        settings: dict[str, str] | None = None,
+        secret: dict[str, Any] | str | None = None,
+        timeout_hold: float = 1.5,
+    ) -> None:
+        self.scenario = load_scenario(scenario)
+        self.clock = FakeClock(self.scenario["current_time_ms"] / 1000)
+        self.api_key = self.scenario.get("chargehq_api_key") or DEMO_API_KEY
+        user = self.scenario["credentials"]
+        self.secret = secret or {
+            "fusionsolar_username": user["username"],
+            "fusionsolar_system_code": user["system_code"],
+            "chargehq_api_key": self.api_key,
+        }
+        self.settings = {"STATION": "Home", **self.scenario.get("settings", {}), **(settings or {})}
+        self.timeout_hold = timeout_hold
+        self._exits: list[Any] = []
+
+    def __enter__(self) -> "Site":
+        faults = [f for f in self.scenario.get("faults", []) if f.get("interface") == "chargehq"]
+        self.emulator = self._enter(
+            FusionSolarEmulator(self.scenario, clock=self.clock, timeout_hold=self.timeout_hold)
+        )
+        self.receiver = self._enter(
+            ChargeHqReceiver(
+                faults=faults,
+                api_key=self.api_key,
+                clock=self.clock,
+                timeout_hold=self.timeout_hold,
+            )
+        )
+        self._enter(fake_aws())
+        self.secret_arn = seed_secret(self.secret)
+        self._enter(
+            patched_environ(
+                {
+                    **self.settings,
+                    "FUSIONSOLAR_BASE_URL": self.emulator.base_url,
+                    "CHARGEHQ_PUSH_URL": self.receiver.url,
+                    "SECRET_ID": self.secret_arn,
+                    "TOKEN_PARAMETER": TOKEN_PARAMETER,
+                    "POWERTOOLS_SERVICE_NAME": "fusionsolar-chargehq-test",
+                }
+            )
+        )
+        import app
+
+        self.app = app
+        self._saved = (app.CLOCK, app.HTTP_TIMEOUTS, app.CHARGEHQ_TIMEOUT, app.DRY_RUN)
+        app.CLOCK, app.HTTP_TIMEOUTS, app.CHARGEHQ_TIMEOUT = self.clock, (1.0, 0.5), 0.5
+        self.cold_start()
+        return self
+
+    def _enter(self, cm: Any) -> Any:
+        value = cm.__enter__()
+        self._exits.append(cm)
+        return value
+
+    def __exit__(self, *exc: Any) -> None:
+        (self.app.CLOCK, self.app.HTTP_TIMEOUTS, self.app.CHARGEHQ_TIMEOUT, self.app.DRY_RUN) = (
+            self._saved
+        )
+        self.cold_start()
+        for cm in reversed(self._exits):
+            cm.__exit__(None, None, None)
+
+    # --- driving -------------------------------------------------------------------------
+    def run(self, *, timeout_seconds: float = 60.0) -> Outcome:
+        """One scheduled invocation of the real handler. Only BridgeErrors may escape it."""
+        calls_before, pushes_before = len(self.emulator.calls), len(self.receiver.pushes)
+        returned, error = None, None
+        try:
+            returned = self.app.lambda_handler(
+                scheduled_event(self.clock), LambdaContext(self.clock, timeout_seconds)
+            )
+        except BridgeError as exc:
+            error = exc
+        calls = self.emulator.calls[calls_before:]
+        return Outcome(
+            returned=returned,
+            error=error,
+            logins=sum(1 for c in calls if c.interface == "login"),
+            calls=calls,
+            pushes=self.receiver.pushes[pushes_before:],
+        )
+
+    def next_run(self, seconds: float = SCHEDULE_SECONDS) -> Outcome:
+        self.clock.advance(seconds)
+        return self.run()
+
+    def cold_start(self) -> None:
+        """A new Lambda container: nothing survives but what is in SSM."""
+        self.app._warm.clear()
+
+    def set_secret(self, secret: dict[str, Any] | str) -> None:
+        seed_secret(secret)
+
+    def state_text(self) -> str | None:
+        ssm = boto3.client("ssm", region_name=REGION)
+        try:
+            return ssm.get_parameter(Name=TOKEN_PARAMETER, WithDecryption=True)["Parameter"][
+                "Value"
+            ]
+        except ssm.exceptions.ParameterNotFound:
+            return None
+
+    def put_state_text(self, text: str) -> None:
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=TOKEN_PARAMETER, Value=text, Type="SecureString", Overwrite=True
+        )
+
+
+def worked_example_scenario() -> dict[str, Any]:
+    """The contract's worked example as emulator data: one inverter, power sensor and battery."""
+    plant = "NE=35436844"
+
+    def device(id_: int, type_id: int, name: str) -> dict[str, Any]:
+        return {"id": id_, "devName": name, "devTypeId": type_id, "stationCode": plant}
+
+    return json.loads(
+        json.dumps(
+            {
+                "stations": [{"plantCode": plant, "plantName": "Home", "capacity": 10}],
+                "devices": [
+                    device(11, 38, "Inverter-1"),
+                    device(12, 47, "Meter-1"),
+                    device(13, 39, "Battery-1"),
+                    device(14, 62, "Dongle-1"),
+                ],
+                "kpis": {
+                    "38": [
+                        {"devId": 11, "dataItemMap": {"active_power": 2.4, "inverter_state": 512}}
+                    ],
+                    "47": [
+                        {
+                            "devId": 12,
+                            "dataItemMap": {
+                                "active_power": -800,
+                                "meter_status": 1,
+                                "active_cap": 322.32,
+                                "reverse_active_cap": 583.08,
+                            },
+                        }
+                    ],
+                    "39": [
+                        {
+                            "devId": 13,
+                            "dataItemMap": {
+                                "ch_discharge_power": -1500,
+                                "battery_soc": 62,
+                                "battery_status": 2,
+                            },
+                        }
+                    ],
+                },
+            }
+        )
+    )
