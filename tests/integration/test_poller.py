@@ -13,7 +13,7 @@ from fusioncharge.errors import (
     PlantNotFound,
     SecretError,
 )
-from tests.integration.site import Site, worked_example_scenario
+from tools.local_site import Site, worked_example_scenario
 
 
 def test_first_run_logs_in_discovers_and_pushes_the_right_site_meters():
