@@ -1,0 +1,146 @@
+# fusionsolar-chargehq. Every target is described in README.md, "Make targets".
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# --- options (make VAR=value) ----------------------------------------------------------------
+SCENARIO ?=
+LIVE ?=
+DRY_RUN ?=
+RUNS ?=
+PORT ?= 8080
+# PYTHON: a Python 3.13 interpreter to build the virtualenvs with (found on PATH or in pyenv).
+PYTHON ?=
+
+VENV := .venv
+VENV_SAM := .venv-sam
+VENV_AUDIT := .venv-audit
+PY := $(VENV)/bin/python
+DEV_STAMP := $(VENV)/.requirements-installed
+SAM_STAMP := $(VENV_SAM)/.requirements-installed
+PIP_AUDIT_PIN := pip-audit==2.10.1
+
+# sam build runs pip as python3.13 from PATH, so the dev venv goes first.
+SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(VENV_SAM)/bin/sam
+
+# Your own deploy settings (region, Station, ...) live in samconfig.local.toml once the first,
+# guided deploy has written them; until then the shared samconfig.toml.
+SAM_CONFIG := $(if $(wildcard samconfig.local.toml),samconfig.local.toml,samconfig.toml)
+config_value = $(shell sed -nE 's/^$(1) *= *"([^"]*)".*/\1/p' $(SAM_CONFIG) | tail -n 1)
+STACK_NAME ?= $(call config_value,stack_name)
+REGION ?= $(call config_value,region)
+REGION_OPT = $(if $(REGION),--region $(REGION))
+STATE_PARAMETER = /$(STACK_NAME)/fusionsolar-state
+
+# One line each, since make runs each recipe line in its own shell.
+# is_py313 INTERPRETER: true when it runs and is Python 3.13 (a pyenv shim may not run).
+is_py313 = "$(1)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1
+# find_py313: print the first working Python 3.13 on PATH or in pyenv's versions.
+find_py313 = for p in $(PYTHON) "$$(command -v python3.13)" $$(ls -d "$$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python3.13 2>/dev/null | sort -rV); do if [ -n "$$p" ] && $(call is_py313,$$p); then echo "$$p"; exit 0; fi; done; exit 1
+# ensure_venv DIR: (re)create DIR with Python 3.13 unless it already holds one.
+ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))" || { echo "error: Python 3.13 not found. Install it (e.g. 'pyenv install 3.13') or run make PYTHON=/path/to/python3.13" >&2; exit 1; }; echo "Creating $(1) with $$py"; "$$py" -m venv --clear $(1); fi
+# pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
+pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
+
+.PHONY: help venv test lint fmt check-template run discover emulator bench build deploy logs invoke delete audit clean clean-venvs
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+# --- virtualenvs: created on first use, updated when a requirements file changes -------------
+$(DEV_STAMP): requirements-dev.txt layers/fusioncharge/requirements.txt
+	@$(call ensure_venv,$(VENV))
+	@echo "Installing requirements-dev.txt into $(VENV)"
+	@$(call pip_install,$(VENV),-r requirements-dev.txt)
+	@touch $@
+
+$(SAM_STAMP): requirements-sam.txt
+	@$(call ensure_venv,$(VENV_SAM))
+	@echo "Installing requirements-sam.txt into $(VENV_SAM) (AWS SAM CLI; takes a minute the first time)"
+	@$(call pip_install,$(VENV_SAM),-r requirements-sam.txt)
+	@touch $@
+
+venv: $(DEV_STAMP) $(SAM_STAMP) ## create or update both virtualenvs
+
+# --- development -------------------------------------------------------------------------------
+test: $(DEV_STAMP) $(SAM_STAMP) ## lint, template checks and the whole test suite (what CI runs)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	@$(MAKE) --no-print-directory check-template
+	$(VENV)/bin/pytest
+
+lint: $(DEV_STAMP) ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(DEV_STAMP) ## format the code and apply ruff's safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# sam validate needs a region but no credentials; AWS is not called.
+check-template: $(DEV_STAMP) $(SAM_STAMP) ## cfn-lint and sam validate --lint on template.yaml
+	$(VENV)/bin/cfn-lint template.yaml
+	AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}" $(SAM) validate --lint --template template.yaml
+
+run: $(DEV_STAMP) ## one poll cycle locally (SCENARIO=file.json LIVE=1 DRY_RUN=1 RUNS=n)
+	$(foreach v,SCENARIO LIVE DRY_RUN RUNS,$(if $($(v)),$(v)='$($(v))')) $(PY) -m tools.run_local
+
+discover: $(DEV_STAMP) ## list plants and devices (LIVE=1 for your real account)
+	$(foreach v,SCENARIO LIVE,$(if $($(v)),$(v)='$($(v))')) $(PY) -m tools.discover
+
+emulator: $(DEV_STAMP) ## serve the FusionSolar emulator on 127.0.0.1 (PORT=8080 SCENARIO=file.json)
+	$(PY) -m emulator --port $(PORT) $(if $(SCENARIO),--scenario '$(SCENARIO)')
+
+bench: $(DEV_STAMP) ## run the benchmarks; the last line is a JSON summary
+	$(PY) -m bench
+
+# --- AWS -------------------------------------------------------------------------------------
+build: $(DEV_STAMP) $(SAM_STAMP) ## sam build (into .aws-sam/)
+	$(SAM) build --config-file $(SAM_CONFIG)
+
+# Guided the first time: it asks for your region and settings and saves them in
+# samconfig.local.toml; later deploys reuse them.
+deploy: build ## deploy to AWS (guided the first time)
+	@if grep -qs '^parameter_overrides' $(SAM_CONFIG); then \
+	  echo "Deploying with the settings in $(SAM_CONFIG)"; \
+	  $(SAM) deploy --config-file $(SAM_CONFIG); \
+	else \
+	  [ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml; \
+	  echo "First deploy: answer the questions; they are saved in samconfig.local.toml"; \
+	  $(SAM) deploy --guided --config-file samconfig.local.toml; \
+	fi
+
+logs: $(SAM_STAMP) ## follow the deployed function's logs
+	$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail
+
+invoke: $(SAM_STAMP) ## run the deployed function once now, with events/scheduled.json
+	$(SAM) remote invoke PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --event-file events/scheduled.json
+
+# CloudFormation did not create the SSM parameter (the function did), so it is removed here.
+delete: $(SAM_STAMP) ## delete the stack, then the function's SSM parameter
+	$(SAM) delete --stack-name $(STACK_NAME) $(REGION_OPT) --config-file $(SAM_CONFIG)
+	@cmd="aws ssm delete-parameter --name $(STATE_PARAMETER) $(REGION_OPT)"; \
+	if ! aws --version >/dev/null 2>&1; then \
+	  echo "The AWS CLI is not installed. To finish, delete the session cache with:"; echo "  $$cmd"; exit 0; \
+	fi; \
+	if aws cloudformation describe-stacks --stack-name $(STACK_NAME) $(REGION_OPT) >/dev/null 2>&1; then \
+	  echo "The stack $(STACK_NAME) still exists; keeping $(STATE_PARAMETER)."; exit 0; \
+	fi; \
+	echo "$$cmd"; \
+	if out="$$($$cmd 2>&1)"; then echo "Deleted $(STATE_PARAMETER)."; \
+	elif grep -q ParameterNotFound <<<"$$out"; then echo "$(STATE_PARAMETER) did not exist (the function never ran)."; \
+	else echo "$$out" >&2; echo "Could not delete $(STATE_PARAMETER); run the command above once that is fixed." >&2; exit 1; fi
+
+# Needs the network (PyPI's advisory data); pip-audit gets its own venv to keep .venv as pinned.
+audit: ## check the pinned requirements for known vulnerabilities
+	@$(call ensure_venv,$(VENV_AUDIT))
+	@$(call pip_install,$(VENV_AUDIT),$(PIP_AUDIT_PIN))
+	$(VENV_AUDIT)/bin/pip-audit -r layers/fusioncharge/requirements.txt
+	$(VENV_AUDIT)/bin/pip-audit -r requirements-dev.txt
+	$(VENV_AUDIT)/bin/pip-audit -r requirements-sam.txt
+
+clean: ## remove build output
+	rm -rf .aws-sam
+
+clean-venvs: ## remove the virtualenvs (the next make recreates them)
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_AUDIT)
