@@ -117,7 +117,8 @@ def compute_site_meters(
     readings: Iterable[Reading], options: AccountingOptions
 ) -> SiteMeters | NoSiteMeters:
     """Apply the contract: which devices count, units, signs, coupling, rounding."""
-    readings = list(readings)
+    # A fixed order: the same readings always give the same sums (floats) and the same reason.
+    readings = sorted(readings, key=lambda r: (r.type_id, r.device_id))
     inverters = [r for r in readings if r.type_id in INVERTER_TYPES]
     inverter_ac = _inverter_ac(inverters)
     if isinstance(inverter_ac, NoSiteMeters):

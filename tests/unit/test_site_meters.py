@@ -1,0 +1,343 @@
+"""The energy accounting contract (docs design/site-meters.md), case by case."""
+
+import pytest
+
+from fusioncharge.models import Device, Reading
+from fusioncharge.site_meters import (
+    AccountingOptions,
+    NoSiteMeters,
+    SiteMeters,
+    compute_site_meters,
+    device_types_needed,
+    grid_meter_fallback_needed,
+)
+
+T = 1_700_000_000_123
+DEFAULT = AccountingOptions()
+
+
+def inverter(power=2.4, state=512.0, dev=1, type_id=1, time_ms=T, unknown=()):
+    values = {"inverter_state": state} if state is not None else {}
+    if power is not None:
+        values["active_power"] = power
+    return Reading(dev, type_id, values, frozenset(unknown), time_ms)
+
+
+def sensor(watts=-800.0, status=1.0, dev=47, active_cap=322.32, reverse=583.08):
+    values = {"meter_status": status, "active_cap": active_cap, "reverse_active_cap": reverse}
+    if watts is not None:
+        values["active_power"] = watts
+    return Reading(dev, 47, {k: v for k, v in values.items() if v is not None}, time_ms=T)
+
+
+def grid_meter(kw=-0.5, dev=17, active_cap=100.0, reverse=200.0):
+    values = {"active_power": kw, "active_cap": active_cap, "reverse_active_cap": reverse}
+    return Reading(dev, 17, values, time_ms=T)
+
+
+def battery(watts=-1500.0, soc=62.0, status=2.0, dev=39):
+    values = {"ch_discharge_power": watts, "battery_soc": soc, "battery_status": status}
+    return Reading(dev, 39, {k: v for k, v in values.items() if v is not None}, time_ms=T)
+
+
+def meters(readings, **options) -> SiteMeters:
+    result = compute_site_meters(readings, AccountingOptions(**options))
+    assert isinstance(result, SiteMeters), result
+    return result
+
+
+def test_worked_example_of_the_contract():
+    result = meters([inverter(2.4), battery(-1500, 62), sensor(-800)])
+    assert result.as_dict() == {
+        "production_kw": 0.9,
+        "net_import_kw": 0.8,
+        "consumption_kw": 3.2,
+        "imported_kwh": 583.08,
+        "exported_kwh": 322.32,
+        "battery_discharge_kw": 1.5,
+        "battery_soc": 0.62,
+    }
+    assert result.tsms == T
+
+
+def test_as_dict_leaves_out_unknown_fields_and_tsms():
+    result = SiteMeters(production_kw=1.0, tsms=T)
+    assert result.as_dict() == {"production_kw": 1.0}
+
+
+def test_without_a_meter_only_production_and_battery_fields():
+    result = meters([inverter(2.4), battery(-1500, 62)], battery_capacity_kwh=10)
+    assert result.as_dict() == {
+        "production_kw": 0.9,
+        "battery_discharge_kw": 1.5,
+        "battery_soc": 0.62,
+        "battery_energy_kwh": 6.2,
+    }
+
+
+def test_no_meter_no_battery_is_production_only():
+    assert meters([inverter(3.456789)]).as_dict() == {"production_kw": 3.457}
+
+
+def test_power_sensor_exporting_in_watts():
+    result = meters([inverter(5.0), sensor(watts=3210.4)])
+    assert result.net_import_kw == -3.21
+    assert result.consumption_kw == 1.79
+
+
+def test_grid_meter_reports_kw_not_watts():
+    result = meters([inverter(2.0), grid_meter(kw=-0.5)])
+    assert (result.net_import_kw, result.consumption_kw) == (0.5, 2.5)
+    assert (result.imported_kwh, result.exported_kwh) == (200.0, 100.0)
+
+
+def test_offline_power_sensor_falls_back_to_grid_meter():
+    result = meters([inverter(2.0), sensor(watts=-9999, status=0), grid_meter(kw=1.0)])
+    assert (result.net_import_kw, result.consumption_kw) == (-1.0, 1.0)
+
+
+def test_power_sensor_with_unknown_power_counts_as_offline():
+    readings = [inverter(2.0), sensor(watts=None), grid_meter(kw=1.0)]
+    assert meters(readings).net_import_kw == -1.0
+    assert "net_import_kw" not in meters(readings, use_grid_meter=False).as_dict()
+
+
+def test_offline_power_sensor_and_no_grid_meter_means_no_grid_fields():
+    result = meters([inverter(2.0), sensor(status=0)])
+    assert result.as_dict() == {"production_kw": 2.0}
+
+
+def test_power_sensor_preferred_over_grid_meter():
+    result = meters([inverter(2.0), sensor(watts=-800), grid_meter(kw=5.0)])
+    assert result.net_import_kw == 0.8
+
+
+def test_power_sensor_switched_off_uses_grid_meter():
+    readings = [inverter(2.0), sensor(watts=-800), grid_meter(kw=5.0)]
+    assert meters(readings, use_power_sensor=False).net_import_kw == -5.0
+
+
+def test_both_meters_switched_off_means_production_only():
+    readings = [inverter(2.0), sensor(), grid_meter()]
+    result = meters(readings, use_power_sensor=False, use_grid_meter=False)
+    assert result.as_dict() == {"production_kw": 2.0}
+
+
+def test_several_power_sensors_the_lowest_device_id_counts():
+    result = meters([inverter(2.0), sensor(watts=-100, dev=9), sensor(watts=-800, dev=5)])
+    assert result.net_import_kw == 0.8
+
+
+def test_several_inverters_are_summed_across_types():
+    result = meters([inverter(1.5, dev=1), inverter(2.25, dev=2, type_id=38), sensor(0)])
+    assert (result.production_kw, result.consumption_kw) == (3.75, 3.75)
+
+
+def test_meter_mounted_the_other_way_round():
+    result = meters([inverter(2.4), battery(-1500), sensor(-800)], meter_export_positive=False)
+    assert result.net_import_kw == -0.8
+    assert result.consumption_kw == 1.6
+    assert (result.imported_kwh, result.exported_kwh) == (322.32, 583.08)
+
+
+def test_missing_counters_are_left_out():
+    result = meters([inverter(2.0), sensor(active_cap=None, reverse=None)])
+    assert {"imported_kwh", "exported_kwh"}.isdisjoint(result.as_dict())
+    assert result.net_import_kw == 0.8
+
+
+def test_negative_counter_is_broken_so_left_out():
+    result = meters([inverter(2.0), sensor(active_cap=-1.0)])
+    assert "exported_kwh" not in result.as_dict()
+    assert result.imported_kwh == 583.08
+
+
+def test_charging_battery_dc_coupled_adds_to_production():
+    result = meters([inverter(1.0), battery(watts=2000, soc=40), sensor(watts=0)])
+    assert result.battery_discharge_kw == -2.0
+    assert result.production_kw == 3.0
+    assert result.consumption_kw == 1.0
+
+
+def test_ac_coupled_battery_does_not_change_production():
+    readings = [inverter(2.4), battery(-1500, 62), sensor(-800)]
+    result = meters(readings, battery_coupling="ac")
+    assert result.production_kw == 2.4
+    assert result.battery_discharge_kw == 1.5
+    assert result.consumption_kw == 4.7
+
+
+def test_battery_toggled_off_ignores_battery_readings():
+    result = meters([inverter(2.4), battery(-1500, 62), sensor(-800)], use_battery=False)
+    assert result.as_dict() == {
+        "production_kw": 2.4,
+        "net_import_kw": 0.8,
+        "consumption_kw": 3.2,
+        "imported_kwh": 583.08,
+        "exported_kwh": 322.32,
+    }
+
+
+def test_offline_battery_is_not_counted():
+    result = meters([inverter(2.4), battery(-1500, 62, status=0), sensor(-800)])
+    assert result.battery_discharge_kw is None
+    assert result.battery_soc is None
+    assert result.production_kw == 2.4
+
+
+def test_several_batteries_power_summed_soc_averaged():
+    readings = [inverter(3.0), battery(-1000, 50, dev=1), battery(-500, 71, dev=2)]
+    result = meters(readings)
+    assert (result.battery_discharge_kw, result.battery_soc, result.production_kw) == (
+        1.5,
+        0.605,
+        1.5,
+    )
+
+
+def test_one_of_two_batteries_offline():
+    result = meters([inverter(3.0), battery(-1000, 50, dev=1), battery(-500, 70, status=0, dev=2)])
+    assert (result.battery_discharge_kw, result.battery_soc) == (1.0, 0.5)
+
+
+@pytest.mark.parametrize(("percent", "fraction"), [(100, 1.0), (1, 0.01), (0, 0.0), (104, 1.0)])
+def test_soc_percent_becomes_a_clamped_fraction(percent, fraction):
+    assert meters([inverter(1.0), battery(soc=percent)]).battery_soc == fraction
+
+
+def test_battery_energy_only_with_capacity():
+    readings = [inverter(1.0), battery(soc=62)]
+    assert meters(readings).battery_energy_kwh is None
+    assert meters(readings, battery_capacity_kwh=15).battery_energy_kwh == 9.3
+
+
+def test_unknown_soc_leaves_soc_and_energy_out_but_sends_power():
+    result = meters([inverter(1.0), battery(soc=None)], battery_capacity_kwh=10)
+    assert result.battery_discharge_kw == 1.5
+    assert result.battery_soc is None and result.battery_energy_kwh is None
+
+
+@pytest.mark.parametrize("coupling", ["dc", "ac"])
+def test_battery_power_unknown_gives_no_site_meters(coupling):
+    reading = Reading(
+        39, 39, {"battery_soc": 50.0, "battery_status": 2.0}, frozenset({"ch_discharge_power"})
+    )
+    result = compute_site_meters(
+        [inverter(1.0), reading, sensor()], AccountingOptions(battery_coupling=coupling)
+    )
+    assert isinstance(result, NoSiteMeters)
+    assert "battery 39 ch_discharge_power unknown" in result.reason
+
+
+def test_offline_battery_with_unknown_power_is_simply_not_counted():
+    reading = Reading(39, 39, {"battery_status": 0.0}, frozenset({"ch_discharge_power"}))
+    assert meters([inverter(1.0), reading]).as_dict() == {"production_kw": 1.0}
+
+
+def test_no_inverter_reading_gives_no_site_meters():
+    result = compute_site_meters([sensor(), battery()], DEFAULT)
+    assert isinstance(result, NoSiteMeters)
+    assert "no inverter reading" in result.reason
+
+
+@pytest.mark.parametrize("state", [512.0, 513.0, 45056.0, None])
+def test_inverter_power_unknown_while_maybe_producing(state):
+    result = compute_site_meters(
+        [inverter(None, state=state, dev=77, unknown={"active_power"})], DEFAULT
+    )
+    assert isinstance(result, NoSiteMeters)
+    assert result.reason.startswith("inverter 77 active_power unknown while producing")
+
+
+@pytest.mark.parametrize("state", [40960.0, 768.0, 771.0, 774.0])
+def test_inverter_power_unknown_counts_as_zero_when_idle(state):
+    readings = [inverter(None, state=state, unknown={"active_power"}), sensor(watts=-800)]
+    result = meters(readings)
+    assert (result.production_kw, result.consumption_kw) == (0.0, 0.8)
+
+
+def test_one_idle_inverter_beside_a_producing_one():
+    readings = [inverter(2.0, dev=1), inverter(None, state=40960.0, dev=2)]
+    assert meters(readings).production_kw == 2.0
+
+
+def test_production_is_never_negative():
+    # Night: the inverter draws a little standby power from the grid.
+    result = meters([inverter(-0.012), sensor(watts=-300)])
+    assert result.production_kw == 0.0
+    assert result.consumption_kw == 0.3
+
+
+def test_no_negative_zero_reaches_the_json():
+    result = meters([inverter(0.0), battery(watts=0.0), sensor(watts=-0.0001)])
+    for value in result.as_dict().values():
+        assert str(value) != "-0.0"
+
+
+def test_rounding_kw_3_kwh_2_soc_3():
+    result = meters(
+        [inverter(1.23456), sensor(watts=-123.4567, active_cap=1.23456), battery(-1000.4, 33.3333)]
+    )
+    assert result.battery_discharge_kw == 1.0
+    assert result.production_kw == 0.235
+    assert result.net_import_kw == 0.123
+    assert result.exported_kwh == 1.23
+    assert result.battery_soc == 0.333
+    assert result.consumption_kw == 1.358
+
+
+def test_absurd_readings_that_overflow_give_no_site_meters():
+    result = compute_site_meters([inverter(1e308), inverter(1e308, dev=2)], DEFAULT)
+    assert isinstance(result, NoSiteMeters)
+
+
+def test_tsms_is_the_earliest_inverter_time():
+    readings = [inverter(1.0, time_ms=T + 5), inverter(1.0, dev=2, type_id=38, time_ms=T)]
+    assert meters(readings).tsms == T
+    assert meters([inverter(1.0, time_ms=None)]).tsms is None
+
+
+def test_options_reject_what_settings_would_have_refused():
+    with pytest.raises(ValueError, match="battery_coupling"):
+        AccountingOptions(battery_coupling="DC-ish")
+    with pytest.raises(ValueError, match="battery_capacity_kwh"):
+        AccountingOptions(battery_capacity_kwh=-5)
+
+
+# --- which devices to fetch --------------------------------------------------------------------
+def devices(*type_ids: int) -> list[Device]:
+    return [Device(i, f"dev{i}", t, "NE=1") for i, t in enumerate(type_ids)]
+
+
+@pytest.mark.parametrize(
+    ("types", "options", "needed"),
+    [
+        ((62, 1, 39, 47), DEFAULT, [1, 39, 47]),
+        ((38, 38, 47, 17), DEFAULT, [38, 47]),
+        ((1, 38, 17), DEFAULT, [1, 17, 38]),
+        ((1, 47, 17), AccountingOptions(use_power_sensor=False), [1, 17]),
+        ((1, 47, 17), AccountingOptions(use_power_sensor=False, use_grid_meter=False), [1]),
+        ((1, 39), AccountingOptions(use_battery=False), [1]),
+        ((62, 46), DEFAULT, []),
+    ],
+)
+def test_device_types_needed(types, options, needed):
+    assert device_types_needed(devices(*types), options) == needed
+
+
+def test_grid_meter_fallback_when_power_sensor_offline():
+    devs = devices(1, 47, 17)
+    assert grid_meter_fallback_needed(devs, [inverter(), sensor(status=0)], DEFAULT)
+    assert grid_meter_fallback_needed(devs, [inverter()], DEFAULT)  # 47 gave no reading at all
+    assert not grid_meter_fallback_needed(devs, [inverter(), sensor()], DEFAULT)
+    assert not grid_meter_fallback_needed(
+        devs, [inverter(), sensor(status=0), grid_meter()], DEFAULT
+    )
+    assert not grid_meter_fallback_needed(
+        devs, [inverter(), sensor(status=0)], AccountingOptions(use_grid_meter=False)
+    )
+    assert not grid_meter_fallback_needed(devices(1, 47), [inverter(), sensor(status=0)], DEFAULT)
+    # Power sensor not wanted: the grid meter was fetched in the first place.
+    assert not grid_meter_fallback_needed(
+        devs, [inverter()], AccountingOptions(use_power_sensor=False)
+    )

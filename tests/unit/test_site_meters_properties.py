@@ -1,0 +1,201 @@
+"""Properties of the accounting over all device mixes, values and settings (hypothesis).
+
+The receiver's own checks (emulator.chargehq.check_body) serve as one oracle, so the arithmetic
+and what the test receiver accepts cannot drift apart.
+"""
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emulator.chargehq import check_body
+from fusioncharge.chargehq import build_body
+from fusioncharge.models import Reading
+from fusioncharge.site_meters import (
+    AccountingOptions,
+    NoSiteMeters,
+    SiteMeters,
+    compute_site_meters,
+)
+
+KEY = "0b7c2e4e-0000-4000-8000-000000000000"
+IDLE_STATES = (40960.0, 768.0, 774.0)
+MAYBE_PRODUCING = (512.0, 513.0, 0.0, 45056.0)
+
+
+def maybe(values: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.none(), values)
+
+
+def power(limit: float) -> st.SearchStrategy:
+    return st.floats(-limit, limit, allow_nan=False, allow_infinity=False)
+
+
+def reading(type_id: int, **fields: st.SearchStrategy) -> st.SearchStrategy:
+    """A Reading whose None values become `unknown` keys, as the parser would give them."""
+
+    def build(values: dict) -> Reading:
+        known = {k: v for k, v in values.items() if v is not None}
+        unknown = frozenset(k for k, v in values.items() if v is None)
+        return Reading(0, type_id, known, unknown, 1_700_000_000_000)
+
+    return st.fixed_dictionaries(fields).map(build)
+
+
+inverters = reading(
+    1,
+    active_power=maybe(power(50)),
+    inverter_state=maybe(st.sampled_from(IDLE_STATES + MAYBE_PRODUCING)),
+)
+power_sensors = reading(
+    47,
+    active_power=maybe(power(50_000)),
+    meter_status=maybe(st.sampled_from([0.0, 1.0])),
+    active_cap=maybe(st.floats(0, 1e6)),
+    reverse_active_cap=maybe(st.floats(0, 1e6)),
+)
+grid_meters = reading(
+    17,
+    active_power=maybe(power(50)),
+    active_cap=maybe(st.floats(0, 1e6)),
+    reverse_active_cap=maybe(st.floats(0, 1e6)),
+)
+batteries = reading(
+    39,
+    ch_discharge_power=maybe(power(10_000)),
+    battery_soc=maybe(st.floats(-20, 150)),
+    battery_status=maybe(st.sampled_from([0.0, 1.0, 2.0, 3.0, 4.0])),
+)
+options = st.builds(
+    AccountingOptions,
+    use_power_sensor=st.booleans(),
+    use_grid_meter=st.booleans(),
+    use_battery=st.booleans(),
+    meter_export_positive=st.booleans(),
+    battery_coupling=st.sampled_from(["dc", "ac"]),
+    battery_capacity_kwh=maybe(st.floats(0.1, 1000)),
+)
+
+
+@st.composite
+def sites(draw: st.DrawFn) -> list[Reading]:
+    parts = [
+        draw(st.lists(inverters, max_size=3)),
+        draw(st.lists(st.sampled_from([1, 38]), min_size=3, max_size=3)),
+        draw(st.lists(power_sensors, max_size=2)),
+        draw(st.lists(grid_meters, max_size=1)),
+        draw(st.lists(batteries, max_size=2)),
+    ]
+    invs, inv_types, rest = parts[0], parts[1], parts[2] + parts[3] + parts[4]
+    invs = [replace(r, type_id=t) for r, t in zip(invs, inv_types, strict=False)]
+    return [replace(r, device_id=i + 1) for i, r in enumerate(invs + rest)]
+
+
+def milli(value: float) -> int:
+    return round(value * 1000)
+
+
+def counted_batteries(readings: list[Reading], opts: AccountingOptions) -> list[Reading]:
+    if not opts.use_battery:
+        return []
+    return [r for r in readings if r.type_id == 39 and r.get("battery_status") != 0]
+
+
+@settings(max_examples=250)
+@given(sites(), options)
+def test_power_flow_holds_exactly_after_rounding(readings, opts):
+    result = compute_site_meters(readings, opts)
+    if not isinstance(result, SiteMeters) or result.consumption_kw is None:
+        return
+    p, n, c = result.production_kw, result.net_import_kw, result.consumption_kw
+    b = result.battery_discharge_kw or 0.0
+    assert milli(c) == milli(p) + milli(n) + milli(b)
+    assert abs(c - (p + n + b)) < 1e-9
+
+
+@settings(max_examples=250)
+@given(sites(), options)
+def test_every_body_passes_the_receivers_checks(readings, opts):
+    result = compute_site_meters(readings, opts)
+    if isinstance(result, SiteMeters):
+        assert check_body(build_body(KEY, site_meters=result), KEY) == []
+    else:
+        assert check_body(build_body(KEY, error=result.reason), KEY) == []
+
+
+@settings(max_examples=150)
+@given(sites(), options)
+def test_ranges_and_rounding(readings, opts):
+    result = compute_site_meters(readings, opts)
+    if not isinstance(result, SiteMeters):
+        return
+    assert result.production_kw >= 0
+    assert result.battery_soc is None or 0 <= result.battery_soc <= 1
+    for name, value in result.as_dict().items():
+        digits = 2 if name.endswith("_kwh") else 3
+        assert round(value, digits) == value, name
+    assert (result.net_import_kw is None) == (result.consumption_kw is None)
+
+
+@settings(max_examples=150)
+@given(sites(), options)
+def test_site_meters_exactly_when_inverters_and_counted_batteries_are_known(readings, opts):
+    inverters_ = [r for r in readings if r.type_id in (1, 38)]
+    inverters_known = all(
+        r.get("active_power") is not None or r.get("inverter_state") in IDLE_STATES
+        for r in inverters_
+    )
+    batteries_known = all(
+        r.get("ch_discharge_power") is not None for r in counted_batteries(readings, opts)
+    )
+    result = compute_site_meters(readings, opts)
+    expected_ok = bool(inverters_) and inverters_known and batteries_known
+    assert isinstance(result, SiteMeters) == expected_ok
+    assert isinstance(result, NoSiteMeters) != expected_ok
+
+
+@settings(max_examples=150)
+@given(sites(), options)
+def test_flipping_the_meter_flips_grid_terms_and_swaps_counters(readings, opts):
+    normal = compute_site_meters(readings, replace(opts, meter_export_positive=True))
+    flipped = compute_site_meters(readings, replace(opts, meter_export_positive=False))
+    assert type(normal) is type(flipped)
+    if not isinstance(normal, SiteMeters):
+        return
+    assert isinstance(flipped, SiteMeters)
+    assert (flipped.imported_kwh, flipped.exported_kwh) == (
+        normal.exported_kwh,
+        normal.imported_kwh,
+    )
+    same = ("production_kw", "battery_discharge_kw", "battery_soc", "battery_energy_kwh", "tsms")
+    assert all(getattr(flipped, name) == getattr(normal, name) for name in same)
+    if normal.net_import_kw is None:
+        assert flipped.net_import_kw is None
+        return
+    assert flipped.net_import_kw == -normal.net_import_kw
+    assert milli(normal.consumption_kw) - milli(flipped.consumption_kw) == 2 * milli(
+        normal.net_import_kw
+    )
+
+
+@settings(max_examples=120)
+@given(sites(), options, st.randoms(use_true_random=False))
+def test_order_of_readings_does_not_matter(readings, opts, rnd):
+    shuffled = list(readings)
+    rnd.shuffle(shuffled)
+    assert compute_site_meters(shuffled, opts) == compute_site_meters(readings, opts)
+
+
+@settings(max_examples=120)
+@given(sites(), options)
+def test_soc_is_the_clamped_mean_of_counted_batteries(readings, opts):
+    result = compute_site_meters(readings, opts)
+    if not isinstance(result, SiteMeters):
+        return
+    socs = [r.get("battery_soc") for r in counted_batteries(readings, opts)]
+    if not socs or None in socs:
+        assert result.battery_soc is None
+        return
+    mean = min(1.0, max(0.0, sum(socs) / len(socs) / 100))
+    assert abs(result.battery_soc - mean) <= 0.0005 + 1e-12
