@@ -1,6 +1,7 @@
 """A clock that tests move by hand, shared by the client under test and the emulators."""
 
 import threading
+import time
 
 
 class FakeClock:
@@ -25,3 +26,17 @@ class FakeClock:
     def set(self, t: float) -> None:
         with self._lock:
             self._now = float(t)
+
+
+class RealClock:
+    """Real time, optionally shifted so it starts at `start` (a scenario's current_time_ms)."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self._shift = 0.0 if start is None else float(start) - time.time()
+
+    def now(self) -> float:
+        return time.time() + self._shift
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)

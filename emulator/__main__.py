@@ -1,0 +1,53 @@
+"""`python -m emulator [--port 8080] [--scenario file.json]`: serve FusionSolar in the foreground.
+
+The first stdout line is the base URL (flushed), then one line per call. Stop with Ctrl-C.
+The clock is real time, starting at the scenario's current_time_ms when it gives one.
+"""
+
+import argparse
+import sys
+import time
+
+from emulator.clock import RealClock
+from emulator.fusionsolar import CallRecord, FusionSolarEmulator
+from emulator.scenario import ScenarioError, load_scenario
+
+
+def _print_call(call: CallRecord) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(call.time))
+    code = f" failCode={call.fail_code}" if call.fail_code is not None else ""
+    status = call.http_status if call.http_status is not None else "no-reply"
+    print(f"{stamp} {call.interface} {call.outcome}{code} http={status}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--scenario", help="scenario JSON file (interfaces.md)")
+    args = parser.parse_args(argv)
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as e:
+        print(f"emulator: {e}", file=sys.stderr)
+        return 2
+    start_ms = scenario["current_time_ms"]
+    clock = RealClock(start_ms / 1000 if start_ms is not None else None)
+    emu = FusionSolarEmulator(scenario, clock, host=args.host, port=args.port, on_call=_print_call)
+    try:
+        emu.start()
+    except OSError as e:
+        print(f"emulator: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
+        return 2
+    print(emu.base_url, flush=True)
+    try:
+        emu.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Real-time data items (getDevRealKpi `dataItemMap`) of emulated devices, from the plant's day.
+
+Field names, units and quirks follow Huawei's tables and the captured responses: inverter power
+in kW, power sensor and battery power in W, a standby inverter at night that reports its power
+as "N/A", null or 0 depending on the slot, and numbers with the real services' precision.
+"""
+
+from typing import Any
+
+from emulator.daycurve import BATTERY_MAX_KW, PlantState, unit_noise
+
+STRING_INVERTER, GRID_METER, RESIDENTIAL_INVERTER, BATTERY, ESS, POWER_SENSOR = (
+    1,
+    17,
+    38,
+    39,
+    41,
+    47,
+)
+INVERTER_TYPES = frozenset({STRING_INVERTER, RESIDENTIAL_INVERTER})
+# Types getDevRealKpi serves (doc p.53); their counts set the 5-minute quota.
+KPI_TYPES = frozenset({1, 10, 17, 38, 39, 41, 47})
+GRID_CONNECTED, STANDBY = 512, 40960
+
+
+def data_item_map(type_id: int, state: PlantState, share: float = 1.0) -> dict[str, Any]:
+    """The dataItemMap of a device of this type; `share` splits plant power among same devices."""
+    if type_id in INVERTER_TYPES:
+        return _inverter(state, share)
+    if type_id == POWER_SENSOR:
+        return _power_sensor(state)
+    if type_id == GRID_METER:
+        return _grid_meter(state)
+    if type_id == BATTERY:
+        return _battery(state, share)
+    return {}  # dongles, optimizers...: present but without real-time data, as observed
+
+
+def _standby_power(state: PlantState) -> Any:
+    """A standby inverter's active_power: the real service mixes "N/A", null and 0."""
+    roll = unit_noise("standby", state.slot)
+    return "N/A" if roll < 0.4 else (None if roll < 0.6 else 0.0)
+
+
+def _inverter(state: PlantState, share: float) -> dict[str, Any]:
+    producing = state.producing
+    ac = round(state.inverter_ac_kw * share, 3)
+    pv = round(state.pv_kw * share, 3)
+    volts = 230.0 + round(4 * unit_noise("volt", state.slot) - 2, 1)
+    amps = round(ac * 1000 / 3 / volts, 3) if producing else 0.0
+    return {
+        "inverter_state": float(GRID_CONNECTED if producing else STANDBY),
+        "active_power": ac if producing else _standby_power(state),
+        "mppt_power": pv,
+        "reactive_power": 0.0,
+        "power_factor": 1.0 if producing else "N/A",
+        "efficiency": 98.3 if producing else 0.0,
+        "temperature": round(25.0 + 4 * ac, 1),
+        "elec_freq": 50.0 if producing else "N/A",
+        "a_u": volts,
+        "b_u": volts,
+        "c_u": volts,
+        "a_i": amps,
+        "b_i": amps,
+        "c_i": amps,
+        "day_cap": round(state.day_yield_kwh * share, 2),
+        "total_cap": round(state.total_yield_kwh * share, 2),
+        "mppt_total_cap": round(state.total_yield_kwh * share * 1.02, 2),
+        "run_state": 1,
+        "open_time": 1665642954000,
+        "close_time": "N/A",
+    }
+
+
+def _meter_common(state: PlantState) -> dict[str, Any]:
+    return {
+        "active_cap": round(state.export_total_kwh, 2),
+        "reverse_active_cap": round(state.import_total_kwh, 2),
+        "meter_status": 1,
+        "run_state": 1,
+        "meter_u": 230.1,
+        "meter_i": round(abs(state.grid_export_kw) * 1000 / 230.1, 2),
+        "grid_frequency": 50.0,
+        "power_factor": 0.98,
+        "reactive_power": 120,
+    }
+
+
+def _power_sensor(state: PlantState) -> dict[str, Any]:
+    return {**_meter_common(state), "active_power": round(state.grid_export_kw * 1000)}
+
+
+def _grid_meter(state: PlantState) -> dict[str, Any]:
+    return {**_meter_common(state), "active_power": round(state.grid_export_kw, 3)}
+
+
+def _battery(state: PlantState, share: float) -> dict[str, Any]:
+    return {
+        "battery_status": 2,
+        "battery_soc": round(state.soc),
+        "ch_discharge_power": round(state.battery_kw * share * 1000),
+        "charge_cap": round(state.charge_today_kwh * share, 2),
+        "discharge_cap": round(state.discharge_today_kwh * share, 2),
+        "max_charge_power": round(BATTERY_MAX_KW * share * 1000),
+        "max_discharge_power": round(BATTERY_MAX_KW * share * 1000),
+        "busbar_u": 782.7,
+        "battery_soh": 0,
+        "ch_discharge_model": 4,
+        "run_state": 1,
+    }
+
+
+def station_item_map(state: PlantState) -> dict[str, Any]:
+    """getStationRealKpi's dataItemMap for a plant."""
+    return {
+        "day_power": round(state.day_yield_kwh, 2),
+        "month_power": round(state.day_yield_kwh + 20 * 30.0, 2),
+        "total_power": round(state.total_yield_kwh, 2),
+        "day_income": round(state.day_yield_kwh * 0.12, 3),
+        "total_income": round(state.total_yield_kwh * 0.12, 3),
+        "real_health_state": 3,
+    }

@@ -1,0 +1,462 @@
+"""The FusionSolar Northbound API emulator: an HTTP server on loopback that behaves like the
+real service (fusionsolar-northbound.md), for tests, `make run`, `make emulator` and benchmarks.
+
+    emu = FusionSolarEmulator(scenario=None, clock=None, timeout_hold=30.0,
+                              host="127.0.0.1", port=0, on_call=None)
+    with emu:  ...  # or emu.start() / emu.stop()
+    emu.base_url; emu.calls (list[CallRecord]); emu.count(interface=None, outcome=None)
+    emu.fault_next(interface, kind, fail_code=None); emu.set_password(code); emu.expire_tokens()
+    emu.credentials -> (username, system_code)
+
+Clock: the caller's (share a FakeClock with the client under test), else a FakeClock starting
+at the scenario's current_time_ms, else the real clock. Every limit, token lifetime and reading
+follows that clock. Faults preempt everything else and count for nothing.
+"""
+
+import math
+import secrets
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Self
+
+from emulator import daycurve, devicedata
+from emulator.clock import FakeClock, RealClock
+from emulator.httpserve import (
+    FAULT_KINDS,
+    LoopbackServer,
+    Reply,
+    Request,
+    fault_reply,
+    json_reply,
+)
+from emulator.limits import DailyCap, SlidingWindow, per_hundred
+from emulator.scenario import INTERFACES, ScenarioSource, load_scenario
+
+TOKEN_SECONDS = 1800
+LOGIN_WINDOW_SECONDS, LOGINS_PER_WINDOW = 600, 5
+WRONG_PASSWORDS_TO_LOCK, LOCK_SECONDS = 5, 1800
+KPI_WINDOW_SECONDS = 300
+PAGE_SIZE = MAX_IDS = 100
+
+MUST_RELOGIN = {"failCode": 305, "immediately": True, "message": "USER_MUST_RELOGIN"}
+TOO_FREQUENT = {
+    "data": "ACCESS_FREQUENCY_IS_TOO_HIGH",
+    "failCode": 407,
+    "params": None,
+    "success": False,
+}
+FAIL_MESSAGES = {
+    401: "You do not have the related data interface permission.",
+    407: "ACCESS_FREQUENCY_IS_TOO_HIGH",
+    20004: "The server is abnormal.",
+    20005: "The device ID cannot be empty.",
+    20006: "Some devices do not match the device type.",
+    20007: "The system does not have the desired power plant resources.",
+    20008: "The system does not have the desired device resources.",
+    20010: "The plant list cannot be empty.",
+    20013: "The device type is incorrect.",
+    20014: "A maximum of 100 plants can be queried at a time.",
+    20016: "A maximum of 100 devices can be queried at a time.",
+    20400: "USER_LOCKED_OR_PASSWORD_ERROR",
+}
+SECRET_PARAMS = frozenset({"systemCode", "xsrfToken", "userName"})
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    interface: str
+    time: float  # emulator clock
+    outcome: str  # ok, fail_code, wrong_password, locked, quota, fault:<kind>, not_found
+    fail_code: int | None = None
+    http_status: int | None = 200  # None: no reply (timeout fault)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    reply: Reply
+    outcome: str = "ok"
+    fail_code: int | None = None
+
+
+class FusionSolarEmulator:
+    def __init__(
+        self,
+        scenario: ScenarioSource = None,
+        clock: Any = None,
+        timeout_hold: float = 30.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        on_call: Callable[[CallRecord], None] | None = None,
+    ) -> None:
+        self.scenario = load_scenario(scenario)
+        start_ms = self.scenario["current_time_ms"]
+        if clock is None:
+            clock = FakeClock(start_ms / 1000) if start_ms is not None else RealClock()
+        self.clock = clock
+        self.on_call = on_call
+        self.calls: list[CallRecord] = []
+        self._server = LoopbackServer(self._handle, host, port, timeout_hold)
+        self._lock = threading.RLock()
+        self._username = self.scenario["credentials"]["username"]
+        self._system_code = self.scenario["credentials"]["system_code"]
+        self._tokens: dict[str, float] = {}  # token -> expiry (one user: a login ends the rest)
+        self._locked_until = -math.inf
+        self._logins = SlidingWindow(LOGIN_WINDOW_SECONDS)
+        self._logouts = SlidingWindow(LOGIN_WINDOW_SECONDS)
+        self._wrong = SlidingWindow(LOGIN_WINDOW_SECONDS)
+        self._kpi_calls = SlidingWindow(KPI_WINDOW_SECONDS)
+        self._station_kpi_calls = SlidingWindow(KPI_WINDOW_SECONDS)
+        offset = self.scenario["utc_offset_hours"]
+        self._daily = {"stations": DailyCap(offset), "getDevList": DailyCap(offset)}
+        self._seen: Counter[str] = Counter()
+        self._next_faults: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
+        self._index_plants_and_devices()
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    # --- test controls --------------------------------------------------------------------
+    @property
+    def credentials(self) -> tuple[str, str]:
+        with self._lock:
+            return self._username, self._system_code
+
+    def set_password(self, system_code: str) -> None:
+        """The user changed their password at Huawei (tokens already issued stay valid)."""
+        with self._lock:
+            self._system_code = system_code
+
+    def expire_tokens(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+    def fault_next(self, interface: str, kind: str, fail_code: int | None = None) -> None:
+        """Serve this fault on the next call of that interface (queued, one call each)."""
+        if interface not in INTERFACES or kind not in FAULT_KINDS:
+            raise ValueError(f"unknown interface {interface!r} or fault kind {kind!r}")
+        if kind == "fail_code" and fail_code is None:
+            raise ValueError('fault kind "fail_code" needs fail_code=N')
+        with self._lock:
+            self._next_faults[interface].append((kind, fail_code))
+
+    def count(self, interface: str | None = None, outcome: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                1
+                for c in self.calls
+                if (interface is None or c.interface == interface)
+                and (outcome is None or c.outcome == outcome)
+            )
+
+    # --- plumbing -------------------------------------------------------------------------
+    def _index_plants_and_devices(self) -> None:
+        self._stations = self.scenario["stations"]
+        self._devices = self.scenario["devices"]
+        self._device_by_id = {int(d["id"]): d for d in self._devices if _is_int(d.get("id"))}
+        codes = [s.get("plantCode") for s in self._stations]
+        codes += [d.get("stationCode") for d in self._devices]
+        self._plant_codes = {str(c) for c in codes if c}
+        type_counts = Counter(
+            int(d["devTypeId"]) for d in self._devices if _is_int(d.get("devTypeId"))
+        )
+        self._type_counts = type_counts
+        self._kpi_limit = max(
+            1, sum(per_hundred(n) for t, n in type_counts.items() if t in devicedata.KPI_TYPES)
+        )
+        self._plant_count = len(self._stations)
+
+    def _handle(self, request: Request) -> Reply:
+        path = request.path.split("?", 1)[0]
+        interface = path.removeprefix("/thirdData/") if path.startswith("/thirdData/") else path
+        with self._lock:
+            now = self.clock.now()
+            if request.method != "POST" or interface not in _ROUTES:
+                answer = _Answer(json_reply({"error": "Not Found"}, 404), "not_found")
+            else:
+                self._seen[interface] += 1
+                fault = self._take_fault(interface, self._seen[interface])
+                body = request.json()
+                body = body if isinstance(body, dict) else {}
+                if fault is not None:
+                    answer = self._fault(fault, now, body)
+                else:
+                    answer = _ROUTES[interface](self, request, body, now)
+            status = None if answer.reply.hold else answer.reply.status
+            record = CallRecord(interface, now, answer.outcome, answer.fail_code, status)
+            self.calls.append(record)
+        if self.on_call is not None:
+            self.on_call(record)
+        return answer.reply
+
+    def _take_fault(self, interface: str, nth: int) -> tuple[str, int | None] | None:
+        if self._next_faults[interface]:
+            return self._next_faults[interface].pop(0)
+        for f in self.scenario["faults"]:
+            if f["interface"] == interface and f["nth"] in (None, nth):
+                return f["kind"], f["fail_code"]
+        return None
+
+    def _fault(self, fault: tuple[str, int | None], now: float, body: dict) -> _Answer:
+        kind, code = fault
+        if kind == "fail_code" and code is not None:
+            return _Answer(json_reply(_failure_body(code, now, body)), "fail_code", code)
+        ok_body = json_reply(_envelope([], now, body)).body
+        return _Answer(fault_reply(kind, ok_body), f"fault:{kind}")
+
+    def _token_valid(self, request: Request, now: float) -> bool:
+        token = request.headers.get("XSRF-TOKEN")
+        return token is not None and self._tokens.get(token, -math.inf) > now
+
+    # --- interfaces -----------------------------------------------------------------------
+    def _login(self, request: Request, body: dict, now: float) -> _Answer:
+        if now < self._locked_until:
+            self._logins.add(now)
+            return _fail(20400, now, {}, "locked")
+        if not self._logins.allows(now, LOGINS_PER_WINDOW):
+            return _too_frequent()
+        self._logins.add(now)
+        right = (body.get("userName"), body.get("systemCode")) == self.credentials
+        if not right:
+            self._wrong.add(now)
+            if self._wrong.count(now) >= WRONG_PASSWORDS_TO_LOCK:
+                self._locked_until = now + LOCK_SECONDS
+                self._wrong.clear()
+            # Observed: bad credentials get HTTP 200 with nothing in the body.
+            return _Answer(
+                Reply(200, b"", (("Content-Type", "application/json"),)), "wrong_password"
+            )
+        self._wrong.clear()
+        token = "x-" + secrets.token_hex(24)
+        self._tokens = {token: now + TOKEN_SECONDS}  # a new login ends the user's earlier ones
+        headers = (("xsrf-token", token), ("Set-Cookie", f"XSRF-TOKEN={token}; Path=/; Secure"))
+        ok = {"success": True, "data": None, "failCode": 0, "params": None, "message": None}
+        return _Answer(json_reply(ok, headers=headers))
+
+    def _logout(self, request: Request, body: dict, now: float) -> _Answer:
+        if not self._logouts.allows(now, LOGINS_PER_WINDOW):
+            return _too_frequent()
+        self._logouts.add(now)
+        token = body.get("xsrfToken") or request.headers.get("XSRF-TOKEN")
+        if not isinstance(token, str) or self._tokens.get(token, -math.inf) <= now:
+            return _must_relogin()
+        del self._tokens[token]
+        return _ok(None, now, {})
+
+    def _stations(self, request: Request, body: dict, now: float) -> _Answer:
+        if not self._token_valid(request, now):
+            return _must_relogin()
+        cap = self._daily["stations"]
+        if not cap.allows(now, per_hundred(self._plant_count) * 10 + 24):
+            return _too_frequent()
+        cap.add(now)
+        page = body.get("pageNo", 1)
+        if not _is_int(page) or int(page) < 1:
+            return _fail(20004, now, body, message="pageNo must be a page number from 1")
+        page = int(page)
+        total = len(self._stations)
+        data = {
+            "list": self._stations[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+            "pageCount": math.ceil(total / PAGE_SIZE),
+            "pageNo": page,
+            "pageSize": PAGE_SIZE,
+            "total": total,
+        }
+        # As captured: this interface has no params and a message.
+        ok = {"data": data, "failCode": 0, "message": "get plant list success", "success": True}
+        return _Answer(json_reply(ok))
+
+    def _station_list(self, request: Request, body: dict, now: float) -> _Answer:
+        if not self._token_valid(request, now):
+            return _must_relogin()
+        return _fail(401, now, body)  # end-of-life for accounts made after mid-2022
+
+    def _plant_codes_asked(self, body: dict, now: float) -> list[str] | _Answer:
+        codes = _split(body.get("stationCodes"))
+        if not codes:
+            return _fail(20010, now, body)
+        if len(codes) > MAX_IDS:
+            return _fail(20014, now, body)
+        if any(c not in self._plant_codes for c in codes):
+            return _fail(20007, now, body)
+        return codes
+
+    def _dev_list(self, request: Request, body: dict, now: float) -> _Answer:
+        if not self._token_valid(request, now):
+            return _must_relogin()
+        cap = self._daily["getDevList"]
+        if not cap.allows(now, per_hundred(self._plant_count) + 24):
+            return _too_frequent()
+        cap.add(now)
+        codes = self._plant_codes_asked(body, now)
+        if isinstance(codes, _Answer):
+            return codes
+        devices = [d for d in self._devices if d.get("stationCode") in codes]
+        return _ok(devices, now, body)
+
+    def _station_real_kpi(self, request: Request, body: dict, now: float) -> _Answer:
+        if not self._token_valid(request, now):
+            return _must_relogin()
+        if not self._station_kpi_calls.allows(now, max(1, per_hundred(self._plant_count))):
+            return _too_frequent()
+        self._station_kpi_calls.add(now)
+        codes = self._plant_codes_asked(body, now)
+        if isinstance(codes, _Answer):
+            return codes
+        data = [
+            {
+                "stationCode": c,
+                "dataItemMap": devicedata.station_item_map(self._plant_state(c, now)),
+            }
+            for c in codes
+        ]
+        return _ok(data, now, body)
+
+    def _dev_real_kpi(self, request: Request, body: dict, now: float) -> _Answer:
+        if not self._token_valid(request, now):
+            return _must_relogin()
+        if not self._kpi_calls.allows(now, self._kpi_limit):
+            return _too_frequent()
+        self._kpi_calls.add(now)
+        type_id = body.get("devTypeId")
+        if not _is_int(type_id):
+            return _fail(20013, now, body)
+        ids = _split(body.get("devIds"))
+        if not ids:
+            return _fail(20005, now, body)
+        if len(ids) > MAX_IDS:
+            return _fail(20016, now, body)
+        if any(not _is_int(i) or int(i) not in self._device_by_id for i in ids):
+            return _fail(20008, now, body)
+        devices = [self._device_by_id[int(i)] for i in ids]
+        if any(int(d["devTypeId"]) != int(type_id) for d in devices):
+            return _fail(20006, now, body)
+        data = [{"devId": d["id"], "dataItemMap": self._item_map(d, now)} for d in devices]
+        return _ok(data, now, body)
+
+    # --- readings -------------------------------------------------------------------------
+    def _item_map(self, device: dict, now: float) -> Any:
+        type_id = int(device["devTypeId"])
+        for item in self.scenario["kpis"].get(str(type_id), []):
+            if isinstance(item, dict) and str(item.get("devId")) == str(device["id"]):
+                return item.get("dataItemMap", {})  # the scenario's reading, as given
+        plant = device.get("stationCode")
+        same = sum(
+            1
+            for d in self._devices
+            if d.get("stationCode") == plant and str(d.get("devTypeId")) == str(type_id)
+        )
+        return devicedata.data_item_map(type_id, self._plant_state(plant, now), 1 / max(1, same))
+
+    def _plant_state(self, plant_code: Any, now: float) -> daycurve.PlantState:
+        capacity = next(
+            (s.get("capacity") for s in self._stations if s.get("plantCode") == plant_code), None
+        )
+        has_battery = any(
+            d.get("stationCode") == plant_code and str(d.get("devTypeId")) == "39"
+            for d in self._devices
+        )
+        params = daycurve.PlantParams(
+            capacity_kwp=float(capacity)
+            if isinstance(capacity, int | float) and capacity
+            else 10.0,
+            has_battery=has_battery,
+            utc_offset_hours=self.scenario["utc_offset_hours"],
+        )
+        return daycurve.plant_state(now, params)
+
+
+_ROUTES: dict[str, Callable[[FusionSolarEmulator, Request, dict, float], _Answer]] = {
+    "login": FusionSolarEmulator._login,
+    "logout": FusionSolarEmulator._logout,
+    "stations": FusionSolarEmulator._stations,
+    "getStationList": FusionSolarEmulator._station_list,
+    "getDevList": FusionSolarEmulator._dev_list,
+    "getDevRealKpi": FusionSolarEmulator._dev_real_kpi,
+    "getStationRealKpi": FusionSolarEmulator._station_real_kpi,
+}
+
+
+# --- envelopes ------------------------------------------------------------------------------
+def _params(now: float, body: dict) -> dict[str, Any]:
+    """params: the server time in ms and the request's parameters echoed (never a secret)."""
+    echo = {k: v for k, v in body.items() if k not in SECRET_PARAMS}
+    return {"currentTime": int(now * 1000), **echo}
+
+
+def _envelope(data: Any, now: float, body: dict) -> dict[str, Any]:
+    return {
+        "data": data,
+        "failCode": 0,
+        "message": None,
+        "params": _params(now, body),
+        "success": True,
+    }
+
+
+def _failure_body(code: int, now: float, body: dict, message: str | None = None) -> dict:
+    if code == 305:
+        return MUST_RELOGIN
+    if code == 407:
+        return TOO_FREQUENT
+    return {
+        "data": None,
+        "failCode": code,
+        "message": message or FAIL_MESSAGES.get(code, "error"),
+        "params": _params(now, body),
+        "success": False,
+    }
+
+
+def _ok(data: Any, now: float, body: dict) -> _Answer:
+    return _Answer(json_reply(_envelope(data, now, body)))
+
+
+def _fail(
+    code: int, now: float, body: dict, outcome: str = "fail_code", message: str | None = None
+) -> _Answer:
+    return _Answer(json_reply(_failure_body(code, now, body, message)), outcome, code)
+
+
+def _must_relogin() -> _Answer:
+    return _Answer(json_reply(MUST_RELOGIN), "fail_code", 305)
+
+
+def _too_frequent() -> _Answer:
+    return _Answer(json_reply(TOO_FREQUENT), "quota", 407)
+
+
+def _split(value: Any) -> list[str]:
+    """A comma list as FusionSolar takes it ("a,b"); a lone number counts as one id."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [str(value)]
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _is_int(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.strip().lstrip("-").isdigit()

@@ -1,0 +1,205 @@
+"""Scenario files: the emulated account's plants, devices, readings, credentials, time and faults.
+
+Format: /work/shared/design/interfaces.md ("Scenario files"). Every part is optional:
+
+    load_scenario(None | path | dict) -> dict with every key present:
+      credentials      {"username", "system_code"}            default demo / demo
+      stations         items as /thirdData/stations data.list  default: the plant "Home"
+      devices          items as getDevList data                default: Home's dongle, inverter,
+                                                                power sensor and battery
+      kpis             {"<devTypeId>": [items as getDevRealKpi data]}   default {} (the day model)
+      current_time_ms  int | None                              start of the emulator's clock
+      utc_offset_hours float                                   local solar time = UTC + this
+      faults           [{"interface", "nth" (int | None = every call), "kind", "fail_code"}]
+      settings         {}                                      the run's environment (not used here)
+    plus any other keys as given (e.g. chargehq_api_key).
+
+Real captured responses work as they are: stations, devices and kpis are `data` parts of real
+replies and are served back unchanged. Plants named only by devices (a device's stationCode
+with no station item, as when stations.json has an empty plantCode) still serve getDevList.
+A bad scenario raises ScenarioError saying which part to fix.
+"""
+
+import copy
+import json
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from emulator.httpserve import FAULT_KINDS
+
+DEFAULT_PLANT_CODE = "NE=12345678"
+INTERFACES = frozenset(
+    {
+        "login",
+        "logout",
+        "stations",
+        "getStationList",
+        "getDevList",
+        "getDevRealKpi",
+        "getStationRealKpi",
+        "chargehq",
+    }
+)
+
+ScenarioSource = str | PathLike[str] | dict[str, Any] | None
+
+
+class ScenarioError(ValueError):
+    """The scenario file or dict cannot be used; the message names the part to fix."""
+
+
+def default_station(code: str = DEFAULT_PLANT_CODE, name: str = "Home") -> dict[str, Any]:
+    return {
+        "plantCode": code,
+        "plantName": name,
+        "plantAddress": "1 Sunny Street, Springfield",
+        "longitude": 8.222305,
+        "latitude": 49.945273,
+        "capacity": 10.0,
+        "contactPerson": "",
+        "contactMethod": "",
+        "gridConnectionDate": "2023-01-01T10:00:00+00:00",
+    }
+
+
+def default_devices(plant_code: str = DEFAULT_PLANT_CODE) -> list[dict[str, Any]]:
+    """A dongle, a residential inverter, a power sensor and a LUNA2000 battery."""
+
+    def device(n: int, name: str, type_id: int, esn: str | None, model: str | None) -> dict:
+        return {
+            "devName": name,
+            "devTypeId": type_id,
+            "esnCode": esn,
+            "id": 1000000012345600 + n,
+            "invType": model,
+            "latitude": 49.945273,
+            "longitude": 8.222305,
+            "optimizerNumber": 0 if type_id == 38 else None,
+            "softwareVersion": "V100R001C00SPC141" if esn else None,
+            "stationCode": plant_code,
+        }
+
+    return [
+        device(1, "Dongle-1", 62, "HV2240085917", None),
+        device(2, "Inverter-1", 38, "HV2240468303", "SUN2000-10KTL-M1"),
+        device(3, "Meter-1", 47, None, None),
+        device(4, "Battery-1", 39, "HV2250112233", "LUNA2000-10-S0"),
+    ]
+
+
+def default_scenario() -> dict[str, Any]:
+    return load_scenario(None)
+
+
+def load_scenario(source: ScenarioSource = None) -> dict[str, Any]:
+    """Read and normalise a scenario; see the module docstring for the result."""
+    raw = _read(source)
+    out = copy.deepcopy(raw)
+    out["credentials"] = _credentials(raw.get("credentials"))
+    out["stations"] = _list_of_objects(raw, "stations")
+    out["devices"] = _list_of_objects(raw, "devices")
+    if raw.get("stations") is None:  # missing: the plant the devices belong to, or Home
+        devices = out["devices"]
+        code = str(devices[0].get("stationCode") or "") if devices else ""
+        out["stations"] = [default_station(code or DEFAULT_PLANT_CODE)]
+    if raw.get("devices") is None and out["stations"]:
+        out["devices"] = default_devices(str(out["stations"][0].get("plantCode") or ""))
+    out["kpis"] = _kpis(raw.get("kpis"))
+    out["current_time_ms"] = _optional_int(raw, "current_time_ms")
+    out["utc_offset_hours"] = _number(raw, "utc_offset_hours", 0.0)
+    out["faults"] = [_fault(i, f) for i, f in enumerate(_list(raw, "faults"))]
+    out["settings"] = dict(raw.get("settings") or {})
+    return out
+
+
+def _read(source: ScenarioSource) -> dict[str, Any]:
+    if source is None:
+        return {}
+    if isinstance(source, dict):
+        return source
+    path = Path(source)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ScenarioError(f"cannot read scenario file {path}: {e.strerror}") from e
+    except ValueError as e:
+        raise ScenarioError(f"scenario file {path} is not valid JSON: {e}") from e
+    if not isinstance(data, dict):
+        raise ScenarioError(f"scenario file {path} must hold one JSON object")
+    return data
+
+
+def _credentials(value: Any) -> dict[str, str]:
+    value = value or {}
+    if not isinstance(value, dict):
+        raise ScenarioError('scenario "credentials" must be {"username": ..., "system_code": ...}')
+    return {
+        "username": str(value.get("username", "demo")),
+        "system_code": str(value.get("system_code", "demo")),
+    }
+
+
+def _list(raw: dict[str, Any], key: str) -> list[Any]:
+    value = raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ScenarioError(f'scenario "{key}" must be a JSON list')
+    return value
+
+
+def _list_of_objects(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = _list(raw, key)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ScenarioError(f'scenario "{key}"[{i}] must be a JSON object')
+    return copy.deepcopy(items)
+
+
+def _kpis(value: Any) -> dict[str, list[dict[str, Any]]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScenarioError(
+            'scenario "kpis" must be an object keyed by devTypeId, e.g. {"1": [...]}'
+        )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, items in value.items():
+        if not str(key).lstrip("-").isdigit() or not isinstance(items, list):
+            raise ScenarioError(f'scenario "kpis" key {key!r} must be a devTypeId with a list')
+        out[str(int(key))] = copy.deepcopy(items)
+    return out
+
+
+def _optional_int(raw: dict[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f'scenario "{key}" must be a number (epoch milliseconds)')
+    return int(value)
+
+
+def _number(raw: dict[str, Any], key: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f'scenario "{key}" must be a number')
+    return float(value)
+
+
+def _fault(i: int, fault: Any) -> dict[str, Any]:
+    where = f'scenario "faults"[{i}]'
+    if not isinstance(fault, dict):
+        raise ScenarioError(f"{where} must be an object with interface, kind and maybe nth")
+    interface, kind, nth = fault.get("interface"), fault.get("kind"), fault.get("nth")
+    if interface not in INTERFACES:
+        raise ScenarioError(f"{where}: interface {interface!r} is not one of {sorted(INTERFACES)}")
+    if kind not in FAULT_KINDS:
+        raise ScenarioError(f"{where}: kind {kind!r} is not one of {sorted(FAULT_KINDS)}")
+    if nth is not None and (isinstance(nth, bool) or not isinstance(nth, int) or nth < 1):
+        raise ScenarioError(f"{where}: nth must be a call number from 1 (or left out: every call)")
+    fail_code = fault.get("fail_code")
+    if kind == "fail_code" and (isinstance(fail_code, bool) or not isinstance(fail_code, int)):
+        raise ScenarioError(f'{where}: kind "fail_code" needs an integer "fail_code" beside it')
+    return {"interface": interface, "nth": nth, "kind": kind, "fail_code": fail_code}
