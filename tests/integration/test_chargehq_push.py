@@ -190,3 +190,14 @@ def test_the_key_never_reaches_the_log(receiver, caplog):
     assert KEY not in caplog.text
     assert KEY not in repr(push)
     assert receiver.pushes[1].body["error"] == "something about ***"
+
+
+def test_any_5xx_is_retried_once():
+    statuses = [503, 200]
+
+    def flaky(request: Request) -> Reply:
+        return Reply(statuses.pop(0), b"{}", (("Content-Type", "application/json"),))
+
+    with LoopbackServer(flaky) as server:
+        client(server.base_url + "/push").push_site_meters(METERS)
+    assert statuses == []

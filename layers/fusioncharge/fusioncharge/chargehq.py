@@ -23,7 +23,7 @@ from fusioncharge.site_meters import SiteMeters
 MASK = "***"
 ERROR_MAX_CHARS = 300  # ChargeHQ shows the error in its app: keep it short
 EXCERPT_MAX_CHARS = 200
-RETRY_STATUSES = (500, 502, 503, 504)
+RETRY_STATUSES = frozenset(range(500, 600))  # every 5xx; 4xx would fail again
 
 _logger = logging.getLogger(__name__)
 
