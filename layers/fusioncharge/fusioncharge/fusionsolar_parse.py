@@ -1,0 +1,271 @@
+"""Pure parsing of FusionSolar replies: envelopes, plants, devices and real-time readings.
+
+No I/O here. Every reply is treated as untrusted: values may be numbers, numeric strings,
+null, "N/A", NaN/Infinity strings, booleans or nested junk, and ids may be negative 64-bit
+integers sent as numbers or strings. Anything unusable becomes a typed error or "unknown".
+"""
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fusioncharge.errors import (
+    FusionSolarError,
+    FusionSolarUnavailable,
+    PlantNotFound,
+    QuotaExceeded,
+    UnexpectedResponse,
+)
+from fusioncharge.models import Device, Plant, Reading
+
+EXCERPT_CHARS = 200
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d{1,20}")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_ID_MIN, _ID_MAX = -(2**63), 2**64 - 1  # signed or unsigned 64-bit
+RELOGIN_CODES = frozenset({305, 306, 307})
+# 20006/20013: a device changed type; 20008: a device no longer exists.
+STALE_DEVICE_CODES = frozenset({20006, 20008, 20013})
+SERVER_TROUBLE_CODES = frozenset({20004, 20200, 20614})  # abnormal, busy, network
+QUOTA_CODES = frozenset({407, 20618})
+
+
+def excerpt(raw: bytes, secrets: Iterable[str] = ()) -> str:
+    """A short, printable, single-line view of a reply body for error messages.
+
+    HTML tags are dropped (error pages say more in their text), and any secret that a
+    misbehaving server might echo back is masked.
+    """
+    text = raw.decode("utf-8", errors="replace")  # whole body: a cut could split a secret
+    secrets = [s for s in secrets if s]
+    text = _mask(text, secrets)
+    text = _TAG.sub(" ", text)
+    text = "".join(c if c.isprintable() else " " for c in text)
+    text = _mask(_SPACE.sub(" ", text).strip(), secrets)
+    if len(text) > EXCERPT_CHARS:
+        text = text[: EXCERPT_CHARS - 1] + "…"
+    return text or "(empty body)"
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def decode_envelope(interface: str, status: int, raw: bytes, secrets: Iterable[str] = ()) -> dict:
+    """Parse a reply body as a JSON object or raise the error that says what came instead."""
+    if not raw.strip():
+        raise FusionSolarUnavailable(
+            f"FusionSolar {interface} answered HTTP {status} with an empty body; "
+            "the service is having trouble, the next run tries again"
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        kind = "an HTML page" if raw.lstrip()[:1] == b"<" else "a body that is not JSON"
+        raise FusionSolarUnavailable(
+            f"FusionSolar {interface} answered HTTP {status} with {kind} "
+            f"(truncated or an error page): {excerpt(raw, secrets)}; the next run tries again"
+        ) from None
+    if not isinstance(body, dict):
+        raise UnexpectedResponse(
+            f"FusionSolar {interface} answered with JSON that is not an object: "
+            f"{excerpt(raw, secrets)}"
+        )
+    return body
+
+
+def status_error(
+    interface: str, status: int, raw: bytes, secrets: Iterable[str] = ()
+) -> FusionSolarError | None:
+    """The error an HTTP status other than 200 means, or None for 200."""
+    if status == 200:
+        return None
+    where = f"FusionSolar {interface} answered HTTP {status}: {excerpt(raw, secrets)}"
+    if status in (403, 429):
+        return QuotaExceeded(
+            f"{where}. API quota: not retried, the next scheduled run is the retry"
+        )
+    if status >= 500:
+        return FusionSolarUnavailable(f"{where}; the next run tries again")
+    return UnexpectedResponse(
+        f"{where}. Check FUSIONSOLAR_BASE_URL is your region's portal, "
+        "e.g. https://eu5.fusionsolar.huawei.com"
+    )
+
+
+def fail_code_error(
+    interface: str, code: int, envelope: Mapping[str, Any], secrets: Iterable[str] = ()
+) -> FusionSolarError:
+    """The typed error for a non-zero failCode (the client handles 305-307 and 20006/20013)."""
+    said = excerpt(str(envelope.get("message") or envelope.get("data") or "").encode(), secrets)
+    where = f"FusionSolar {interface} answered failCode {code} ({said})"
+    if code in QUOTA_CODES:
+        when = "tomorrow (daily cap)" if code == 20618 else "in a later run"
+        return QuotaExceeded(f"{where}: too many calls. Not retried; tried again {when}")
+    if code in SERVER_TROUBLE_CODES:
+        return FusionSolarUnavailable(f"{where}: the service is busy; the next run tries again")
+    if code in RELOGIN_CODES:
+        return UnexpectedResponse(f"{where}: the session ended again right after logging in")
+    if code == 401:
+        return UnexpectedResponse(f"{where}: this API account has no permission for it")
+    if code in STALE_DEVICE_CODES:
+        return UnexpectedResponse(f"{where}: the devices do not match; they are looked up again")
+    return UnexpectedResponse(f"{where}: not understood; see Huawei's error code list")
+
+
+def fail_code(envelope: Mapping[str, Any]) -> int:
+    """The reply's failCode (0 = success). A missing failCode counts as 0 only with success true."""
+    code = as_int(envelope.get("failCode"))
+    if code is not None:
+        return code
+    if envelope.get("success") is True:
+        return 0
+    return -1  # neither: a reply we do not understand
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from an int, an integral float or a string of digits; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # beyond 2**53 a float has already lost digits of the id
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def device_id(value: Any) -> int | None:
+    """A device id: 64-bit, possibly negative, as a JSON number or a string."""
+    number = as_int(value)
+    if number is None or not _ID_MIN <= number <= _ID_MAX:
+        return None
+    return number
+
+
+def number(value: Any) -> float | None:
+    """A finite float from a number or a numeric string; None for anything else."""
+    if isinstance(value, bool):
+        return None  # True is an int in Python, but never a measurement
+    if isinstance(value, int | float):
+        try:
+            result = float(value)
+        except OverflowError:
+            return None
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        result = float(value.strip())
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def plants_page(data: Any) -> tuple[list[Plant], int]:
+    """Plants of one /thirdData/stations page and the page count (at least 1)."""
+    if not isinstance(data, dict) or not isinstance(data.get("list"), list):
+        raise UnexpectedResponse(
+            "FusionSolar stations answered without a plant list (data.list); "
+            "check FUSIONSOLAR_BASE_URL points at your region's portal"
+        )
+    plants = []
+    for item in data["list"]:
+        if isinstance(item, dict) and isinstance(item.get("plantCode"), str):
+            name = item.get("plantName")
+            plants.append(Plant(code=item["plantCode"], name=name if isinstance(name, str) else ""))
+    return plants, max(1, as_int(data.get("pageCount")) or 1)
+
+
+def devices(data: Any) -> list[Device]:
+    """Devices from a getDevList reply's data; items without a usable id or type are left out."""
+    if not isinstance(data, list):
+        raise UnexpectedResponse("FusionSolar getDevList answered without a device list (data)")
+    found = []
+    for item in data:
+        if not isinstance(item, dict):
+            continue
+        dev_id, type_id = device_id(item.get("id")), as_int(item.get("devTypeId"))
+        if dev_id is None or type_id is None:
+            continue
+        name, plant_code = item.get("devName"), item.get("stationCode")
+        found.append(
+            Device(
+                id=dev_id,
+                name=name if isinstance(name, str) else str(dev_id),
+                type_id=type_id,
+                plant_code=plant_code if isinstance(plant_code, str) else "",
+            )
+        )
+    return found
+
+
+def readings(envelope: Mapping[str, Any], type_id: int) -> list[Reading]:
+    """Readings from a getDevRealKpi reply, one per item with a usable devId."""
+    data = envelope.get("data")
+    if not isinstance(data, list):
+        raise UnexpectedResponse(
+            f"FusionSolar getDevRealKpi for device type {type_id} answered without "
+            "a list of device readings (data)"
+        )
+    params = envelope.get("params")
+    time_ms = as_int(params.get("currentTime")) if isinstance(params, dict) else None
+    found = []
+    for item in data:
+        dev_id = device_id(item.get("devId")) if isinstance(item, dict) else None
+        if dev_id is None:
+            continue
+        found.append(reading(dev_id, type_id, item.get("dataItemMap"), time_ms))
+    return found
+
+
+def reading(dev_id: int, type_id: int, items: Any, time_ms: int | None) -> Reading:
+    """One device's values: finite numbers kept as floats, every other present key unknown."""
+    values: dict[str, float] = {}
+    unknown: set[str] = set()
+    if isinstance(items, dict):
+        for key, raw in items.items():
+            value = number(raw)
+            if value is None:
+                unknown.add(str(key))
+            else:
+                values[str(key)] = value
+    return Reading(
+        device_id=dev_id,
+        type_id=type_id,
+        values=values,
+        unknown=frozenset(unknown),
+        time_ms=time_ms,
+    )
+
+
+def match_plant(station: str, plants: list[Plant]) -> Plant:
+    """The plant that STATION names: by code, else by exact name, else ignoring case and spaces."""
+    wanted = station.strip().casefold()
+    for same in (
+        lambda p: p.code == station,
+        lambda p: p.name == station,
+        lambda p: p.name.strip().casefold() == wanted,
+    ):
+        found = [p for p in plants if same(p)] if wanted else []
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise PlantNotFound(
+                f"STATION {station!r} names {len(found)} plants: {_plant_list(found)}; "
+                "set STATION to the plant code (NE=...) of the one to use"
+            )
+    raise PlantNotFound(
+        f"STATION {station!r} matches no plant this FusionSolar account can see. "
+        f"Set STATION to one of these plant names or codes: {_plant_list(plants)}"
+    )
+
+
+def _plant_list(plants: list[Plant], shown: int = 20) -> str:
+    if not plants:
+        return "(none: the account sees no plants; check the user has access to your plant)"
+    names = ", ".join(f"{p.name!r} ({p.code})" for p in plants[:shown])
+    return names + (f" and {len(plants) - shown} more" if len(plants) > shown else "")

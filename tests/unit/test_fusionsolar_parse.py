@@ -1,0 +1,363 @@
+"""The FusionSolar reply parser, on real captured replies and on junk."""
+
+import math
+from pathlib import Path
+
+import pytest
+
+from fusioncharge import fusionsolar_parse as parse
+from fusioncharge.errors import (
+    FusionSolarUnavailable,
+    PlantNotFound,
+    QuotaExceeded,
+    UnexpectedResponse,
+)
+from fusioncharge.models import Plant
+
+# Copies of /work/shared/reference/fusionsolar-responses (real, anonymised replies).
+CAPTURED = Path(__file__).resolve().parents[1] / "fixtures" / "fusionsolar-responses"
+
+
+def captured(name: str) -> dict:
+    return parse.decode_envelope("test", 200, (CAPTURED / name).read_bytes())
+
+
+# --- real captured replies --------------------------------------------------------------
+def test_captured_inverter_reading():
+    envelope = captured("getDevRealKpi-1-string-inverter.json")
+    [reading] = parse.readings(envelope, 1)
+    assert reading.device_id == 1000000035436846
+    assert reading.type_id == 1
+    assert reading.get("active_power") == 0.18
+    assert reading.get("mppt_power") == 0.18
+    assert reading.get("inverter_state") == 512
+    assert reading.get("day_cap") == 1.48
+    assert reading.time_ms == 1665646198532
+    assert "close_time" in reading.unknown  # "N/A"
+    assert reading.get("close_time") is None
+    assert reading.unknown == {"close_time"}
+
+
+def test_captured_power_sensor_reading():
+    [reading] = parse.readings(captured("getDevRealKpi-47-power-sensor.json"), 47)
+    assert reading.get("active_power") == 1537
+    assert reading.get("meter_status") == 1
+    assert reading.get("active_cap") == 322.32
+    assert reading.get("reverse_active_cap") == 583.08
+    assert reading.unknown == frozenset()
+
+
+def test_captured_battery_reading():
+    [reading] = parse.readings(captured("getDevRealKpi-39-battery.json"), 39)
+    assert reading.get("battery_soc") == 100
+    assert reading.get("ch_discharge_power") == 0
+    assert reading.get("battery_status") == 2
+    assert reading.time_ms == 1663862845954
+
+
+def test_captured_dongle_has_no_values():
+    [reading] = parse.readings(captured("getDevRealKpi-62-dongle.json"), 62)
+    assert reading.values == {} and reading.unknown == frozenset()
+
+
+def test_captured_device_list():
+    devices = parse.devices(captured("getDevList.json")["data"])
+    assert [(d.name, d.type_id) for d in devices] == [
+        ("Dongle-1", 62),
+        ("Inverter-1", 1),
+        ("Battery-1", 39),
+        ("Meter-1", 47),
+    ]
+    assert devices[1].id == 1000000035436846
+    assert {d.plant_code for d in devices} == {"NE=35436844"}
+
+
+def test_captured_stations_page():
+    plants, pages = parse.plants_page(captured("stations.json")["data"])
+    assert plants == [Plant(code="", name="")]  # anonymised, but well-formed
+    assert pages == 1
+
+
+def test_captured_errors_map_to_their_types():
+    quota = captured("error-407-access-frequency-too-high.json")
+    assert parse.fail_code(quota) == 407
+    assert isinstance(parse.fail_code_error("getDevRealKpi", 407, quota), QuotaExceeded)
+    assert parse.fail_code(captured("error-305-must-relogin.json")) == 305
+    body = (CAPTURED / "error-http-403-quota-control.json").read_bytes()
+    error = parse.status_error("stations", 403, body)
+    assert isinstance(error, QuotaExceeded)
+    assert "quotaControl" in str(error)
+
+
+# --- values ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (1, 1.0),
+        (-2.5, -2.5),
+        ("3.25", 3.25),
+        (" -4 ", -4.0),
+        ("1e3", 1000.0),
+        (0, 0.0),
+        (10**400, None),  # too big for a float
+        ("1e999", None),
+        ("NaN", None),
+        ("nan", None),
+        ("Infinity", None),
+        ("-inf", None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("N/A", None),
+        ("", None),
+        ("1_000", None),  # Python-only spelling, not a number in JSON
+        ("0x10", None),
+        (None, None),
+        (True, None),
+        (False, None),
+        ([1], None),
+        ({"v": 1}, None),
+    ],
+)
+def test_number(raw, expected):
+    assert parse.number(raw) == expected
+
+
+def test_reading_sorts_values_from_unknowns():
+    reading = parse.reading(
+        7,
+        38,
+        {
+            "active_power": "2.5",
+            "a": None,
+            "b": "N/A",
+            "c": "NaN",
+            "d": True,
+            "e": {"x": 1},
+            "f": [],
+            "g": 3,
+        },
+        None,
+    )
+    assert reading.values == {"active_power": 2.5, "g": 3.0}
+    assert reading.unknown == {"a", "b", "c", "d", "e", "f"}
+    assert all(math.isfinite(v) for v in reading.values.values())
+
+
+@pytest.mark.parametrize("items", [None, "junk", [1, 2], 5])
+def test_reading_without_a_map_has_no_values(items):
+    reading = parse.reading(1, 1, items, 5)
+    assert reading.values == {} and reading.unknown == frozenset()
+
+
+# --- ids ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (1000000035436846, 1000000035436846),
+        ("1000000035436846", 1000000035436846),
+        (-9223372036854775808, -9223372036854775808),
+        ("-1234567890123456789", -1234567890123456789),
+        (18446744073709551615, 18446744073709551615),
+        (18446744073709551616, None),  # beyond 64 bits
+        (12.0, 12),
+        (1.5, None),
+        (1e17, None),  # a float this big has already lost digits
+        ("12a", None),
+        (None, None),
+        (True, None),
+    ],
+)
+def test_device_id(raw, expected):
+    assert parse.device_id(raw) == expected
+
+
+def test_readings_with_string_and_negative_ids_and_junk_items():
+    envelope = {
+        "success": True,
+        "failCode": 0,
+        "data": [
+            {"devId": "-5", "dataItemMap": {"active_power": 1}},
+            {"devId": -6, "dataItemMap": {"active_power": "2"}},
+            {"devId": None, "dataItemMap": {}},
+            "junk",
+            {"dataItemMap": {"active_power": 3}},
+        ],
+        "params": {"currentTime": "1700000000000"},
+    }
+    readings = parse.readings(envelope, 38)
+    assert [(r.device_id, r.get("active_power")) for r in readings] == [(-5, 1.0), (-6, 2.0)]
+    assert {r.time_ms for r in readings} == {1700000000000}
+
+
+@pytest.mark.parametrize("data", [None, {}, "x", 3])
+def test_readings_without_a_list_is_unexpected(data):
+    with pytest.raises(UnexpectedResponse):
+        parse.readings({"success": True, "failCode": 0, "data": data}, 1)
+
+
+def test_devices_skip_unusable_items():
+    data = [
+        {"id": "-77", "devTypeId": "38", "devName": "Inv", "stationCode": "NE=1"},
+        {"id": None, "devTypeId": 1},
+        {"id": 5, "devTypeId": "x"},
+        {"id": 6, "devTypeId": 47, "devName": None},
+        7,
+    ]
+    devices = parse.devices(data)
+    assert [(d.id, d.type_id, d.name, d.plant_code) for d in devices] == [
+        (-77, 38, "Inv", "NE=1"),
+        (6, 47, "6", ""),
+    ]
+    with pytest.raises(UnexpectedResponse):
+        parse.devices({"list": []})
+
+
+# --- envelopes ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"", "empty body"),
+        (b"  \n", "empty body"),
+        (b"<html><body><h1>502 Bad Gateway</h1></body></html>", "HTML page"),
+        (b'{"success": true, "data": [{"devId": 1, "dataIt', "not JSON"),
+        (b"[" * 100_000, "not JSON"),  # deep nesting must not crash the parser
+    ],
+)
+def test_bad_bodies_are_unavailable(raw, words):
+    with pytest.raises(FusionSolarUnavailable, match=words) as caught:
+        parse.decode_envelope("getDevRealKpi", 200, raw)
+    assert "getDevRealKpi" in str(caught.value)
+
+
+def test_json_that_is_not_an_object_is_unexpected():
+    with pytest.raises(UnexpectedResponse):
+        parse.decode_envelope("stations", 200, b"[1, 2]")
+
+
+@pytest.mark.parametrize(
+    ("envelope", "code"),
+    [
+        ({"success": True, "failCode": 0}, 0),
+        ({"success": True}, 0),
+        ({"failCode": "305"}, 305),
+        ({"success": False}, -1),
+        ({}, -1),
+        ({"failCode": None, "success": "yes"}, -1),
+    ],
+)
+def test_fail_code(envelope, code):
+    assert parse.fail_code(envelope) == code
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        (407, QuotaExceeded),
+        (20618, QuotaExceeded),
+        (20004, FusionSolarUnavailable),
+        (20200, FusionSolarUnavailable),
+        (401, UnexpectedResponse),
+        (12345, UnexpectedResponse),
+        (-1, UnexpectedResponse),
+    ],
+)
+def test_fail_code_errors(code, error):
+    found = parse.fail_code_error("stations", code, {"failCode": code, "message": "m"})
+    assert type(found) is error
+    assert str(code) in str(found)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (200, None),
+        (403, QuotaExceeded),
+        (429, QuotaExceeded),
+        (500, FusionSolarUnavailable),
+        (503, FusionSolarUnavailable),
+        (404, UnexpectedResponse),
+        (401, UnexpectedResponse),
+        (302, UnexpectedResponse),
+    ],
+)
+def test_status_errors(status, error):
+    found = parse.status_error("getDevList", status, b"<p>oops</p>")
+    assert (None if found is None else type(found)) is error
+    if found is not None:
+        assert f"HTTP {status}" in str(found) and "oops" in str(found)
+
+
+def test_excerpt_is_short_single_line_and_masks_secrets():
+    raw = b"<html>\n<b>token s3cr3t-tok</b>\tpassword hunter22\x00" + b"x" * 1000
+    shown = parse.excerpt(raw, ["s3cr3t-tok", "hunter22", ""])
+    assert len(shown) <= parse.EXCERPT_CHARS
+    assert "s3cr3t" not in shown and "hunter22" not in shown
+    assert "\n" not in shown and "\x00" not in shown and "<b>" not in shown
+    assert shown.startswith("token *** password ***")
+
+
+def test_excerpt_masks_a_secret_split_by_a_tag_boundary_late_in_the_body():
+    raw = b" " * 5000 + b"<i>hunter22</i>"
+    assert "hunter22" not in parse.excerpt(raw, ["hunter22"])
+
+
+def test_error_messages_never_hold_a_secret():
+    envelope = {"failCode": 12345, "message": "bad token abc-TOKEN-123 for pw hunter22"}
+    error = parse.fail_code_error("getDevList", 12345, envelope, ["abc-TOKEN-123", "hunter22"])
+    assert "abc-TOKEN-123" not in str(error) and "hunter22" not in str(error)
+
+
+# --- plants --------------------------------------------------------------------------------
+PLANTS = [
+    Plant("NE=1", "Home"),
+    Plant("NE=2", " Holiday House "),
+    Plant("NE=3", "home"),
+    Plant("NE=4", "Barn"),
+    Plant("NE=5", "Barn"),
+]
+
+
+@pytest.mark.parametrize(
+    ("station", "code"),
+    [
+        ("NE=4", "NE=4"),  # code first
+        ("Home", "NE=1"),  # exact name beats the case-insensitive one
+        ("home", "NE=3"),
+        ("holiday house", "NE=2"),
+        ("  HOLIDAY HOUSE", "NE=2"),
+    ],
+)
+def test_match_plant(station, code):
+    assert parse.match_plant(station, PLANTS).code == code
+
+
+def test_plant_not_found_lists_the_plants():
+    with pytest.raises(PlantNotFound) as caught:
+        parse.match_plant("Cottage", PLANTS)
+    message = str(caught.value)
+    assert "'Cottage'" in message
+    for plant in PLANTS:
+        assert plant.code in message
+    assert "Holiday House" in message
+
+
+def test_ambiguous_names_ask_for_the_code():
+    with pytest.raises(PlantNotFound, match=r"NE=4.*NE=5"):
+        parse.match_plant("Barn", PLANTS)
+
+
+@pytest.mark.parametrize("station", ["", "   "])
+def test_empty_station_never_matches_an_anonymous_plant(station):
+    with pytest.raises(PlantNotFound):
+        parse.match_plant(station, [Plant("", "")])
+
+
+def test_plants_page_skips_junk_and_reads_page_count():
+    data = {
+        "list": [{"plantCode": "NE=1", "plantName": None}, {"plantName": "x"}, "junk"],
+        "pageCount": "3",
+    }
+    assert parse.plants_page(data) == ([Plant("NE=1", "")], 3)
+    assert parse.plants_page({"list": []}) == ([], 1)
+    with pytest.raises(UnexpectedResponse):
+        parse.plants_page({"pageCount": 1})
