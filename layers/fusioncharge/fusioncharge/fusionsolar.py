@@ -1,0 +1,388 @@
+"""FusionSolar Northbound API client that never locks the user out.
+
+One client object is one run (one Lambda invocation). What must survive between runs lives
+in `State`, which this client mutates in place: the session token (reused for 29 minutes,
+never logged out), the lockout guard, the found plant, the device list and when each
+device type was last read (Huawei allows one getDevRealKpi call per type every 5 minutes).
+
+Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the account for
+30 minutes; 5 logins per 10 minutes):
+- at most one login per run, and none for 30 minutes after FusionSolar rejected the same
+  credentials (changed credentials lift that guard at once);
+- a login is only retried when the request cannot have reached the server;
+- quota replies (407, 20618, HTTP 403/429) are never retried.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from fusioncharge import fusionsolar_http as http
+from fusioncharge import fusionsolar_parse as parse
+from fusioncharge.clock import Clock, Deadline, SystemClock
+from fusioncharge.errors import (
+    AccountLocked,
+    CallTooSoon,
+    CredentialsRejected,
+    FusionSolarUnavailable,
+    UnexpectedResponse,
+)
+from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.state import State
+
+log = logging.getLogger(__name__)
+
+TOKEN_REFRESH_AGE = 29 * 60  # Huawei's token lasts 30 minutes: renew a minute early
+GUARD_SECONDS = 30 * 60  # how long Huawei locks an account after 5 wrong passwords
+DEVICES_MAX_AGE = 6 * 3600
+STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
+KPI_INTERVAL = 300.0  # one getDevRealKpi per device type per 5 minutes
+MAX_PACING_WAIT = 20.0  # wait out a call that is this little too early; refuse a longer wait
+MAX_IDS_PER_CALL = 100
+MAX_PLANT_PAGES = 100
+MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
+SECRET_KEYS = "fusionsolar_username / fusionsolar_system_code"  # noqa: S105 (names, not values)
+RELOGIN_CODES, STALE_DEVICE_CODES = parse.RELOGIN_CODES, parse.STALE_DEVICE_CODES
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    system_code: str = field(repr=False)  # Huawei calls the password "system code"
+
+
+class FusionSolarClient:
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        state: State,
+        *,
+        clock: Clock | None = None,
+        deadline: Deadline | None = None,
+        timeouts: tuple[float, float] = (5.0, 15.0),
+        session: requests.Session | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.state = state
+        self.clock: Clock = clock or SystemClock()
+        self.deadline = deadline
+        self.timeouts = timeouts
+        self.log = logger or log
+        self.calls = 0
+        self.logins = 0
+        self._session = session or requests.Session()
+        http.mount_adapters(self._session, self.base_url, deadline, room=sum(timeouts))
+
+    # --- public API ---------------------------------------------------------------------
+    def list_plants(self) -> list[Plant]:
+        """Every plant the account can see (all pages of /thirdData/stations)."""
+        plants, pages = parse.plants_page(self._call("stations", {"pageNo": 1}).get("data"))
+        for page in range(2, min(pages, MAX_PLANT_PAGES) + 1):
+            more, _ = parse.plants_page(self._call("stations", {"pageNo": page}).get("data"))
+            plants.extend(more)
+        return plants
+
+    def plant(self, station: str) -> Plant:
+        """The plant STATION names; looked up only when the STATION setting changed."""
+        st = self.state
+        if st.plant_for_station == station and st.plant_code is not None:
+            return Plant(code=st.plant_code, name=st.plant_name or "")
+        found = parse.match_plant(station, self.list_plants())
+        self.log.info("STATION %r is plant %r (%s)", station, found.name, found.code)
+        if found.code != st.plant_code:
+            st.devices, st.devices_fetched_at = None, None  # another plant's devices
+        st.plant_code, st.plant_name, st.plant_for_station = found.code, found.name, station
+        return found
+
+    def devices(self, plant: Plant) -> list[Device]:
+        """The plant's devices, from the cache unless it is older than 6 hours."""
+        cached = self._cached_devices(plant)
+        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
+        if cached is not None and 0 <= age < DEVICES_MAX_AGE:
+            return cached
+        return self._fetch_devices(plant)
+
+    def readings(self, plant: Plant, type_ids: Iterable[int]) -> list[Reading]:
+        """Current readings of the plant's devices of these types: one call per type.
+
+        Types without devices are skipped. A device missing from a reply means the device
+        list is stale: it is refreshed and the readings that came back are returned.
+        failCode 20006/20008/20013 (devices changed or gone) also refreshes it, then raises:
+        the next run reads with the new list (a second call for the type now would break
+        Huawei's 5-minute quota).
+        """
+        wanted = sorted({int(t) for t in type_ids})
+        ids_by_type = {t: [d.id for d in self.devices(plant) if d.type_id == t] for t in wanted}
+        ids_by_type = {t: ids for t, ids in ids_by_type.items() if ids}
+        self._pace(ids_by_type)
+        found: list[Reading] = []
+        missing: list[int] = []
+        for type_id, ids in ids_by_type.items():
+            for start in range(0, len(ids), MAX_IDS_PER_CALL):
+                chunk = ids[start : start + MAX_IDS_PER_CALL]
+                got = self._read_chunk(plant, type_id, chunk)
+                found.extend(got)
+                missing.extend(sorted(set(chunk) - {r.device_id for r in got}))
+        if missing:
+            self._refresh_stale_devices(plant, f"device(s) {missing} missing from the readings")
+        return found
+
+    # --- devices ----------------------------------------------------------------------------
+    def _cached_devices(self, plant: Plant) -> list[Device] | None:
+        try:
+            cached = [Device.from_dict(d) for d in self.state.devices or ()]
+        except (KeyError, TypeError, ValueError):
+            return None  # a damaged cache is simply fetched again
+        if self.state.devices is None or any(d.plant_code != plant.code for d in cached):
+            return None
+        return cached
+
+    def _fetch_devices(self, plant: Plant) -> list[Device]:
+        data = self._call("getDevList", {"stationCodes": plant.code}).get("data")
+        found = [
+            Device(d.id, d.name, d.type_id, plant.code)
+            for d in parse.devices(data)
+            if d.plant_code in (plant.code, "")
+        ]
+        if self.state.plant_code in (None, plant.code):  # `make discover` reads other plants too
+            self.state.devices = [d.to_dict() for d in found]
+            self.state.devices_fetched_at = self.clock.now()
+        types = sorted({d.type_id for d in found})
+        self.log.info("plant %s has %d devices of types %s", plant.code, len(found), types)
+        return found
+
+    def _refresh_stale_devices(self, plant: Plant, why: str) -> None:
+        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
+        if 0 <= age < STALE_REFRESH_MIN_AGE:
+            self.log.warning("device list looks stale (%s) but is fresh; kept", why)
+            return
+        self.log.info("device list looks stale (%s); fetching it again", why)
+        self._fetch_devices(plant)
+
+    # --- readings -----------------------------------------------------------------------
+    def _read_chunk(self, plant: Plant, type_id: int, ids: list[int]) -> list[Reading]:
+        body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
+        envelope = self._call("getDevRealKpi", body, pace=type_id, accept=STALE_DEVICE_CODES)
+        code = parse.fail_code(envelope)
+        if code in STALE_DEVICE_CODES:
+            self._refresh_stale_devices(plant, f"failCode {code} for device type {type_id}")
+            raise UnexpectedResponse(
+                f"FusionSolar says the devices of type {type_id} changed (failCode {code}); "
+                "the device list was refreshed and the next run reads with it"
+            )
+        wanted = set(ids)
+        return [r for r in parse.readings(envelope, type_id) if r.device_id in wanted]
+
+    def _pace(self, ids_by_type: dict[int, list[int]]) -> None:
+        """Wait out a short remainder of Huawei's 5-minute window, or refuse the calls."""
+        now = self.clock.now()
+        waits = {t: self._wait_for(t, now) for t in ids_by_type}
+        if not waits or max(waits.values()) <= 0:
+            return
+        type_id = max(waits, key=lambda t: waits[t])
+        wait = waits[type_id]
+        left = self.deadline.remaining() if self.deadline else float("inf")
+        if wait <= MAX_PACING_WAIT and left >= wait + sum(self.timeouts):
+            self.log.debug("waiting %.1f s for device type %d's 5-minute window", wait, type_id)
+            self.clock.sleep(wait)
+            return
+        raise CallTooSoon(
+            f"FusionSolar allows one real-time call per device type every 5 minutes and device "
+            f"type {type_id} was read {KPI_INTERVAL - wait:.0f} s ago: not calling until "
+            f"{_utc(now + wait)}. Schedule runs at least 5 minutes apart, and do not let "
+            "another app read the same account's devices."
+        )
+
+    def _wait_for(self, type_id: int, now: float) -> float:
+        last = self.state.last_fetch.get(str(type_id))
+        if last is None:
+            return 0.0
+        return min(last, now) + KPI_INTERVAL - now  # a clock that went back waits ≤ 5 min
+
+    # --- calls and session --------------------------------------------------------------
+    def _call(
+        self,
+        interface: str,
+        body: dict[str, Any],
+        *,
+        pace: int | None = None,
+        accept: frozenset[int] = frozenset(),
+    ) -> dict[str, Any]:
+        """One API call with a valid token; logs in again once when FusionSolar asks to."""
+        self._ensure_token()
+        envelope = self._attempt(interface, body, pace)
+        code = parse.fail_code(envelope)
+        if code in RELOGIN_CODES:
+            self.log.info("FusionSolar ended the session (failCode %d); logging in again", code)
+            self.state.token = None
+            self._login()
+            envelope = self._attempt(interface, body, pace)
+            code = parse.fail_code(envelope)
+        if code != 0 and code not in accept:
+            raise parse.fail_code_error(interface, code, envelope, self._secrets())
+        return envelope
+
+    def _attempt(self, interface: str, body: dict[str, Any], pace: int | None) -> dict[str, Any]:
+        """Send once and decode. For a paced device type, note the time of any reply that may
+        have counted toward Huawei's quota: all but 305 and requests that never left."""
+        envelope = None
+        reached = True
+        try:
+            reply = self._exchange(interface, body)
+            envelope = self._decode(interface, reply)
+            return envelope
+        except http.NoReply as exc:
+            reached = exc.reached
+            raise FusionSolarUnavailable(str(exc)) from None
+        finally:
+            relogin = envelope is not None and parse.fail_code(envelope) in RELOGIN_CODES
+            if pace is not None and reached and not relogin:
+                self.state.last_fetch[str(pace)] = self.clock.now()
+
+    def _ensure_token(self) -> None:
+        issued = self.state.token_issued_at
+        age = self.clock.now() - issued if issued is not None else None
+        if self.state.token and age is not None and -60 <= age < TOKEN_REFRESH_AGE:
+            return
+        self._login()
+
+    def _login(self) -> None:
+        now = self.clock.now()
+        self._check_guard(now)
+        if self.logins:
+            raise UnexpectedResponse(
+                "FusionSolar asked for a second login within one run; not logging in again "
+                "(repeated logins can lock the account). Another app or poller using the same "
+                "FusionSolar account may be ending this session: give this one its own account."
+            )
+        self.logins += 1
+        creds = self.credentials
+        try:
+            reply = self._exchange(
+                "login", {"userName": creds.username, "systemCode": creds.system_code}
+            )
+        except http.NoReply as exc:
+            raise FusionSolarUnavailable(str(exc)) from None
+        if reply.status == 200 and not reply.body.strip():
+            raise self._reject(now, "rejected the user name or system code")
+        envelope = self._decode("login", reply)
+        code = parse.fail_code(envelope)
+        if code == 20400:
+            raise self._reject(
+                now,
+                "rejected the login (failCode 20400: wrong user name or system "
+                "code, user locked, password expired or too many sessions)",
+            )
+        if code == 20403:
+            self._guard(now)
+            raise AccountLocked(
+                "FusionSolar restricts logins of this user (failCode 20403); not logging in "
+                f"before {_utc(now + GUARD_SECONDS)}. Check the API account in FusionSolar "
+                f"(Northbound management) or set other credentials in {SECRET_KEYS}."
+            )
+        if code != 0:
+            raise parse.fail_code_error("login", code, envelope, self._secrets())
+        if not reply.token:
+            raise UnexpectedResponse(
+                "FusionSolar accepted the login but sent no XSRF-TOKEN (header or cookie); "
+                "check FUSIONSOLAR_BASE_URL is your region's FusionSolar portal"
+            )
+        st = self.state
+        st.token, st.token_issued_at = reply.token, now
+        st.no_login_before, st.rejected_credentials = None, None
+        self.log.info(
+            "logged in to FusionSolar (token kept for %d minutes)", TOKEN_REFRESH_AGE // 60
+        )
+
+    def _check_guard(self, now: float) -> None:
+        st = self.state
+        if st.no_login_before is None or now >= st.no_login_before:
+            return
+        if not _same_credentials(st.rejected_credentials, self.credentials):
+            self.log.info("credentials changed since FusionSolar rejected them: logging in")
+            st.no_login_before, st.rejected_credentials = None, None
+            return
+        raise AccountLocked(
+            "Not logging in to FusionSolar until "
+            f"{_utc(st.no_login_before)}: it rejected these credentials, and 5 wrong tries in "
+            "10 minutes lock the account for 30 minutes. Fix "
+            f"{SECRET_KEYS} in the secret; changed values are tried at once."
+        )
+
+    def _guard(self, now: float) -> None:
+        self.state.token, self.state.token_issued_at = None, None
+        self.state.no_login_before = now + GUARD_SECONDS
+        self.state.rejected_credentials = _credentials_hash(self.credentials)
+
+    def _reject(self, now: float, what: str) -> CredentialsRejected:
+        self._guard(now)
+        self.log.warning(
+            "FusionSolar rejected the credentials; no login before %s", _utc(now + GUARD_SECONDS)
+        )
+        return CredentialsRejected(
+            f"FusionSolar {what}. Fix {SECRET_KEYS} in the secret (the Northbound API "
+            "account, not the app login). To avoid locking the account, no login is tried "
+            f"with these values before {_utc(now + GUARD_SECONDS)}."
+        )
+
+    # --- HTTP ---------------------------------------------------------------------------
+    def _exchange(self, interface: str, body: dict[str, Any]) -> http.Reply:
+        """Send one request; raises http.NoReply on transport failure."""
+        headers = {} if interface == "login" else {"XSRF-TOKEN": self.state.token or ""}
+        timeout = self._timeout(interface)
+        started = time.perf_counter()
+        self.calls += 1
+        reply = http.post(self._session, self._url(interface), interface, body, headers, timeout)
+        self.calls += reply.requests_sent - 1
+        http.log_exchange(self.log, interface, reply, time.perf_counter() - started)
+        return reply
+
+    def _url(self, interface: str) -> str:
+        return f"{self.base_url}/thirdData/{interface}"
+
+    def _timeout(self, interface: str) -> tuple[float, float]:
+        """(connect, read) seconds, capped by what is left of the run."""
+        connect, read = self.timeouts
+        left = self.deadline.remaining() if self.deadline else float("inf")
+        if left < MIN_CALL_SECONDS:
+            message = f"no time left in this run to call FusionSolar {interface}"
+            raise http.NoReply(message + "; the next run tries again", reached=False)
+        return min(connect, left), min(read, left)
+
+    def _decode(self, interface: str, reply: http.Reply) -> dict[str, Any]:
+        error = parse.status_error(interface, reply.status, reply.body, self._secrets())
+        if error:
+            raise error
+        return parse.decode_envelope(interface, reply.status, reply.body, self._secrets())
+
+    def _secrets(self) -> list[str]:
+        return [s for s in (self.credentials.system_code, self.state.token) if s]
+
+
+def _credentials_hash(creds: Credentials, salt: str | None = None) -> str:
+    """ "salt$sha256(salt + username + NUL + system code)": recognises, never reveals."""
+    salt = salt or secrets.token_hex(8)
+    text = f"{salt}{creds.username}\0{creds.system_code}".encode()
+    return f"{salt}${hashlib.sha256(text).hexdigest()}"
+
+
+def _same_credentials(stored: str | None, creds: Credentials) -> bool:
+    if not stored or "$" not in stored:
+        return False
+    salt = stored.split("$", 1)[0]
+    return hmac.compare_digest(stored, _credentials_hash(creds, salt))
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

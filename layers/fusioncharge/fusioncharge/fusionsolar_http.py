@@ -1,0 +1,173 @@
+"""The HTTP layer of the FusionSolar client: retries, size limit, token and transport errors.
+
+Retries are urllib3's (no loops of our own): at most one, only when it is safe, and only
+while the run's deadline leaves room for a whole further attempt. A retry is safe after a
+failed connect (the server never saw the request) and, except for login, after a 5xx.
+Read timeouts and broken replies are never retried: the server may have counted the call
+(quota) or the wrong password (lockout).
+"""
+
+import logging
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError
+from urllib3.util.retry import Retry
+
+from fusioncharge.clock import Deadline
+from fusioncharge.errors import UnexpectedResponse
+from fusioncharge.fusionsolar_parse import as_int
+
+MAX_REPLY_BYTES = 1 << 20
+LOGIN_PATH = "/thirdData/login"
+
+
+class DeadlineRetry(Retry):
+    """urllib3 Retry that refuses to retry when the run has too little time left."""
+
+    def __init__(self, *args: Any, deadline: Deadline | None = None, room: float = 0.0, **kw: Any):
+        super().__init__(*args, **kw)
+        self.deadline, self.room = deadline, room
+
+    def new(self, **kw: Any) -> "DeadlineRetry":
+        kw.setdefault("deadline", self.deadline)
+        kw.setdefault("room", self.room)
+        return super().new(**kw)
+
+    def is_exhausted(self) -> bool:
+        if self.history and self.deadline is not None and self.deadline.remaining() < self.room:
+            return True  # a retry would not finish before the run must end
+        return super().is_exhausted()
+
+
+def mount_adapters(
+    session: requests.Session, base_url: str, deadline: Deadline | None, room: float
+) -> None:
+    """Give the session our retry rules for this portal; login gets the stricter ones."""
+    session.mount(base_url + "/", HTTPAdapter(max_retries=_retry(deadline, room, login=False)))
+    session.mount(
+        base_url + LOGIN_PATH, HTTPAdapter(max_retries=_retry(deadline, room, login=True))
+    )
+
+
+def _retry(deadline: Deadline | None, room: float, *, login: bool) -> DeadlineRetry:
+    return DeadlineRetry(
+        total=1,
+        connect=1,  # the request never reached the server: safe to send again
+        read=False,  # it may have: a repeat could count twice (quota, wrong password)
+        status=0 if login else 1,
+        other=0,
+        redirect=0,
+        status_forcelist=() if login else (500, 502, 503, 504),  # never 403/407/429
+        allowed_methods=frozenset({"POST", "GET"}),
+        backoff_factor=0.5,
+        raise_on_status=False,  # hand back the last 5xx, we turn it into a typed error
+        respect_retry_after_header=False,  # a long Retry-After would outlast the run
+        deadline=deadline,
+        room=room,
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    token: str | None  # the session token, when the reply carried one
+    requests_sent: int  # 1, or 2 when urllib3 retried
+
+
+class NoReply(Exception):
+    """The exchange failed in transport; `reached` says whether the server may have seen it."""
+
+    def __init__(self, message: str, reached: bool) -> None:
+        super().__init__(message)
+        self.reached = reached
+
+
+def post(
+    session: requests.Session,
+    url: str,
+    interface: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    timeout: tuple[float, float],
+) -> Reply:
+    """POST a JSON body and read the reply (refused past 1 MiB). Raises NoReply."""
+    try:
+        with session.post(
+            url, json=body, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+        ) as resp:
+            retries = getattr(getattr(resp.raw, "retries", None), "history", ())
+            raw = _read_limited(interface, resp)
+            return Reply(resp.status_code, raw, _token_of(resp), 1 + len(retries))
+    except requests.RequestException as exc:
+        raise NoReply(_transport_message(interface, exc), _may_have_reached(exc)) from None
+
+
+def _read_limited(interface: str, resp: requests.Response) -> bytes:
+    """The body, refused past MAX_REPLY_BYTES without reading it whole."""
+    declared = as_int(resp.headers.get("Content-Length"))
+    chunks, size = [], 0
+    if declared is None or declared <= MAX_REPLY_BYTES:
+        for chunk in resp.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_REPLY_BYTES:
+                break
+            chunks.append(chunk)
+    if size > MAX_REPLY_BYTES or (declared or 0) > MAX_REPLY_BYTES:
+        raise UnexpectedResponse(
+            f"FusionSolar {interface} sent a reply over {MAX_REPLY_BYTES // 1024} KiB "
+            f"(HTTP {resp.status_code}); refused. Check FUSIONSOLAR_BASE_URL."
+        )
+    return b"".join(chunks)
+
+
+def _token_of(resp: requests.Response) -> str | None:
+    """The session token: the xsrf-token header, else the XSRF-TOKEN cookie."""
+    token = resp.headers.get("xsrf-token", "").strip()
+    if token:
+        return token
+    headers = getattr(resp.raw, "headers", None)
+    for line in headers.getlist("Set-Cookie") if hasattr(headers, "getlist") else ():
+        try:
+            cookie = SimpleCookie(line)
+        except CookieError:
+            continue
+        if "XSRF-TOKEN" in cookie and cookie["XSRF-TOKEN"].value:
+            return cookie["XSRF-TOKEN"].value
+    return None
+
+
+def _may_have_reached(exc: requests.RequestException) -> bool:
+    """False only when no connection was made (then the server cannot have counted the call)."""
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3 MaxRetryError
+    return not isinstance(reason, ConnectTimeoutError)  # also refused and unresolvable hosts
+
+
+def _transport_message(interface: str, exc: requests.RequestException) -> str:
+    """Says what failed without echoing URLs, headers or bodies."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        what = "failed TLS verification (check FUSIONSOLAR_BASE_URL)"
+    elif not _may_have_reached(exc):
+        what = "could not connect (check FUSIONSOLAR_BASE_URL and the network)"
+    elif isinstance(exc, requests.Timeout):
+        what = "timed out waiting for the reply"
+    else:
+        what = f"broke off the connection ({type(exc).__name__})"
+    return f"FusionSolar {interface} {what}; the next run tries again"
+
+
+def log_exchange(log: logging.Logger, interface: str, reply: Reply, seconds: float) -> None:
+    log.debug(
+        "FusionSolar %s: HTTP %d, %d bytes, %d request(s) in %.0f ms",
+        interface,
+        reply.status,
+        len(reply.body),
+        reply.requests_sent,
+        seconds * 1000,
+    )
