@@ -10,7 +10,7 @@ import time
 
 from emulator.clock import RealClock
 from emulator.fusionsolar import CallRecord, FusionSolarEmulator
-from emulator.scenario import ScenarioError, load_scenario
+from emulator.scenario import ScenarioError, gives_time, load_scenario
 
 
 def _print_call(call: CallRecord) -> None:
@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as e:
         print(f"emulator: {e}", file=sys.stderr)
         return 2
-    start_ms = scenario["current_time_ms"]
-    clock = RealClock(start_ms / 1000 if start_ms is not None else None)
+    given = gives_time(args.scenario)
+    clock = RealClock(scenario["current_time_ms"] / 1000 if given else None)
     emu = FusionSolarEmulator(scenario, clock, host=args.host, port=args.port, on_call=_print_call)
     try:
         emu.start()

@@ -2,6 +2,15 @@
 
 import threading
 import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """The same shape as fusioncharge.clock.Clock (not imported: the emulator runs on its own)."""
+
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
 
 
 class FakeClock:

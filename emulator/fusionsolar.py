@@ -9,8 +9,8 @@ real service (fusionsolar-northbound.md), for tests, `make run`, `make emulator`
     emu.credentials -> (username, system_code)
 
 Clock: the caller's (share a FakeClock with the client under test), else a FakeClock starting
-at the scenario's current_time_ms, else the real clock. Every limit, token lifetime and reading
-follows that clock. Faults preempt everything else and count for nothing.
+at the scenario's current_time_ms (default 1_700_000_000_000). Every limit, token lifetime and
+reading follows that clock. Faults preempt everything else and count for nothing.
 """
 
 import math
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from emulator import daycurve, devicedata
-from emulator.clock import FakeClock, RealClock
+from emulator.clock import Clock, FakeClock
 from emulator.httpserve import (
     FAULT_KINDS,
     LoopbackServer,
@@ -84,17 +84,16 @@ class FusionSolarEmulator:
     def __init__(
         self,
         scenario: ScenarioSource = None,
-        clock: Any = None,
+        clock: Clock | None = None,
         timeout_hold: float = 30.0,
         host: str = "127.0.0.1",
         port: int = 0,
         on_call: Callable[[CallRecord], None] | None = None,
     ) -> None:
         self.scenario = load_scenario(scenario)
-        start_ms = self.scenario["current_time_ms"]
-        if clock is None:
-            clock = FakeClock(start_ms / 1000) if start_ms is not None else RealClock()
-        self.clock = clock
+        self.clock = (
+            clock if clock is not None else FakeClock(self.scenario["current_time_ms"] / 1000)
+        )
         self.on_call = on_call
         self.calls: list[CallRecord] = []
         self._server = LoopbackServer(self._handle, host, port, timeout_hold)
@@ -400,7 +399,7 @@ _ROUTES: dict[str, Callable[[FusionSolarEmulator, Request, dict, float], _Answer
 def _params(now: float, body: dict) -> dict[str, Any]:
     """params: the server time in ms and the request's parameters echoed (never a secret)."""
     echo = {k: v for k, v in body.items() if k not in SECRET_PARAMS}
-    return {"currentTime": int(now * 1000), **echo}
+    return {**echo, "currentTime": int(now * 1000)}
 
 
 def _envelope(data: Any, now: float, body: dict) -> dict[str, Any]:

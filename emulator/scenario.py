@@ -8,7 +8,7 @@ Format: /work/shared/design/interfaces.md ("Scenario files"). Every part is opti
       devices          items as getDevList data                default: Home's dongle, inverter,
                                                                 power sensor and battery
       kpis             {"<devTypeId>": [items as getDevRealKpi data]}   default {} (the day model)
-      current_time_ms  int | None                              start of the emulator's clock
+      current_time_ms  int, default DEFAULT_TIME_MS             start of the emulator's clock
       utc_offset_hours float                                   local solar time = UTC + this
       faults           [{"interface", "nth" (int | None = every call), "kind", "fail_code"}]
       settings         {}                                      the run's environment (not used here)
@@ -29,6 +29,7 @@ from typing import Any
 from emulator.httpserve import FAULT_KINDS
 
 DEFAULT_PLANT_CODE = "NE=12345678"
+DEFAULT_TIME_MS = 1_700_000_000_000  # FakeClock's default start
 INTERFACES = frozenset(
     {
         "login",
@@ -88,6 +89,11 @@ def default_devices(plant_code: str = DEFAULT_PLANT_CODE) -> list[dict[str, Any]
     ]
 
 
+def gives_time(source: ScenarioSource) -> bool:
+    """Whether the scenario sets current_time_ms itself (else a server may use the real time)."""
+    return _read(source).get("current_time_ms") is not None
+
+
 def default_scenario() -> dict[str, Any]:
     return load_scenario(None)
 
@@ -106,7 +112,8 @@ def load_scenario(source: ScenarioSource = None) -> dict[str, Any]:
     if raw.get("devices") is None and out["stations"]:
         out["devices"] = default_devices(str(out["stations"][0].get("plantCode") or ""))
     out["kpis"] = _kpis(raw.get("kpis"))
-    out["current_time_ms"] = _optional_int(raw, "current_time_ms")
+    given_ms = _optional_int(raw, "current_time_ms")
+    out["current_time_ms"] = DEFAULT_TIME_MS if given_ms is None else given_ms
     out["utc_offset_hours"] = _number(raw, "utc_offset_hours", 0.0)
     out["faults"] = [_fault(i, f) for i, f in enumerate(_list(raw, "faults"))]
     out["settings"] = dict(raw.get("settings") or {})
