@@ -1,4 +1,4 @@
-"""A whole site on this machine: FusionSolar emulator, ChargeHQ receiver, moto, and the real handler.
+"""A whole site on this machine: FusionSolar emulator, ChargeHQ receiver, moto, the real handler.
 
 `Site.run()` is one scheduled Lambda invocation; `advance()` moves the shared fake clock;
 `cold_start()` drops what a warm container keeps, so only SSM carries state across.

@@ -1,5 +1,6 @@
 """The poller Lambda function: wiring only. The cycle itself is fusioncharge.poll.run_poll."""
 
+import logging
 import os
 from typing import Any
 
@@ -21,7 +22,11 @@ from fusioncharge.state import State
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FusionSolarChargeHQ"))
-copy_config_to_registered_loggers(source_logger=logger)  # the library's log lines as JSON too
+# botocore logs request and response bodies at DEBUG, secret values included: never let it.
+for _noisy in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_noisy).setLevel(logging.INFO)
+# The library's log lines in the same JSON, with the run's correlation id.
+copy_config_to_registered_loggers(source_logger=logger, include={"fusioncharge"})
 
 # Kept while the container is warm. Local runs and tests may replace CLOCK, HTTP_TIMEOUTS, DRY_RUN.
 CLOCK: Clock = SystemClock()
@@ -72,7 +77,7 @@ def _deadline(context: LambdaContext) -> Deadline:
 def _secrets(secret_id: str) -> SecretSource:
     source = _warm.get("secrets")
     if source is None or source.secret_id != secret_id:
-        source = _warm["secrets"] = SecretSource(secret_id)
+        source = _warm["secrets"] = SecretSource(secret_id, clock=CLOCK)
     return source
 
 

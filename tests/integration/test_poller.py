@@ -1,6 +1,7 @@
 """The handler end to end: moto, the FusionSolar emulator and the ChargeHQ receiver over HTTP."""
 
 import json
+import logging
 
 import pytest
 
@@ -159,14 +160,16 @@ def test_chargehq_down_raises():
     assert out.calls_to("getDevRealKpi") == 3
 
 
-def test_no_secret_reaches_the_logs(capsys):
+def test_no_secret_reaches_the_logs(capsys, caplog):
+    caplog.set_level(logging.DEBUG)
     with Site(worked_example_scenario(), settings={"POWERTOOLS_LOG_LEVEL": "DEBUG"}) as site:
         site.run()
         site.set_secret({**site.secret, "fusionsolar_system_code": "wrong-Pa55"})
+        site.emulator.expire_tokens()  # so the wrong password is really sent
         site.next_run()
         token = json.loads(site.state_text()).get("token")
     out = capsys.readouterr()
-    logs = out.out + out.err
+    logs = out.out + out.err + caplog.text  # metrics (EMF) are printed; log records are captured
     assert "pushed" in logs and "credentials_rejected" in logs
     for secret in ("wrong-Pa55", site.secret["fusionsolar_system_code"], site.api_key):
         assert secret not in logs

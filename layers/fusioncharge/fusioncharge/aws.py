@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import SecretError, StateError
 from fusioncharge.state import State
 
@@ -65,17 +66,23 @@ def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
 class SecretSource:
     """Reads the secret with Powertools Parameters, cached ≈5 minutes in a warm container."""
 
-    def __init__(self, secret_id: str, provider: Any = None) -> None:
+    def __init__(self, secret_id: str, provider: Any = None, clock: Clock | None = None) -> None:
         self.secret_id = secret_id
         self._provider = provider
+        self._clock = clock or SystemClock()
+        self._fetched_at: float | None = None
 
     def _get(self, force: bool) -> Any:
         from aws_lambda_powertools.utilities import parameters
 
         provider = self._provider or parameters.SecretsProvider()
         self._provider = provider
+        now = self._clock.now()
+        # The age is judged on our clock too, so simulated days expire the cache as real ones do.
+        if self._fetched_at is None or now - self._fetched_at >= SECRET_MAX_AGE_SECONDS:
+            force = True
         try:
-            return provider.get(
+            value = provider.get(
                 self.secret_id,
                 max_age=SECRET_MAX_AGE_SECONDS,
                 transform="json",
@@ -91,6 +98,9 @@ class SecretSource:
                 f"secret {self.secret_id} could not be read ({_aws_reason(exc)}); check that it "
                 "exists and that the function's role may read it (redeploy with make deploy)"
             ) from None  # Powertools' message may quote the value
+        if force:
+            self._fetched_at = now
+        return value
 
     def get(self) -> SiteSecret:
         return parse_secret(self._get(force=False), self.secret_id)

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from fusioncharge.aws import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq import ChargeHqClient, build_body, masked
 from fusioncharge.errors import (
+    AccountLocked,
     BridgeError,
     CredentialsRejected,
     ReadingsIncomplete,
@@ -89,9 +90,22 @@ def run_poll(
     try:
         secret = secrets.get()
         credentials = _credentials(secret, settings)
-        result.site_meters = _read_site_meters(
-            settings, secrets, store, fusionsolar, credentials, result
-        )
+        try:
+            result.site_meters = _read_site_meters(
+                settings, secrets, store, fusionsolar, credentials, result
+            )
+        except AccountLocked:
+            # The lockout guard holds for these credentials. If the user has fixed the secret
+            # since, its cache must not delay the fix: read it afresh and, when it changed, try
+            # the new credentials now (no login was made this run, so one is still allowed).
+            secret = secrets.refresh()
+            if _credentials(secret, settings) == credentials:
+                raise
+            credentials = _credentials(secret, settings)
+            logger.info("the secret changed since the credentials were rejected: trying it")
+            result.site_meters = _read_site_meters(
+                settings, secrets, store, fusionsolar, credentials, result
+            )
         result.body = _push(settings, chargehq, secret, result.site_meters, dry_run)
         result.pushed = not dry_run
         return result
@@ -136,7 +150,8 @@ def _read_site_meters(
         secrets.refresh()
         raise
     finally:
-        result.fusionsolar_calls, result.logins = client.calls, client.logins
+        result.fusionsolar_calls += client.calls
+        result.logins += client.logins
         if state.to_json() != before:
             store.save(state)
     meters = compute_site_meters(readings, settings.accounting)
