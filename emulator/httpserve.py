@@ -35,6 +35,7 @@ Unknown paths and methods are the handler's business (return Reply(status=404)).
 
 import json
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
@@ -128,9 +129,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.send_error(400, "bad Content-Length")
+            return
         body = self.rfile.read(length) if length > 0 else b""
-        reply = self.server.owner.handler(Request(self.command, self.path, self.headers, body))
+        try:
+            reply = self.server.owner.handler(Request(self.command, self.path, self.headers, body))
+        except Exception:  # a bug in an emulator: say so loudly instead of dropping the line
+            traceback.print_exc()
+            reply = Reply(500, b"emulator bug: see its stderr", (("Content-Type", "text/plain"),))
         if reply.hold:
             self.server.owner.stopping.wait(self.server.owner.timeout_hold)
             self.close_connection = True

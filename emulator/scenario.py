@@ -111,6 +111,8 @@ def load_scenario(source: ScenarioSource = None) -> dict[str, Any]:
         out["stations"] = [default_station(code or DEFAULT_PLANT_CODE)]
     if raw.get("devices") is None and out["stations"]:
         out["devices"] = default_devices(str(out["stations"][0].get("plantCode") or ""))
+    for i, device in enumerate(out["devices"]):
+        _check_device(i, device)
     out["kpis"] = _kpis(raw.get("kpis"))
     given_ms = _optional_int(raw, "current_time_ms")
     out["current_time_ms"] = DEFAULT_TIME_MS if given_ms is None else given_ms
@@ -162,6 +164,15 @@ def _list_of_objects(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise ScenarioError(f'scenario "{key}"[{i}] must be a JSON object')
     return copy.deepcopy(items)
+
+
+def _check_device(i: int, device: dict[str, Any]) -> None:
+    for key in ("id", "devTypeId"):
+        value = device.get(key)
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit())
+        ):
+            raise ScenarioError(f'scenario "devices"[{i}] needs an integer "{key}"')
 
 
 def _kpis(value: Any) -> dict[str, list[dict[str, Any]]]:

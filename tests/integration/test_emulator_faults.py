@@ -1,13 +1,14 @@
 """Every fault kind the emulator serves, scripted by scenario or by fault_next()."""
 
 import json
+import threading
 
 import pytest
 import requests
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from emulator.httpserve import QUOTA_CONTROL_BODY
+from emulator.httpserve import QUOTA_CONTROL_BODY, LoopbackServer, Reply, Request
 from emulator.scenario import ScenarioError
 
 STATIONS = {"pageNo": 1}
@@ -140,3 +141,27 @@ def test_unknown_fault_kinds_are_refused(emu):
         emu.fault_next("login", "gremlins")
     with pytest.raises(ScenarioError, match="kind"):
         FusionSolarEmulator({"faults": [{"interface": "login", "kind": "gremlins"}]})
+
+
+def test_stop_releases_a_held_request_at_once():
+    emu = FusionSolarEmulator(clock=FakeClock(), timeout_hold=30.0).start()
+    emu.fault_next("stations", "timeout")
+    stopper = threading.Timer(0.1, emu.stop)
+    stopper.start()
+    try:
+        with pytest.raises(requests.exceptions.ConnectionError):
+            call(emu, "stations", STATIONS, timeout=3)  # a hold not released would time out
+    finally:
+        stopper.join()
+        emu.stop()
+
+
+def test_a_bug_in_a_handler_is_a_loud_500_not_a_dropped_line(capsys):
+    def broken(request: Request) -> Reply:
+        raise RuntimeError("boom")
+
+    with LoopbackServer(broken) as server:
+        reply = requests.post(f"{server.base_url}/x", timeout=5)
+    assert reply.status_code == 500
+    assert "emulator bug" in reply.text
+    assert "RuntimeError: boom" in capsys.readouterr().err

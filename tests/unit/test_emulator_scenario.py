@@ -66,6 +66,7 @@ def test_given_parts_are_kept_and_other_keys_pass_through(tmp_path):
     [
         ({"stations": {"plantCode": "x"}}, "stations"),
         ({"devices": ["inverter"]}, "devices"),
+        ({"devices": [{"id": 1, "devName": "no type"}]}, "devTypeId"),
         ({"kpis": {"inverter": []}}, "kpis"),
         ({"current_time_ms": "noon"}, "current_time_ms"),
         ({"faults": [{"interface": "moon", "kind": "html"}]}, "interface"),
