@@ -16,6 +16,8 @@ VENV := .venv
 VENV_SAM := .venv-sam
 VENV_AUDIT := .venv-audit
 PY := $(VENV)/bin/python
+# The local tools import the library and the handler as the Lambda runtime would (as pytest does).
+RUN_PY := PYTHONPATH="$(CURDIR)/layers/fusioncharge:$(CURDIR)/functions/poller:$(CURDIR)" $(PY)
 DEV_STAMP := $(VENV)/.requirements-installed
 SAM_STAMP := $(VENV_SAM)/.requirements-installed
 PIP_AUDIT_PIN := pip-audit==2.10.1
@@ -83,16 +85,16 @@ check-template: $(DEV_STAMP) $(SAM_STAMP) ## cfn-lint and sam validate --lint on
 	AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}" $(SAM) validate --lint --template template.yaml
 
 run: $(DEV_STAMP) ## one poll cycle locally (SCENARIO=file.json LIVE=1 DRY_RUN=1 RUNS=n)
-	$(foreach v,SCENARIO LIVE DRY_RUN RUNS,$(if $($(v)),$(v)='$($(v))')) $(PY) -m tools.run_local
+	$(foreach v,SCENARIO LIVE DRY_RUN RUNS,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.run_local
 
 discover: $(DEV_STAMP) ## list plants and devices (LIVE=1 for your real account)
-	$(foreach v,SCENARIO LIVE,$(if $($(v)),$(v)='$($(v))')) $(PY) -m tools.discover
+	$(foreach v,SCENARIO LIVE,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.discover
 
 emulator: $(DEV_STAMP) ## serve the FusionSolar emulator on 127.0.0.1 (PORT=8080 SCENARIO=file.json)
-	$(PY) -m emulator --port $(PORT) $(if $(SCENARIO),--scenario '$(SCENARIO)')
+	$(RUN_PY) -m emulator --port $(PORT) $(if $(SCENARIO),--scenario '$(SCENARIO)')
 
 bench: $(DEV_STAMP) ## run the benchmarks; the last line is a JSON summary
-	$(PY) -m bench
+	$(RUN_PY) -m bench
 
 # --- AWS -------------------------------------------------------------------------------------
 build: $(DEV_STAMP) $(SAM_STAMP) ## sam build (into .aws-sam/)

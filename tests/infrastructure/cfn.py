@@ -1,0 +1,78 @@
+"""The template, loaded as written and as CloudFormation sees it after the SAM transform.
+
+The transform runs locally (aws-sam-translator) with a fake region: no AWS call, no account.
+"""
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+VENV_BIN = ROOT / ".venv" / "bin"
+SAM = ROOT / ".venv-sam" / "bin" / "sam"
+FAKE_REGION = "eu-west-1"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Turns CloudFormation's short forms (!Ref, !Sub, ...) into their long forms."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        return {"Fn::GetAtt": value.split(".", 1)}
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(), _CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def transform(template: dict[str, Any], parameters: dict[str, str] | None = None) -> dict[str, Any]:
+    """CloudFormation's view of a SAM template, as `sam package` + the transform would give it."""
+    template = copy.deepcopy(template)
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(properties.get(key), str):  # sam package uploads local folders to S3
+                properties[key] = f"s3://example-bucket/{properties[key]}"
+    translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=FAKE_REGION))
+    return translator.translate(
+        template,
+        parameter_values=parameters or {"Station": "Home"},
+        get_managed_policy_map=dict,
+    )
+
+
+def resources_of_type(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in cfn["Resources"].items() if r["Type"] == kind}
+
+
+def only_resource(cfn: dict[str, Any], kind: str) -> tuple[str, dict[str, Any]]:
+    found = resources_of_type(cfn, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def require(path: Path, why: str) -> Path:
+    """The tool at path, or a skip that says how to get it (make test installs it)."""
+    if not path.exists():
+        pytest.skip(f"{path.relative_to(ROOT)} is missing ({why}); run `make venv` first")
+    return path

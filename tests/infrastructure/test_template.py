@@ -1,0 +1,412 @@
+"""The deployed wiring, checked on the template after the SAM transform (CloudFormation's view)."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.infrastructure.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
+
+GET_ATT = "Fn::GetAtt"
+STACK_STATE_PARAMETER = "/${AWS::StackName}/fusionsolar-state"
+
+# interfaces.md "Settings": env var -> (template parameter, default; None = required).
+SETTINGS = {
+    "FUSIONSOLAR_BASE_URL": ("FusionSolarBaseUrl", "https://intl.fusionsolar.huawei.com"),
+    "STATION": ("Station", None),
+    "USE_POWER_SENSOR_DATA": ("UsePowerSensorData", "true"),
+    "USE_GRID_METER_DATA": ("UseGridMeterData", "true"),
+    "USE_BATTERY_DATA": ("UseBatteryData", "true"),
+    "METER_EXPORT_POSITIVE": ("MeterExportPositive", "true"),
+    "BATTERY_COUPLING": ("BatteryCoupling", "dc"),
+    "BATTERY_CAPACITY_KWH": ("BatteryCapacityKwh", ""),
+    "CHARGEHQ_PUSH_URL": ("ChargeHqPushUrl", "https://api.chargehq.net/api/public/push-solar-data"),
+    "POWERTOOLS_LOG_LEVEL": ("LogLevel", "INFO"),
+}
+NAMESPACE = "FusionSolarChargeHQ"
+
+
+def function(cfn: dict[str, Any]) -> dict[str, Any]:
+    return only_resource(cfn, "AWS::Lambda::Function")[1]["Properties"]
+
+
+def environment(cfn: dict[str, Any]) -> dict[str, Any]:
+    return function(cfn)["Environment"]["Variables"]
+
+
+def arn_of(logical_id: str) -> dict[str, Any]:
+    return {GET_ATT: [logical_id, "Arn"]}
+
+
+def role_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        s for p in role["Properties"].get("Policies", []) for s in p["PolicyDocument"]["Statement"]
+    ]
+
+
+def grants(role: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every (action, resource) pair a role allows, resources as JSON so intrinsics compare."""
+    pairs = set()
+    for statement in role_statements(role):
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"]
+        resources = statement["Resource"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            for resource in resources if isinstance(resources, list) else [resources]:
+                pairs.add((action, json.dumps(resource, sort_keys=True)))
+    return pairs
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+# --- parameters ---------------------------------------------------------------------------------
+def test_every_setting_is_a_parameter_with_the_documented_default(sam_template):
+    parameters = sam_template["Parameters"]
+    for env_var, (name, default) in SETTINGS.items():
+        assert name in parameters, f"{name} ({env_var}) is not a template parameter"
+        if default is None:
+            assert "Default" not in parameters[name], f"{name} must be required"
+        else:
+            assert str(parameters[name]["Default"]) == default, name
+
+
+def test_switches_accept_only_their_documented_values(sam_template):
+    parameters = sam_template["Parameters"]
+    for name in ("UsePowerSensorData", "UseGridMeterData", "UseBatteryData", "MeterExportPositive"):
+        assert sorted(parameters[name]["AllowedValues"]) == ["false", "true"], name
+    assert sorted(parameters["BatteryCoupling"]["AllowedValues"]) == ["ac", "dc"]
+    assert "INFO" in parameters["LogLevel"]["AllowedValues"]
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted", "refused"),
+    [
+        ("BatteryCapacityKwh", ["", "10", "15.5"], ["ten", "-5", "10 kWh"]),
+        ("AlarmEmail", ["", "me@example.com"], ["me", "a@b", "a@b.c d@e.f"]),
+        (
+            "FusionSolarBaseUrl",
+            ["https://intl.fusionsolar.huawei.com", "https://eu5.fusionsolar.huawei.com/"],
+            ["http://intl.fusionsolar.huawei.com", "intl.fusionsolar.huawei.com"],
+        ),
+        ("ChargeHqPushUrl", ["https://api.chargehq.net/api/public/push-solar-data"], ["http://x"]),
+    ],
+)
+def test_parameter_patterns(sam_template, name, accepted, refused):
+    pattern = sam_template["Parameters"][name]["AllowedPattern"]
+    for value in accepted:
+        assert re.fullmatch(pattern, value), f"{name} should accept {value!r}"
+    for value in refused:
+        assert not re.fullmatch(pattern, value), f"{name} should refuse {value!r}"
+
+
+def test_schedule_can_not_be_faster_than_five_minutes(sam_template):
+    parameter = sam_template["Parameters"]["ScheduleExpression"]
+    assert parameter["Default"] == "rate(5 minutes)"
+    pattern = parameter["AllowedPattern"]
+    ok = ["rate(5 minutes)", "rate(6 minutes)", "rate(10 minutes)", "rate(60 minutes)"]
+    ok += ["rate(1 hour)", "rate(2 hours)", "rate(1 day)", "rate(7 days)"]
+    too_fast = ["rate(1 minute)", "rate(2 minutes)", "rate(4 minutes)", "rate(0 minutes)"]
+    other = ["rate(05 minutes)", "cron(* * * * ? *)", "rate(5 minute)", "rate(1 hours)", ""]
+    for value in ok:
+        assert re.fullmatch(pattern, value), value
+    for value in too_fast + other:
+        assert not re.fullmatch(pattern, value), value
+
+
+def test_log_retention_is_a_choice_of_valid_values(sam_template):
+    parameter = sam_template["Parameters"]["LogRetentionDays"]
+    assert parameter["Default"] == 30
+    assert {1, 7, 30, 365, 3653} <= set(parameter["AllowedValues"])
+    assert 2 not in parameter["AllowedValues"]
+
+
+# --- function -----------------------------------------------------------------------------------
+def test_function_runtime_and_sizing(cfn):
+    props = function(cfn)
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "app.lambda_handler"
+    assert props["MemorySize"] == 256
+    # Must end well before the next 5-minute run starts.
+    assert 30 <= props["Timeout"] <= 120
+
+
+def test_one_run_at_a_time(cfn):
+    assert function(cfn)["ReservedConcurrentExecutions"] == 1
+
+
+def test_function_uses_the_layer(cfn):
+    layer_id, _ = only_resource(cfn, "AWS::Lambda::LayerVersion")
+    assert function(cfn)["Layers"] == [{"Ref": layer_id}]
+
+
+def test_layer_is_built_for_the_runtime(sam_template):
+    layer = sam_template["Resources"]["FusionchargeLayer"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    assert layer["Properties"]["ContentUri"] == "layers/fusioncharge/"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    requirements = (ROOT / "layers/fusioncharge/requirements.txt").read_text().lower()
+    assert not re.search(r"^(boto3|botocore)\b", requirements, re.M), "the runtime brings boto3"
+
+
+def test_environment_sets_exactly_the_settings_the_code_reads(cfn):
+    env = environment(cfn)
+    for env_var, (parameter, _) in SETTINGS.items():
+        assert env[env_var] == {"Ref": parameter}, env_var
+    assert env["POWERTOOLS_SERVICE_NAME"] == {"Ref": "AWS::StackName"}
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == NAMESPACE
+    assert env["TOKEN_PARAMETER"] == {"Fn::Sub": STACK_STATE_PARAMETER}
+    secret_id, _ = only_resource(cfn, "AWS::SecretsManager::Secret")
+    assert env["SECRET_ID"] == {"Ref": secret_id}
+
+    settings = pytest.importorskip(
+        "fusioncharge.settings", reason="fusioncharge.settings (ENV_VARS) not written yet"
+    )
+    powertools_only = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+    assert set(env) - powertools_only == set(settings.ENV_VARS)
+
+
+def test_log_group_has_retention_and_receives_the_logs(cfn):
+    group_id, group = only_resource(cfn, "AWS::Logs::LogGroup")
+    props = function(cfn)
+    assert props["LoggingConfig"]["LogGroup"] == {"Ref": group_id}
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    # Lambda's default name, so `sam logs` and the console find it too.
+    name = props["FunctionName"]["Fn::Sub"]
+    assert group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/{name}"}
+
+
+# --- schedule and failure routing ---------------------------------------------------------------
+def test_schedule_runs_the_function_with_a_small_retry_and_a_dead_letter_queue(cfn):
+    function_id, _ = only_resource(cfn, "AWS::Lambda::Function")
+    _, schedule = only_resource(cfn, "AWS::Scheduler::Schedule")
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
+    assert props.get("State", "ENABLED") == "ENABLED"
+    assert "${AWS::StackName}" in props["Name"]["Fn::Sub"], "two stacks must not share a name"
+    target = props["Target"]
+    assert target["Arn"] == arn_of(function_id)
+    assert 1 <= target["RetryPolicy"]["MaximumRetryAttempts"] <= 3
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 300
+    dlq = target["DeadLetterConfig"]["Arn"][GET_ATT][0]
+    assert cfn["Resources"][dlq]["Type"] == "AWS::SQS::Queue"
+
+
+def test_scheduled_event_matches_the_sample_event(cfn):
+    _, schedule = only_resource(cfn, "AWS::Scheduler::Schedule")
+    text = schedule["Properties"]["Target"]["Input"]["Fn::Sub"]
+    resolved = text.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "x")
+    event = json.loads(resolved)
+    sample = json.loads((ROOT / "events/scheduled.json").read_text())
+    assert set(event) == set(sample)
+    assert event["detail-type"] == sample["detail-type"]
+    assert event["source"] == sample["source"]
+    assert event["time"] == "<aws.scheduler.scheduled-time>"
+    assert event["id"] == "<aws.scheduler.execution-id>"
+
+
+def test_failed_runs_are_not_retried_and_go_to_an_encrypted_queue(cfn):
+    _, config = only_resource(cfn, "AWS::Lambda::EventInvokeConfig")
+    props = config["Properties"]
+    assert props["MaximumRetryAttempts"] == 0
+    assert props["MaximumEventAgeInSeconds"] <= 300
+    queue_id = props["DestinationConfig"]["OnFailure"]["Destination"][GET_ATT][0]
+    queue = cfn["Resources"][queue_id]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_every_queue_is_encrypted_and_kept_14_days(cfn):
+    queues = resources_of_type(cfn, "AWS::SQS::Queue")
+    assert len(queues) == 2
+    for name, queue in queues.items():
+        props = queue["Properties"]
+        assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props, name
+        assert props["MessageRetentionPeriod"] == 1209600, name
+
+
+# --- secret and permissions ---------------------------------------------------------------------
+def test_secret_holds_only_placeholders(cfn):
+    _, secret = only_resource(cfn, "AWS::SecretsManager::Secret")
+    value = json.loads(secret["Properties"]["SecretString"])
+    assert set(value) == {"fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key"}
+    assert set(value.values()) == {"REPLACE_ME"}
+
+
+def test_no_credential_is_a_parameter_or_in_samconfig(sam_template):
+    for name in sam_template["Parameters"]:
+        assert not re.search(r"password|secret|key$|token|code$", name, re.I), name
+    samconfig = (ROOT / "samconfig.toml").read_text()
+    for key in ("region", "parameter_overrides", "profile", "s3_bucket"):
+        assert not re.search(rf"^\s*{key}\s*=", samconfig, re.M), f"samconfig.toml sets {key}"
+
+
+def test_poller_role_grants_exactly_what_the_poller_needs(cfn):
+    role_ref = function(cfn)["Role"]
+    role = cfn["Resources"][role_ref[GET_ATT][0]]
+    secret_id, _ = only_resource(cfn, "AWS::SecretsManager::Secret")
+    group_id, _ = only_resource(cfn, "AWS::Logs::LogGroup")
+    _, config = only_resource(cfn, "AWS::Lambda::EventInvokeConfig")
+    failure_queue = config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+    state_arn = {
+        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+        + STACK_STATE_PARAMETER
+    }
+    expected = {
+        ("logs:CreateLogStream", as_json(arn_of(group_id))),
+        ("logs:PutLogEvents", as_json(arn_of(group_id))),
+        ("secretsmanager:GetSecretValue", as_json({"Ref": secret_id})),
+        ("ssm:GetParameter", as_json(state_arn)),
+        ("ssm:PutParameter", as_json(state_arn)),
+        ("sqs:SendMessage", as_json(failure_queue)),
+    }
+    assert grants(role) == expected
+    assert not role["Properties"].get("ManagedPolicyArns"), "managed policies grant Resource '*'"
+    principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+    assert principal == {"Service": "lambda.amazonaws.com"}
+
+
+def test_schedule_role_may_only_start_the_function_and_dead_letter(cfn):
+    function_id, _ = only_resource(cfn, "AWS::Lambda::Function")
+    _, schedule = only_resource(cfn, "AWS::Scheduler::Schedule")
+    target = schedule["Properties"]["Target"]
+    role = cfn["Resources"][target["RoleArn"][GET_ATT][0]]
+    assert grants(role) == {
+        ("lambda:InvokeFunction", as_json(arn_of(function_id))),
+        ("sqs:SendMessage", as_json(target["DeadLetterConfig"]["Arn"])),
+    }
+
+
+def test_no_role_or_policy_uses_wildcards(cfn):
+    roles = resources_of_type(cfn, "AWS::IAM::Role")
+    assert len(roles) == 2
+    policies = list(resources_of_type(cfn, "AWS::IAM::Policy").values())
+    statements = [s for r in roles.values() for s in role_statements(r)]
+    statements += [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    for statement in statements:
+        for field in ("Action", "Resource"):
+            values = statement[field] if isinstance(statement[field], list) else [statement[field]]
+            for value in values:
+                assert not (isinstance(value, str) and "*" in value), statement
+            if field == "Action":  # aws/ssm's key policy already covers SSM's use of it
+                assert not [a for a in values if a.startswith("kms:")], statement
+
+
+# --- alarms, dashboard, outputs -----------------------------------------------------------------
+def alarms(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {k: r["Properties"] for k, r in resources_of_type(cfn, "AWS::CloudWatch::Alarm").items()}
+
+
+def alarm_on(cfn: dict[str, Any], namespace: str, metric: str) -> dict[str, Any]:
+    found = [
+        a for a in alarms(cfn).values() if (a["Namespace"], a["MetricName"]) == (namespace, metric)
+    ]
+    assert found, f"no alarm on {namespace} {metric}"
+    return found
+
+
+def test_an_alarm_fires_on_any_message_in_either_queue(cfn):
+    watched = set()
+    for alarm in alarm_on(cfn, "AWS/SQS", "ApproximateNumberOfMessagesVisible"):
+        assert (
+            alarm["Threshold"] == 1
+            and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        )
+        watched.add(alarm["Dimensions"][0]["Value"][GET_ATT][0])
+    assert watched == set(resources_of_type(cfn, "AWS::SQS::Queue"))
+
+
+def test_an_alarm_fires_on_function_errors(cfn):
+    function_id, _ = only_resource(cfn, "AWS::Lambda::Function")
+    (alarm,) = alarm_on(cfn, "AWS/Lambda", "Errors")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
+    assert alarm["Threshold"] == 1 and alarm["Statistic"] == "Sum"
+
+
+def test_an_alarm_fires_after_30_minutes_without_a_push(cfn):
+    (alarm,) = alarm_on(cfn, NAMESPACE, "Pushes")
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Period"] * alarm["EvaluationPeriods"] == 1800
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_alarms_mail_only_when_an_address_is_given(cfn):
+    condition = cfn["Conditions"]["SendAlarmEmail"]
+    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+    topic_id, topic = only_resource(cfn, "AWS::SNS::Topic")
+    _, subscription = only_resource(cfn, "AWS::SNS::Subscription")
+    assert topic["Condition"] == subscription["Condition"] == "SendAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert subscription["Properties"]["Protocol"] == "email"
+    key_id = topic["Properties"]["KmsMasterKeyId"]["Ref"]
+    key_policy = cfn["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s["Principal"] == {"Service": "cloudwatch.amazonaws.com"} for s in key_policy)
+    for name, alarm in alarms(cfn).items():
+        assert alarm["AlarmActions"] == {
+            "Fn::If": ["SendAlarmEmail", [{"Ref": topic_id}], {"Ref": "AWS::NoValue"}]
+        }, name
+
+
+def dashboard_metrics(cfn: dict[str, Any]) -> set[tuple[str, str]]:
+    _, dashboard = only_resource(cfn, "AWS::CloudWatch::Dashboard")
+    body, variables = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    body = re.sub(r"\$\{(\w+)\}", lambda m: variables.get(m[1], m[1]), body)
+    body = re.sub(r"\$\{AWS::(\w+)\}", r"\1", body)
+    widgets = json.loads(body)["widgets"]
+    return {(m[0], m[1]) for w in widgets for m in w["properties"].get("metrics", [])}
+
+
+def test_dashboard_shows_power_flows_and_health(cfn):
+    shown = dashboard_metrics(cfn)
+    for metric in ("ProductionKw", "ConsumptionKw", "NetImportKw", "BatterySoc"):
+        assert (NAMESPACE, metric) in shown, metric
+    for metric in ("Failures", "FusionSolarCalls", "Logins"):
+        assert (NAMESPACE, metric) in shown, metric
+    assert ("AWS/Lambda", "Invocations") in shown
+
+
+def test_dashboard_and_alarms_use_metrics_the_code_emits(cfn):
+    used = {m for ns, m in dashboard_metrics(cfn) if ns == NAMESPACE}
+    used |= {a["MetricName"] for a in alarms(cfn).values() if a["Namespace"] == NAMESPACE}
+    sources = list((ROOT / "functions/poller").glob("*.py"))
+    sources += list((ROOT / "layers/fusioncharge/fusioncharge").glob("*.py"))
+    code = "\n".join(p.read_text() for p in sources)
+    missing = sorted(m for m in used if f'"{m}"' not in code)
+    assert not missing, f"no code emits {missing}"
+
+
+def test_outputs_link_to_the_consoles_of_the_stacks_region(cfn):
+    outputs = cfn["Outputs"]
+    for name in (
+        "SecretConsoleUrl",
+        "LogsConsoleUrl",
+        "DashboardConsoleUrl",
+        "FailureQueueConsoleUrl",
+    ):
+        value = outputs[name]["Value"]["Fn::Sub"]
+        url = value[0] if isinstance(value, list) else value
+        assert url.startswith("https://${AWS::Region}.console.aws.amazon.com/"), name
+        assert "region=${AWS::Region}" in url, name
+
+
+def test_secret_link_names_the_stacks_secret(cfn):
+    _, secret = only_resource(cfn, "AWS::SecretsManager::Secret")
+    name, name_vars = secret["Properties"]["Name"]["Fn::Sub"]
+    url, url_vars = cfn["Outputs"]["SecretConsoleUrl"]["Value"]["Fn::Sub"]
+    assert f"name={name.replace('/', '%2F')}&" in url
+    assert url_vars == name_vars
+
+
+# --- the template file itself -------------------------------------------------------------------
+def test_every_resource_has_a_one_line_comment():
+    lines = TEMPLATE.read_text().splitlines()
+    start = lines.index("Resources:")
+    end = lines.index("Outputs:")
+    for number in range(start + 1, end):
+        if re.fullmatch(r"  [A-Za-z0-9]+:", lines[number]):
+            assert lines[number - 1].startswith("  # "), f"{lines[number]} has no comment above it"
