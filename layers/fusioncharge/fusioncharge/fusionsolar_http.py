@@ -143,15 +143,17 @@ def _token_of(resp: requests.Response) -> str | None:
 
 def _may_have_reached(exc: requests.RequestException) -> bool:
     """False only when no connection was made (then the server cannot have counted the call)."""
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return False
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError | ValueError):
+        return False  # ValueError: requests' InvalidURL, MissingSchema... (nothing was sent)
     reason = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3 MaxRetryError
     return not isinstance(reason, ConnectTimeoutError)  # also refused and unresolvable hosts
 
 
 def _transport_message(interface: str, exc: requests.RequestException) -> str:
     """Says what failed without echoing URLs, headers or bodies."""
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, ValueError):
+        what = "has no usable URL (check FUSIONSOLAR_BASE_URL)"
+    elif isinstance(exc, requests.exceptions.SSLError):
         what = "failed TLS verification (check FUSIONSOLAR_BASE_URL)"
     elif not _may_have_reached(exc):
         what = "could not connect (check FUSIONSOLAR_BASE_URL and the network)"
