@@ -26,6 +26,7 @@ from tools.lambda_env import (
 )
 
 LOCAL_STATE = ROOT / ".local" / "live-state.json"
+SUNNY_NOON = 1_700_049_600.0  # 2023-11-15 12:00 UTC: the default plant's sun is up
 
 
 def _flag(name: str) -> bool:
@@ -44,10 +45,11 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
     from emulator.chargehq import ChargeHqReceiver
     from emulator.clock import FakeClock
     from emulator.fusionsolar import FusionSolarEmulator
-    from emulator.scenario import load_scenario
+    from emulator.scenario import gives_time, load_scenario
 
     scenario = load_scenario(scenario_path)
-    clock = FakeClock(scenario["current_time_ms"] / 1000)
+    start = scenario["current_time_ms"] / 1000 if gives_time(scenario_path) else SUNNY_NOON
+    clock = FakeClock(start)
     api_key = scenario.get("chargehq_api_key") or DEMO_API_KEY
     username, system_code = (
         scenario["credentials"]["username"],

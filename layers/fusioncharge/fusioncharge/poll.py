@@ -99,8 +99,8 @@ def run_poll(
             # since, its cache must not delay the fix: read it afresh and, when it changed, try
             # the new credentials now (no login was made this run, so one is still allowed).
             secret = secrets.refresh()
-            if _credentials(secret, settings) == credentials:
-                raise
+            if result.logins or _credentials(secret, settings) == credentials:
+                raise  # e.g. 20403 after a login: never a second login in one run
             credentials = _credentials(secret, settings)
             logger.info("the secret changed since the credentials were rejected: trying it")
             result.site_meters = _read_site_meters(
