@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,15 @@ def test_readme_documents_every_target_and_setting():
     assert re.search(r"^#+ Measured figures", readme, re.M)
     first_screen = "\n".join(readme.splitlines()[:15])
     assert "make run" in first_screen and "make test" in first_screen
+
+
+def test_samconfig_holds_the_shared_choices():
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())["default"]
+    assert config["global"]["parameters"]["stack_name"] == "fusionsolar-chargehq"
+    assert config["build"]["parameters"] == {"cached": True, "parallel": True}
+    assert config["validate"]["parameters"]["lint"] is True
+    deploy = config["deploy"]["parameters"]
+    assert deploy["capabilities"] == "CAPABILITY_IAM"
+    assert deploy["resolve_s3"] is True and deploy["confirm_changeset"] is True
+    # make deploy treats parameter_overrides as "already guided": none may be committed.
+    assert "parameter_overrides" not in deploy and "region" not in deploy
