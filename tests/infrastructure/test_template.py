@@ -343,9 +343,9 @@ def test_alarms_mail_only_when_an_address_is_given(cfn):
     assert topic["Condition"] == subscription["Condition"] == "SendAlarmEmail"
     assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
     assert subscription["Properties"]["Protocol"] == "email"
-    key_id = topic["Properties"]["KmsMasterKeyId"]["Ref"]
-    key_policy = cfn["Resources"][key_id]["Properties"]["KeyPolicy"]["Statement"]
-    assert any(s["Principal"] == {"Service": "cloudwatch.amazonaws.com"} for s in key_policy)
+    # No customer-managed key: it would cost $1 a month for messages that hold no secret.
+    assert "KmsMasterKeyId" not in topic["Properties"]
+    assert not resources_of_type(cfn, "AWS::KMS::Key")
     for name, alarm in alarms(cfn).items():
         assert alarm["AlarmActions"] == {
             "Fn::If": ["SendAlarmEmail", [{"Ref": topic_id}], {"Ref": "AWS::NoValue"}]
