@@ -1,0 +1,22 @@
+"""README's troubleshooting table covers every error code a user can see in the logs."""
+
+import inspect
+from pathlib import Path
+
+from fusioncharge import errors
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_every_error_code_has_a_troubleshooting_row():
+    text = README.read_text(encoding="utf-8")
+    table = text.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    codes = {
+        cls.code
+        for _, cls in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(cls, errors.BridgeError) and cls.__module__ == errors.__name__
+    }
+    # Bases no run raises as such.
+    codes -= {"error", "readings_unavailable", "fusionsolar", "chargehq"}
+    missing = sorted(c for c in codes if f"`{c}`" not in table)
+    assert not missing, f"README troubleshooting lacks {missing}"
