@@ -1,0 +1,239 @@
+"""A simulated day: 288 scheduled runs of the real handler against the emulator, on its clock.
+
+Every run is `tools.local_site.Site.run()` (moto, the FusionSolar emulator and the ChargeHQ
+receiver on loopback). Runs are 5 minutes apart with seeded ±3 s jitter, and every hour starts
+a new container (`cold_start()`: only SSM carries state across). Mode "baseline" deletes the
+state parameter before every run: the naive client that logs in and rediscovers every time.
+"""
+
+import io
+import json
+import logging
+import random
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from bench.awscount import AwsCallCounter, AwsCalls
+from emulator.clock import FakeClock
+from emulator.scenario import DEFAULT_TIME_MS
+from tools.lambda_env import REGION, TOKEN_PARAMETER
+from tools.local_site import SCHEDULE_SECONDS, Site
+
+RUNS_PER_DAY = 288
+RUNS_PER_CONTAINER = 12  # a cold start every hour
+JITTER_SECONDS = 3.0
+DISCOVERY = ("stations", "getDevList")
+# The first local midnight after the emulator's default time, so the day runs 00:00 to 24:00.
+DAY_START = (DEFAULT_TIME_MS // 1000 // 86400 + 1) * 86400
+
+
+class StdoutCapture(io.TextIOBase):
+    """Where the handler's stdout goes: its log lines and metrics, one segment per run."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def take(self) -> str:
+        text = "".join(self._parts)
+        self._parts.clear()
+        return text
+
+
+@dataclass
+class RunRecord:
+    index: int
+    scheduled: float  # simulated epoch seconds
+    cold: bool  # first run of a new container
+    handler_ms: float  # wall time of the handler in this process
+    waited_s: float  # simulated seconds the run spent waiting (Huawei's 5-minute window)
+    calls: list[Any]  # emulator CallRecords
+    pushes: list[Any]  # receiver PushRecords
+    error_code: str | None
+    log: str  # what the handler printed
+
+
+@dataclass
+class DayResult:
+    mode: str
+    runs: list[RunRecord]
+    aws: AwsCalls
+    parameter_version: int | None  # moto's version of the state parameter at the end
+    notes: list[str] = field(default_factory=list)
+
+    def calls(self, interface: str | None = None, outcome: str | None = None) -> int:
+        return sum(
+            1
+            for r in self.runs
+            for c in r.calls
+            if interface in (None, c.interface) and outcome in (None, c.outcome)
+        )
+
+    @property
+    def discovery_calls(self) -> int:
+        return sum(self.calls(i) for i in DISCOVERY)
+
+    @property
+    def site_meter_pushes(self) -> list[Any]:
+        return [
+            p
+            for r in self.runs
+            for p in r.pushes
+            if p.status is not None and 200 <= p.status < 300 and "siteMeters" in (p.body or {})
+        ]
+
+    @property
+    def runs_pushed(self) -> int:
+        return sum(1 for r in self.runs if any("siteMeters" in (p.body or {}) for p in r.pushes))
+
+    @property
+    def error_pushes(self) -> int:
+        return sum(1 for r in self.runs for p in r.pushes if "error" in (p.body or {}))
+
+    @property
+    def push_requests(self) -> int:
+        return sum(len(r.pushes) for r in self.runs)
+
+    @property
+    def receiver_problems(self) -> list[str]:
+        return [problem for r in self.runs for p in r.pushes for problem in p.problems]
+
+    @property
+    def log_bytes(self) -> int:
+        return sum(len(r.log.encode()) for r in self.runs)
+
+    @property
+    def log_lines(self) -> int:
+        return sum(len(r.log.splitlines()) for r in self.runs)
+
+    def metric_names(self) -> set[str]:
+        """Distinct custom metrics in the handler's EMF lines (name and dimensions)."""
+        names: set[str] = set()
+        for r in self.runs:
+            for line in r.log.splitlines():
+                if not line.startswith('{"_aws"'):
+                    continue
+                for directive in json.loads(line)["_aws"]["CloudWatchMetrics"]:
+                    dims = ",".join(sorted(d for ds in directive["Dimensions"] for d in ds))
+                    for metric in directive["Metrics"]:
+                        names.add(f"{directive['Namespace']}/{metric['Name']}[{dims}]")
+        return names
+
+
+def simulate_day(
+    mode: str, counter: AwsCallCounter, capture: StdoutCapture, seed: int = 7
+) -> DayResult:
+    """Run the day; `counter` must be installed before the first boto3 client exists."""
+    if mode not in ("ours", "baseline"):
+        raise ValueError(f"mode must be 'ours' or 'baseline', not {mode!r}")
+    rng = random.Random(seed)
+    schedule = [
+        DAY_START + i * SCHEDULE_SECONDS + rng.uniform(-JITTER_SECONDS, JITTER_SECONDS)
+        for i in range(RUNS_PER_DAY)
+    ]
+    counter.reset()
+    runs: list[RunRecord] = []
+    with redirect_stdout(capture), Site({"current_time_ms": int(schedule[0] * 1000)}) as site:
+        _route_log_handlers(capture)
+        ssm = boto3.client("ssm", region_name=REGION)
+        with secret_cache_on(site.clock):
+            for index, at in enumerate(schedule):
+                cold = index % RUNS_PER_CONTAINER == 0
+                if cold:
+                    site.cold_start()
+                if mode == "baseline":
+                    _delete_state(ssm)
+                site.clock.set(max(site.clock.now(), at))
+                runs.append(_one_run(site, counter, capture, index, at, cold))
+        version = _parameter_version(ssm) if mode == "ours" else None
+        capture.take()  # whatever the site printed while closing
+    return DayResult(mode, runs, counter.reset(), version)
+
+
+def _one_run(
+    site: Site,
+    counter: AwsCallCounter,
+    capture: StdoutCapture,
+    index: int,
+    at: float,
+    cold: bool,
+) -> RunRecord:
+    capture.take()
+    started_sim = site.clock.now()
+    with counter.counting():
+        started = time.perf_counter()
+        out = site.run()
+        handler_ms = (time.perf_counter() - started) * 1000
+    return RunRecord(
+        index=index,
+        scheduled=at,
+        cold=cold,
+        handler_ms=handler_ms,
+        waited_s=site.clock.now() - started_sim,
+        calls=out.calls,
+        pushes=out.pushes,
+        error_code=getattr(out.error, "code", None),
+        log=capture.take(),
+    )
+
+
+@contextmanager
+def secret_cache_on(clock: FakeClock) -> Iterator[None]:
+    """Age Powertools' parameter cache on the simulated clock.
+
+    Powertools times its cache with datetime.now(); a simulated day lasts seconds of wall time,
+    so the 5-minute secret cache would never expire and Secrets Manager reads (and their cost)
+    would be undercounted. This makes the warm container's cache expire as it would in Lambda.
+    """
+    from aws_lambda_powertools.utilities.parameters import base
+
+    real = base.datetime
+
+    class SimulatedDatetime(real):  # type: ignore[misc, valid-type]
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return real.fromtimestamp(clock.now(), tz)
+
+    base.datetime = SimulatedDatetime
+    try:
+        yield
+    finally:
+        base.datetime = real
+
+
+def _route_log_handlers(capture: StdoutCapture) -> None:
+    """Log handlers made before stdout was redirected still write to the real stdout: move them."""
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    for lg in loggers:
+        for handler in lg.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (
+                sys.__stdout__,
+                sys.__stderr__,
+            ):
+                handler.setStream(capture)
+
+
+def _delete_state(ssm: Any) -> None:
+    with suppress(ssm.exceptions.ParameterNotFound):
+        ssm.delete_parameter(Name=TOKEN_PARAMETER)
+
+
+def _parameter_version(ssm: Any) -> int | None:
+    try:
+        return int(ssm.get_parameter(Name=TOKEN_PARAMETER)["Parameter"]["Version"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
