@@ -201,7 +201,7 @@ def secret_cache_on(clock: FakeClock) -> Iterator[None]:
 
     real = base.datetime
 
-    class SimulatedDatetime(real):  # type: ignore[misc, valid-type]
+    class SimulatedDatetime(real):
         @classmethod
         def now(cls, tz: Any = None) -> Any:
             return real.fromtimestamp(clock.now(), tz)
