@@ -1,0 +1,161 @@
+"""A hostile week: 2,016 scheduled runs of the real handler on the emulator's clock.
+
+Runs every 300 s ± 3 s (seeded jitter) against a whole site on loopback, with a seeded mix of
+what FusionSolar and ChargeHQ really do: transient 5xx and timeouts (~2 % of runs), quota
+refusals (~0.5 %), sessions that FusionSolar ends early (~1 %), a cold start every hour, and
+one password change in the middle that the secret only learns an hour later.
+
+Promises checked: no account lockout, no quota refusal caused by the poller's own pacing,
+≥ 99 % of the runs without an injected fault push site meters, every other run raises a typed
+error, at most one login per run, none while the lockout guard holds, no secret in the logs.
+Run with -s to see the week's counts (they are also in every assertion message).
+"""
+
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.integration.run_checks import WORKED_EXAMPLE_METERS, LogCapture, Run, RunLog
+from tools.local_site import Site, worked_example_scenario
+
+SEED = 20261122
+RUNS = 2016  # 7 days × 288 five-minute slots
+JITTER_SECONDS = 3.0
+COLD_START_EVERY = 12  # runs: a new Lambda container every hour
+P_TRANSIENT = 0.02  # an HTTP 500 or a timeout
+P_QUOTA = 0.005  # HTTP 403 quota control
+P_SESSION_ENDED = 0.01  # FusionSolar ends the session before the token's 30 minutes
+PASSWORD_CHANGE_RUN = RUNS // 2
+WRONG_PASSWORD_SECONDS = 3600  # until the user puts the new password in the secret
+# Where faults land, weighted by how often each interface is called (3 readings per run).
+FAULT_TARGETS = ("getDevRealKpi",) * 6 + ("chargehq",) * 2 + ("login",)
+SYSTEM_CODE = "Week-Sys-C0de-01"
+NEW_SYSTEM_CODE = "Week-Sys-C0de-02"
+API_KEY = "9d1f4b2c-3e5a-4f6b-8c7d-1a2b3c4d5e6f"
+# Short real timeouts: a held request costs a fraction of a second, not the 15 s of Lambda.
+TIMEOUT_HOLD, HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT = 0.3, (1.0, 0.2), 0.2
+
+
+@dataclass
+class Week:
+    """What was injected and what came of it, counted."""
+
+    injected: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    clean_runs: int = 0
+    clean_pushed: int = 0
+    clean_failures: list[str] = field(default_factory=list)
+    password_window_runs: int = 0
+    seconds: float = 0.0
+
+    def report(self, site: Site, runs: RunLog) -> dict[str, Any]:
+        emu = site.emulator
+        return {
+            "runs": len(runs.runs),
+            "pushed_site_meters": sum(r.pushed_site_meters for r in runs.runs),
+            "told_chargehq_error": sum(r.told_chargehq for r in runs.runs),
+            "outcomes": dict(self.outcomes),
+            "injected": dict(self.injected),
+            "clean_runs": self.clean_runs,
+            "clean_pushed": self.clean_pushed,
+            "clean_failures": self.clean_failures[:10],
+            "password_window_runs": self.password_window_runs,
+            "logins": emu.count("login"),
+            "wrong_passwords": emu.count("login", "wrong_password"),
+            "locked": emu.count(outcome="locked"),
+            "quota_refusals": emu.count(outcome="quota"),
+            "fusionsolar_calls": emu.count(),
+            "real_seconds": round(self.seconds, 1),
+        }
+
+
+def _inject(site: Site, rnd: random.Random, week: Week) -> None:
+    """Maybe queue a fault for the next call of one interface, at the week's rates."""
+    roll = rnd.random()
+    if roll < P_QUOTA:
+        kind = "http_403_quota"
+    elif roll < P_QUOTA + P_TRANSIENT:
+        kind = rnd.choice(("http_500", "timeout"))
+    else:
+        return
+    target = rnd.choice(FAULT_TARGETS)
+    if target == "chargehq":
+        site.receiver.fault_next(kind)
+    else:
+        site.emulator.fault_next(target, kind)
+    week.injected[f"{target} {kind}"] += 1
+
+
+def _fault_served(run: Run) -> bool:
+    return any(c.outcome.startswith("fault:") for c in run.outcome.calls) or any(
+        p.fault is not None for p in run.outcome.pushes
+    )
+
+
+def _outcome(run: Run) -> str:
+    if run.error is None:
+        return "pushed"
+    return type(run.error).__name__ + (" (ChargeHQ told)" if run.told_chargehq else "")
+
+
+@pytest.mark.slow
+def test_a_hostile_week() -> None:
+    rnd = random.Random(SEED)
+    scenario = worked_example_scenario()
+    scenario["credentials"] = {"username": "week-user", "system_code": SYSTEM_CODE}
+    scenario["chargehq_api_key"] = API_KEY
+    week = Week()
+    started = time.perf_counter()
+    with (
+        Site(scenario, timeout_hold=TIMEOUT_HOLD) as site,
+        LogCapture(site.app, debug=False) as log,
+    ):
+        site.app.HTTP_TIMEOUTS, site.app.CHARGEHQ_TIMEOUT = HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT
+        runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
+        start = site.clock.now()
+        changed_at = fixed_at = None
+        for number in range(RUNS):
+            scheduled = start + number * 300 + rnd.uniform(-JITTER_SECONDS, JITTER_SECONDS)
+            site.clock.set(max(site.clock.now(), scheduled))  # a run may have waited (pacing)
+            if number and number % COLD_START_EVERY == 0:
+                site.cold_start()
+                week.injected["cold start"] += 1
+            if rnd.random() < P_SESSION_ENDED:
+                site.emulator.expire_tokens()
+                week.injected["session ended"] += 1
+            if number == PASSWORD_CHANGE_RUN:
+                changed_at = site.clock.now()
+                site.emulator.set_password(NEW_SYSTEM_CODE)  # changed at Huawei only
+                week.injected["password changed"] += 1
+            in_window = changed_at is not None and fixed_at is None
+            if in_window and site.clock.now() >= changed_at + WRONG_PASSWORD_SECONDS:
+                fixed_at = site.clock.now()
+                runs.set_secret({**site.secret, "fusionsolar_system_code": NEW_SYSTEM_CODE})
+                in_window = False
+            _inject(site, rnd, week)
+            run = runs.run()
+            week.outcomes[_outcome(run)] += 1
+            if in_window:
+                week.password_window_runs += 1
+            elif not _fault_served(run):
+                week.clean_runs += 1
+                week.clean_pushed += run.pushed_site_meters
+                if not run.pushed_site_meters:
+                    week.clean_failures.append(f"run {run.number}: {_outcome(run)}: {run.error}")
+        week.seconds = time.perf_counter() - started
+        report = week.report(site, runs)
+        first_after_fix = next(r for r in runs.runs if r.started >= (fixed_at or 0))
+    print("hostile week:", report)
+
+    assert report["locked"] == 0, report
+    assert report["quota_refusals"] == 0, report  # injected quota faults are "fault:" outcomes
+    assert report["wrong_passwords"] <= 3, report  # one try per 30-minute guard, in one hour
+    assert first_after_fix.pushed_site_meters, (first_after_fix.error, report)
+    assert week.clean_pushed >= 0.99 * week.clean_runs, report
+    assert week.clean_runs >= 0.9 * RUNS, report  # the mix really left most runs clean
+    assert sum(week.injected.values()) >= 0.03 * RUNS, report  # and really was hostile
+    runs.check_invariants(log.text)
