@@ -112,6 +112,11 @@ class Run:
         return any("siteMeters" in body for body in self.accepted)
 
     @property
+    def skipped(self) -> str | None:
+        """Why the run deliberately read nothing (our own quota pacing), when it says so."""
+        return (self.outcome.returned or {}).get("skipped")
+
+    @property
     def told_chargehq(self) -> bool:
         return any("error" in body for body in self.accepted)
 
@@ -223,6 +228,8 @@ class RunLog:
 def _describe(run: Run) -> str:
     error = run.error
     told = ", ChargeHQ told" if run.told_chargehq else ""
+    if run.skipped:
+        return f"skipped: {run.skipped}"
     if error is None:
         return f"pushed, {run.outcome.logins} login(s)"
     return f"{type(error).__name__}{told}, {run.outcome.logins} login(s)"

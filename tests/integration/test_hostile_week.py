@@ -97,6 +97,8 @@ def _fault_served(run: Run) -> bool:
 
 
 def _outcome(run: Run) -> str:
+    if run.skipped:
+        return "skipped (pacing)"
     if run.error is None:
         return "pushed"
     return type(run.error).__name__ + (" (ChargeHQ told)" if run.told_chargehq else "")
