@@ -1,7 +1,7 @@
 """The FusionSolar Northbound API emulator: an HTTP server on loopback that behaves like the
 real service (fusionsolar-northbound.md), for tests, `make run`, `make emulator` and benchmarks.
 
-    emu = FusionSolarEmulator(scenario=None, clock=None, timeout_hold=30.0,
+    emu = FusionSolarEmulator(scenario=None, clock=None, timeout_hold=30.0, latency=0.0,
                               host="127.0.0.1", port=0, on_call=None)
     with emu:  ...  # or emu.start() / emu.stop()
     emu.base_url; emu.calls (list[CallRecord]); emu.count(interface=None, outcome=None)
@@ -89,8 +89,12 @@ class FusionSolarEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         on_call: Callable[[CallRecord], None] | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.scenario = load_scenario(scenario)
+        # Network round trip to model on a FakeClock: half before the server stamps the call,
+        # half before the reply arrives. Real pollers see 0.2-1 s to Huawei's portals.
+        self.latency = latency
         self.clock = (
             clock if clock is not None else FakeClock(self.scenario["current_time_ms"] / 1000)
         )
@@ -187,6 +191,7 @@ class FusionSolarEmulator:
     def _handle(self, request: Request) -> Reply:
         path = request.path.split("?", 1)[0]
         interface = path.removeprefix("/thirdData/") if path.startswith("/thirdData/") else path
+        self._travel()
         with self._lock:
             now = self.clock.now()
             if request.method != "POST" or interface not in _ROUTES:
@@ -205,7 +210,13 @@ class FusionSolarEmulator:
             self.calls.append(record)
         if self.on_call is not None:
             self.on_call(record)
+        self._travel()
         return answer.reply
+
+    def _travel(self) -> None:
+        """Half the round trip passes on a FakeClock (a real clock passes it by itself)."""
+        if self.latency and isinstance(self.clock, FakeClock):
+            self.clock.advance(self.latency / 2)
 
     def _take_fault(self, interface: str, nth: int) -> tuple[str, int | None] | None:
         if self._next_faults[interface]:

@@ -55,6 +55,7 @@ class Site:
         settings: dict[str, str] | None = None,
         secret: dict[str, Any] | str | None = None,
         timeout_hold: float = 1.5,
+        latency: float = 0.0,
     ) -> None:
         self.scenario = load_scenario(scenario)
         self.clock = FakeClock(self.scenario["current_time_ms"] / 1000)
@@ -67,12 +68,18 @@ class Site:
         }
         self.settings = {"STATION": "Home", **self.scenario.get("settings", {}), **(settings or {})}
         self.timeout_hold = timeout_hold
+        self.latency = latency
         self._exits: list[Any] = []
 
     def __enter__(self) -> "Site":
         faults = [f for f in self.scenario.get("faults", []) if f.get("interface") == "chargehq"]
         self.emulator = self._enter(
-            FusionSolarEmulator(self.scenario, clock=self.clock, timeout_hold=self.timeout_hold)
+            FusionSolarEmulator(
+                self.scenario,
+                clock=self.clock,
+                timeout_hold=self.timeout_hold,
+                latency=self.latency,
+            )
         )
         self.receiver = self._enter(
             ChargeHqReceiver(

@@ -61,7 +61,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     finally:
         _warm["last_result"] = result
         _report(result)
-    return {"pushed": result.pushed, "body": masked_body(result)}
+    return {"pushed": result.pushed, "body": masked_body(result), "skipped": result.skipped}
 
 
 def last_result() -> RunResult | None:
@@ -122,6 +122,9 @@ def _report(result: RunResult) -> None:
         logger.error(result.summary(), extra={"error_code": result.error.code})
         return
     metrics.add_metric(name="Pushes", unit=count, value=1 if result.pushed else 0)
+    if result.skipped is not None:
+        logger.warning(result.summary())
+        return
     meters = result.site_meters
     if meters is not None:
         for name, value in (

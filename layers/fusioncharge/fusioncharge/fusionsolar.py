@@ -46,6 +46,7 @@ DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
 KPI_INTERVAL = 300.0  # one getDevRealKpi per device type per 5 minutes
 MAX_PACING_WAIT = 20.0  # wait out a call that is this little too early; refuse a longer wait
+LEAD_MARGIN = 0.05  # seconds for the trip to Huawei being shorter than any seen before
 MAX_IDS_PER_CALL = 100
 MAX_PLANT_PAGES = 100
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
@@ -126,9 +127,14 @@ class FusionSolarClient:
         ids_by_type = {t: [d.id for d in self.devices(plant) if d.type_id == t] for t in wanted}
         ids_by_type = {t: ids for t, ids in ids_by_type.items() if ids}
         self._pace(ids_by_type)
+        if ids_by_type:
+            self._ensure_token()  # a login now, not after the waits, keeps the calls on time
         found: list[Reading] = []
         missing: list[int] = []
         for type_id, ids in ids_by_type.items():
+            # Each type waits for its own window: one wait before all the calls would put the
+            # later types a round trip behind their windows, and that would add up run by run.
+            self.clock.sleep(self._wait_for(type_id, self.clock.now()))
             for start in range(0, len(ids), MAX_IDS_PER_CALL):
                 chunk = ids[start : start + MAX_IDS_PER_CALL]
                 got = self._read_chunk(plant, type_id, chunk)
@@ -185,7 +191,7 @@ class FusionSolarClient:
         return [r for r in parse.readings(envelope, type_id) if r.device_id in wanted]
 
     def _pace(self, ids_by_type: dict[int, list[int]]) -> None:
-        """Wait out a short remainder of Huawei's 5-minute window, or refuse the calls."""
+        """Refuse all the calls, before any is made, when a window is far from open."""
         now = self.clock.now()
         waits = {t: self._wait_for(t, now) for t in ids_by_type}
         if not waits or max(waits.values()) <= 0:
@@ -194,9 +200,8 @@ class FusionSolarClient:
         wait = waits[type_id]
         left = self.deadline.remaining() if self.deadline else float("inf")
         if wait <= MAX_PACING_WAIT and left >= wait + sum(self.timeouts):
-            self.log.debug("waiting %.1f s for device type %d's 5-minute window", wait, type_id)
-            self.clock.sleep(wait)
-            return
+            self.log.debug("waiting up to %.1f s for the 5-minute windows", wait)
+            return  # each type waits for its own window as it is read
         raise CallTooSoon(
             f"FusionSolar allows one real-time call per device type every 5 minutes and device "
             f"type {type_id} was read {KPI_INTERVAL - wait:.0f} s ago: not calling until "
@@ -238,6 +243,8 @@ class FusionSolarClient:
         have counted toward Huawei's quota: all but 305 and requests that never left."""
         envelope = None
         reached = True
+        sent = self.clock.now()
+        reply = None
         try:
             reply = self._exchange(interface, body)
             envelope = self._decode(interface, reply)
@@ -248,7 +255,27 @@ class FusionSolarClient:
         finally:
             relogin = envelope is not None and parse.fail_code(envelope) in RELOGIN_CODES
             if pace is not None and reached and not relogin:
-                self.state.last_fetch[str(pace)] = self.clock.now()
+                single = reply is not None and reply.requests_sent == 1
+                self.state.last_fetch[str(pace)] = self._counted_at(sent, envelope, single)
+
+    def _counted_at(self, sent: float, envelope: dict[str, Any] | None, single: bool) -> float:
+        """When Huawei counted the call toward its 5-minute window, on our clock, erring late.
+
+        The reply's arrival is a safe bound, but anchoring on it makes every run's calls
+        later than the last run's by a round trip: on a 5-minute schedule the waits grow until
+        a run must be refused. The server's own stamp (params.currentTime) avoids that drift:
+        `server_lead` is the least (server time - our send time) ever seen, i.e. clock offset
+        plus the shortest trip there, so server time - server_lead is the earliest our clock
+        could have read when the call was counted. Never later than the arrival.
+        """
+        arrived = self.clock.now()
+        stamp = parse.server_time(envelope) if envelope is not None and single else None
+        if stamp is None:
+            return arrived
+        lead = stamp - sent
+        known = self.state.server_lead
+        self.state.server_lead = lead if known is None else min(known, lead)
+        return min(arrived, stamp - self.state.server_lead + LEAD_MARGIN)
 
     def _ensure_token(self) -> None:
         issued = self.state.token_issued_at

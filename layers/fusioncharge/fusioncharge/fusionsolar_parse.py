@@ -203,6 +203,13 @@ def devices(data: Any) -> list[Device]:
     return found
 
 
+def server_time(envelope: Mapping[str, Any]) -> float | None:
+    """params.currentTime of a reply, in epoch seconds, when it is a plausible number."""
+    params = envelope.get("params")
+    ms = as_int(params.get("currentTime")) if isinstance(params, dict) else None
+    return ms / 1000 if ms is not None and ms > 0 else None
+
+
 def readings(envelope: Mapping[str, Any], type_id: int) -> list[Reading]:
     """Readings from a getDevRealKpi reply, one per item with a usable devId."""
     data = envelope.get("data")

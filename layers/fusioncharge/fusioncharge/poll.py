@@ -14,6 +14,7 @@ from fusioncharge.chargehq import ChargeHqClient, build_body, masked
 from fusioncharge.errors import (
     AccountLocked,
     BridgeError,
+    CallTooSoon,
     CredentialsRejected,
     ReadingsIncomplete,
     SecretError,
@@ -51,6 +52,7 @@ class RunResult:
     pushed: bool = False
     site_meters: SiteMeters | None = None
     error: BridgeError | None = None
+    skipped: str | None = None  # why this run read nothing, when that is no failure
     fusionsolar_calls: int = 0
     logins: int = 0
     notes: list[str] = field(default_factory=list)
@@ -62,6 +64,8 @@ class RunResult:
     def summary(self) -> str:
         """One line a person can read: what was pushed, or why nothing was."""
         calls = f"({self.fusionsolar_calls} FusionSolar calls, {self.logins} logins)"
+        if self.skipped is not None:
+            return f"SKIPPED {CallTooSoon.code}: {self.skipped} {calls}"
         if self.error is not None:
             told = "; ChargeHQ was told" if self.error_pushed else ""
             return f"FAILED {self.error.code}: {self.error}{told} {calls}"
@@ -108,6 +112,12 @@ def run_poll(
             )
         result.body = _push(settings, chargehq, secret, result.site_meters, dry_run)
         result.pushed = not dry_run
+        return result
+    except CallTooSoon as exc:
+        # Our own pacing kept a reading inside Huawei's 5-minute window: nothing is wrong and
+        # ChargeHQ keeps the last reading; the next run reads again. Logged, not raised, so it
+        # raises no alarm (the "no push for 30 minutes" alarm still catches a run of them).
+        result.skipped = str(exc)
         return result
     except BridgeError as exc:
         result.error = exc

@@ -30,6 +30,7 @@ class State:
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
+    server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
 
     def to_json(self) -> str:
         data = {k: v for k, v in asdict(self).items() if v not in (None, {}, [])}
@@ -62,7 +63,7 @@ def _check_types(state: State) -> None:
         and (state.devices is None or isinstance(state.devices, list))
         and all(
             isinstance(getattr(state, name), int | float | type(None))
-            for name in ("token_issued_at", "no_login_before", "devices_fetched_at")
+            for name in ("token_issued_at", "no_login_before", "devices_fetched_at", "server_lead")
         )
         and all(
             isinstance(getattr(state, name), str | type(None))
