@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 
 from bench.awscount import AwsCallCounter, AwsCalls
+from bench.cost import LatencyModel
 from emulator.clock import FakeClock
 from emulator.scenario import DEFAULT_TIME_MS
 from tools.lambda_env import REGION, TOKEN_PARAMETER
@@ -28,6 +29,7 @@ from tools.local_site import SCHEDULE_SECONDS, Site
 RUNS_PER_DAY = 288
 RUNS_PER_CONTAINER = 12  # a cold start every hour
 JITTER_SECONDS = 3.0
+ROUND_TRIP_S = LatencyModel().fusionsolar_call_s
 DISCOVERY = ("stations", "getDevList")
 # The first local midnight after the emulator's default time, so the day runs 00:00 to 24:00.
 DAY_START = (DEFAULT_TIME_MS // 1000 // 86400 + 1) * 86400
@@ -145,7 +147,9 @@ def simulate_day(
     ]
     counter.reset()
     runs: list[RunRecord] = []
-    with redirect_stdout(capture), Site({"current_time_ms": int(schedule[0] * 1000)}) as site:
+    # The emulator spends the modelled round trip on its clock, so pacing meets real latency.
+    site = Site({"current_time_ms": int(schedule[0] * 1000)}, latency=ROUND_TRIP_S)
+    with redirect_stdout(capture), site:
         _route_log_handlers(capture)
         ssm = boto3.client("ssm", region_name=REGION)
         with secret_cache_on(site.clock):
@@ -181,7 +185,7 @@ def _one_run(
         scheduled=at,
         cold=cold,
         handler_ms=handler_ms,
-        waited_s=site.clock.now() - started_sim,
+        waited_s=site.clock.now() - started_sim - ROUND_TRIP_S * len(out.calls),
         calls=out.calls,
         pushes=out.pushes,
         error_code=getattr(out.error, "code", None),
