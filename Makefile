@@ -99,6 +99,9 @@ bench: $(DEV_STAMP) ## run the benchmarks; the last line is a JSON summary
 # --- AWS -------------------------------------------------------------------------------------
 build: $(DEV_STAMP) $(SAM_STAMP) ## sam build (into .aws-sam/)
 	$(SAM) build --config-file $(SAM_CONFIG)
+	@# Lambda cannot write bytecode, so every cold start would compile the layer again
+	@# (~560 ms instead of ~370 ms to import the handler): ship it compiled, for Python 3.13.
+	@if [ -d .aws-sam/build ]; then $(PY) -m compileall -q -j0 --invalidation-mode unchecked-hash .aws-sam/build; fi
 
 # Guided the first time: it asks for your region and settings and saves them in
 # samconfig.local.toml; later deploys reuse them.
