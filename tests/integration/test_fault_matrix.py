@@ -265,6 +265,7 @@ def test_fault_cell(site: Site, cell: tuple[str, str]) -> None:
     with LogCapture(site.app) as logs:
         runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
         faulted = _faulted_run(site, runs, where, fault)
+        runs.check_invariants(logs.text)  # first the promises, then the expected outcome
         described = f"{where} / {fault}: {outcome_of(faulted, where)}, {faulted.error!r}"
         assert outcome_of(faulted, where) == want_outcome, described
         if want_error is None:
@@ -306,7 +307,8 @@ def _next_runs(site: Site, runs: RunLog, where: str, want_next: str) -> None:
     if want_next == RECOVERS:
         assert after.error is None and after.pushed_site_meters, f"next run: {after.error!r}"
         return
-    assert after.guard_before and after.outcome.logins == 0 and after.told_chargehq
+    assert after.guard_before and after.told_chargehq, f"next run not guarded: {after.error!r}"
+    assert after.outcome.logins == 0, "logged in while the guard held"
     later = runs.run(advance=GUARD_SECONDS)  # the guard has run out: one login, and it works
     assert later.error is None and later.outcome.logins == 1, f"after the guard: {later.error!r}"
 

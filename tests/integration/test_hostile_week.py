@@ -11,6 +11,7 @@ error, at most one login per run, none while the lockout guard holds, no secret 
 Run with -s to see the week's counts (they are also in every assertion message).
 """
 
+import json
 import random
 import time
 from collections import Counter
@@ -151,13 +152,14 @@ def test_a_hostile_week() -> None:
         week.seconds = time.perf_counter() - started
         report = week.report(site, runs)
         first_after_fix = next(r for r in runs.runs if r.started >= (fixed_at or 0))
-    print("hostile week:", report)
+    shown = "hostile week:\n" + json.dumps(report, indent=1)
+    print(shown)
 
-    assert report["locked"] == 0, report
-    assert report["quota_refusals"] == 0, report  # injected quota faults are "fault:" outcomes
-    assert report["wrong_passwords"] <= 3, report  # one try per 30-minute guard, in one hour
-    assert first_after_fix.pushed_site_meters, (first_after_fix.error, report)
-    assert week.clean_pushed >= 0.99 * week.clean_runs, report
-    assert week.clean_runs >= 0.9 * RUNS, report  # the mix really left most runs clean
-    assert sum(week.injected.values()) >= 0.03 * RUNS, report  # and really was hostile
+    assert report["locked"] == 0, shown
+    assert report["quota_refusals"] == 0, shown  # injected quota faults are "fault:" outcomes
+    assert report["wrong_passwords"] <= 3, shown  # one try per 30-minute guard, in one hour
+    assert first_after_fix.pushed_site_meters, f"{first_after_fix.error!r}\n{shown}"
+    assert week.clean_pushed >= 0.99 * week.clean_runs, shown
+    assert week.clean_runs >= 0.9 * RUNS, shown  # the mix really left most runs clean
+    assert sum(week.injected.values()) >= 0.03 * RUNS, shown  # and really was hostile
     runs.check_invariants(log.text)
