@@ -133,6 +133,7 @@ class ChargeHqClient:
                 timeout=timeout,
                 allow_redirects=False,  # a redirect would carry the key elsewhere
                 verify=True,
+                stream=True,  # the reply is never read whole: at most an excerpt
             )
         except requests.exceptions.Timeout as exc:
             raise ChargeHqUnavailable(
@@ -148,7 +149,10 @@ class ChargeHqClient:
                 f"could not reach ChargeHQ at {self._host()} ({_cause(exc)}); check "
                 "CHARGEHQ_PUSH_URL and the network; the next poll pushes again"
             ) from exc
-        self._check(response)
+        try:
+            self._check(response)
+        finally:
+            response.close()
         self.logger.debug("ChargeHQ accepted the push (HTTP %s)", response.status_code)
         return body
 
@@ -164,7 +168,7 @@ class ChargeHqClient:
         status = response.status_code
         if 200 <= status < 300:
             return
-        excerpt = _one_line(_scrub(response.text, self._api_key), EXCERPT_MAX_CHARS)
+        excerpt = _one_line(_scrub(_head(response), self._api_key), EXCERPT_MAX_CHARS)
         reply = f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
         if status >= 500:
             raise ChargeHqUnavailable(
@@ -209,3 +213,16 @@ def _one_line(text: str, limit: int) -> str:
     printable = "".join(ch if ch.isprintable() else " " for ch in text)
     line = " ".join(printable.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _head(response: requests.Response, limit: int = 4096) -> str:
+    """The start of a reply, enough for an excerpt; an endless reply is not read on."""
+    data = b""
+    try:
+        for chunk in response.iter_content(1024):
+            data += chunk
+            if len(data) >= limit:
+                break
+    except requests.exceptions.RequestException:
+        pass  # a reply cut short still has its status to report
+    return data[:limit].decode(response.encoding or "utf-8", errors="replace")

@@ -121,7 +121,7 @@ def fail_code_error(
 def fail_code(envelope: Mapping[str, Any]) -> int:
     """The reply's failCode (0 = success). A missing failCode counts as 0 only with success true."""
     code = as_int(envelope.get("failCode"))
-    if code is not None:
+    if code is not None and abs(code) < 2**31:  # Huawei's codes are small; others are junk
         return code
     if envelope.get("success") is True:
         return 0
