@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,22 @@ WORKED_EXAMPLE_METERS = {
     "imported_kwh": 583.08,
     "exported_kwh": 322.32,
 }
+
+
+@contextlib.contextmanager
+def library_logging_restored() -> Iterator[None]:
+    """Undo, afterwards, what importing the handler does to the library's loggers.
+
+    app.py hands the `fusioncharge` loggers to Powertools (its handler, no propagation), as in
+    Lambda. Tests that run later in the same process and read the library's log records with
+    caplog would then see nothing; so a module that imports the handler restores the loggers.
+    """
+    library = logging.getLogger("fusioncharge")
+    saved = (list(library.handlers), library.propagate, library.level)
+    try:
+        yield
+    finally:
+        library.handlers[:], library.propagate, library.level = saved
 
 
 class LogCapture:

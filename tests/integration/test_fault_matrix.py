@@ -43,6 +43,7 @@ from tests.integration.run_checks import (
     LogCapture,
     Run,
     RunLog,
+    library_logging_restored,
 )
 from tools.lambda_env import REGION, TOKEN_PARAMETER, seed_secret
 from tools.local_site import Site, worked_example_scenario
@@ -75,6 +76,12 @@ def _fusionsolar_row(**overrides: tuple) -> dict[str, tuple]:
         "fail_code 20006": UNEXPECTED,
     }
     return row | overrides
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _library_logging() -> Iterator[None]:
+    with library_logging_restored():
+        yield
 
 
 # cell (where, fault) -> (outcome of the faulted run, its error, what the next run does)

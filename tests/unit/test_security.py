@@ -46,7 +46,7 @@ from fusioncharge.settings import load_settings
 from fusioncharge.site_meters import SiteMeters
 from fusioncharge.state import FileStateStore, State
 from tests.integration.aws_faults import answer_with_error
-from tests.integration.run_checks import LogCapture, RunLog
+from tests.integration.run_checks import LogCapture, RunLog, library_logging_restored
 from tools.lambda_env import scheduled_event
 from tools.local_site import Site, worked_example_scenario
 
@@ -54,6 +54,12 @@ SYSTEM_CODE = "Sec-Sys-C0de-2718"
 WRONG_SYSTEM_CODE = "Sec-Wrong-C0de-1618"
 API_KEY = "7c4e2a9b-1d3f-4e5a-8b6c-9d0e1f2a3b4c"
 ENV = {"STATION": "Home", "SECRET_ID": "arn:secret", "TOKEN_PARAMETER": "/stack/state"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _library_logging() -> Iterator[None]:
+    with library_logging_restored():
+        yield
 
 
 # --- TLS ------------------------------------------------------------------------------------
