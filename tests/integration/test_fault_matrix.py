@@ -12,6 +12,8 @@ Outcomes:
 - ERROR_PUSH: the run raised a typed error and told ChargeHQ (an `error` push) first;
 - RAISED: the run raised a typed error only (nothing trustworthy to tell ChargeHQ, no API key,
   or the push itself failed).
+- PUSHED_RAISED: the readings were good and pushed, then the run raised (its state could not be
+  saved, so the next run may not know this one's calls): nothing is lost, and it is not silent.
 Next run: RECOVERS (pushes site meters again) or GUARDED (no login for 30 minutes because
 FusionSolar rejected the credentials; the run after the guard recovers).
 """
@@ -49,6 +51,7 @@ from tools.lambda_env import REGION, TOKEN_PARAMETER, seed_secret
 from tools.local_site import Site, worked_example_scenario
 
 RETRIED, HARMLESS, ERROR_PUSH, RAISED = "retried", "harmless", "error push", "raised"
+PUSHED_RAISED = "pushed, then raised"
 RECOVERS, GUARDED = "recovers", "guarded"
 SYSTEM_CODE = "Sys-C0de-kq2-Secret"  # distinctive, so a leak anywhere is found
 API_KEY = "5e3c9a1b-7d2f-4c6e-9a8b-0f1e2d3c4b5a"
@@ -124,8 +127,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, type[BridgeError] | None, str]] = {
     ("ssm parameter", "missing"): (HARMLESS, None, RECOVERS),  # a first run: logs in again
     ("ssm parameter", "GetParameter AccessDeniedException"): (RAISED, StateError, RECOVERS),
     ("ssm parameter", "GetParameter ThrottlingException"): (RAISED, StateError, RECOVERS),
-    ("ssm parameter", "PutParameter AccessDeniedException"): (RAISED, StateError, RECOVERS),
-    ("ssm parameter", "PutParameter ThrottlingException"): (RAISED, StateError, RECOVERS),
+    ("ssm parameter", "PutParameter AccessDeniedException"): (PUSHED_RAISED, StateError, RECOVERS),
+    ("ssm parameter", "PutParameter ThrottlingException"): (PUSHED_RAISED, StateError, RECOVERS),
     # The secret (a later run, after the 5-minute cache expired).
     ("secret", "missing"): (RAISED, SecretError, RECOVERS),
     ("secret", "not JSON"): (RAISED, SecretError, RECOVERS),
@@ -205,6 +208,8 @@ def unknown_reading_scenario(fault: str) -> dict[str, Any]:
 
 # --- what a run did -----------------------------------------------------------------------
 def outcome_of(run: Run, where: str) -> str:
+    if run.error is not None and run.pushed_site_meters:
+        return PUSHED_RAISED
     if run.error is not None:
         return ERROR_PUSH if run.told_chargehq else RAISED
     return RETRIED if _repeated(run, where) else HARMLESS

@@ -18,6 +18,7 @@ from fusioncharge.errors import (
     CredentialsRejected,
     ReadingsIncomplete,
     SecretError,
+    StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.models import GRID_METER, Reading
@@ -53,6 +54,7 @@ class RunResult:
     site_meters: SiteMeters | None = None
     error: BridgeError | None = None
     skipped: str | None = None  # why this run read nothing, when that is no failure
+    unsaved_state: StateError | None = None  # raised after the push: readings are not lost
     fusionsolar_calls: int = 0
     logins: int = 0
     notes: list[str] = field(default_factory=list)
@@ -112,6 +114,8 @@ def run_poll(
             )
         result.body = _push(settings, chargehq, secret, result.site_meters, dry_run)
         result.pushed = not dry_run
+        if result.unsaved_state is not None:
+            raise result.unsaved_state  # pushed, but the next run may not know this one's calls
         return result
     except CallTooSoon as exc:
         # Our own pacing kept a reading inside Huawei's 5-minute window: nothing is wrong and
@@ -155,19 +159,35 @@ def _read_site_meters(
     client = fusionsolar(credentials, state)
     try:
         readings = _readings(client, settings)
-    except CredentialsRejected:
-        # Re-read the secret now, so a password fixed in the console is used on the next run.
-        secrets.refresh()
+    except BaseException as exc:
+        _save_quietly(store, state, before)  # what the failed run learned (the guard!) counts
+        if isinstance(exc, CredentialsRejected):
+            # Re-read the secret now, so a password fixed in the console is used next run.
+            secrets.refresh()
         raise
     finally:
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
+    try:
         if state.to_json() != before:
             store.save(state)
+    except StateError as exc:
+        # Good readings are still pushed; the run fails after the push (see run_poll).
+        result.unsaved_state = exc
     meters = compute_site_meters(readings, settings.accounting)
     if isinstance(meters, NoSiteMeters):
         raise ReadingsIncomplete(meters.reason)
     return meters
+
+
+def _save_quietly(store: StateStore, state: State, before: str) -> None:
+    """Save after a failed run; a second failure is logged, the first one is the story."""
+    if state.to_json() == before:
+        return
+    try:
+        store.save(state)
+    except StateError as exc:
+        logger.error("could not save the state after a failed run: %s", exc)
 
 
 def _readings(client: FusionSolarClient, settings: Settings) -> list[Reading]:
