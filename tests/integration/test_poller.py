@@ -14,6 +14,7 @@ from fusioncharge.errors import (
     PlantNotFound,
     SecretError,
 )
+from tests.integration.run_checks import LogCapture
 from tools.local_site import Site, worked_example_scenario
 
 
@@ -160,21 +161,25 @@ def test_chargehq_down_raises():
     assert out.calls_to("getDevRealKpi") == 3
 
 
-def test_no_secret_reaches_the_logs(capsys, caplog):
-    caplog.set_level(logging.DEBUG)
-    with Site(worked_example_scenario(), settings={"POWERTOOLS_LOG_LEVEL": "DEBUG"}) as site:
+def test_no_secret_reaches_the_logs(caplog):
+    caplog.set_level(logging.DEBUG)  # as Lambda's ApplicationLogLevel=DEBUG would: all loggers
+    with (
+        Site(worked_example_scenario(), settings={"POWERTOOLS_LOG_LEVEL": "DEBUG"}) as site,
+        LogCapture(site.app) as logs,
+    ):
         site.run()
         site.set_secret({**site.secret, "fusionsolar_system_code": "wrong-Pa55"})
         site.emulator.expire_tokens()  # so the wrong password is really sent
         site.next_run()
         token = json.loads(site.state_text()).get("token")
-    out = capsys.readouterr()
-    logs = out.out + out.err + caplog.text  # metrics (EMF) are printed; log records are captured
-    assert "pushed" in logs and "credentials_rejected" in logs
+        text = logs.text
+    assert "pushed" in text and "credentials_rejected" in text
+    assert '"_aws"' in text  # the metrics are in the capture too
+    assert "ChargeHQ push" in text  # DEBUG shows the body (masked)
     for secret in ("wrong-Pa55", site.secret["fusionsolar_system_code"], site.api_key):
-        assert secret not in logs
+        assert secret not in text
     if token:
-        assert token not in logs
+        assert token not in text
 
 
 @pytest.mark.parametrize("dry_run", [True])
