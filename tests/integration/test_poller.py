@@ -14,7 +14,7 @@ from fusioncharge.errors import (
     PlantNotFound,
     SecretError,
 )
-from tests.integration.run_checks import LogCapture
+from tests.integration.run_checks import WORKED_EXAMPLE_METERS, LogCapture
 from tools.local_site import Site, worked_example_scenario
 
 
@@ -30,15 +30,7 @@ def test_first_run_logs_in_discovers_and_pushes_the_right_site_meters():
     push = out.pushes[0]
     assert push.problems == []
     assert push.body["apiKey"] == site.api_key
-    assert push.body["siteMeters"] == {
-        "production_kw": 0.9,
-        "net_import_kw": 0.8,
-        "consumption_kw": 3.2,
-        "battery_discharge_kw": 1.5,
-        "battery_soc": 0.62,
-        "imported_kwh": 583.08,
-        "exported_kwh": 322.32,
-    }
+    assert push.body["siteMeters"] == WORKED_EXAMPLE_METERS  # site-meters.md's worked example
     assert out.returned["pushed"] is True
     assert out.returned["body"]["apiKey"] == "***"
 
