@@ -79,10 +79,23 @@ def test_secret_not_json_names_the_keys_but_no_value(aws):
     assert err.value.__cause__ is None
 
 
-@pytest.mark.parametrize("value", ["REPLACE_ME", "", "  ", None, 42, "replace with your password"])
+@pytest.mark.parametrize("value", ["REPLACE_ME", "replace_me ", "", "  ", None, 42, "..."])
 def test_placeholders_count_as_missing(value):
     secret = parse_secret({**GOOD, "fusionsolar_system_code": value}, "arn:x")
     assert secret.missing() == ["fusionsolar_system_code"]
+
+
+@pytest.mark.parametrize("value", ["Change2024!x", "yourhome_api", "todo-list-9", "xxxYZ"])
+def test_real_values_that_look_like_words_are_not_placeholders(value):
+    secret = parse_secret({**GOOD, "fusionsolar_username": value}, "arn:x")
+    assert secret.missing() == []
+    assert secret.fusionsolar_username == value
+
+
+def test_a_state_too_big_for_ssm_is_refused_by_name(aws):
+    huge = State(devices=[{"id": i, "n": "x" * 40, "t": 38, "p": "NE=1"} for i in range(80)])
+    with pytest.raises(StateError, match="does not fit"):
+        SsmStateStore(NAME, ssm()).save(huge)
 
 
 def test_secret_json_that_is_not_an_object(aws):

@@ -395,7 +395,7 @@ def test_a_device_that_is_gone_refreshes_the_list(runs, emu):
     assert len(runs.run()) == 3
 
 
-def test_a_device_missing_from_the_reply_refreshes_the_list_and_keeps_the_rest(runs, emu):
+def test_a_device_missing_from_the_reply_refreshes_the_list_and_is_unknown(runs, emu):
     runs.run()
     with DroppingProxy(emu, drop_type=BATTERY) as proxy:
         runs.clock.advance(3600)
@@ -403,7 +403,9 @@ def test_a_device_missing_from_the_reply_refreshes_the_list_and_keeps_the_rest(r
             proxy.base_url, RIGHT, runs.state, clock=runs.clock, timeouts=(2, 2)
         )
         readings = client.readings(client.plant("Home"), TYPES)
-    assert sorted(r.type_id for r in readings) == [RESIDENTIAL_INVERTER, POWER_SENSOR]
+    assert sorted(r.type_id for r in readings) == [RESIDENTIAL_INVERTER, BATTERY, POWER_SENSOR]
+    (battery,) = [r for r in readings if r.type_id == BATTERY]
+    assert battery.values == {}  # unknown: never counted as zero in the site meters
     assert emu.count("getDevList") == 2
     assert client.state.devices_fetched_at == runs.clock.now()
 

@@ -18,7 +18,9 @@ logger = logging.getLogger(__name__)
 
 SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
 SECRET_MAX_AGE_SECONDS = 300  # a password fixed in the console is used within ≈5 minutes
-_PLACEHOLDERS = ("replace", "change", "todo", "your", "xxx", "...")
+# What the stack writes into the secret, and the usual stand-ins; real values never match.
+_PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me", "todo", "..."}
+SSM_MAX_CHARS = 4096  # a Standard parameter's limit (moto does not enforce it)
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,7 @@ def _filled(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
-    lowered = text.lower()
-    if lowered.startswith(_PLACEHOLDERS) or lowered in {"none", "null", "placeholder"}:
+    if text.lower() in _PLACEHOLDERS | {"none", "null", "placeholder"}:
         return None
     return text
 
@@ -154,10 +155,16 @@ class SsmStateStore:
 
     def save(self, state: State) -> None:
         self.writes += 1
+        value = state.to_json()
+        if len(value) > SSM_MAX_CHARS:
+            raise StateError(
+                f"the state ({len(value)} characters) does not fit the parameter {self.name} "
+                f"({SSM_MAX_CHARS}); please report this with the plant's device count"
+            )
         try:
             self.client.put_parameter(
                 Name=self.name,
-                Value=state.to_json(),
+                Value=value,
                 Type="SecureString",
                 Overwrite=True,
             )

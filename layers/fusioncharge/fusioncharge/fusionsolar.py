@@ -35,7 +35,15 @@ from fusioncharge.errors import (
     FusionSolarUnavailable,
     UnexpectedResponse,
 )
-from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.models import (
+    BATTERY,
+    GRID_METER,
+    INVERTER_TYPES,
+    POWER_SENSOR,
+    Device,
+    Plant,
+    Reading,
+)
 from fusioncharge.state import State
 
 log = logging.getLogger(__name__)
@@ -46,6 +54,15 @@ DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
 KPI_INTERVAL = 300.0  # one getDevRealKpi per device type per 5 minutes
 MAX_PACING_WAIT = 20.0  # wait out a call that is this little too early; refuse a longer wait
+READ_TYPES = INVERTER_TYPES | {GRID_METER, POWER_SENSOR, BATTERY}  # what the poller reads
+MAX_GUARDED = 5  # rejected credential sets remembered (Huawei locks after 5 wrong tries)
+# Login failCodes that mean "these credentials will not work": guarded like a wrong password.
+LOGIN_REJECTED = {
+    20001: "the third-party system ID does not exist",
+    20002: "the third-party system is forbidden",
+    20003: "the third-party system has expired",
+    20400: "wrong user name or system code, user locked, password expired or too many sessions",
+}
 LEAD_MARGIN = 0.05  # seconds for the trip to Huawei being shorter than any seen before
 MAX_IDS_PER_CALL = 100
 MAX_PLANT_PAGES = 100
@@ -130,7 +147,7 @@ class FusionSolarClient:
         if ids_by_type:
             self._ensure_token()  # a login now, not after the waits, keeps the calls on time
         found: list[Reading] = []
-        missing: list[int] = []
+        missing: list[Reading] = []
         for type_id, ids in ids_by_type.items():
             # Each type waits for its own window: one wait before all the calls would put the
             # later types a round trip behind their windows, and that would add up run by run.
@@ -139,10 +156,13 @@ class FusionSolarClient:
                 chunk = ids[start : start + MAX_IDS_PER_CALL]
                 got = self._read_chunk(plant, type_id, chunk)
                 found.extend(got)
-                missing.extend(sorted(set(chunk) - {r.device_id for r in got}))
+                came = {r.device_id for r in got}
+                missing.extend(Reading(i, type_id) for i in chunk if i not in came)
         if missing:
-            self._refresh_stale_devices(plant, f"device(s) {missing} missing from the readings")
-        return found
+            ids = [r.device_id for r in missing]
+            self._refresh_stale_devices(plant, f"device(s) {ids} missing from the readings")
+        # A missing device is unknown, not absent: left out, it would count as zero in the sums.
+        return found + missing
 
     # --- devices ----------------------------------------------------------------------------
     def _cached_devices(self, plant: Plant) -> list[Device] | None:
@@ -162,7 +182,13 @@ class FusionSolarClient:
             if d.plant_code in (plant.code, "")
         ]
         if self.state.plant_code in (None, plant.code):  # `make discover` reads other plants too
-            self.state.devices = [d.to_dict() for d in found]
+            # Only what the poller reads, names cut short: optimizers (one per panel) would
+            # overflow SSM's 4 KB and the state could not be saved any more.
+            self.state.devices = [
+                Device(d.id, d.name[:32], d.type_id, d.plant_code).to_dict()
+                for d in found
+                if d.type_id in READ_TYPES
+            ]
             self.state.devices_fetched_at = self.clock.now()
         types = sorted({d.type_id for d in found})
         self.log.info("plant %s has %d devices of types %s", plant.code, len(found), types)
@@ -305,12 +331,8 @@ class FusionSolarClient:
             raise self._reject(now, "rejected the user name or system code")
         envelope = self._decode("login", reply)
         code = parse.fail_code(envelope)
-        if code == 20400:
-            raise self._reject(
-                now,
-                "rejected the login (failCode 20400: wrong user name or system "
-                "code, user locked, password expired or too many sessions)",
-            )
+        if code in LOGIN_REJECTED:
+            raise self._reject(now, f"rejected the login (failCode {code}: {LOGIN_REJECTED[code]})")
         if code == 20403:
             self._guard(now)
             raise AccountLocked(
@@ -336,9 +358,9 @@ class FusionSolarClient:
         st = self.state
         if st.no_login_before is None or now >= st.no_login_before:
             return
-        if not _same_credentials(st.rejected_credentials, self.credentials):
+        if not any(_same_credentials(h, self.credentials) for h in _hashes(st)):
+            # Not lifted: a user going back to credentials rejected minutes ago stays guarded.
             self.log.info("credentials changed since FusionSolar rejected them: logging in")
-            st.no_login_before, st.rejected_credentials = None, None
             return
         raise AccountLocked(
             "Not logging in to FusionSolar until "
@@ -348,9 +370,13 @@ class FusionSolarClient:
         )
 
     def _guard(self, now: float) -> None:
-        self.state.token, self.state.token_issued_at = None, None
-        self.state.no_login_before = now + GUARD_SECONDS
-        self.state.rejected_credentials = _credentials_hash(self.credentials)
+        """Remember these credentials as rejected, with any others still guarded."""
+        st = self.state
+        guarded = st.no_login_before is not None and now < st.no_login_before
+        kept = _hashes(st)[-(MAX_GUARDED - 1) :] if guarded else []
+        st.token, st.token_issued_at = None, None
+        st.no_login_before = now + GUARD_SECONDS
+        st.rejected_credentials = " ".join([*kept, _credentials_hash(self.credentials)])
 
     def _reject(self, now: float, what: str) -> CredentialsRejected:
         self._guard(now)
@@ -402,6 +428,10 @@ def _credentials_hash(creds: Credentials, salt: str | None = None) -> str:
     salt = salt or secrets.token_hex(8)
     text = f"{salt}{creds.username}\0{creds.system_code}".encode()
     return f"{salt}${hashlib.sha256(text).hexdigest()}"
+
+
+def _hashes(state: State) -> list[str]:
+    return (state.rejected_credentials or "").split()
 
 
 def _same_credentials(stored: str | None, creds: Credentials) -> bool:

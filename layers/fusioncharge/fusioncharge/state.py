@@ -23,7 +23,7 @@ class State:
     token_issued_at: float | None = None  # epoch seconds
     # Lockout guard: no login before this time with credentials whose salted hash is below.
     no_login_before: float | None = None
-    rejected_credentials: str | None = None  # "salt$sha256hex", never the password
+    rejected_credentials: str | None = None  # "salt$sha256hex ...", never the password
     plant_code: str | None = None
     plant_name: str | None = None
     plant_for_station: str | None = None  # the STATION setting the plant was found for
@@ -33,7 +33,8 @@ class State:
     server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
 
     def to_json(self) -> str:
-        data = {k: v for k, v in asdict(self).items() if v not in (None, {}, [])}
+        # An empty device list is kept: it is a cached answer too.
+        data = {k: v for k, v in asdict(self).items() if v is not None and v != {}}
         data["v"] = STATE_VERSION
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
