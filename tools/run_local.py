@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from tools.lambda_env import (
@@ -25,7 +26,8 @@ from tools.lambda_env import (
     seed_secret,
 )
 
-LOCAL_STATE = ROOT / ".local" / "live-state.json"
+# LIVE=1 keeps its token and pacing here (mode 600); LIVE_STATE_FILE may point elsewhere.
+LOCAL_STATE = Path(os.environ.get("LIVE_STATE_FILE") or ROOT / ".local" / "live-state.json")
 SUNNY_NOON = 1_700_049_600.0  # 2023-11-15 12:00 UTC: the default plant's sun is up
 
 
@@ -155,7 +157,7 @@ class _EnvSecrets:
     """The secret's three keys from the environment, for LIVE=1."""
 
     def get(self):
-        from fusioncharge.aws import parse_secret
+        from fusioncharge.aws import ENVIRONMENT, parse_secret
 
         return parse_secret(
             {
@@ -163,7 +165,7 @@ class _EnvSecrets:
                 "fusionsolar_system_code": os.environ.get("FUSIONSOLAR_SYSTEM_CODE", ""),
                 "chargehq_api_key": os.environ.get("CHARGEHQ_API_KEY", ""),
             },
-            "(environment: FUSIONSOLAR_USERNAME, FUSIONSOLAR_SYSTEM_CODE, CHARGEHQ_API_KEY)",
+            ENVIRONMENT,
         )
 
     refresh = get

@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -71,3 +72,42 @@ def test_make_discover_lists_plants_devices_and_readings():
     assert "plant 'Home'" in result.stdout
     assert "type 47" in result.stdout
     assert "reading" in result.stdout
+
+
+def test_make_run_live_talks_to_the_given_endpoints_and_keeps_a_private_token_file(tmp_path):
+    """LIVE=1 as a user runs it, pointed at the emulator and the receiver instead of Huawei."""
+    from emulator.chargehq import ChargeHqReceiver
+    from emulator.clock import RealClock
+    from emulator.fusionsolar import FusionSolarEmulator
+
+    key = "0b7c2e4e-2222-4000-8000-000000000000"
+    state_file = tmp_path / "live-state.json"
+    with (
+        FusionSolarEmulator(
+            {"credentials": {"username": "me", "system_code": "Pw-1"}},
+            clock=RealClock(1_700_049_600.0),
+        ) as emu,
+        ChargeHqReceiver(api_key=key) as receiver,
+    ):
+        result = make(
+            "run",
+            "LIVE=1",
+            STATION="Home",
+            FUSIONSOLAR_BASE_URL=emu.base_url,
+            CHARGEHQ_PUSH_URL=receiver.url,
+            FUSIONSOLAR_USERNAME="me",
+            FUSIONSOLAR_SYSTEM_CODE="Pw-1",
+            CHARGEHQ_API_KEY=key,
+            LIVE_STATE_FILE=str(state_file),
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert last_line(result)["siteMeters"]["production_kw"] > 0
+    assert [p.problems for p in receiver.pushes] == [[]]
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    assert "Pw-1" not in state_file.read_text() and key not in result.stdout + result.stderr
+
+
+def test_make_run_live_without_credentials_says_which_to_set():
+    result = make("run", "LIVE=1", STATION="Home")
+    assert result.returncode != 0
+    assert "FUSIONSOLAR_USERNAME" in result.stderr and "environment" in result.stderr

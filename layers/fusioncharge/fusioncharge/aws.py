@@ -17,6 +17,7 @@ from fusioncharge.state import State
 logger = logging.getLogger(__name__)
 
 SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
+ENVIRONMENT = "environment"  # the source name of values taken from environment variables
 SECRET_MAX_AGE_SECONDS = 300  # a password fixed in the console is used within ≈5 minutes
 # What the stack writes into the secret, and the usual stand-ins; real values never match.
 _PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me", "todo", "..."}
@@ -30,6 +31,7 @@ class SiteSecret:
     fusionsolar_username: str | None = field(repr=False)
     fusionsolar_system_code: str | None = field(repr=False)
     chargehq_api_key: str | None = field(repr=False)
+    source: str = "the secret"  # where the values came from, for messages
 
     def missing(self) -> list[str]:
         """Keys that are absent or still hold a placeholder."""
@@ -44,7 +46,7 @@ def parse_secret(value: Any, secret_id: str) -> SiteSecret:
             '{"fusionsolar_username": "...", "fusionsolar_system_code": "...", '
             '"chargehq_api_key": "..."} in the AWS console (Secrets Manager)'
         )
-    return SiteSecret(*(_filled(value.get(k)) for k in SECRET_KEYS))
+    return SiteSecret(*(_filled(value.get(k)) for k in SECRET_KEYS), source=secret_id)
 
 
 def _filled(value: Any) -> str | None:
@@ -58,6 +60,9 @@ def _filled(value: Any) -> str | None:
 
 def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
     """The one clear message a user sees until they fill the secret in."""
+    if secret_id.startswith(ENVIRONMENT):  # make run LIVE=1 / make discover LIVE=1
+        names = ", ".join(k.upper() for k in keys)
+        return SecretError(f"set {names} in the environment (see README, make run LIVE=1)")
     return SecretError(
         f"secret {secret_id}: key {', '.join(keys)} still needs filling in; open it in the AWS "
         "console (Secrets Manager > Retrieve secret value > Edit) and replace the placeholder"

@@ -112,7 +112,9 @@ def run_poll(
             result.site_meters = _read_site_meters(
                 settings, secrets, store, fusionsolar, credentials, result
             )
-        result.body = _push(settings, chargehq, secret, result.site_meters, dry_run)
+        result.body = build_body(secret.chargehq_api_key or "", site_meters=result.site_meters)
+        if not dry_run:
+            chargehq(secret.chargehq_api_key or "").push_site_meters(result.site_meters)
         result.pushed = not dry_run
         if result.unsaved_state is not None:
             raise result.unsaved_state  # pushed, but the next run may not know this one's calls
@@ -132,7 +134,7 @@ def run_poll(
 def _credentials(secret: SiteSecret, settings: Settings) -> Credentials:
     missing = secret.missing()
     if missing:
-        error = secret_keys_missing_error(settings.secret_id or "(local)", missing)
+        error = secret_keys_missing_error(secret.source, missing)
         if secret.chargehq_api_key is not None:
             # ChargeHQ can still be told: readings can't be had until the secret is filled in.
             raise _AsReadingsUnavailable(str(error)) from None
@@ -200,19 +202,6 @@ def _readings(client: FusionSolarClient, settings: Settings) -> list[Reading]:
     return readings
 
 
-def _push(
-    settings: Settings,
-    chargehq: ChargeHqFactory,
-    secret: SiteSecret,
-    meters: SiteMeters,
-    dry_run: bool,
-) -> dict[str, Any]:
-    api_key = secret.chargehq_api_key or ""
-    if dry_run:
-        return build_body(api_key, site_meters=meters)
-    return chargehq(api_key).push_site_meters(meters)
-
-
 def _tell_chargehq(
     chargehq: ChargeHqFactory,
     secret: SiteSecret | None,
@@ -224,11 +213,11 @@ def _tell_chargehq(
     if not exc.push_to_chargehq or secret is None or secret.chargehq_api_key is None:
         return
     message = f"{exc.code}: {exc}"[:300]
+    result.body = build_body(secret.chargehq_api_key, error=message)  # shown even if it fails
     if dry_run:
-        result.body = build_body(secret.chargehq_api_key, error=message)
         return
     try:
-        result.body = chargehq(secret.chargehq_api_key).push_error(message)
+        chargehq(secret.chargehq_api_key).push_error(message)
         result.pushed = True
     except BridgeError as push_exc:
         logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
