@@ -56,6 +56,7 @@ class Site:
         secret: dict[str, Any] | str | None = None,
         timeout_hold: float = 1.5,
         latency: float = 0.0,
+        service: str = "fusionsolar-chargehq-test",
     ) -> None:
         self.scenario = load_scenario(scenario)
         self.clock = FakeClock(self.scenario["current_time_ms"] / 1000)
@@ -66,7 +67,12 @@ class Site:
             "fusionsolar_system_code": user["system_code"],
             "chargehq_api_key": self.api_key,
         }
-        self.settings = {"STATION": "Home", **self.scenario.get("settings", {}), **(settings or {})}
+        self.settings = {
+            "STATION": _first_plant(self.scenario),
+            **{k: str(v) for k, v in self.scenario.get("settings", {}).items()},
+            **(settings or {}),
+        }
+        self.service = service
         self.timeout_hold = timeout_hold
         self.latency = latency
         self._exits: list[Any] = []
@@ -99,7 +105,8 @@ class Site:
                     "CHARGEHQ_PUSH_URL": self.receiver.url,
                     "SECRET_ID": self.secret_arn,
                     "TOKEN_PARAMETER": TOKEN_PARAMETER,
-                    "POWERTOOLS_SERVICE_NAME": "fusionsolar-chargehq-test",
+                    "POWERTOOLS_SERVICE_NAME": self.service,
+                    "POWERTOOLS_METRICS_NAMESPACE": "FusionSolarChargeHQ",
                 }
             )
         )
@@ -168,6 +175,13 @@ class Site:
         boto3.client("ssm", region_name=REGION).put_parameter(
             Name=TOKEN_PARAMETER, Value=text, Type="SecureString", Overwrite=True
         )
+
+
+def _first_plant(scenario: dict[str, Any]) -> str:
+    """STATION when the scenario names none: its first plant, as a user would pick it."""
+    stations = scenario.get("stations") or []
+    first = stations[0] if stations else {}
+    return first.get("plantName") or first.get("plantCode") or "Home"
 
 
 def worked_example_scenario() -> dict[str, Any]:

@@ -16,14 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.lambda_env import (
-    DEMO_API_KEY,
     ROOT,
-    TOKEN_PARAMETER,
-    LambdaContext,
-    fake_aws,
-    patched_environ,
-    scheduled_event,
-    seed_secret,
 )
 
 # LIVE=1 keeps its token and pacing here (mode 600); LIVE_STATE_FILE may point elsewhere.
@@ -43,74 +36,29 @@ def main() -> int:
 
 
 def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
-    """Run the real handler against the emulator, the receiver and moto."""
-    from emulator.chargehq import ChargeHqReceiver
-    from emulator.clock import FakeClock
-    from emulator.fusionsolar import FusionSolarEmulator
+    """Run the real handler against the emulator, the receiver and moto (a `Site`)."""
     from emulator.scenario import gives_time, load_scenario
+    from tools.local_site import Site
 
     scenario = load_scenario(scenario_path)
-    start = scenario["current_time_ms"] / 1000 if gives_time(scenario_path) else SUNNY_NOON
-    clock = FakeClock(start)
-    api_key = scenario.get("chargehq_api_key") or DEMO_API_KEY
-    username, system_code = (
-        scenario["credentials"]["username"],
-        scenario["credentials"]["system_code"],
-    )
-    faults = [f for f in scenario.get("faults", []) if f.get("interface") == "chargehq"]
-    with (
-        FusionSolarEmulator(scenario, clock=clock) as emu,
-        ChargeHqReceiver(faults=faults, api_key=api_key, clock=clock) as receiver,
-        fake_aws(),
-    ):
-        secret_arn = seed_secret(
-            {
-                "fusionsolar_username": username,
-                "fusionsolar_system_code": system_code,
-                "chargehq_api_key": api_key,
-            }
-        )
-        env = {
-            "STATION": _default_station(scenario),
-            **{k: str(v) for k, v in scenario.get("settings", {}).items()},
-            "FUSIONSOLAR_BASE_URL": emu.base_url,
-            "CHARGEHQ_PUSH_URL": receiver.url,
-            "SECRET_ID": secret_arn,
-            "TOKEN_PARAMETER": TOKEN_PARAMETER,
-            "POWERTOOLS_SERVICE_NAME": "fusionsolar-chargehq",
-            "POWERTOOLS_METRICS_NAMESPACE": "FusionSolarChargeHQ",
-        }
-        with patched_environ(env):
-            code = _invoke_handler(clock, runs, dry_run=dry_run)
+    if not gives_time(scenario_path):
+        scenario["current_time_ms"] = int(SUNNY_NOON * 1000)
+    code = 0
+    with Site(scenario, service="fusionsolar-chargehq") as site:
+        site.app.DRY_RUN = dry_run
+        for n in range(runs):
+            out = site.next_run() if n else site.run()  # runs 5 minutes apart
+            if out.error is not None:  # a failed run: shown, not hidden
+                print(f"# run {n + 1} failed: {out.error.code}: {out.error}", file=sys.stderr)
+                code = 1
+        _print_body(site.app.last_result())
+        emu, receiver = site.emulator, site.receiver
         print(
             f"# emulator: {emu.count('login')} logins, {len(emu.calls)} FusionSolar calls; "
             f"receiver: {len(receiver.pushes)} pushes"
             + "".join(f"; problems: {p.problems}" for p in receiver.pushes if p.problems),
             file=sys.stderr,
         )
-    return code
-
-
-def _default_station(scenario: dict[str, Any]) -> str:
-    stations = scenario.get("stations") or []
-    first = stations[0] if stations else {}
-    return first.get("plantName") or first.get("plantCode") or "Home"
-
-
-def _invoke_handler(clock: Any, runs: int, *, dry_run: bool) -> int:
-    import app  # functions/poller/app.py, imported after the environment is set
-
-    app.CLOCK, app.DRY_RUN = clock, dry_run
-    code = 0
-    for n in range(runs):
-        if n:
-            clock.advance(300)  # the next scheduled run
-        try:
-            app.lambda_handler(scheduled_event(clock), LambdaContext(clock))
-        except Exception as exc:  # the handler raised: a failed run, shown, not hidden
-            print(f"# run {n + 1} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            code = 1
-    _print_body(app.last_result())
     return code
 
 
