@@ -12,8 +12,7 @@ import logging
 import random
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout, suppress
+from contextlib import redirect_stdout, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,6 @@ import boto3
 
 from bench.awscount import AwsCallCounter, AwsCalls
 from bench.cost import LatencyModel
-from emulator.clock import FakeClock
 from emulator.scenario import DEFAULT_TIME_MS
 from tools.lambda_env import REGION, TOKEN_PARAMETER
 from tools.local_site import SCHEDULE_SECONDS, Site
@@ -152,15 +150,14 @@ def simulate_day(
     with redirect_stdout(capture), site:
         _route_log_handlers(capture)
         ssm = boto3.client("ssm", region_name=REGION)
-        with secret_cache_on(site.clock):
-            for index, at in enumerate(schedule):
-                cold = index % RUNS_PER_CONTAINER == 0
-                if cold:
-                    site.cold_start()
-                if mode == "baseline":
-                    _delete_state(ssm)
-                site.clock.set(max(site.clock.now(), at))
-                runs.append(_one_run(site, counter, capture, index, at, cold))
+        for index, at in enumerate(schedule):
+            cold = index % RUNS_PER_CONTAINER == 0
+            if cold:
+                site.cold_start()
+            if mode == "baseline":
+                _delete_state(ssm)
+            site.clock.set(max(site.clock.now(), at))
+            runs.append(_one_run(site, counter, capture, index, at, cold))
         version = _parameter_version(ssm) if mode == "ours" else None
         capture.take()  # whatever the site printed while closing
     return DayResult(mode, runs, counter.reset(), version)
@@ -191,30 +188,6 @@ def _one_run(
         error_code=getattr(out.error, "code", None),
         log=capture.take(),
     )
-
-
-@contextmanager
-def secret_cache_on(clock: FakeClock) -> Iterator[None]:
-    """Age Powertools' parameter cache on the simulated clock.
-
-    Powertools times its cache with datetime.now(); a simulated day lasts seconds of wall time,
-    so the 5-minute secret cache would never expire and Secrets Manager reads (and their cost)
-    would be undercounted. This makes the warm container's cache expire as it would in Lambda.
-    """
-    from aws_lambda_powertools.utilities.parameters import base
-
-    real = base.datetime
-
-    class SimulatedDatetime(real):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return real.fromtimestamp(clock.now(), tz)
-
-    base.datetime = SimulatedDatetime
-    try:
-        yield
-    finally:
-        base.datetime = real
 
 
 def _route_log_handlers(capture: StdoutCapture) -> None:
