@@ -6,7 +6,7 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from fusioncharge.aws import SiteSecret, secret_keys_missing_error
@@ -57,7 +57,6 @@ class RunResult:
     unsaved_state: StateError | None = None  # raised after the push: readings are not lost
     fusionsolar_calls: int = 0
     logins: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def error_pushed(self) -> bool:
@@ -221,7 +220,6 @@ def _tell_chargehq(
         result.pushed = True
     except BridgeError as push_exc:
         logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
-        result.notes.append(f"error push failed: {push_exc.code}")
 
 
 def masked_body(result: RunResult) -> dict[str, Any] | None:
