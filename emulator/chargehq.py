@@ -26,9 +26,16 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
-from emulator.httpserve import TRANSPORT_FAULTS, LoopbackServer, Reply, Request, json_reply
+from emulator.httpserve import (
+    TRANSPORT_FAULTS,
+    LoopbackServer,
+    Reply,
+    Request,
+    Served,
+    json_reply,
+)
 from emulator.httpserve import fault_reply as transport_fault_reply
 from fusioncharge.clock import Clock
 
@@ -220,7 +227,7 @@ class _ScheduledFault:
     nth: int | None  # None: every push
 
 
-class ChargeHqReceiver:
+class ChargeHqReceiver(Served):
     """Serves PUSH_PATH on loopback, records every request as a PushRecord."""
 
     def __init__(
@@ -242,19 +249,6 @@ class ChargeHqReceiver:
         self._seen = 0  # pushes to PUSH_PATH so far, for `nth`
         self._lock = threading.Lock()
         self._server = LoopbackServer(self._handle, host=host, port=port, timeout_hold=timeout_hold)
-
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

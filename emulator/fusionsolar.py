@@ -19,7 +19,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from emulator import daycurve, devicedata
 from emulator.clock import Clock, FakeClock
@@ -28,6 +28,7 @@ from emulator.httpserve import (
     LoopbackServer,
     Reply,
     Request,
+    Served,
     fault_reply,
     json_reply,
 )
@@ -80,7 +81,7 @@ class _Answer:
     fail_code: int | None = None
 
 
-class FusionSolarEmulator:
+class FusionSolarEmulator(Served):
     def __init__(
         self,
         scenario: ScenarioSource = None,
@@ -118,21 +119,8 @@ class FusionSolarEmulator:
         self._index_plants_and_devices()
 
     # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> Self:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
     def serve_forever(self) -> None:
         self._server.serve_forever()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:

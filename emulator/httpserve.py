@@ -13,6 +13,7 @@ Standard library only. Both the FusionSolar emulator and the ChargeHQ receiver b
     server.port
     server.stop()           # releases held requests, stops serving, closes the socket; idempotent
     with LoopbackServer(handle) as server: ...    # start/stop
+    class MyService(Served): ...  # keeps its LoopbackServer in self._server: start/stop/with
 
     Request: method, path, headers (case-insensitive, e.g. request.headers.get("XSRF-TOKEN")),
              body (bytes); request.json() -> parsed body, or None if it is not a JSON value.
@@ -223,6 +224,25 @@ class LoopbackServer:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Served:
+    """Start/stop and `with` for a service that keeps its LoopbackServer in `self._server`."""
+
+    _server: LoopbackServer
+
+    def start(self) -> Self:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
 
     def __enter__(self) -> Self:
         return self.start()
