@@ -34,7 +34,11 @@ RECORDER = """#!/bin/sh
 echo "$(basename "$0") $*" >> "$CALLS"
 case "$1" in
   --version) exit "${AWS_CLI_MISSING:-0}" ;;
-  cloudformation) exit 254 ;;
+  cloudformation)
+    case "$2" in
+      describe-stacks) [ -n "$STACK_STATUS" ] && { echo "$STACK_STATUS"; exit 0; }; exit 254 ;;
+      *) exit 0 ;;
+    esac ;;
 esac
 exit 0
 """
@@ -89,9 +93,11 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def calls(project: Path) -> list[str]:
+def calls(project: Path, tool: str = "") -> list[str]:
+    """The stand-ins' calls in order; only those of `tool` ("sam", "aws") when given."""
     log = project / "calls.log"
-    return log.read_text().splitlines() if log.exists() else []
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [line for line in lines if line.startswith(f"{tool} ")] if tool else lines
 
 
 def save_guided_answers(project: Path, stack: str, region: str) -> None:
@@ -105,7 +111,7 @@ def save_guided_answers(project: Path, stack: str, region: str) -> None:
 def test_first_deploy_is_guided_and_saves_to_a_local_config(project):
     result = make(project, "deploy")
     assert result.returncode == 0, result.stderr
-    assert calls(project) == [
+    assert calls(project, "sam") == [
         "sam build --config-file samconfig.toml",
         "sam deploy --guided --config-file samconfig.local.toml",
     ]
@@ -119,7 +125,7 @@ def test_later_deploys_reuse_the_saved_answers(project):
     (project / "calls.log").unlink()
     result = make(project, "deploy")
     assert result.returncode == 0, result.stderr
-    assert calls(project) == [
+    assert calls(project, "sam") == [
         "sam build --config-file samconfig.local.toml",
         "sam deploy --config-file samconfig.local.toml",
     ]

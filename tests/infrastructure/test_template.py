@@ -134,8 +134,14 @@ def test_function_runtime_and_sizing(cfn):
     assert 30 <= props["Timeout"] <= 120
 
 
-def test_one_run_at_a_time(cfn):
-    assert function(cfn)["ReservedConcurrentExecutions"] == 1
+def test_no_concurrency_is_reserved_unless_asked(cfn, sam_template):
+    # A new account (quota 10) refuses any reservation: the first deploy must not ask for one.
+    reserved = function(cfn)["ReservedConcurrentExecutions"]
+    assert reserved == {"Fn::If": ["ReserveOneRun", 1, {"Ref": "AWS::NoValue"}]}
+    assert sam_template["Parameters"]["ReserveConcurrency"]["Default"] == "false"
+    assert cfn["Conditions"]["ReserveOneRun"] == {
+        "Fn::Equals": [{"Ref": "ReserveConcurrency"}, "true"]
+    }
 
 
 def test_function_uses_the_layer(cfn):
