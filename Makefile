@@ -8,6 +8,7 @@ SCENARIO ?=
 LIVE ?=
 DRY_RUN ?=
 RUNS ?=
+FULL ?=
 PORT ?= 8080
 # PYTHON: a Python 3.13 interpreter to build the virtualenvs with (found on PATH or in pyenv).
 PYTHON ?=
@@ -44,7 +45,7 @@ ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))"
 # pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
 pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
 
-.PHONY: help venv test lint fmt check-template run discover emulator bench build deploy logs invoke delete audit clean clean-venvs
+.PHONY: help venv test lint fmt check-template run discover emulator bench build deploy logs status invoke delete audit clean clean-venvs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -121,8 +122,12 @@ deploy: build ## deploy to AWS (guided the first time)
 	  $(SAM) deploy --guided --config-file samconfig.local.toml; \
 	fi
 
-logs: $(SAM_STAMP) ## follow the deployed function's logs
-	$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail
+# One line per run (its summary line, filtered at CloudWatch); FULL=1 for every JSON line.
+logs: $(SAM_STAMP) $(DEV_STAMP) ## follow the deployed function's runs, one line each (FULL=1: all JSON)
+	$(if $(FULL),$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail,set -o pipefail; $(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail --output json --filter '"run_outcome"' | $(RUN_PY) -m tools.run_lines)
+
+status: $(DEV_STAMP) ## does the deployed poller work now? last push, last error, console links
+	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
 
 invoke: $(SAM_STAMP) ## run the deployed function once now, with events/scheduled.json
 	$(SAM) remote invoke PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --event-file events/scheduled.json

@@ -19,7 +19,7 @@ import pytest
 from tests.infrastructure.cfn import ROOT
 
 TARGETS = ["test", "run", "discover", "emulator", "bench", "build", "deploy", "logs", "invoke"]
-TARGETS += ["delete", "audit", "lint", "fmt"]
+TARGETS += ["delete", "audit", "lint", "fmt", "status"]
 ENV_VARS = ["FUSIONSOLAR_BASE_URL", "STATION", "USE_POWER_SENSOR_DATA", "USE_GRID_METER_DATA"]
 ENV_VARS += [
     "USE_BATTERY_DATA",
@@ -44,7 +44,8 @@ exit 0
 """
 ECHO_MODULE = """import json, os, sys
 print(json.dumps({"argv": sys.argv[1:], "env": {k: os.environ.get(k) for k in
-    ("SCENARIO", "LIVE", "DRY_RUN", "RUNS")}, "path": os.environ.get("PYTHONPATH")}))
+    ("SCENARIO", "LIVE", "DRY_RUN", "RUNS", "STACK_NAME", "REGION")},
+    "path": os.environ.get("PYTHONPATH"), "stdin": "" if sys.stdin.isatty() else sys.stdin.read()}))
 """
 
 
@@ -67,6 +68,8 @@ def project(tmp_path: Path) -> Path:
     for module in (
         "tools/run_local.py",
         "tools/discover.py",
+        "tools/status.py",
+        "tools/run_lines.py",
         "emulator/__main__.py",
         "bench/__main__.py",
     ):
@@ -139,6 +142,8 @@ def test_logs_and_invoke_target_the_saved_stack_and_region(project):
     logs, invoke = calls(project)
     assert logs.startswith("sam logs --name PollerFunction --stack-name my-solar")
     assert "--region eu-central-1" in logs and "--tail" in logs
+    # One line per run: only the summary lines, as JSON events for tools/run_lines.
+    assert "--output json" in logs and '--filter "run_outcome"' in logs
     assert invoke.startswith("sam remote invoke PollerFunction --stack-name my-solar")
     assert "--event-file events/scheduled.json" in invoke
 
@@ -237,3 +242,21 @@ def test_samconfig_holds_the_shared_choices():
     assert deploy["resolve_s3"] is True and deploy["confirm_changeset"] is True
     # make deploy treats parameter_overrides as "already guided": none may be committed.
     assert "parameter_overrides" not in deploy and "region" not in deploy
+
+
+def test_logs_full_shows_every_json_line(project):
+    make(project, "deploy")
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    (project / "calls.log").unlink()
+    assert make(project, "logs", "FULL=1").returncode == 0
+    (logs,) = calls(project)
+    assert "--tail" in logs and "--filter" not in logs and "--output" not in logs
+
+
+def test_status_reads_the_saved_stack_and_region(project):
+    make(project, "deploy")
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    result = make(project, "-s", "status")
+    assert result.returncode == 0, result.stderr
+    assert '"STACK_NAME": "my-solar", "REGION": "eu-central-1"' in result.stdout
+    assert "layers/fusioncharge" in result.stdout
