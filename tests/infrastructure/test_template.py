@@ -419,3 +419,46 @@ def test_every_resource_has_a_one_line_comment():
     for number in range(start + 1, end):
         if re.fullmatch(r"  [A-Za-z0-9]+:", lines[number]):
             assert lines[number - 1].startswith("  # "), f"{lines[number]} has no comment above it"
+
+
+# --- the user's edited secret must survive every deploy -----------------------------------------
+# CloudFormation writes SecretString only when the template's value changes, and replaces the
+# whole secret (a new one, placeholders again) when its Name changes. Users edit the value in the
+# console; so both are pinned here, byte for byte: changing either resets every user's
+# credentials on their next `make deploy`. Change them only with a migration plan.
+PINNED_SECRET_STRING = (
+    '{"fusionsolar_username": "REPLACE_ME", "fusionsolar_system_code": "REPLACE_ME", '
+    '"chargehq_api_key": "REPLACE_ME"}'
+)
+PINNED_SECRET_NAME = [
+    "${AWS::StackName}/credentials-${Id}",
+    {
+        "Id": {
+            "Fn::Select": [
+                0,
+                {
+                    "Fn::Split": [
+                        "-",
+                        {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]},
+                    ]
+                },
+            ]
+        }
+    },
+]
+
+
+def test_the_secret_placeholder_text_is_pinned(cfn):
+    _, secret = only_resource(cfn, "AWS::SecretsManager::Secret")
+    assert secret["Properties"]["SecretString"] == PINNED_SECRET_STRING
+
+
+def test_a_deploy_never_replaces_or_rewrites_the_secret(cfn):
+    secret_id, secret = only_resource(cfn, "AWS::SecretsManager::Secret")
+    props = secret["Properties"]
+    assert props["Name"] == {"Fn::Sub": PINNED_SECRET_NAME}  # a new name = a new, empty secret
+    # Generated or parameter-driven values would change on a deploy; rotation would rewrite it.
+    assert "GenerateSecretString" not in props
+    assert "Ref" not in json.dumps(props["SecretString"])
+    assert not resources_of_type(cfn, "AWS::SecretsManager::RotationSchedule")
+    assert secret_id == "CredentialsSecret"  # a new logical id is a new secret too
