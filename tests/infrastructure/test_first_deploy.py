@@ -20,9 +20,8 @@ def deploy_config(project_dir, call: str) -> dict:
 
 
 def test_a_failed_first_create_deletes_its_stack(project):
-    make(project, "deploy")
     save_guided_answers(project, "my-solar", "eu-central-1")
-    (project / "calls.log").unlink()
+    (project / "calls.log").unlink(missing_ok=True)
     assert make(project, "deploy").returncode == 0
     (deploy,) = [c for c in calls(project, "sam") if c.startswith("sam deploy")]
     # SAM's on_failure: DELETE removes a stack whose create failed, ROLLBACK would keep it.
@@ -34,9 +33,8 @@ def test_a_failed_first_create_deletes_its_stack(project):
 
 
 def test_a_stack_left_in_rollback_complete_is_deleted_before_deploying(project):
-    make(project, "deploy")
     save_guided_answers(project, "my-solar", "eu-central-1")
-    (project / "calls.log").unlink()
+    (project / "calls.log").unlink(missing_ok=True)
     result = make(project, "deploy", STACK_STATUS="ROLLBACK_COMPLETE")
     assert result.returncode == 0, result.stderr
     aws = calls(project, "aws")
@@ -49,10 +47,9 @@ def test_a_stack_left_in_rollback_complete_is_deleted_before_deploying(project):
 
 
 def test_a_working_stack_is_never_deleted(project):
-    make(project, "deploy")
     save_guided_answers(project, "my-solar", "eu-central-1")
     for status in ("CREATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", ""):
-        (project / "calls.log").unlink()
+        (project / "calls.log").unlink(missing_ok=True)
         assert make(project, "deploy", STACK_STATUS=status).returncode == 0
         assert not [c for c in calls(project) if "delete-stack" in c], status
         assert "sam deploy --config-file samconfig.local.toml" in calls(project)
