@@ -186,13 +186,17 @@ def test_log_group_has_retention_and_receives_the_logs(cfn):
 
 
 # --- schedule and failure routing ---------------------------------------------------------------
-def test_schedule_runs_the_function_with_a_small_retry_and_a_dead_letter_queue(cfn):
+def test_schedule_runs_the_function_with_a_small_retry_and_a_dead_letter_queue(cfn, sam_template):
     function_id, _ = only_resource(cfn, "AWS::Lambda::Function")
     _, schedule = only_resource(cfn, "AWS::Scheduler::Schedule")
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == {"Ref": "ScheduleExpression"}
     assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}  # on time, for Huawei's window
-    assert props.get("State", "ENABLED") == "ENABLED"
+    # Runs unless the user pauses it (make deploy SET=Paused=true), which also mutes the alarm.
+    assert props["State"] == {"Fn::If": ["IsPaused", "DISABLED", "ENABLED"]}
+    assert sam_template["Parameters"]["Paused"]["Default"] == "false"
+    (alarm,) = alarm_on(cfn, NAMESPACE, "Pushes")
+    assert alarm["ActionsEnabled"] == {"Fn::If": ["IsPaused", False, True]}
     assert "${AWS::StackName}" in props["Name"]["Fn::Sub"], "two stacks must not share a name"
     target = props["Target"]
     assert target["Arn"] == arn_of(function_id)
