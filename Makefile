@@ -1,4 +1,4 @@
-# fusionsolar-chargehq. Every target is described in README.md, "Make targets".
+# fusionsolar-chargehq. Every target is described in docs/reference.md, "Make targets".
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:

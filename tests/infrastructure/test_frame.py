@@ -280,15 +280,34 @@ def test_ci_runs_make_test_and_nothing_else():
     assert len(lines) == 4  # shebang, set, cd to the repository, make test
 
 
-def test_readme_documents_every_target_and_setting():
+def test_readme_and_reference_document_every_target_and_setting():
     readme = (ROOT / "README.md").read_text()
-    for target in TARGETS:
-        assert f"make {target}" in readme, f"README does not mention make {target}"
+    reference = (ROOT / "docs" / "reference.md").read_text()
+    for target in [*TARGETS, "configure"]:
+        assert f"make {target}" in reference, f"docs/reference.md does not mention make {target}"
     for variable in ENV_VARS:
-        assert variable in readme, f"README does not mention {variable}"
-    assert re.search(r"^#+ Measured figures", readme, re.M)
+        assert variable in reference, f"docs/reference.md does not mention {variable}"
+    assert re.search(r"^#+ Measured figures", reference, re.M)
+    assert "(docs/reference.md)" in readme  # linked from the first screen
     first_screen = "\n".join(readme.splitlines()[:15])
     assert "make run" in first_screen and "make test" in first_screen
+    assert "docs/reference.md" in first_screen
+
+
+def test_readme_is_the_journey_in_at_most_150_lines():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150
+    journey = ["Prerequisites", "Deploy", "Fill in the secret", "Check it works", "Update"]
+    journey += ["Pause", "Remove everything", "What it costs"]
+    headings = re.findall(r"^## (.+)$", readme, re.M)
+    for step in journey:
+        assert any(h.startswith(step) for h in headings), step
+    for target in ("deploy", "status", "logs", "delete"):
+        assert f"make {target}" in readme, target
+    # Every local link points at a file that exists (docs/ moved out of the README).
+    for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme):
+        if not link.startswith("http"):
+            assert (ROOT / link).exists(), link
 
 
 def test_samconfig_holds_the_shared_choices():
