@@ -1,4 +1,4 @@
-# fusionsolar-chargehq. Every target is described in README.md, "Make targets".
+# fusionsolar-chargehq. Every target is described in docs/reference.md, "Make targets".
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -8,6 +8,7 @@ SCENARIO ?=
 LIVE ?=
 DRY_RUN ?=
 RUNS ?=
+FULL ?=
 PORT ?= 8080
 # PYTHON: a Python 3.13 interpreter to build the virtualenvs with (found on PATH or in pyenv).
 PYTHON ?=
@@ -44,7 +45,7 @@ ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))"
 # pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
 pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
 
-.PHONY: help venv test lint fmt check-template run discover emulator bench build deploy logs invoke delete audit clean clean-venvs
+.PHONY: help venv test lint fmt check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -103,20 +104,34 @@ build: $(DEV_STAMP) $(SAM_STAMP) ## sam build (into .aws-sam/)
 	@# (~560 ms instead of ~370 ms to import the handler): ship it compiled, for Python 3.13.
 	@if [ -d .aws-sam/build ]; then $(PY) -m compileall -q -j0 --invalidation-mode unchecked-hash .aws-sam/build; fi
 
-# Guided the first time: it asks for your region and settings and saves them in
-# samconfig.local.toml; later deploys reuse them.
-deploy: build ## deploy to AWS (guided the first time)
-	@if grep -qs '^parameter_overrides' $(SAM_CONFIG); then \
-	  echo "Deploying with the settings in $(SAM_CONFIG)"; \
-	  $(SAM) deploy --config-file $(SAM_CONFIG); \
-	else \
-	  [ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml; \
-	  echo "First deploy: answer the questions; they are saved in samconfig.local.toml"; \
-	  $(SAM) deploy --guided --config-file samconfig.local.toml; \
-	fi
+# A stack whose very first create failed sits in ROLLBACK_COMPLETE and can only be deleted
+# (on_failure = "DELETE" in samconfig.toml prevents that; older deploys may have left one).
+# It holds nothing yet, so it is deleted and the deploy goes on. Needs the AWS CLI.
+recover_failed_create = if aws --version >/dev/null 2>&1 && [ "$$(aws cloudformation describe-stacks --stack-name $(STACK_NAME) $(REGION_OPT) --query 'Stacks[0].StackStatus' --output text 2>/dev/null)" = ROLLBACK_COMPLETE ]; then echo "The stack $(STACK_NAME) failed to create earlier (ROLLBACK_COMPLETE) and holds nothing: deleting it first"; aws cloudformation delete-stack --stack-name $(STACK_NAME) $(REGION_OPT) && aws cloudformation wait stack-delete-complete --stack-name $(STACK_NAME) $(REGION_OPT) || exit 1; fi
 
-logs: $(SAM_STAMP) ## follow the deployed function's logs
-	$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail
+# The first time, four explained questions (tools/configure.py); the answers go to
+# samconfig.local.toml before AWS is called, so nothing is lost without AWS credentials.
+# Later: the saved answers; SET=Name=value changes one setting (checked) and keeps the rest.
+deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (4 questions the first time; SET=Name=value changes one setting)
+	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
+	@$(RUN_PY) -m tools.configure $(if $(SET),--set '$(SET)')
+	@$(MAKE) --no-print-directory deploy-saved
+
+# A second make, so STACK_NAME and REGION come from the answers just saved.
+deploy-saved: build
+	@$(recover_failed_create)
+	$(SAM) deploy --config-file samconfig.local.toml
+
+configure: $(DEV_STAMP) ## ask the first deploy's 4 questions again (then make deploy)
+	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
+	@$(RUN_PY) -m tools.configure --again
+
+# One line per run (its summary line, filtered at CloudWatch); FULL=1 for every JSON line.
+logs: $(SAM_STAMP) $(DEV_STAMP) ## follow the deployed function's runs, one line each (FULL=1: all JSON)
+	$(if $(FULL),$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail,set -o pipefail; $(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail --output json --filter '"run_outcome"' | $(RUN_PY) -m tools.run_lines)
+
+status: $(DEV_STAMP) ## does the deployed poller work now? last push, last error, console links
+	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
 
 invoke: $(SAM_STAMP) ## run the deployed function once now, with events/scheduled.json
 	$(SAM) remote invoke PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --event-file events/scheduled.json

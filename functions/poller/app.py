@@ -35,6 +35,7 @@ CHARGEHQ_TIMEOUT = 10.0  # seconds for the push
 DRY_RUN = False  # `make run DRY_RUN=1`: compute, do not push
 DEADLINE_MARGIN_SECONDS = 3.0  # time kept back to save state, log and flush metrics
 _warm: dict[str, Any] = {}
+RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 
 
 @metrics.log_metrics
@@ -119,11 +120,11 @@ def _report(result: RunResult) -> None:
         metrics.add_metric(name="Failures", unit=count, value=1)
         if result.error_pushed:
             metrics.add_metric(name="ErrorPushes", unit=count, value=1)
-        logger.error(result.summary(), extra={"error_code": result.error.code})
+        logger.error(result.summary(), extra={"error_code": result.error.code, RUN: "failed"})
         return
     metrics.add_metric(name="Pushes", unit=count, value=1 if result.pushed else 0)
     if result.skipped is not None:
-        logger.warning(result.summary())
+        logger.warning(result.summary(), extra={RUN: "skipped"})
         return
     meters = result.site_meters
     if meters is not None:
@@ -136,4 +137,5 @@ def _report(result: RunResult) -> None:
         ):
             if value is not None:
                 metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
-    logger.info(result.summary())
+    outcome = {RUN: "pushed" if result.pushed else "dry_run"}
+    logger.info(result.summary(), extra={**outcome, "site_meters": meters and meters.as_dict()})

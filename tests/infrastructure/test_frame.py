@@ -8,6 +8,7 @@ the SSM parameter clean-up, variables passed through, virtualenv (re)creation.
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import pytest
 from tests.infrastructure.cfn import ROOT
 
 TARGETS = ["test", "run", "discover", "emulator", "bench", "build", "deploy", "logs", "invoke"]
-TARGETS += ["delete", "audit", "lint", "fmt"]
+TARGETS += ["delete", "audit", "lint", "fmt", "status"]
 ENV_VARS = ["FUSIONSOLAR_BASE_URL", "STATION", "USE_POWER_SENSOR_DATA", "USE_GRID_METER_DATA"]
 ENV_VARS += [
     "USE_BATTERY_DATA",
@@ -34,13 +35,19 @@ RECORDER = """#!/bin/sh
 echo "$(basename "$0") $*" >> "$CALLS"
 case "$1" in
   --version) exit "${AWS_CLI_MISSING:-0}" ;;
-  cloudformation) exit 254 ;;
+  deploy) exit "${SAM_DEPLOY_FAILS:-0}" ;;
+  cloudformation)
+    case "$2" in
+      describe-stacks) [ -n "$STACK_STATUS" ] && { echo "$STACK_STATUS"; exit 0; }; exit 254 ;;
+      *) exit 0 ;;
+    esac ;;
 esac
 exit 0
 """
 ECHO_MODULE = """import json, os, sys
 print(json.dumps({"argv": sys.argv[1:], "env": {k: os.environ.get(k) for k in
-    ("SCENARIO", "LIVE", "DRY_RUN", "RUNS")}, "path": os.environ.get("PYTHONPATH")}))
+    ("SCENARIO", "LIVE", "DRY_RUN", "RUNS", "STACK_NAME", "REGION")},
+    "path": os.environ.get("PYTHONPATH"), "stdin": "" if sys.stdin.isatty() else sys.stdin.read()}))
 """
 
 
@@ -49,6 +56,9 @@ def project(tmp_path: Path) -> Path:
     """A scratch copy with the Makefile and stand-in venvs whose stamps are up to date."""
     for name in ("Makefile", "samconfig.toml", "requirements-dev.txt", "requirements-sam.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")  # SET= checks against it
+    (tmp_path / "tools").mkdir()
+    shutil.copy(ROOT / "tools/configure.py", tmp_path / "tools/configure.py")  # the real one
     (tmp_path / "layers/fusioncharge").mkdir(parents=True)
     shutil.copy(ROOT / "layers/fusioncharge/requirements.txt", tmp_path / "layers/fusioncharge")
     bin_dir = tmp_path / "stand-ins"
@@ -57,12 +67,17 @@ def project(tmp_path: Path) -> Path:
         (tmp_path / venv / "bin").mkdir(parents=True)
         (tmp_path / venv / "bin" / "python").symlink_to(sys.executable)
         (tmp_path / venv / ".requirements-installed").touch()
+    # The dev venv's packages (tools/configure.py reads the template with PyYAML).
+    shutil.copy(Path(sys.prefix) / "pyvenv.cfg", tmp_path / ".venv" / "pyvenv.cfg")
+    (tmp_path / ".venv" / "lib").symlink_to(Path(sys.prefix) / "lib")
     for tool in (tmp_path / ".venv-sam/bin/sam", bin_dir / "aws"):
         tool.write_text(RECORDER)
         tool.chmod(0o755)
     for module in (
         "tools/run_local.py",
         "tools/discover.py",
+        "tools/status.py",
+        "tools/run_lines.py",
         "emulator/__main__.py",
         "bench/__main__.py",
     ):
@@ -71,7 +86,9 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+def make(
+    project: Path, *args: str, stdin: str | None = None, **env: str
+) -> subprocess.CompletedProcess:
     assert MAKE, "GNU make is needed"
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "PYTHON"))
@@ -84,63 +101,116 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
         env=environment,
         capture_output=True,
         text=True,
+        input=stdin,
         timeout=120,
         check=False,
     )
 
 
-def calls(project: Path) -> list[str]:
+def calls(project: Path, tool: str = "") -> list[str]:
+    """The stand-ins' calls in order; only those of `tool` ("sam", "aws") when given."""
     log = project / "calls.log"
-    return log.read_text().splitlines() if log.exists() else []
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [line for line in lines if line.startswith(f"{tool} ")] if tool else lines
 
 
 def save_guided_answers(project: Path, stack: str, region: str) -> None:
-    """What `sam deploy --guided` appends to [default.deploy.parameters]."""
+    """A saved config as a first deploy (or, before, `sam deploy --guided`) leaves it."""
     local = project / "samconfig.local.toml"
     answers = f'stack_name = "{stack}"\nregion = "{region}"\n'
     answers += 'parameter_overrides = "Station=\\"Home\\""\n'
-    local.write_text(local.read_text() + answers)
+    local.write_text((project / "samconfig.toml").read_text() + answers)
 
 
-def test_first_deploy_is_guided_and_saves_to_a_local_config(project):
-    result = make(project, "deploy")
+ANSWERS = "eu-central-1\nintl.example.com\neu5\nNE=12ab\nHome\nnot-an-address\nme@example.com\n"
+
+
+def deploy_answers(project: Path) -> tuple[str | None, dict[str, str]]:
+    config = tomllib.loads((project / "samconfig.local.toml").read_text())
+    deploy = config["default"]["deploy"]["parameters"]
+    pairs = [p.split("=", 1) for p in shlex.split(deploy.get("parameter_overrides", ""))]
+    return deploy.get("region"), dict(pairs)
+
+
+def test_first_deploy_asks_four_checked_questions_and_saves_them(project):
+    result = make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
     assert result.returncode == 0, result.stderr
-    assert calls(project) == [
-        "sam build --config-file samconfig.toml",
-        "sam deploy --guided --config-file samconfig.local.toml",
-    ]
-    shared = (project / "samconfig.toml").read_text()
-    assert (project / "samconfig.local.toml").read_text() == shared
-
-
-def test_later_deploys_reuse_the_saved_answers(project):
-    make(project, "deploy")
-    save_guided_answers(project, "my-solar", "eu-central-1")
-    (project / "calls.log").unlink()
-    result = make(project, "deploy")
-    assert result.returncode == 0, result.stderr
-    assert calls(project) == [
+    out = result.stdout
+    assert out.count("expected") == 3  # a wrong portal, plant code and e-mail were asked again
+    assert "FusionSolar portal: The host in your browser" in out  # each question explained
+    region, overrides = deploy_answers(project)
+    assert region == "eu-central-1"
+    assert overrides == {
+        "FusionSolarBaseUrl": "https://eu5.fusionsolar.huawei.com",
+        "Station": "Home",
+        "AlarmEmail": "me@example.com",
+    }
+    assert calls(project, "sam") == [
         "sam build --config-file samconfig.local.toml",
         "sam deploy --config-file samconfig.local.toml",
     ]
+    shared = tomllib.loads((project / "samconfig.toml").read_text())["default"]
+    local = tomllib.loads((project / "samconfig.local.toml").read_text())["default"]
+    assert (
+        local["deploy"]["parameters"]["on_failure"] == shared["deploy"]["parameters"]["on_failure"]
+    )
+
+
+def test_answers_survive_missing_aws_credentials_and_are_not_asked_again(project):
+    failed = make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1", SAM_DEPLOY_FAILS="1")
+    assert failed.returncode != 0
+    (project / "calls.log").unlink(missing_ok=True)
+    result = make(project, "deploy")  # no terminal, no answers: must not need any
+    assert result.returncode == 0, result.stderr
+    assert deploy_answers(project)[1]["Station"] == "Home"
+    assert calls(project, "sam")[-1] == "sam deploy --config-file samconfig.local.toml"
+
+
+def test_a_first_deploy_without_a_terminal_says_so(project):
+    result = make(project, "deploy")
+    assert result.returncode != 0
+    assert "run it in a terminal" in result.stderr
+    assert not calls(project, "sam")
+
+
+def test_set_changes_one_setting_and_keeps_the_rest(project):
+    make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
+    result = make(project, "deploy", "SET=UseBatteryData=false")
+    assert result.returncode == 0, result.stderr
+    region, overrides = deploy_answers(project)
+    assert region == "eu-central-1" and overrides["Station"] == "Home"
+    assert overrides["UseBatteryData"] == "false"
+    assert make(project, "deploy", "SET=AlarmEmail=you@example.org").returncode == 0
+    assert deploy_answers(project)[1]["AlarmEmail"] == "you@example.org"
+    assert deploy_answers(project)[1]["UseBatteryData"] == "false"
+
+
+def test_set_refuses_a_value_the_template_refuses(project):
+    make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
+    (project / "calls.log").unlink(missing_ok=True)
+    for bad in ("ScheduleExpression=rate(1 hour)", "UseBatteryData=maybe", "Stattion=Home"):
+        result = make(project, "deploy", f"SET={bad}")
+        assert result.returncode != 0 and "expected" in result.stderr, bad
+    assert not [c for c in calls(project, "sam") if c.startswith("sam deploy")]
+    assert "Stattion" not in deploy_answers(project)[1]
 
 
 def test_logs_and_invoke_target_the_saved_stack_and_region(project):
-    make(project, "deploy")
     save_guided_answers(project, "my-solar", "eu-central-1")
-    (project / "calls.log").unlink()
+    (project / "calls.log").unlink(missing_ok=True)
     assert make(project, "logs", "invoke").returncode == 0
     logs, invoke = calls(project)
     assert logs.startswith("sam logs --name PollerFunction --stack-name my-solar")
     assert "--region eu-central-1" in logs and "--tail" in logs
+    # One line per run: only the summary lines, as JSON events for tools/run_lines.
+    assert "--output json" in logs and '--filter "run_outcome"' in logs
     assert invoke.startswith("sam remote invoke PollerFunction --stack-name my-solar")
     assert "--event-file events/scheduled.json" in invoke
 
 
 def test_delete_removes_the_stack_then_the_state_parameter(project):
-    make(project, "deploy")
     save_guided_answers(project, "my-solar", "eu-central-1")
-    (project / "calls.log").unlink()
+    (project / "calls.log").unlink(missing_ok=True)
     result = make(project, "delete")
     assert result.returncode == 0, result.stderr
     sam_delete, *aws = calls(project)
@@ -210,15 +280,34 @@ def test_ci_runs_make_test_and_nothing_else():
     assert len(lines) == 4  # shebang, set, cd to the repository, make test
 
 
-def test_readme_documents_every_target_and_setting():
+def test_readme_and_reference_document_every_target_and_setting():
     readme = (ROOT / "README.md").read_text()
-    for target in TARGETS:
-        assert f"make {target}" in readme, f"README does not mention make {target}"
+    reference = (ROOT / "docs" / "reference.md").read_text()
+    for target in [*TARGETS, "configure"]:
+        assert f"make {target}" in reference, f"docs/reference.md does not mention make {target}"
     for variable in ENV_VARS:
-        assert variable in readme, f"README does not mention {variable}"
-    assert re.search(r"^#+ Measured figures", readme, re.M)
+        assert variable in reference, f"docs/reference.md does not mention {variable}"
+    assert re.search(r"^#+ Measured figures", reference, re.M)
+    assert "(docs/reference.md)" in readme  # linked from the first screen
     first_screen = "\n".join(readme.splitlines()[:15])
     assert "make run" in first_screen and "make test" in first_screen
+    assert "docs/reference.md" in first_screen
+
+
+def test_readme_is_the_journey_in_at_most_150_lines():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 150
+    journey = ["Prerequisites", "Deploy", "Fill in the secret", "Check it works", "Update"]
+    journey += ["Pause", "Remove everything", "What it costs"]
+    headings = re.findall(r"^## (.+)$", readme, re.M)
+    for step in journey:
+        assert any(h.startswith(step) for h in headings), step
+    for target in ("deploy", "status", "logs", "delete"):
+        assert f"make {target}" in readme, target
+    # Every local link points at a file that exists (docs/ moved out of the README).
+    for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme):
+        if not link.startswith("http"):
+            assert (ROOT / link).exists(), link
 
 
 def test_samconfig_holds_the_shared_choices():
@@ -231,3 +320,19 @@ def test_samconfig_holds_the_shared_choices():
     assert deploy["resolve_s3"] is True and deploy["confirm_changeset"] is True
     # make deploy treats parameter_overrides as "already guided": none may be committed.
     assert "parameter_overrides" not in deploy and "region" not in deploy
+
+
+def test_logs_full_shows_every_json_line(project):
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    (project / "calls.log").unlink(missing_ok=True)
+    assert make(project, "logs", "FULL=1").returncode == 0
+    (logs,) = calls(project)
+    assert "--tail" in logs and "--filter" not in logs and "--output" not in logs
+
+
+def test_status_reads_the_saved_stack_and_region(project):
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    result = make(project, "-s", "status")
+    assert result.returncode == 0, result.stderr
+    assert '"STACK_NAME": "my-solar", "REGION": "eu-central-1"' in result.stdout
+    assert "layers/fusioncharge" in result.stdout

@@ -3,12 +3,14 @@
 Runs every 300 s ± 3 s (seeded jitter; 0.3 s round trips to Huawei) against a whole site on
 loopback, with a seeded mix of what FusionSolar and ChargeHQ really do: transient 5xx and
 timeouts (~2 % of runs), quota refusals (~0.5 %), sessions that FusionSolar ends early (~1 %),
-a cold start every hour, and one password change in the middle that the secret only learns
-an hour later.
+a cold start every hour, and three real outages of an hour each: FusionSolar down, a password
+change that the secret only learns an hour later, and ChargeHQ rejecting the key.
 
 Promises checked: no account lockout, no quota refusal caused by the poller's own pacing,
 ≥ 99 % of the runs without an injected fault push site meters, every other run raises a typed
 error, at most one login per run, none while the lockout guard holds, no secret in the logs.
+Then the week's per-run metrics go through the template's own alarms (alarm_replay.py): at most
+3 notifications, one within 30 minutes of each outage's start, and none for the transient faults.
 Run with -s to see the week's counts (they are also in every assertion message).
 """
 
@@ -21,7 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 
+from emulator.scenario import INTERFACES
+from tests.infrastructure.cfn import load_template, resources_of_type, transform
+from tests.integration.alarm_replay import RunMetrics, emf_metrics, replay
 from tests.integration.run_checks import (
     WORKED_EXAMPLE_METERS,
     LogCapture,
@@ -40,6 +46,11 @@ P_QUOTA = 0.005  # HTTP 403 quota control
 P_SESSION_ENDED = 0.01  # FusionSolar ends the session before the token's 30 minutes
 PASSWORD_CHANGE_RUN = RUNS // 2
 WRONG_PASSWORD_SECONDS = 3600  # until the user puts the new password in the secret
+OUTAGE_SECONDS = 3600  # FusionSolar down, ChargeHQ rejecting the key: an hour each
+FUSIONSOLAR_DOWN_RUN = RUNS // 4
+CHARGEHQ_REJECTS_RUN = 3 * RUNS // 4
+ALARM_MAILS_AT_MOST = 3
+ALARM_WITHIN_SECONDS = 1800
 # Where faults land, weighted by how often each interface is called (3 readings per run).
 FAULT_TARGETS = ("getDevRealKpi",) * 6 + ("chargehq",) * 2 + ("login",)
 SYSTEM_CODE = "Week-Sys-C0de-01"
@@ -66,6 +77,9 @@ class Week:
     clean_pushed: int = 0
     clean_failures: list[str] = field(default_factory=list)
     password_window_runs: int = 0
+    outage_runs: int = 0
+    outages: dict[str, float] = field(default_factory=dict)  # name -> start, site clock
+    metrics: list[RunMetrics] = field(default_factory=list)
     seconds: float = 0.0
 
     def report(self, site: Site, runs: RunLog) -> dict[str, Any]:
@@ -80,6 +94,7 @@ class Week:
             "clean_pushed": self.clean_pushed,
             "clean_failures": self.clean_failures[:10],
             "password_window_runs": self.password_window_runs,
+            "outage_runs": self.outage_runs,
             "logins": emu.count("login"),
             "wrong_passwords": emu.count("login", "wrong_password"),
             "locked": emu.count(outcome="locked"),
@@ -104,6 +119,49 @@ def _inject(site: Site, rnd: random.Random, week: Week) -> None:
     else:
         site.emulator.fault_next(target, kind)
     week.injected[f"{target} {kind}"] += 1
+
+
+class Outages:
+    """FusionSolar down for an hour, and ChargeHQ rejecting the key (401) for an hour."""
+
+    def __init__(self, site: Site, week: Week) -> None:
+        self.site, self.week = site, week
+        self.down_faults = [
+            {"interface": name, "nth": None, "kind": "http_500", "fail_code": None}
+            for name in sorted(INTERFACES)
+        ]
+        self.key_rejection_owed = False
+
+    def before_run(self, number: int, now: float) -> bool:
+        """Start, hold or end the outages; True while one holds this run."""
+        faults = self.site.emulator.scenario["faults"]
+        if number == FUSIONSOLAR_DOWN_RUN:
+            self.week.outages["FusionSolar down"] = now
+            faults.extend(self.down_faults)
+        if self._ended("FusionSolar down", now) and self.down_faults[0] in faults:
+            faults[:] = [f for f in faults if f not in self.down_faults]
+        if number == CHARGEHQ_REJECTS_RUN:
+            self.week.outages["ChargeHQ rejects the key"] = now
+        rejecting = self._holds("ChargeHQ rejects the key", now)
+        if rejecting and not self.key_rejection_owed:
+            self.site.receiver.fault_next("http_401")  # for this run's push
+            self.key_rejection_owed = True
+        if not rejecting and self.key_rejection_owed:
+            requests.post(self.site.receiver.url, json={}, timeout=5)  # use up the last one
+            self.key_rejection_owed = False
+        return self._holds("FusionSolar down", now) or rejecting
+
+    def after_run(self, run: Run) -> None:
+        if any(p.fault == "http_401" for p in run.outcome.pushes):
+            self.key_rejection_owed = False
+
+    def _holds(self, name: str, now: float) -> bool:
+        start = self.week.outages.get(name)
+        return start is not None and now < start + OUTAGE_SECONDS
+
+    def _ended(self, name: str, now: float) -> bool:
+        start = self.week.outages.get(name)
+        return start is not None and now >= start + OUTAGE_SECONDS
 
 
 def _fault_served(run: Run) -> bool:
@@ -134,6 +192,7 @@ def test_a_hostile_week() -> None:
     ):
         site.app.HTTP_TIMEOUTS, site.app.CHARGEHQ_TIMEOUT = HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT
         runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
+        outages = Outages(site, week)
         start = site.clock.now()
         changed_at = fixed_at = None
         for number in range(RUNS):
@@ -147,18 +206,34 @@ def test_a_hostile_week() -> None:
                 week.injected["session ended"] += 1
             if number == PASSWORD_CHANGE_RUN:
                 changed_at = site.clock.now()
+                week.outages["wrong secret"] = changed_at
                 site.emulator.set_password(NEW_SYSTEM_CODE)  # changed at Huawei only
+                site.emulator.expire_tokens()  # which ends the sessions: an outage from now
                 week.injected["password changed"] += 1
             in_window = changed_at is not None and fixed_at is None
             if in_window and site.clock.now() >= changed_at + WRONG_PASSWORD_SECONDS:
                 fixed_at = site.clock.now()
                 runs.set_secret({**site.secret, "fusionsolar_system_code": NEW_SYSTEM_CODE})
                 in_window = False
-            _inject(site, rnd, week)
+            in_outage = outages.before_run(number, site.clock.now())
+            if not in_outage:
+                _inject(site, rnd, week)
+            emf_before = len(log.text)
             run = runs.run()
+            outages.after_run(run)
+            emitted = [
+                json.loads(line)
+                for line in log.text[emf_before:].splitlines()
+                if line.startswith('{"_aws"')
+            ]
+            week.metrics.append(
+                RunMetrics(run.started, emf_metrics(emitted), run.error is not None)
+            )
             week.outcomes[_outcome(run)] += 1
             if in_window:
                 week.password_window_runs += 1
+            elif in_outage:
+                week.outage_runs += 1
             elif not _fault_served(run):
                 week.clean_runs += 1
                 week.clean_pushed += run.pushed_site_meters
@@ -167,8 +242,29 @@ def test_a_hostile_week() -> None:
         week.seconds = time.perf_counter() - started
         report = week.report(site, runs)
         first_after_fix = next(r for r in runs.runs if r.started >= (fixed_at or 0))
+        firsts_after_outages = [
+            next(r for r in runs.runs if r.started >= start + OUTAGE_SECONDS)
+            for name, start in week.outages.items()
+            if name != "wrong secret"
+        ]
+        week_end = site.clock.now()
+        # An outage starts with its first run that pushed no site meters.
+        outage_starts = {
+            name: next(r.started for r in runs.runs if r.started >= at and not r.pushed_site_meters)
+            for name, at in week.outages.items()
+        }
+    mails = _alarm_mails(week, week_end)
+    report["alarm_notifications"] = mails
     shown = "hostile week:\n" + json.dumps(report, indent=1)
     print(shown)
+    print(f"alarm notifications in the hostile week: {len(mails)}")
+
+    assert len(mails) <= ALARM_MAILS_AT_MOST, shown
+    for name, start in outage_starts.items():
+        told = [m for m in mails if start <= m["at"] <= start + ALARM_WITHIN_SECONDS]
+        assert told, f"no alarm within 30 minutes of {name} (from {start})\n{shown}"
+    for run in firsts_after_outages:
+        assert run.pushed_site_meters, f"run {run.number} after an outage: {run.error!r}"
 
     assert report["locked"] == 0, shown
     assert report["quota_refusals"] == 0, shown  # injected quota faults are "fault:" outcomes
@@ -178,3 +274,18 @@ def test_a_hostile_week() -> None:
     assert week.clean_runs >= 0.9 * RUNS, shown  # the mix really left most runs clean
     assert sum(week.injected.values()) >= 0.03 * RUNS, shown  # and really was hostile
     runs.check_invariants(log.text)
+
+
+def _alarm_mails(week: Week, end: float) -> list[dict[str, Any]]:
+    """Every notification the template's alarms would have sent over the week's runs."""
+    cfn = transform(load_template(), {"Station": "Home", "AlarmEmail": "me@example.com"})
+    start = min(m.time for m in week.metrics)
+    mails = []
+    for name, resource in resources_of_type(cfn, "AWS::CloudWatch::Alarm").items():
+        alarm = {**resource["Properties"]}
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+            if key in alarm:  # with an AlarmEmail, the condition holds: the topic is the action
+                alarm[key] = alarm[key]["Fn::If"][1]
+        for at, state in replay(alarm, week.metrics, end).notifications:
+            mails.append({"alarm": name, "state": state, "at": at, "hour": (at - start) / 3600})
+    return sorted(mails, key=lambda m: m["at"])

@@ -1,0 +1,171 @@
+"""`make status` against a stack in moto, the FusionSolar emulator and the ChargeHQ receiver.
+
+The stack's outputs and parameters, its logs (the runs' summary lines), its secret, state and
+failure queue are real moto resources; FusionSolar and ChargeHQ answer over HTTP on loopback.
+"""
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from emulator.chargehq import ChargeHqReceiver
+from emulator.fusionsolar import FusionSolarEmulator
+from fusioncharge.state import State
+from tools.lambda_env import REGION, fake_aws
+from tools.status import status
+
+STACK = "my-solar"
+GROUP = "/aws/lambda/my-solar-poller"
+STATE = "/my-solar/fusionsolar-state"
+KEY = "0b7c2e4e-0000-4000-8000-000000000000"
+USER, CODE = "demo", "demo"
+METERS = {"production_kw": 2.4, "consumption_kw": 3.2, "net_import_kw": 0.8, "battery_soc": 0.62}
+PUSHED = {
+    "level": "INFO",
+    "message": f"pushed {METERS} (3 FusionSolar calls, 0 logins)",
+    "run_outcome": "pushed",
+    "site_meters": METERS,
+}
+FAILED = {
+    "level": "ERROR",
+    "message": "FAILED fusionsolar_unavailable: FusionSolar timed out; ChargeHQ was told",
+    "error_code": "fusionsolar_unavailable",
+    "run_outcome": "failed",
+}
+
+
+@pytest.fixture
+def site(tmp_path) -> Iterator[dict[str, Any]]:
+    with (
+        FusionSolarEmulator({"credentials": {"username": USER, "system_code": CODE}}) as emu,
+        ChargeHqReceiver(api_key=KEY) as receiver,
+        fake_aws(),
+    ):
+        session = boto3.Session(region_name=REGION)
+        secret = session.client("secretsmanager").create_secret(
+            Name="my-solar/credentials-abc", SecretString=_secret(USER, CODE, KEY)
+        )["ARN"]
+        queue = session.client("sqs").create_queue(QueueName="failures")["QueueUrl"]
+        outputs = {
+            "PollerFunctionName": "my-solar-poller",
+            "SecretArn": secret,
+            "StateParameterName": STATE,
+            "FailureQueueUrl": queue,
+            "SecretConsoleUrl": "https://console/secret",
+            "LogsConsoleUrl": "https://console/logs",
+        }
+        parameters = {
+            "FusionSolarBaseUrl": emu.base_url,
+            "ChargeHqPushUrl": receiver.url,
+            "Station": "Home",
+            "ScheduleExpression": "rate(5 minutes)",
+        }
+        logs = session.client("logs")
+        logs.create_log_group(logGroupName=GROUP)
+        logs.create_log_stream(logGroupName=GROUP, logStreamName="s")
+        yield {
+            "session": session,
+            "emu": emu,
+            "receiver": receiver,
+            "secret": secret,
+            "stack": (outputs, parameters),
+            "checks": tmp_path / "status-checks.json",
+        }
+
+
+def _secret(user: str, code: str, key: str) -> str:
+    keys = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
+    return json.dumps(dict(zip(keys, (user, code, key), strict=True)))
+
+
+def _runs(site: dict[str, Any], *lines: tuple[float, dict[str, Any]]) -> None:
+    events = [{"timestamp": int(at * 1000), "message": json.dumps(m)} for at, m in lines]
+    site["session"].client("logs").put_log_events(
+        logGroupName=GROUP,
+        logStreamName="s",
+        logEvents=sorted(events, key=lambda e: e["timestamp"]),
+    )
+
+
+def _status(site: dict[str, Any], now: float) -> tuple[bool | None, str]:
+    report = status(STACK, site["session"], *site["stack"], now=now, checks=site["checks"])
+    return report.working, "\n".join(report.lines)
+
+
+def _state(site: dict[str, Any]) -> State:
+    ssm = site["session"].client("ssm")
+    return State.from_json(ssm.get_parameter(Name=STATE, WithDecryption=True)["Parameter"]["Value"])
+
+
+def test_a_healthy_stack_is_read_from_its_logs_without_calling_anyone(site):
+    edited = time.time()
+    later = edited + 3600
+    _runs(site, (later - 1200, FAILED), (later - 600, PUSHED), (later - 300, PUSHED))
+    working, text = _status(site, later)
+    assert working is True, text
+    assert "WORKING" in text.splitlines()[0]
+    assert "production 2.4 kW, consumption 3.2 kW, grid import 0.8 kW, battery 62 %" in text
+    assert "fusionsolar_unavailable" in text  # the last error, still shown
+    assert "https://console/secret" in text and "https://console/logs" in text
+    assert site["emu"].calls == [] and site["receiver"].pushes == []
+
+
+def test_right_after_a_secret_edit_it_checks_without_spending_the_schedules_quota(site):
+    edited = time.time()
+    _runs(site, (edited - 400, FAILED), (edited - 100, PUSHED))  # before the edit
+    working, text = _status(site, edited + 30)
+    assert working is True, text
+    emu = site["emu"]
+    assert emu.count("login") == 1 and emu.count("stations") == 1, text
+    assert emu.count("getDevRealKpi") == 0  # the next scheduled reading is untouched
+    (push,) = site["receiver"].pushes
+    assert push.status == 200 and push.body["siteMeters"] == METERS and push.problems == []
+    # The new token is saved: the next scheduled run needs no login of its own.
+    assert _state(site).token
+    # A second look finds that token and logs in no more.
+    working, text = _status(site, edited + 60)
+    assert working is True and emu.count("login") == 1, text
+
+
+def test_rejected_credentials_are_tried_once_then_guarded(site):
+    site["session"].client("secretsmanager").put_secret_value(
+        SecretId=site["secret"], SecretString=_secret(USER, "wrong-code", KEY)
+    )
+    edited = time.time()
+    _runs(site, (edited - 100, PUSHED))
+    working, text = _status(site, edited + 30)
+    assert working is False and "credentials_rejected" in text, text
+    working, text = _status(site, edited + 60)
+    assert working is False and "login_blocked" in text, text
+    assert site["emu"].count("login") == 1  # the lockout guard held the second time
+    assert _state(site).no_login_before is not None
+
+
+def test_a_rotated_chargehq_key_is_reported(site):
+    site["receiver"].api_key = "another-key"
+    site["receiver"].reject_invalid = True
+    edited = time.time()
+    _runs(site, (edited - 100, PUSHED))
+    working, text = _status(site, edited + 30)
+    assert working is False and "chargehq_rejected" in text, text
+
+
+def test_placeholders_are_named_and_nothing_is_called(site):
+    site["session"].client("secretsmanager").put_secret_value(
+        SecretId=site["secret"], SecretString=_secret("REPLACE_ME", "REPLACE_ME", KEY)
+    )
+    working, text = _status(site, time.time() + 30)
+    assert working is False
+    assert "fusionsolar_username, fusionsolar_system_code" in text
+    assert site["emu"].calls == [] and site["receiver"].pushes == []
+
+
+def test_failed_runs_in_the_queue_are_counted(site):
+    queue = site["stack"][0]["FailureQueueUrl"]
+    site["session"].client("sqs").send_message(QueueUrl=queue, MessageBody="{}")
+    _, text = _status(site, time.time() + 30)
+    assert "1 in the failure queue" in text
