@@ -31,7 +31,8 @@ def sensor(watts=-800.0, status=1.0, dev=47, active_cap=322.32, reverse=583.08):
 
 
 def grid_meter(watts=-500.0, dev=17, active_cap=100.0, reverse=200.0, **more):
-    values = {**more, "active_power": watts, "active_cap": active_cap, "reverse_active_cap": reverse}
+    values = {**more, "active_power": watts, "active_cap": active_cap}
+    values["reverse_active_cap"] = reverse
     return Reading(dev, 17, values, time_ms=T)
 
 

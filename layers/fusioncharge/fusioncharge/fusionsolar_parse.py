@@ -121,7 +121,7 @@ def fail_code_error(
         return QuotaExceeded(f"{where}: too many calls. Not retried; tried again {when}")
     if code == API_ACCESS_OFF:
         return ApiAccessOff(
-            f"{where}: the plant owner has switched off \"Access to API\" for this account. "
+            f'{where}: the plant owner has switched off "Access to API" for this account. '
             "The owner turns it back on in the FusionSolar app: plant > Settings > "
             "Permissions > Access to API. Nothing else fixes it"
         )

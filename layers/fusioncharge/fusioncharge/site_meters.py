@@ -108,14 +108,14 @@ class Accounting:
 
     meters: SiteMeters | NoSiteMeters
     dropped: tuple[str, ...] = ()  # readings left out as not plausible (a WARNING each)
-    notes: tuple[str, ...] = ()  # choices worth one INFO line (a grid meter's unit and why)
+    notes: tuple[tuple[str, str], ...] = ()  # (key, INFO line): a grid meter's unit and why
     meter: MeterSample | None = None
 
 
 @dataclass
 class _Log:
     dropped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def device_types_needed(devices: Iterable[Device], options: AccountingOptions) -> list[int]:
@@ -303,7 +303,8 @@ def _as_meter(
         )
         return None
     if kind.unit == meter_types.AUTO:
-        log.notes.append(f"{name}: active_power read in {unit}, because {why}")
+        note = f"{name}: active_power read in {unit}, because {why}"
+        log.notes.append((f"{name} {unit}", note))
     imported_before, exported_before = _counters_before(reading, previous, options)
     return _Meter(
         device_id=reading.device_id,
