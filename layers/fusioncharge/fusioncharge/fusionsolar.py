@@ -135,9 +135,10 @@ class FusionSolarClient:
         remembered and not asked again until the device list changes. Only REAL_TIME_TYPES
         are ever asked.
         """
+        devices = self.devices(plant)  # first: a changed list forgets the types that said 20013
         unserved = set(self.state.unserved_types or ())
         wanted = sorted({int(t) for t in type_ids} & READ_TYPES - unserved)
-        ids_by_type = {t: [d.id for d in self.devices(plant) if d.type_id == t] for t in wanted}
+        ids_by_type = {t: [d.id for d in devices if d.type_id == t] for t in wanted}
         ids_by_type = {t: ids for t, ids in ids_by_type.items() if ids}
         self._pace(ids_by_type)
         if ids_by_type:
