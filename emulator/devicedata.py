@@ -1,13 +1,16 @@
 """Real-time data items (getDevRealKpi `dataItemMap`) of emulated devices, from the plant's day.
 
 Field names, units and quirks follow Huawei's tables and the captured responses: inverter power
-in kW, power sensor and battery power in W, a standby inverter at night that reports its power
-as "N/A", null or 0 depending on the slot, and numbers with the real services' precision.
+in kW, battery power in W, a standby inverter at night that reports its power as "N/A", null or
+0 depending on the slot, and numbers with the real services' precision. Meters follow the
+library's meter table (fusioncharge.meters) as the service of 2026 serves them: power sensor and
+grid meter in W with + = export, the EMMA in kW with + = import and its counters swapped.
 """
 
 from typing import Any
 
 from emulator.daycurve import BATTERY_MAX_KW, PlantState, unit_noise
+from fusioncharge.meters import METER_BY_TYPE, MeterType
 
 STRING_INVERTER, GRID_METER, RESIDENTIAL_INVERTER, BATTERY, ESS, POWER_SENSOR = (
     1,
@@ -19,7 +22,9 @@ STRING_INVERTER, GRID_METER, RESIDENTIAL_INVERTER, BATTERY, ESS, POWER_SENSOR = 
 )
 INVERTER_TYPES = frozenset({STRING_INVERTER, RESIDENTIAL_INVERTER})
 # Types getDevRealKpi serves (doc p.53); their counts set the 5-minute quota.
-KPI_TYPES = frozenset({1, 10, 17, 38, 39, 41, 47})
+EMMA = 23070
+KPI_TYPES = frozenset({1, 10, 17, 38, 39, 41, 47, EMMA})
+OVERFLOW_SENTINEL_W = -65_230_000.0  # what grid meters occasionally report (16-bit overflow)
 GRID_CONNECTED, STANDBY = 512, 40960
 
 
@@ -29,8 +34,8 @@ def data_item_map(type_id: int, state: PlantState, share: float = 1.0) -> dict[s
         return _inverter(state, share)
     if type_id == POWER_SENSOR:
         return _power_sensor(state)
-    if type_id == GRID_METER:
-        return _grid_meter(state)
+    if type_id in (GRID_METER, EMMA):
+        return _three_phase_meter(state, METER_BY_TYPE[type_id])
     if type_id == BATTERY:
         return _battery(state, share)
     return {}  # dongles, optimizers...: present but without real-time data, as observed
@@ -90,8 +95,25 @@ def _power_sensor(state: PlantState) -> dict[str, Any]:
     return {**_meter_common(state), "active_power": round(state.grid_export_kw * 1000)}
 
 
-def _grid_meter(state: PlantState) -> dict[str, Any]:
-    return {**_meter_common(state), "active_power": round(state.grid_export_kw, 3)}
+def _three_phase_meter(state: PlantState, meter: MeterType) -> dict[str, Any]:
+    """A grid meter (W, today's unit) or an EMMA (kW), read and signed as its table row says."""
+    kw = -state.grid_export_kw if meter.plus_is_import else state.grid_export_kw
+    power = round(kw, 3) if meter.unit == "kW" else round(kw * 1000)
+    volts = (231.4, 229.8, 230.6)
+    pf = 0.98
+    amps = round(abs(state.grid_export_kw) * 1000 / pf / sum(volts), 2)
+    phases = {f"{p}_u": v for p, v in zip("abc", volts, strict=True)}
+    phases |= {f"{p}_i": amps for p in "abc"}
+    return {
+        meter.export_counter: round(state.export_total_kwh, 2),
+        meter.import_counter: round(state.import_total_kwh, 2),
+        "active_power": power,
+        **phases,
+        "power_factor": pf,
+        "reactive_power": 0.12 if meter.unit == "kW" else 120,
+        "run_state": 1,
+        **({"meter_status": 1, "grid_frequency": 50.0} if meter.unit != "kW" else {}),
+    }
 
 
 def _battery(state: PlantState, share: float) -> dict[str, Any]:

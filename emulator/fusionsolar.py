@@ -6,6 +6,11 @@ real service (fusionsolar-northbound.md), for tests, `make run`, `make emulator`
     with emu:  ...  # or emu.start() / emu.stop()
     emu.base_url; emu.calls (list[CallRecord]); emu.count(interface=None, outcome=None)
     emu.fault_next(interface, kind, fail_code=None); emu.set_password(code); emu.expire_tokens()
+
+getDevRealKpi quota, the strict reading of what clients observe: one call per device type per
+rolling 5 minutes (a second call of the same type inside the window gets 407; a type with more
+than 100 devices gets Roundup(n/100) calls, one per 100 ids), on top of
+Huawei's documented pool of Σ Roundup(n/100) calls per 5 minutes.
     emu.credentials -> (username, system_code)
 
 Clock: the caller's (share a FakeClock with the client under test), else a FakeClock starting
@@ -25,6 +30,7 @@ from emulator import daycurve, devicedata
 from emulator.clock import Clock, FakeClock
 from emulator.httpserve import (
     FAULT_KINDS,
+    QUOTA_CONTROL_BODY,
     LoopbackServer,
     Reply,
     Request,
@@ -60,8 +66,12 @@ FAIL_MESSAGES = {
     20013: "The device type is incorrect.",
     20014: "A maximum of 100 plants can be queried at a time.",
     20016: "A maximum of 100 devices can be queried at a time.",
+    20056: "The owner has not authorized the access to API.",
     20400: "USER_LOCKED_OR_PASSWORD_ERROR",
+    20618: "The number of calls today has reached the upper limit.",
 }
+# Since 2025 a successful login carries a link in `message` (the token is still in the header).
+LOGIN_MESSAGE = "Northbound API Reference: https://info.support.huawei.com/DpinfoAppBiz/"
 SECRET_PARAMS = frozenset({"systemCode", "xsrfToken", "userName"})
 
 
@@ -111,6 +121,9 @@ class FusionSolarEmulator(Served):
         self._logouts = SlidingWindow(LOGIN_WINDOW_SECONDS)
         self._wrong = SlidingWindow(LOGIN_WINDOW_SECONDS)
         self._kpi_calls = SlidingWindow(KPI_WINDOW_SECONDS)
+        self._kpi_calls_by_type: dict[int, SlidingWindow] = defaultdict(
+            lambda: SlidingWindow(KPI_WINDOW_SECONDS)
+        )
         self._station_kpi_calls = SlidingWindow(KPI_WINDOW_SECONDS)
         offset = self.scenario["utc_offset_hours"]
         self._daily = {"stations": DailyCap(offset), "getDevList": DailyCap(offset)}
@@ -218,6 +231,14 @@ class FusionSolarEmulator(Served):
         kind, code = fault
         if kind == "fail_code" and code is not None:
             return _Answer(json_reply(_failure_body(code, now, body)), "fail_code", code)
+        if kind in ("data_empty", "data_null"):
+            data = [] if kind == "data_empty" else None
+            return _Answer(json_reply(_envelope(data, now, body)), f"fault:{kind}")
+        if kind == "gateway_quota":
+            quota = {**QUOTA_CONTROL_BODY, "exceptionInfo": _gateway_info("getDevRealKpi")}
+            return _Answer(json_reply(quota, 400), f"fault:{kind}")
+        if kind == "overflow_sentinel":
+            return self._sentinel(now, body)
         ok_body = json_reply(_envelope([], now, body)).body
         return _Answer(fault_reply(kind, ok_body), f"fault:{kind}")
 
@@ -247,7 +268,7 @@ class FusionSolarEmulator(Served):
         token = "x-" + secrets.token_hex(24)
         self._tokens = {token: now + TOKEN_SECONDS}  # a new login ends the user's earlier ones
         headers = (("xsrf-token", token), ("Set-Cookie", f"XSRF-TOKEN={token}; Path=/; Secure"))
-        ok = {"success": True, "data": None, "failCode": 0, "params": None, "message": None}
+        ok = {"data": None, "success": True, "failCode": 0, "params": {}, "message": LOGIN_MESSAGE}
         return _Answer(json_reply(ok, headers=headers))
 
     def _logout(self, request: Request, body: dict, now: float) -> _Answer:
@@ -332,10 +353,16 @@ class FusionSolarEmulator(Served):
     def _dev_real_kpi(self, request: Request, body: dict, now: float) -> _Answer:
         if not self._token_valid(request, now):
             return _must_relogin()
+        type_id = body.get("devTypeId")
+        same_type = self._kpi_calls_by_type[int(type_id)] if _is_int(type_id) else None
         if not self._kpi_calls.allows(now, self._kpi_limit):
             return _too_frequent()
+        per_type = max(1, per_hundred(self._type_counts.get(int(type_id), 0))) if same_type else 1
+        if same_type is not None and not same_type.allows(now, per_type):
+            return _too_frequent()  # the same type again within 5 minutes (100 devices a call)
         self._kpi_calls.add(now)
-        type_id = body.get("devTypeId")
+        if same_type is not None:
+            same_type.add(now)
         if not _is_int(type_id):
             return _fail(20013, now, body)
         ids = _split(body.get("devIds"))
@@ -350,6 +377,22 @@ class FusionSolarEmulator(Served):
             return _fail(20006, now, body)
         data = [{"devId": d["id"], "dataItemMap": self._item_map(d, now)} for d in devices]
         return _ok(data, now, body)
+
+    def _sentinel(self, now: float, body: dict) -> _Answer:
+        """The asked devices' readings with active_power at the meters' overflow sentinel."""
+        ids = [int(i) for i in _split(body.get("devIds")) if _is_int(i)]
+        devices = [self._device_by_id[i] for i in ids if i in self._device_by_id]
+        data = [
+            {
+                "devId": d["id"],
+                "dataItemMap": {
+                    **self._item_map(d, now),
+                    "active_power": devicedata.OVERFLOW_SENTINEL_W,
+                },
+            }
+            for d in devices
+        ]
+        return _Answer(json_reply(_envelope(data, now, body)), "fault:overflow_sentinel")
 
     # --- readings -------------------------------------------------------------------------
     def _item_map(self, device: dict, now: float) -> Any:
@@ -441,6 +484,13 @@ def _must_relogin() -> _Answer:
 
 def _too_frequent() -> _Answer:
     return _Answer(json_reply(TOO_FREQUENT), "quota", 407)
+
+
+def _gateway_info(interface: str) -> str:
+    return (
+        "Request is rejected by api quotaControl. "
+        f"api:ies_PVMSNbiService_thirdData_1.0.78, key:/{interface}_POST"
+    )
 
 
 def _split(value: Any) -> list[str]:

@@ -46,7 +46,10 @@ from typing import Any, Self
 TRANSPORT_FAULTS = frozenset(
     {"timeout", "html", "empty_body", "truncated_json", "http_500", "http_429", "http_403_quota"}
 )
-FAULT_KINDS = TRANSPORT_FAULTS | {"fail_code"}
+# Kinds only the FusionSolar emulator serves: a failCode, a reading it cannot be (the grid
+# meters' overflow sentinel), success with no data, and the gateway's quota body.
+READING_FAULTS = frozenset({"overflow_sentinel", "data_empty", "data_null", "gateway_quota"})
+FAULT_KINDS = TRANSPORT_FAULTS | READING_FAULTS | {"fail_code"}
 
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"

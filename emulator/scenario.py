@@ -4,9 +4,12 @@ Format: /work/shared/design/interfaces.md ("Scenario files"). Every part is opti
 
     load_scenario(None | path | dict) -> dict with every key present:
       credentials      {"username", "system_code"}            default demo / demo
-      stations         items as /thirdData/stations data.list  default: the plant "Home"
+      stations         items as /thirdData/stations data.list  default: the plants "Home" and
+                                                                "EMMA Home"
       devices          items as getDevList data                default: Home's dongle, inverter,
-                                                                power sensor and battery
+                                                                power sensor and battery; EMMA
+                                                                Home's inverter, EMMA, battery
+                                                                and SmartGuard
       kpis             {"<devTypeId>": [items as getDevRealKpi data]}   default {} (the day model)
       current_time_ms  int, default DEFAULT_TIME_MS             start of the emulator's clock
       utc_offset_hours float                                   local solar time = UTC + this
@@ -29,6 +32,7 @@ from typing import Any
 from emulator.httpserve import FAULT_KINDS
 
 DEFAULT_PLANT_CODE = "NE=12345678"
+EMMA_PLANT_CODE = "NE=23456789"  # the default's second plant: a home of 2026 with an EMMA
 DEFAULT_TIME_MS = 1_700_000_000_000  # FakeClock's default start
 INTERFACES = frozenset(
     {
@@ -89,6 +93,31 @@ def default_devices(plant_code: str = DEFAULT_PLANT_CODE) -> list[dict[str, Any]
     ]
 
 
+def emma_home_devices(plant_code: str = EMMA_PLANT_CODE) -> list[dict[str, Any]]:
+    """A newer home: hybrid inverter, EMMA energy manager (no power sensor), battery, SmartGuard."""
+
+    def device(n: int, name: str, type_id: int, esn: str | None, model: str | None) -> dict:
+        return {
+            "devName": name,
+            "devTypeId": type_id,
+            "esnCode": esn,
+            "id": 1000000023456700 + n,
+            "invType": model,
+            "latitude": 40.416775,
+            "longitude": -3.70379,
+            "optimizerNumber": 0 if type_id == 38 else None,
+            "softwareVersion": "V100R025C00SPC100" if esn else None,
+            "stationCode": plant_code,
+        }
+
+    return [
+        device(1, "Inverter-1", 38, "HV2440468311", "SUN2000-6KTL-L1"),
+        device(2, "SA4H-BT2570669683", 23070, "BT2570669683", "EMMA-A02"),
+        device(3, "Battery-1", 39, "HV2550112299", "LUNA2000-7-S1"),
+        device(4, "Smart Guard", 23071, "HV2560001122", None),
+    ]
+
+
 def gives_time(source: ScenarioSource) -> bool:
     """Whether the scenario sets current_time_ms itself (else a server may use the real time)."""
     return _read(source).get("current_time_ms") is not None
@@ -105,11 +134,15 @@ def load_scenario(source: ScenarioSource = None) -> dict[str, Any]:
     out["credentials"] = _credentials(raw.get("credentials"))
     out["stations"] = _list_of_objects(raw, "stations")
     out["devices"] = _list_of_objects(raw, "devices")
-    if raw.get("stations") is None:  # missing: the plant the devices belong to, or Home
+    if raw.get("stations") is None and raw.get("devices") is None:  # the default account
+        emma = default_station(EMMA_PLANT_CODE, "EMMA Home")
+        out["stations"] = [default_station(), {**emma, "capacity": 6.0}]
+        out["devices"] = default_devices() + emma_home_devices()
+    elif raw.get("stations") is None:  # missing: the plant the devices belong to, or Home
         devices = out["devices"]
         code = str(devices[0].get("stationCode") or "") if devices else ""
         out["stations"] = [default_station(code or DEFAULT_PLANT_CODE)]
-    if raw.get("devices") is None and out["stations"]:
+    elif raw.get("devices") is None and out["stations"]:
         out["devices"] = default_devices(str(out["stations"][0].get("plantCode") or ""))
     for i, device in enumerate(out["devices"]):
         _check_device(i, device)

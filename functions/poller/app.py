@@ -116,6 +116,10 @@ def _report(result: RunResult) -> None:
     count = MetricUnit.Count
     metrics.add_metric(name="FusionSolarCalls", unit=count, value=result.fusionsolar_calls)
     metrics.add_metric(name="Logins", unit=count, value=result.logins)
+    # Readings left out as not a measurement (overflow sentinels, SOC out of 0-100, ...).
+    metrics.add_metric(name="ImplausibleReadings", unit=count, value=result.implausible_readings)
+    if result.meter_direction_suspect:
+        metrics.add_metric(name="MeterDirectionSuspect", unit=count, value=1)
     if result.error is not None:
         metrics.add_metric(name="Failures", unit=count, value=1)
         if result.error_pushed:

@@ -23,6 +23,8 @@ TARGETS = ["test", "run", "discover", "emulator", "bench", "build", "deploy", "l
 TARGETS += ["delete", "audit", "lint", "fmt", "status"]
 ENV_VARS = ["FUSIONSOLAR_BASE_URL", "STATION", "USE_POWER_SENSOR_DATA", "USE_GRID_METER_DATA"]
 ENV_VARS += [
+    "USE_EMMA_DATA",
+    "GRID_METER_POWER_UNIT",
     "USE_BATTERY_DATA",
     "METER_EXPORT_POSITIVE",
     "BATTERY_COUPLING",

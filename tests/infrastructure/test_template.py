@@ -15,8 +15,10 @@ STACK_STATE_PARAMETER = "/${AWS::StackName}/fusionsolar-state"
 SETTINGS = {
     "FUSIONSOLAR_BASE_URL": ("FusionSolarBaseUrl", "https://intl.fusionsolar.huawei.com"),
     "STATION": ("Station", None),
+    "USE_EMMA_DATA": ("UseEmmaData", "true"),
     "USE_POWER_SENSOR_DATA": ("UsePowerSensorData", "true"),
     "USE_GRID_METER_DATA": ("UseGridMeterData", "true"),
+    "GRID_METER_POWER_UNIT": ("GridMeterPowerUnit", "auto"),
     "USE_BATTERY_DATA": ("UseBatteryData", "true"),
     "METER_EXPORT_POSITIVE": ("MeterExportPositive", "true"),
     "BATTERY_COUPLING": ("BatteryCoupling", "dc"),
@@ -75,8 +77,10 @@ def test_every_setting_is_a_parameter_with_the_documented_default(sam_template):
 
 def test_switches_accept_only_their_documented_values(sam_template):
     parameters = sam_template["Parameters"]
-    for name in ("UsePowerSensorData", "UseGridMeterData", "UseBatteryData", "MeterExportPositive"):
+    switches = ("UseEmmaData", "UsePowerSensorData", "UseGridMeterData", "UseBatteryData")
+    for name in (*switches, "MeterExportPositive"):
         assert sorted(parameters[name]["AllowedValues"]) == ["false", "true"], name
+    assert sorted(parameters["GridMeterPowerUnit"]["AllowedValues"]) == ["W", "auto", "kW"]
     assert sorted(parameters["BatteryCoupling"]["AllowedValues"]) == ["ac", "dc"]
     assert "INFO" in parameters["LogLevel"]["AllowedValues"]
 

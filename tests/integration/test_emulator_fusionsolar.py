@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar import LOGIN_MESSAGE, FusionSolarEmulator
 from emulator.scenario import default_devices, default_station
 
 MUST_RELOGIN = {"failCode": 305, "immediately": True, "message": "USER_MUST_RELOGIN"}
@@ -48,12 +48,13 @@ def token_of(emu: FusionSolarEmulator) -> str:
 # --- sessions -------------------------------------------------------------------------------
 def test_login_returns_the_token_in_header_and_cookie(emu):
     reply = login(emu)
+    # The 2025 body: a link in `message`; the token only in the header and cookie.
     assert reply.json() == {
         "success": True,
         "data": None,
         "failCode": 0,
-        "params": None,
-        "message": None,
+        "params": {},
+        "message": LOGIN_MESSAGE,
     }
     token = reply.headers["xsrf-token"]
     assert len(token) > 20
@@ -225,11 +226,24 @@ def test_more_than_100_device_ids_are_refused(clock):
     assert [item["devId"] for item in reply["data"]] == ids[:100]
 
 
-def test_devices_of_another_type_or_unknown_ids_are_refused(emu):
+def test_devices_of_another_type_or_unknown_ids_are_refused(emu, clock):
     token = token_of(emu)
     assert kpi(emu, token, [by_type(38), by_type(47)], 38).json()["failCode"] == 20006
+    clock.advance(300)  # a refused call still counts toward its type's 5 minutes
     assert kpi(emu, token, [123], 38).json()["failCode"] == 20008
+    clock.advance(300)
     assert kpi(emu, token, [], 38).json()["failCode"] == 20005
+
+
+def test_a_second_call_of_the_same_type_within_5_minutes_is_refused(emu, clock):
+    token = token_of(emu)
+    assert kpi(emu, token, [by_type(38)], 38).json()["failCode"] == 0
+    assert kpi(emu, token, [by_type(47)], 47).json()["failCode"] == 0  # another type: fine
+    clock.advance(299)
+    assert kpi(emu, token, [by_type(38)], 38).json()["failCode"] == 407
+    clock.advance(1)
+    assert kpi(emu, token, [by_type(38)], 38).json()["failCode"] == 0  # a rolling window
+    assert emu.count("getDevRealKpi", "quota") == 1
 
 
 def test_every_call_is_recorded_with_the_emulator_time(emu, clock):

@@ -1,6 +1,7 @@
 """`python -m emulator`: the base URL first, then a line per call (what `make emulator` runs)."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+# As `make emulator` runs it: the emulator reads meters from the library's meter table.
+ENV = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'fusioncharge'}:{ROOT}"}
 
 
 def test_serves_in_the_foreground_and_prints_the_base_url_first(tmp_path):
@@ -19,6 +22,7 @@ def test_serves_in_the_foreground_and_prints_the_base_url_first(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0", "--scenario", str(scenario)],
         cwd=ROOT,
+        env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -45,6 +49,7 @@ def test_a_bad_scenario_file_fails_with_a_message(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "emulator", "--port", "0", "--scenario", str(bad)],
         cwd=ROOT,
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=10,

@@ -359,7 +359,7 @@ def test_device_list_is_cached_for_6_hours(runs, emu):
     assert emu.count("getDevList") == 2
 
 
-@pytest.mark.parametrize("code", [20006, 20013])
+@pytest.mark.parametrize("code", [20006])
 def test_device_type_mismatch_refreshes_the_list_and_raises(runs, emu, code):
     runs.run()
     runs.clock.advance(3600)
@@ -370,6 +370,34 @@ def test_device_type_mismatch_refreshes_the_list_and_raises(runs, emu, code):
     assert runs.state.devices_fetched_at == runs.clock.now()
     runs.clock.advance(300)
     assert len(runs.run()) == 3
+
+
+def test_a_type_answering_20013_is_not_asked_again_until_the_devices_change(runs, emu):
+    runs.run()
+    runs.clock.advance(300)
+    emu.fault_next("getDevRealKpi", "fail_code", 20013)  # the first type asked: 38
+    readings = runs.run()
+    assert {r.type_id for r in readings} == {39, 47}  # the others still read, nothing raised
+    assert runs.state.unserved_types == [38]
+    asked = emu.count("getDevRealKpi")
+    for _ in range(3):
+        runs.clock.advance(300)
+        assert {r.type_id for r in runs.run()} == {39, 47}
+    assert emu.count("getDevRealKpi") == asked + 2 * 3  # never 38 again
+    assert emu.count("getDevList") == 1
+    runs.clock.advance(6 * 3600)  # the cached list expires; the same devices come back
+    runs.run()
+    assert runs.state.unserved_types == [38]
+    emu.scenario["devices"].append({**emu.scenario["devices"][1], "id": 77, "devName": "Inv-2"})
+    emu._index_plants_and_devices()  # a second inverter is installed
+    runs.clock.advance(6 * 3600)
+    assert 38 in {r.type_id for r in runs.run()}  # a changed list: asked again
+    assert runs.state.unserved_types is None
+
+
+def test_only_types_with_real_time_data_are_asked(runs, emu):
+    runs.run(types=(62, 46, 23071, 23072, 12345, 38))
+    assert emu.count("getDevRealKpi") == 1
 
 
 def test_a_fresh_device_list_is_not_fetched_again_within_the_hour(runs, emu):

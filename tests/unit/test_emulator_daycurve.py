@@ -70,7 +70,12 @@ def test_device_items_use_huawei_units():
     s = plant_state(MIDNIGHT + 13 * 3600)
     assert data_item_map(38, s)["active_power"] == round(s.inverter_ac_kw, 3)  # kW
     assert data_item_map(47, s)["active_power"] == round(s.grid_export_kw * 1000)  # W
-    assert data_item_map(17, s)["active_power"] == round(s.grid_export_kw, 3)  # kW
+    # Today's service (SmartPVMS 24.7.0+): the grid meter in W; the EMMA in kW with + = import.
+    assert data_item_map(17, s)["active_power"] == round(s.grid_export_kw * 1000)  # W
+    emma = data_item_map(23070, s)
+    assert emma["active_power"] == round(-s.grid_export_kw, 3)  # kW, + = import
+    assert emma["active_cap"] == round(s.import_total_kwh, 2)  # the import counter
+    assert emma["reverse_active_cap"] == round(s.export_total_kwh, 2)
     assert data_item_map(39, s)["ch_discharge_power"] == round(s.battery_kw * 1000)  # W
     assert data_item_map(62, s) == {}
 

@@ -8,6 +8,7 @@ from emulator.limits import DailyCap, SlidingWindow, per_hundred
 from emulator.scenario import (
     DEFAULT_PLANT_CODE,
     DEFAULT_TIME_MS,
+    EMMA_PLANT_CODE,
     ScenarioError,
     default_scenario,
     gives_time,
@@ -15,13 +16,17 @@ from emulator.scenario import (
 )
 
 
-def test_no_scenario_is_the_home_plant_with_four_devices():
+def test_no_scenario_is_the_home_plant_and_an_emma_home():
     s = default_scenario()
     assert [(p["plantCode"], p["plantName"], p["capacity"]) for p in s["stations"]] == [
-        (DEFAULT_PLANT_CODE, "Home", 10.0)
+        (DEFAULT_PLANT_CODE, "Home", 10.0),
+        (EMMA_PLANT_CODE, "EMMA Home", 6.0),
     ]
-    assert sorted(d["devTypeId"] for d in s["devices"]) == [38, 39, 47, 62]
-    assert {d["stationCode"] for d in s["devices"]} == {DEFAULT_PLANT_CODE}
+    home = [d for d in s["devices"] if d["stationCode"] == DEFAULT_PLANT_CODE]
+    emma = [d for d in s["devices"] if d["stationCode"] == EMMA_PLANT_CODE]
+    assert sorted(d["devTypeId"] for d in home) == [38, 39, 47, 62]
+    assert sorted(d["devTypeId"] for d in emma) == [38, 39, 23070, 23071]
+    assert len(home) + len(emma) == len(s["devices"])
     assert s["credentials"] == {"username": "demo", "system_code": "demo"}
     assert (s["kpis"], s["faults"], s["settings"]) == ({}, [], {})
     assert s["current_time_ms"] == DEFAULT_TIME_MS

@@ -189,7 +189,12 @@ def test_readings_with_string_and_negative_ids_and_junk_items():
     assert {r.time_ms for r in readings} == {1700000000000}
 
 
-@pytest.mark.parametrize("data", [None, {}, "x", 3])
+def test_readings_with_data_null_are_none_not_an_error():
+    # 2024-2026: success true with data null when the account may not read the devices.
+    assert parse.readings({"success": True, "failCode": 0, "data": None}, 39) == []
+
+
+@pytest.mark.parametrize("data", [{}, "x", 3])
 def test_readings_without_a_list_is_unexpected(data):
     with pytest.raises(UnexpectedResponse):
         parse.readings({"success": True, "failCode": 0, "data": data}, 1)

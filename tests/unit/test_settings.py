@@ -22,6 +22,7 @@ def test_defaults_follow_interfaces_md():
     )
     assert a.battery_coupling == "dc"
     assert a.battery_capacity_kwh is None
+    assert (a.use_emma, a.grid_meter_unit) == (True, "auto")
     assert s.log_level == "INFO"
 
 
@@ -31,6 +32,8 @@ def test_every_setting_read_is_listed():
         "FUSIONSOLAR_BASE_URL": "https://eu5.fusionsolar.huawei.com/",
         "USE_POWER_SENSOR_DATA": "False",
         "USE_GRID_METER_DATA": "no",
+        "USE_EMMA_DATA": "off",
+        "GRID_METER_POWER_UNIT": "kW",
         "USE_BATTERY_DATA": "0",
         "METER_EXPORT_POSITIVE": "FALSE",
         "BATTERY_COUPLING": "AC",
@@ -43,6 +46,7 @@ def test_every_setting_read_is_listed():
     assert s.fusionsolar_base_url == "https://eu5.fusionsolar.huawei.com"
     a = s.accounting
     assert not (a.use_power_sensor or a.use_grid_meter or a.use_battery or a.meter_export_positive)
+    assert not a.use_emma and a.grid_meter_unit == "kw"
     assert a.battery_coupling == "ac"
     assert a.battery_capacity_kwh == 10.5
     assert s.log_level == "DEBUG"
@@ -55,6 +59,8 @@ def test_every_setting_read_is_listed():
         ("USE_POWER_SENSOR_DATA", "yes please", "true or false"),
         ("METER_EXPORT_POSITIVE", "-1", "true or false"),
         ("BATTERY_COUPLING", "wireless", "dc, ac"),
+        ("GRID_METER_POWER_UNIT", "MW", "auto, w, kw"),
+        ("USE_EMMA_DATA", "sometimes", "true or false"),
         ("BATTERY_CAPACITY_KWH", "ten", "kWh"),
         ("BATTERY_CAPACITY_KWH", "-3", "kWh"),
         ("BATTERY_CAPACITY_KWH", "nan", "kWh"),

@@ -9,7 +9,7 @@ from fusioncharge.site_meters import (
     SiteMeters,
     compute_site_meters,
     device_types_needed,
-    grid_meter_fallback_needed,
+    next_meter_type,
 )
 
 T = 1_700_000_000_123
@@ -30,8 +30,9 @@ def sensor(watts=-800.0, status=1.0, dev=47, active_cap=322.32, reverse=583.08):
     return Reading(dev, 47, {k: v for k, v in values.items() if v is not None}, time_ms=T)
 
 
-def grid_meter(kw=-0.5, dev=17, active_cap=100.0, reverse=200.0):
-    values = {"active_power": kw, "active_cap": active_cap, "reverse_active_cap": reverse}
+def grid_meter(watts=-500.0, dev=17, active_cap=100.0, reverse=200.0, **more):
+    values = {**more, "active_power": watts, "active_cap": active_cap}
+    values["reverse_active_cap"] = reverse
     return Reading(dev, 17, values, time_ms=T)
 
 
@@ -85,19 +86,19 @@ def test_power_sensor_exporting_in_watts():
     assert result.consumption_kw == 1.79
 
 
-def test_grid_meter_reports_kw_not_watts():
-    result = meters([inverter(2.0), grid_meter(kw=-0.5)])
+def test_grid_meter_without_phase_values_reports_watts_as_today():
+    result = meters([inverter(2.0), grid_meter(watts=-500)])
     assert (result.net_import_kw, result.consumption_kw) == (0.5, 2.5)
     assert (result.imported_kwh, result.exported_kwh) == (200.0, 100.0)
 
 
 def test_offline_power_sensor_falls_back_to_grid_meter():
-    result = meters([inverter(2.0), sensor(watts=-9999, status=0), grid_meter(kw=1.0)])
+    result = meters([inverter(2.0), sensor(watts=-9999, status=0), grid_meter(watts=1000)])
     assert (result.net_import_kw, result.consumption_kw) == (-1.0, 1.0)
 
 
 def test_power_sensor_with_unknown_power_counts_as_offline():
-    readings = [inverter(2.0), sensor(watts=None), grid_meter(kw=1.0)]
+    readings = [inverter(2.0), sensor(watts=None), grid_meter(watts=1000)]
     assert meters(readings).net_import_kw == -1.0
     assert "net_import_kw" not in meters(readings, use_grid_meter=False).as_dict()
 
@@ -108,12 +109,12 @@ def test_offline_power_sensor_and_no_grid_meter_means_no_grid_fields():
 
 
 def test_power_sensor_preferred_over_grid_meter():
-    result = meters([inverter(2.0), sensor(watts=-800), grid_meter(kw=5.0)])
+    result = meters([inverter(2.0), sensor(watts=-800), grid_meter(watts=5000)])
     assert result.net_import_kw == 0.8
 
 
 def test_power_sensor_switched_off_uses_grid_meter():
-    readings = [inverter(2.0), sensor(watts=-800), grid_meter(kw=5.0)]
+    readings = [inverter(2.0), sensor(watts=-800), grid_meter(watts=5000)]
     assert meters(readings, use_power_sensor=False).net_import_kw == -5.0
 
 
@@ -200,9 +201,16 @@ def test_one_of_two_batteries_offline():
     assert (result.battery_discharge_kw, result.battery_soc) == (1.0, 0.5)
 
 
-@pytest.mark.parametrize(("percent", "fraction"), [(100, 1.0), (1, 0.01), (0, 0.0), (104, 1.0)])
-def test_soc_percent_becomes_a_clamped_fraction(percent, fraction):
+@pytest.mark.parametrize(("percent", "fraction"), [(100, 1.0), (1, 0.01), (0, 0.0)])
+def test_soc_percent_becomes_a_fraction(percent, fraction):
     assert meters([inverter(1.0), battery(soc=percent)]).battery_soc == fraction
+
+
+@pytest.mark.parametrize("percent", [-5, 104, 250])
+def test_soc_outside_0_to_100_is_unknown_not_clamped(percent):
+    result = meters([inverter(1.0), battery(soc=percent)], battery_capacity_kwh=10)
+    assert result.battery_soc is None and result.battery_energy_kwh is None
+    assert result.battery_discharge_kw == 1.5  # the power is still a measurement
 
 
 def test_battery_energy_only_with_capacity():
@@ -319,25 +327,25 @@ def devices(*type_ids: int) -> list[Device]:
         ((1, 47, 17), AccountingOptions(use_power_sensor=False, use_grid_meter=False), [1]),
         ((1, 39), AccountingOptions(use_battery=False), [1]),
         ((62, 46), DEFAULT, []),
+        ((38, 23070, 39, 23071, 23072), DEFAULT, [38, 39, 23070]),
+        ((38, 23070, 47), AccountingOptions(use_emma=False), [38, 47]),
     ],
 )
 def test_device_types_needed(types, options, needed):
     assert device_types_needed(devices(*types), options) == needed
 
 
-def test_grid_meter_fallback_when_power_sensor_offline():
+def test_next_meter_when_the_first_gave_nothing_usable():
     devs = devices(1, 47, 17)
-    assert grid_meter_fallback_needed(devs, [inverter(), sensor(status=0)], DEFAULT)
-    assert grid_meter_fallback_needed(devs, [inverter()], DEFAULT)  # 47 gave no reading at all
-    assert not grid_meter_fallback_needed(devs, [inverter(), sensor()], DEFAULT)
-    assert not grid_meter_fallback_needed(
-        devs, [inverter(), sensor(status=0), grid_meter()], DEFAULT
-    )
-    assert not grid_meter_fallback_needed(
-        devs, [inverter(), sensor(status=0)], AccountingOptions(use_grid_meter=False)
-    )
-    assert not grid_meter_fallback_needed(devices(1, 47), [inverter(), sensor(status=0)], DEFAULT)
-    # Power sensor not wanted: the grid meter was fetched in the first place.
-    assert not grid_meter_fallback_needed(
-        devs, [inverter()], AccountingOptions(use_power_sensor=False)
-    )
+    assert next_meter_type(devs, [inverter(), sensor(status=0)], DEFAULT, {1, 47}) == 17
+    assert next_meter_type(devs, [inverter()], DEFAULT, {1, 47}) == 17  # 47 gave no reading
+    assert next_meter_type(devs, [inverter(), sensor()], DEFAULT, {1, 47}) is None
+    assert next_meter_type(devs, [inverter(), sensor(status=0)], DEFAULT, {1, 47, 17}) is None
+    no_grid = AccountingOptions(use_grid_meter=False)
+    assert next_meter_type(devs, [inverter(), sensor(status=0)], no_grid, {1, 47}) is None
+    assert next_meter_type(devices(1, 47), [inverter(), sensor(status=0)], DEFAULT, {1, 47}) is None
+    # EMMA first; a 20013 (no readings) on it makes the power sensor the next in line.
+    assert next_meter_type(devices(1, 23070, 47), [inverter()], DEFAULT, {1, 23070}) == 47
+    # An implausible sensor reading is no meter: the grid meter stands in.
+    sentinel = sensor(watts=-65_230_000)
+    assert next_meter_type(devs, [inverter(), sentinel], DEFAULT, {1, 47}) == 17

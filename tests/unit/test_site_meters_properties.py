@@ -189,13 +189,13 @@ def test_order_of_readings_does_not_matter(readings, opts, rnd):
 
 @settings(max_examples=120)
 @given(sites(), options)
-def test_soc_is_the_clamped_mean_of_counted_batteries(readings, opts):
+def test_soc_is_the_mean_of_counted_batteries_or_unknown(readings, opts):
     result = compute_site_meters(readings, opts)
     if not isinstance(result, SiteMeters):
         return
     socs = [r.get("battery_soc") for r in counted_batteries(readings, opts)]
-    if not socs or None in socs:
-        assert result.battery_soc is None
+    if not socs or None in socs or any(not 0 <= s <= 100 for s in socs):
+        assert result.battery_soc is None  # out of 0-100 is unknown, never clamped
         return
-    mean = min(1.0, max(0.0, sum(socs) / len(socs) / 100))
+    mean = sum(socs) / len(socs) / 100
     assert abs(result.battery_soc - mean) <= 0.0005 + 1e-12

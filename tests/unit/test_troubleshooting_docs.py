@@ -1,11 +1,14 @@
-"""README's troubleshooting table covers every error code a user can see in the logs."""
+"""The docs keep up with the code: README's troubleshooting table covers every error code a user
+can see in the logs, and docs/reference.md's setups table states every meter type."""
 
 import inspect
 from pathlib import Path
 
 from fusioncharge import errors
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+REFERENCE = ROOT / "docs" / "reference.md"
 
 
 def test_every_error_code_has_a_troubleshooting_row():
@@ -20,3 +23,17 @@ def test_every_error_code_has_a_troubleshooting_row():
     codes -= {"error", "readings_unavailable", "fusionsolar", "chargehq"}
     missing = sorted(c for c in codes if f"`{c}`" not in table)
     assert not missing, f"README troubleshooting lacks {missing}"
+
+
+def test_the_setups_table_states_each_meter_types_unit_and_sign():
+    from fusioncharge.meters import METER_TYPES
+
+    reference = REFERENCE.read_text(encoding="utf-8")
+    section = reference.split("## Which Huawei setups work", 1)[1].split("\n## ", 1)[0]
+    for meter in METER_TYPES:
+        [row] = [line for line in section.splitlines() if f"({meter.type_id})" in line]
+        unit = "W since" if meter.unit == "auto" else f"| {meter.unit}, "
+        assert unit in row and meter.sign in row and meter.setting in row, meter.name
+        assert f"`active_cap` = {'import' if meter.plus_is_import else 'export'}" in row or (
+            meter.unit == "auto"
+        )

@@ -78,6 +78,12 @@ class QuotaExceeded(FusionSolarError):
     code = "quota_exceeded"
 
 
+class ApiAccessOff(FusionSolarError):
+    """The plant owner switched "Access to API" off for this account (failCode 20056)."""
+
+    code = "api_access_off"
+
+
 class CallTooSoon(FusionSolarError):
     """Our own pacing refused a call that would break Huawei's 5-minute quota."""
 

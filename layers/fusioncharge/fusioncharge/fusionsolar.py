@@ -35,15 +35,7 @@ from fusioncharge.errors import (
     FusionSolarUnavailable,
     UnexpectedResponse,
 )
-from fusioncharge.models import (
-    BATTERY,
-    GRID_METER,
-    INVERTER_TYPES,
-    POWER_SENSOR,
-    Device,
-    Plant,
-    Reading,
-)
+from fusioncharge.models import REAL_TIME_TYPES, Device, Plant, Reading
 from fusioncharge.state import State
 
 log = logging.getLogger(__name__)
@@ -54,7 +46,8 @@ DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
 KPI_INTERVAL = 300.0  # one getDevRealKpi per device type per 5 minutes
 MAX_PACING_WAIT = 20.0  # wait out a call that is this little too early; refuse a longer wait
-READ_TYPES = INVERTER_TYPES | {GRID_METER, POWER_SENSOR, BATTERY}  # what the poller reads
+READ_TYPES = REAL_TIME_TYPES  # what the poller reads; never dongles, optimizers, SmartGuard
+TYPE_NOT_SERVED = 20013  # "the device type is incorrect": this type has no real-time data
 MAX_GUARDED = 5  # rejected credential sets remembered (Huawei locks after 5 wrong tries)
 # Login failCodes that mean "these credentials will not work": guarded like a wrong password.
 LOGIN_REJECTED = {
@@ -136,12 +129,16 @@ class FusionSolarClient:
 
         Types without devices are skipped. A device missing from a reply means the device
         list is stale: it is refreshed and the readings that came back are returned.
-        failCode 20006/20008/20013 (devices changed or gone) also refreshes it, then raises:
+        failCode 20006/20008 (devices changed or gone) also refreshes it, then raises:
         the next run reads with the new list (a second call for the type now would break
-        Huawei's 5-minute quota).
+        Huawei's 5-minute quota). A type that answers 20013 serves no real-time data: it is
+        remembered and not asked again until the device list changes. Only REAL_TIME_TYPES
+        are ever asked.
         """
-        wanted = sorted({int(t) for t in type_ids})
-        ids_by_type = {t: [d.id for d in self.devices(plant) if d.type_id == t] for t in wanted}
+        devices = self.devices(plant)  # first: a changed list forgets the types that said 20013
+        unserved = set(self.state.unserved_types or ())
+        wanted = sorted({int(t) for t in type_ids} & READ_TYPES - unserved)
+        ids_by_type = {t: [d.id for d in devices if d.type_id == t] for t in wanted}
         ids_by_type = {t: ids for t, ids in ids_by_type.items() if ids}
         self._pace(ids_by_type)
         if ids_by_type:
@@ -155,6 +152,8 @@ class FusionSolarClient:
             for start in range(0, len(ids), MAX_IDS_PER_CALL):
                 chunk = ids[start : start + MAX_IDS_PER_CALL]
                 got = self._read_chunk(plant, type_id, chunk)
+                if got is None:
+                    break  # the type serves no real-time data: its devices are not missing
                 found.extend(got)
                 came = {r.device_id for r in got}
                 missing.extend(Reading(i, type_id) for i in chunk if i not in came)
@@ -184,11 +183,14 @@ class FusionSolarClient:
         if self.state.plant_code in (None, plant.code):  # `make discover` reads other plants too
             # Only what the poller reads, names cut short: optimizers (one per panel) would
             # overflow SSM's 4 KB and the state could not be saved any more.
-            self.state.devices = [
+            kept = [
                 Device(d.id, d.name[:32], d.type_id, d.plant_code).to_dict()
                 for d in found
                 if d.type_id in READ_TYPES
             ]
+            if kept != self.state.devices:
+                self.state.unserved_types = None  # new devices: every type is asked again
+            self.state.devices = kept
             self.state.devices_fetched_at = self.clock.now()
         types = sorted({d.type_id for d in found})
         self.log.info("plant %s has %d devices of types %s", plant.code, len(found), types)
@@ -203,10 +205,19 @@ class FusionSolarClient:
         self._fetch_devices(plant)
 
     # --- readings -----------------------------------------------------------------------
-    def _read_chunk(self, plant: Plant, type_id: int, ids: list[int]) -> list[Reading]:
+    def _read_chunk(self, plant: Plant, type_id: int, ids: list[int]) -> list[Reading] | None:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
         envelope = self._call("getDevRealKpi", body, pace=type_id, accept=STALE_DEVICE_CODES)
         code = parse.fail_code(envelope)
+        if code == TYPE_NOT_SERVED:
+            # E.g. an EMMA before SmartPVMS 25.2.0: asking again would only spend quota.
+            self.state.unserved_types = sorted({*(self.state.unserved_types or ()), type_id})
+            self.log.warning(
+                "FusionSolar serves no real-time data for device type %d (failCode 20013); "
+                "not asking for it again until the plant's device list changes",
+                type_id,
+            )
+            return None
         if code in STALE_DEVICE_CODES:
             self._refresh_stale_devices(plant, f"failCode {code} for device type {type_id}")
             raise UnexpectedResponse(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fusioncharge.errors import (
+    ApiAccessOff,
     FusionSolarError,
     FusionSolarUnavailable,
     PlantNotFound,
@@ -31,6 +32,8 @@ RELOGIN_CODES = frozenset({305, 306, 307})
 STALE_DEVICE_CODES = frozenset({20006, 20008, 20013})
 SERVER_TROUBLE_CODES = frozenset({20004, 20200, 20614})  # abnormal, busy, network
 QUOTA_CODES = frozenset({407, 20618})
+API_ACCESS_OFF = 20056
+GATEWAY_QUOTA = "49401021002"  # the API gateway's errorCode for its quota (any HTTP status)
 
 
 def excerpt(raw: bytes, secrets: Iterable[str] = ()) -> str:
@@ -86,7 +89,7 @@ def status_error(
     if status == 200:
         return None
     where = f"FusionSolar {interface} answered HTTP {status}: {excerpt(raw, secrets)}"
-    if status in (403, 429):
+    if status in (403, 429) or _gateway_quota(raw):
         return QuotaExceeded(
             f"{where}. API quota: not retried, the next scheduled run is the retry"
         )
@@ -98,6 +101,15 @@ def status_error(
     )
 
 
+def _gateway_quota(raw: bytes) -> bool:
+    """The gateway's quota body, {"errorCode": "49401021002", ...}: as 407, no retry."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(body, dict) and str(body.get("errorCode")) == GATEWAY_QUOTA
+
+
 def fail_code_error(
     interface: str, code: int, envelope: Mapping[str, Any], secrets: Iterable[str] = ()
 ) -> FusionSolarError:
@@ -107,6 +119,12 @@ def fail_code_error(
     if code in QUOTA_CODES:
         when = "tomorrow (daily cap)" if code == 20618 else "in a later run"
         return QuotaExceeded(f"{where}: too many calls. Not retried; tried again {when}")
+    if code == API_ACCESS_OFF:
+        return ApiAccessOff(
+            f'{where}: the plant owner has switched off "Access to API" for this account. '
+            "The owner turns it back on in the FusionSolar app: plant > Settings > "
+            "Permissions > Access to API. Nothing else fixes it"
+        )
     if code in SERVER_TROUBLE_CODES:
         return FusionSolarUnavailable(f"{where}: the service is busy; the next run tries again")
     if code in RELOGIN_CODES:
@@ -185,12 +203,14 @@ def devices(data: Any) -> list[Device]:
     if not isinstance(data, list):
         raise UnexpectedResponse("FusionSolar getDevList answered without a device list (data)")
     found = []
+    seen: set[int] = set()
     for item in data:
         if not isinstance(item, dict):
             continue
         dev_id, type_id = device_id(item.get("id")), as_int(item.get("devTypeId"))
-        if dev_id is None or type_id is None:
-            continue
+        if dev_id is None or type_id is None or dev_id in seen:
+            continue  # a device listed twice (11 and "11") is one device
+        seen.add(dev_id)
         name, plant_code = item.get("devName"), item.get("stationCode")
         found.append(
             Device(
@@ -213,6 +233,8 @@ def server_time(envelope: Mapping[str, Any]) -> float | None:
 def readings(envelope: Mapping[str, Any], type_id: int) -> list[Reading]:
     """Readings from a getDevRealKpi reply, one per item with a usable devId."""
     data = envelope.get("data")
+    if data is None:
+        return []  # success with data null: no readings (unknown), as with data []
     if not isinstance(data, list):
         raise UnexpectedResponse(
             f"FusionSolar getDevRealKpi for device type {type_id} answered without "

@@ -9,7 +9,11 @@ GRID_METER = 17
 RESIDENTIAL_INVERTER = 38
 BATTERY = 39
 POWER_SENSOR = 47
+EMMA = 23070  # energy manager; a meter since SmartPVMS 25.2.0
 INVERTER_TYPES = frozenset({STRING_INVERTER, RESIDENTIAL_INVERTER})
+# The only types getDevRealKpi is asked about. Dongles (62), optimizers (46), SmartGuard (23071)
+# and third-party devices behind an EMMA (23072) list in getDevList but serve no real-time data.
+REAL_TIME_TYPES = INVERTER_TYPES | {GRID_METER, POWER_SENSOR, BATTERY, EMMA}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from fusioncharge import meter_direction
 from fusioncharge.aws import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq import ChargeHqClient, build_body, masked
 from fusioncharge.errors import (
@@ -21,18 +22,20 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.models import GRID_METER, Reading
+from fusioncharge.models import Reading
 from fusioncharge.settings import Settings
 from fusioncharge.site_meters import (
+    Accounting,
     NoSiteMeters,
     SiteMeters,
-    compute_site_meters,
+    account,
     device_types_needed,
-    grid_meter_fallback_needed,
+    next_meter_type,
 )
 from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)
+_told: set[str] = set()  # INFO notes already logged by this process (said once, not each run)
 
 
 class Secrets(Protocol):
@@ -57,6 +60,8 @@ class RunResult:
     unsaved_state: StateError | None = None  # raised after the push: readings are not lost
     fusionsolar_calls: int = 0
     logins: int = 0
+    implausible_readings: int = 0  # readings left out as not a measurement (each logged)
+    meter_direction_suspect: bool = False  # meter power and counters disagree (logged)
 
     @property
     def error_pushed(self) -> bool:
@@ -169,13 +174,19 @@ def _read_site_meters(
     finally:
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
+    accounting = account(readings, settings.accounting, meter_direction.previous(state.meter_watch))
+    _report_accounting(accounting, result)
+    state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
+    if suspect is not None:
+        logger.warning(suspect)
+        result.meter_direction_suspect = True
     try:
         if state.to_json() != before:
             store.save(state)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
         result.unsaved_state = exc
-    meters = compute_site_meters(readings, settings.accounting)
+    meters = accounting.meters
     if isinstance(meters, NoSiteMeters):
         raise ReadingsIncomplete(meters.reason)
     return meters
@@ -191,13 +202,30 @@ def _save_quietly(store: StateStore, state: State, before: str) -> None:
         logger.error("could not save the state after a failed run: %s", exc)
 
 
+def _report_accounting(accounting: Accounting, result: RunResult) -> None:
+    """A WARNING per reading left out (every run: each is a lost measurement), a choice once."""
+    for dropped in accounting.dropped:
+        logger.warning("reading left out: %s", dropped)
+    result.implausible_readings += len(accounting.dropped)
+    for key, note in accounting.notes:
+        if key not in _told:
+            _told.add(key)
+            logger.info(note)
+
+
 def _readings(client: FusionSolarClient, settings: Settings) -> list[Reading]:
     plant = client.plant(settings.station)
-    devices = client.devices(plant)
-    readings = client.readings(plant, device_types_needed(devices, settings.accounting))
-    if grid_meter_fallback_needed(devices, readings, settings.accounting):
-        logger.info("power sensor offline: reading the grid meter instead")
-        readings += client.readings(plant, [GRID_METER])
+    unserved = set(client.state.unserved_types or ())  # answered 20013 before: not asked
+    devices = [d for d in client.devices(plant) if d.type_id not in unserved]
+    options = settings.accounting
+    types = device_types_needed(devices, options)
+    readings = client.readings(plant, types)
+    asked = set(types)
+    # The first meter in line gave nothing usable: the next one stands in (its own quota).
+    while (meter := next_meter_type(devices, readings, options, asked)) is not None:
+        logger.info("no usable meter reading yet: reading device type %d instead", meter)
+        asked.add(meter)
+        readings += client.readings(plant, [meter])
     return readings
 
 

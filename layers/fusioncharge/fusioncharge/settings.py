@@ -20,8 +20,10 @@ DEFAULT_CHARGEHQ_PUSH_URL = "https://api.chargehq.net/api/public/push-solar-data
 ENV_VARS = (
     "FUSIONSOLAR_BASE_URL",
     "STATION",
+    "USE_EMMA_DATA",
     "USE_POWER_SENSOR_DATA",
     "USE_GRID_METER_DATA",
+    "GRID_METER_POWER_UNIT",
     "USE_BATTERY_DATA",
     "METER_EXPORT_POSITIVE",
     "BATTERY_COUPLING",
@@ -58,6 +60,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = T
         accounting=AccountingOptions(
             use_power_sensor=_bool(env, "USE_POWER_SENSOR_DATA", True),
             use_grid_meter=_bool(env, "USE_GRID_METER_DATA", True),
+            use_emma=_bool(env, "USE_EMMA_DATA", True),
+            grid_meter_unit=_choice(env, "GRID_METER_POWER_UNIT", ("auto", "w", "kw"), "auto"),
             use_battery=_bool(env, "USE_BATTERY_DATA", True),
             meter_export_positive=_bool(env, "METER_EXPORT_POSITIVE", True),
             battery_coupling=_choice(env, "BATTERY_COUPLING", ("dc", "ac"), "dc"),

@@ -31,6 +31,8 @@ class State:
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
     server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
+    unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
+    meter_watch: dict[str, float] | None = None  # meter_direction's last sample and streak
 
     def to_json(self) -> str:
         # An empty device list is kept: it is a cached answer too.
@@ -62,6 +64,8 @@ def _check_types(state: State) -> None:
         isinstance(state.last_fetch, dict)
         and all(isinstance(v, int | float) for v in state.last_fetch.values())
         and (state.devices is None or isinstance(state.devices, list))
+        and (state.unserved_types is None or isinstance(state.unserved_types, list))
+        and (state.meter_watch is None or isinstance(state.meter_watch, dict))
         and all(
             isinstance(getattr(state, name), int | float | type(None))
             for name in ("token_issued_at", "no_login_before", "devices_fetched_at", "server_lead")

@@ -1,0 +1,74 @@
+"""The meter-direction self-check: do the meter's power sign and its own counters agree?
+
+A meter's two lifetime counters say which way energy really flowed between two runs. When the
+signed power says "export" while the counters grew on the import side (or the other way round)
+over several runs in a row, the sign is wrong somewhere: a clamp mounted the other way, or a
+wrong sign for that meter type. This only warns; it never flips anything.
+
+Kept in the state between runs (about 100 bytes): the last sample and the count of runs in a
+row that disagreed. Pure: no I/O.
+"""
+
+from typing import Any
+
+from fusioncharge.site_meters import MeterSample
+
+RUNS_TO_WARN = 3  # disagreements in a row before the warning (a passing cloud is one)
+MAX_GAP_MS = 20 * 60 * 1000  # samples further apart say little about the power in between
+MIN_KWH = 0.02  # net counter change below this is rounding
+MIN_KW = 0.2  # mean power below this has no clear direction
+
+
+def previous(watch: dict[str, Any] | None) -> MeterSample | None:
+    """The last run's meter sample, for the accounting's counters-ran-backwards check."""
+    try:
+        return MeterSample(int(watch["d"]), 0, watch["p"], watch["i"], watch["e"], watch["ms"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def check(
+    watch: dict[str, Any] | None, sample: MeterSample | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The watch to keep, and a warning when power and counters have disagreed long enough."""
+    if sample is None:
+        return watch, None  # no meter this run: keep what we had
+    if None in (sample.imported_kwh, sample.exported_kwh, sample.time_ms):
+        return None, None
+    last = previous(watch)
+    streak = 0
+    if last is not None and last.device_id == sample.device_id and watch is not None:
+        streak = _streak(last, sample, int(watch.get("n", 0)))
+    kept = {
+        "d": sample.device_id,
+        "ms": sample.time_ms,
+        "p": round(sample.export_kw, 3),
+        "i": sample.imported_kwh,
+        "e": sample.exported_kwh,
+        "n": streak,
+    }
+    if streak < RUNS_TO_WARN:
+        return kept, None
+    return kept, (
+        f"meter {sample.device_id}: its power and its own counters disagree about the direction "
+        f"of the flow, {streak} runs in a row (power says {_way(sample.export_kw)}, counters "
+        f"say {_way(-sample.export_kw)}). The import/export sign is suspect: check how the "
+        "meter is mounted and METER_EXPORT_POSITIVE; nothing was flipped"
+    )
+
+
+def _streak(last: MeterSample, now: MeterSample, streak: int) -> int:
+    gap = (now.time_ms or 0) - (last.time_ms or 0)
+    if not 0 < gap <= MAX_GAP_MS:
+        return 0
+    exported = (now.exported_kwh or 0) - (last.exported_kwh or 0)
+    imported = (now.imported_kwh or 0) - (last.imported_kwh or 0)
+    net = exported - imported  # > 0: energy went out
+    mean = (now.export_kw + last.export_kw) / 2  # > 0: power says out
+    if abs(net) < MIN_KWH or abs(mean) < MIN_KW:
+        return streak  # nothing clear either way
+    return streak + 1 if (net > 0) != (mean > 0) else 0
+
+
+def _way(export_kw: float) -> str:
+    return "export" if export_kw > 0 else "import"
