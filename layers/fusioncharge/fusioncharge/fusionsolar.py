@@ -2,8 +2,12 @@
 
 One client object is one run (one Lambda invocation). What must survive between runs lives
 in `State`, which this client mutates in place: the session token (reused for 29 minutes,
-never logged out), the lockout guard, the found plant, the device list and when each
+never logged out), the lockout guard, the found plants, the device list and when each
 device type was last read (Huawei allows one getDevRealKpi call per type every 5 minutes).
+
+Several plants (STATION "Home,Garage") cost what one does: one getDevList for all of them, and
+per device type one getDevRealKpi carrying every plant's devices (up to 100 ids a call), since
+Huawei's quota counts per type, not per plant.
 
 Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the account for
 30 minutes; 5 logins per 10 minutes):
@@ -18,8 +22,8 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +37,7 @@ from fusioncharge.errors import (
     CallTooSoon,
     CredentialsRejected,
     FusionSolarUnavailable,
+    PlantNotFound,
     UnexpectedResponse,
 )
 from fusioncharge.models import REAL_TIME_TYPES, Device, Plant, Reading
@@ -59,6 +64,8 @@ LOGIN_REJECTED = {
 LEAD_MARGIN = 0.05  # seconds for the trip to Huawei being shorter than any seen before
 MAX_IDS_PER_CALL = 100
 MAX_PLANT_PAGES = 100
+MAX_PLANTS = 100  # getDevList takes at most 100 plant codes a call
+NAMES_SEPARATOR = "\n"  # between the plants' names in State.plant_name (never in a kept name)
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
 SECRET_KEYS = "fusionsolar_username / fusionsolar_system_code"  # noqa: S105 (names, not values)
 RELOGIN_CODES, STALE_DEVICE_CODES = parse.RELOGIN_CODES, parse.STALE_DEVICE_CODES
@@ -105,27 +112,45 @@ class FusionSolarClient:
         return plants
 
     def plant(self, station: str) -> Plant:
-        """The plant STATION names; looked up only when the STATION setting changed."""
+        """The one plant STATION names (see `plants`)."""
+        found = self.plants(station)
+        if len(found) != 1:
+            raise ValueError(f"STATION {station!r} names {len(found)} plants: use plants()")
+        return found[0]
+
+    def plants(self, station: str) -> list[Plant]:
+        """The plants STATION names, in its order; looked up only when the STATION setting
+        changed. One name or code, or several comma-separated (a name holding a comma still
+        names one plant); a part that matches no plant raises PlantNotFound naming it."""
         st = self.state
         if st.plant_for_station == station and st.plant_code is not None:
-            return Plant(code=st.plant_code, name=st.plant_name or "")
-        found = parse.match_plant(station, self.list_plants())
-        self.log.info("STATION %r is plant %r (%s)", station, found.name, found.code)
-        if found.code != st.plant_code:
-            st.devices, st.devices_fetched_at = None, None  # another plant's devices
-        st.plant_code, st.plant_name, st.plant_for_station = found.code, found.name, station
+            return _stored_plants(st)
+        found = parse.match_plants(station, self.list_plants())
+        if len(found) > MAX_PLANTS:
+            raise PlantNotFound(
+                f"STATION names {len(found)} plants; at most {MAX_PLANTS} can be read together"
+            )
+        for plant in found:
+            self.log.info("STATION %r is plant %r (%s)", station, plant.name, plant.code)
+        codes = ",".join(p.code for p in found)
+        if codes != st.plant_code:
+            st.devices, st.devices_fetched_at = None, None  # other plants' devices
+        st.plant_code, st.plant_for_station = codes, station
+        st.plant_name = NAMES_SEPARATOR.join(_one_line(p.name) for p in found)
         return found
 
-    def devices(self, plant: Plant) -> list[Device]:
-        """The plant's devices, from the cache unless it is older than 6 hours."""
-        cached = self._cached_devices(plant)
+    def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
+        """The plants' devices, from the cache unless it is older than 6 hours."""
+        plants = _as_list(plants)
+        cached = self._cached_devices(plants)
         age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
         if cached is not None and 0 <= age < DEVICES_MAX_AGE:
             return cached
-        return self._fetch_devices(plant)
+        return self._fetch_devices(plants)
 
-    def readings(self, plant: Plant, type_ids: Iterable[int]) -> list[Reading]:
-        """Current readings of the plant's devices of these types: one call per type.
+    def readings(self, plants: Plant | Sequence[Plant], type_ids: Iterable[int]) -> list[Reading]:
+        """Current readings of the plants' devices of these types: one call per type, whatever
+        the number of plants (a chunk of 100 ids a call, as Huawei allows).
 
         Types without devices are skipped. A device missing from a reply means the device
         list is stale: it is refreshed and the readings that came back are returned.
@@ -135,7 +160,8 @@ class FusionSolarClient:
         remembered and not asked again until the device list changes. Only REAL_TIME_TYPES
         are ever asked.
         """
-        devices = self.devices(plant)  # first: a changed list forgets the types that said 20013
+        plants = _as_list(plants)
+        devices = self.devices(plants)  # first: a changed list forgets the types that said 20013
         unserved = set(self.state.unserved_types or ())
         wanted = sorted({int(t) for t in type_ids} & READ_TYPES - unserved)
         ids_by_type = {t: [d.id for d in devices if d.type_id == t] for t in wanted}
@@ -151,7 +177,7 @@ class FusionSolarClient:
             self.clock.sleep(self._wait_for(type_id, self.clock.now()))
             for start in range(0, len(ids), MAX_IDS_PER_CALL):
                 chunk = ids[start : start + MAX_IDS_PER_CALL]
-                got = self._read_chunk(plant, type_id, chunk)
+                got = self._read_chunk(plants, type_id, chunk)
                 if got is None:
                     break  # the type serves no real-time data: its devices are not missing
                 found.extend(got)
@@ -159,53 +185,65 @@ class FusionSolarClient:
                 missing.extend(Reading(i, type_id) for i in chunk if i not in came)
         if missing:
             ids = [r.device_id for r in missing]
-            self._refresh_stale_devices(plant, f"device(s) {ids} missing from the readings")
+            self._refresh_stale_devices(plants, f"device(s) {ids} missing from the readings")
         # A missing device is unknown, not absent: left out, it would count as zero in the sums.
         return found + missing
 
     # --- devices ----------------------------------------------------------------------------
-    def _cached_devices(self, plant: Plant) -> list[Device] | None:
+    def _cached_devices(self, plants: list[Plant]) -> list[Device] | None:
         try:
             cached = [Device.from_dict(d) for d in self.state.devices or ()]
         except (KeyError, TypeError, ValueError):
             return None  # a damaged cache is simply fetched again
-        if self.state.devices is None or any(d.plant_code != plant.code for d in cached):
+        codes = {p.code for p in plants} | ({""} if len(plants) > 1 else set())
+        if self.state.devices is None or any(d.plant_code not in codes for d in cached):
             return None
         return cached
 
-    def _fetch_devices(self, plant: Plant) -> list[Device]:
-        data = self._call("getDevList", {"stationCodes": plant.code}).get("data")
+    def _fetch_devices(self, plants: list[Plant]) -> list[Device]:
+        codes = [p.code for p in plants]
+        data = self._call("getDevList", {"stationCodes": ",".join(codes)}).get("data")
+        # One plant owns a device that names none; with several, it stays unattributed.
+        only = codes[0] if len(codes) == 1 else ""
         found = [
-            Device(d.id, d.name, d.type_id, plant.code)
+            replace(d, plant_code=d.plant_code or only)
             for d in parse.devices(data)
-            if d.plant_code in (plant.code, "")
+            if d.plant_code in (*codes, "")
         ]
-        if self.state.plant_code in (None, plant.code):  # `make discover` reads other plants too
+        if self.state.plant_code in (None, ",".join(codes)):  # `make discover` reads others too
             # Only what the poller reads, names cut short: optimizers (one per panel) would
             # overflow SSM's 4 KB and the state could not be saved any more.
             kept = [
-                Device(d.id, d.name[:32], d.type_id, d.plant_code).to_dict()
-                for d in found
-                if d.type_id in READ_TYPES
+                replace(d, name=d.name[:32]).to_dict() for d in found if d.type_id in READ_TYPES
             ]
             if kept != self.state.devices:
                 self.state.unserved_types = None  # new devices: every type is asked again
             self.state.devices = kept
             self.state.devices_fetched_at = self.clock.now()
-        types = sorted({d.type_id for d in found})
-        self.log.info("plant %s has %d devices of types %s", plant.code, len(found), types)
+        for code in codes:
+            types = sorted({d.type_id for d in found if d.plant_code == code})
+            mine = sum(1 for d in found if d.plant_code == code)
+            self.log.info("plant %s has %d devices of types %s", code, mine, types)
+        if len(codes) > 1 and any(not d.plant_code for d in found):
+            self.log.warning(
+                "FusionSolar listed device(s) %s without their plant: counted in the sums, but "
+                "not as any plant's meter or inverter",
+                [d.id for d in found if not d.plant_code],
+            )
         return found
 
-    def _refresh_stale_devices(self, plant: Plant, why: str) -> None:
+    def _refresh_stale_devices(self, plants: list[Plant], why: str) -> None:
         age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
         if 0 <= age < STALE_REFRESH_MIN_AGE:
             self.log.warning("device list looks stale (%s) but is fresh; kept", why)
             return
         self.log.info("device list looks stale (%s); fetching it again", why)
-        self._fetch_devices(plant)
+        self._fetch_devices(plants)
 
     # --- readings -----------------------------------------------------------------------
-    def _read_chunk(self, plant: Plant, type_id: int, ids: list[int]) -> list[Reading] | None:
+    def _read_chunk(
+        self, plants: list[Plant], type_id: int, ids: list[int]
+    ) -> list[Reading] | None:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
         envelope = self._call("getDevRealKpi", body, pace=type_id, accept=STALE_DEVICE_CODES)
         code = parse.fail_code(envelope)
@@ -219,7 +257,7 @@ class FusionSolarClient:
             )
             return None
         if code in STALE_DEVICE_CODES:
-            self._refresh_stale_devices(plant, f"failCode {code} for device type {type_id}")
+            self._refresh_stale_devices(plants, f"failCode {code} for device type {type_id}")
             raise UnexpectedResponse(
                 f"FusionSolar says the devices of type {type_id} changed (failCode {code}); "
                 "the device list was refreshed and the next run reads with it"
@@ -432,6 +470,23 @@ class FusionSolarClient:
 
     def _secrets(self) -> list[str]:
         return [s for s in (self.credentials.system_code, self.state.token) if s]
+
+
+def _as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:
+    return [plants] if isinstance(plants, Plant) else list(plants)
+
+
+def _one_line(name: str) -> str:
+    return name.replace(NAMES_SEPARATOR, " ")
+
+
+def _stored_plants(state: State) -> list[Plant]:
+    """The plants found for STATION, as the state keeps them (codes comma-separated)."""
+    codes = (state.plant_code or "").split(",")
+    names = (state.plant_name or "").split(NAMES_SEPARATOR)
+    if len(names) != len(codes):
+        names = [""] * len(codes)  # names only label messages
+    return [Plant(code=c, name=n) for c, n in zip(codes, names, strict=True)]
 
 
 def _credentials_hash(creds: Credentials, salt: str | None = None) -> str:

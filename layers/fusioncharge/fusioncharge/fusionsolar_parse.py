@@ -282,7 +282,12 @@ def reading(dev_id: int, type_id: int, items: Any, time_ms: int | None) -> Readi
     )
 
 
-def match_plant(station: str, plants: list[Plant], setting: str = "STATION") -> Plant:
+ACCOUNT_PLANTS = "this FusionSolar account can see"
+
+
+def match_plant(
+    station: str, plants: list[Plant], setting: str = "STATION", among: str = ACCOUNT_PLANTS
+) -> Plant:
     """The plant that STATION names: by code, else by exact name, else ignoring case and spaces.
 
     `setting` names where `station` came from, for the error: "STATION", or a part of a
@@ -312,7 +317,9 @@ def match_plant(station: str, plants: list[Plant], setting: str = "STATION") -> 
     )
 
 
-def match_plants(station: str, plants: list[Plant], setting: str = "STATION") -> list[Plant]:
+def match_plants(
+    station: str, plants: list[Plant], setting: str = "STATION", among: str = ACCOUNT_PLANTS
+) -> list[Plant]:
     """The plants STATION names: one plant as `match_plant` finds it (a name may hold a comma),
     else each of its comma-separated parts, in order. A part that matches no plant, or names a
     plant another part named too (it would count twice), raises PlantNotFound naming it."""
@@ -326,7 +333,7 @@ def match_plants(station: str, plants: list[Plant], setting: str = "STATION") ->
             pass
     found: list[Plant] = []
     for part in parts:
-        plant = match_plant(part, plants, f"{setting} {station!r}")
+        plant = match_plant(part, plants, f"{setting} {station!r}", among)
         if plant in found:
             raise PlantNotFound(
                 f"{setting} {station!r} names plant {plant.name!r} ({plant.code}) twice; "
