@@ -7,8 +7,8 @@ power sensor 47), each meter on its own grid connection.
 """
 
 import json
-import random
 import logging
+import random
 from collections import Counter
 from pathlib import Path
 from typing import Any
