@@ -312,9 +312,7 @@ def match_plant(
         hint = "Set STATION to one of these plant names or codes"
     else:
         hint = f"Set {setting.split(' ')[0]} to these plant names or codes, comma-separated"
-    raise PlantNotFound(
-        f"{label} matches no plant this FusionSolar account can see. {hint}: {_plant_list(plants)}"
-    )
+    raise PlantNotFound(f"{label} matches no plant {among}. {hint}: {_plant_list(plants)}")
 
 
 def match_plants(
@@ -324,13 +322,12 @@ def match_plants(
     else each of its comma-separated parts, in order. A part that matches no plant, or names a
     plant another part named too (it would count twice), raises PlantNotFound naming it."""
     parts = split_station(station)
-    if len(parts) < 2 and setting == "STATION":
-        return [match_plant(station, plants)]
     if setting == "STATION":
         try:
-            return [match_plant(station, plants)]  # one plant whose name holds a comma
+            return [match_plant(station, plants)]  # one plant; its name may hold a comma
         except PlantNotFound:
-            pass
+            if len(parts) < 2 and (not parts or parts[0] == station.strip()):
+                raise  # one plant's error, as it always read
     found: list[Plant] = []
     for part in parts:
         plant = match_plant(part, plants, f"{setting} {station!r}", among)
