@@ -382,7 +382,7 @@ def test_a_part_not_found_is_named_with_the_plants_to_choose_from():
 
 @pytest.mark.parametrize("station", ["Home,NE=1", "Barn,Home"])
 def test_a_plant_named_twice_or_ambiguous_is_refused(station):
-    with pytest.raises(PlantNotFound, match="twice|NE=4.*NE=5"):
+    with pytest.raises(PlantNotFound, match=r"twice|NE=4.*NE=5"):
         parse.match_plants(station, PLANTS)
 
 
@@ -390,7 +390,7 @@ def test_meter_plants_match_among_the_stations_plants():
     chosen = [Plant("NE=1", "Home"), Plant("NE=4", "Barn")]
     among = "of those STATION names"
     assert parse.match_plants("barn", chosen, "METER_PLANTS", among) == [chosen[1]]
-    with pytest.raises(PlantNotFound, match="'Cottage' in METER_PLANTS .* of those STATION"):
+    with pytest.raises(PlantNotFound, match=r"'Cottage' in METER_PLANTS .* of those STATION"):
         parse.match_plants("Barn,Cottage", chosen, "METER_PLANTS", among)
 
 
