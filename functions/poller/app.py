@@ -49,7 +49,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         run_poll(
             settings,
             _secrets(settings.secret_id or ""),
-            SsmStateStore(settings.token_parameter or "", _client("ssm")),
+            SsmStateStore(settings.token_parameter or "", _client("ssm"), clock=CLOCK),
             _fusionsolar_factory(settings, _deadline(context)),
             _chargehq_factory(settings, _deadline(context)),
             dry_run=DRY_RUN,

@@ -295,7 +295,8 @@ def test_login_fail_codes(runs, emu, code, error):
     emu.fault_next("login", "fail_code", code)
     with pytest.raises(error):
         runs.run()
-    guarded = runs.state.no_login_before is not None
+    state = runs.state
+    guarded = state.no_login_before is not None or state.locked_until is not None
     assert guarded == (code != 407)
     runs.clock.advance(300)
     if guarded:

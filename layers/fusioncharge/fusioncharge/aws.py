@@ -131,12 +131,15 @@ def _aws_reason(exc: BaseException) -> str:
 class SsmStateStore:
     """State in an SSM SecureString parameter (the function creates it on first run).
 
-    Missing, empty or garbage content means starting over (logged); AWS errors raise StateError.
+    Missing or empty content means a first run. Garbage means starting over with one WARNING,
+    as if the last run had just read every device type (its calls are unknown: this run skips
+    Huawei's 5-minute window rather than risk a 407). AWS errors raise StateError.
     """
 
-    def __init__(self, name: str, client: Any) -> None:
+    def __init__(self, name: str, client: Any, clock: Clock | None = None) -> None:
         self.name = name
         self.client = client
+        self.clock = clock or SystemClock()
         self.reads = 0
         self.writes = 0
 
@@ -152,11 +155,12 @@ class SsmStateStore:
             raise self._error("read", exc) from None
         except BotoCoreError as exc:
             raise self._error("read", exc) from None
+        now = self.clock.now()
         try:
-            return State.from_json(text)
+            return State.from_json(text, now)
         except StateError as exc:
             logger.warning("state parameter %s ignored (%s): starting over", self.name, exc)
-            return State()
+            return State(kpi_pending=now)
 
     def save(self, state: State) -> None:
         self.writes += 1

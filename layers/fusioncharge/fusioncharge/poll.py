@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from fusioncharge import checkpoint
 from fusioncharge.aws import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq import ChargeHqClient, build_body, masked
 from fusioncharge.errors import (
@@ -16,6 +17,7 @@ from fusioncharge.errors import (
     BridgeError,
     CallTooSoon,
     CredentialsRejected,
+    InternalError,
     ReadingsIncomplete,
     SecretError,
     StateError,
@@ -128,6 +130,13 @@ def run_poll(
         result.error = exc
         _tell_chargehq(chargehq, secret, exc, result, dry_run)
         raise
+    except Exception as exc:
+        # A bug: reported as a failure like any other (summary, metric, `error` push), with
+        # where it happened but not its message, which may quote data.
+        result.error = InternalError.of(exc)
+        logger.error("%s", result.error)
+        _tell_chargehq(chargehq, secret, result.error, result, dry_run)
+        raise result.error from None
 
 
 def _credentials(secret: SiteSecret, settings: Settings) -> Credentials:
@@ -158,6 +167,9 @@ def _read_site_meters(
     state = store.load()
     before = state.to_json()
     client = fusionsolar(credentials, state)
+    client.save_state = lambda st, call: checkpoint.save_before(
+        store, st, client.clock, client.deadline, call
+    )
     try:
         readings = _readings(client, settings)
     except BaseException as exc:
@@ -171,7 +183,7 @@ def _read_site_meters(
         result.logins += client.logins
     try:
         if state.to_json() != before:
-            store.save(state)
+            checkpoint.save(store, state, client.clock, client.deadline)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
         result.unsaved_state = exc
