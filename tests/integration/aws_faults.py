@@ -30,13 +30,13 @@ def read_back_as(client: Any, text: str) -> None:
     client.meta.events.register("after-call.ssm.GetParameter", corrupt)
 
 
-def fail_once(client: Any, operation: str, code: str, *, after: int = 0) -> None:
-    """The call of `operation` after `after` good ones fails once with the AWS error `code`."""
+def fail_calls(client: Any, operation: str, code: str, numbers: set[int] | range) -> None:
+    """The calls of `operation` with these numbers (1 = the next) fail with the AWS error."""
     seen = {"calls": 0}
 
     def maybe_refuse(**_: Any) -> None:
         seen["calls"] += 1
-        if seen["calls"] == after + 1:
+        if seen["calls"] in numbers:
             raise ClientError(
                 {"Error": {"Code": code, "Message": f"{code} (test)"}, "ResponseMetadata": {}},
                 operation,
