@@ -97,3 +97,20 @@ def test_an_unexpected_exception_is_reported_as_a_failure(monkeypatch) -> None:
     assert len(failures) == 1
     assert "FAILED internal_error" in logs.text
     assert "dry run, not pushed" not in logs.text
+
+
+def test_aws_calls_are_bounded_to_fit_the_run() -> None:
+    """boto3's defaults (60 s to connect and to read, legacy retries) equal the Lambda timeout:
+    one slow SSM or Secrets Manager call would end the run with no summary line or saved state.
+    The function's clients are bounded so the slowest call fits the margin kept for the save."""
+    from fusioncharge.aws import AWS_CALL_MAX_SECONDS
+
+    with Site(worked_example_scenario()) as site:
+        assert site.run().error is None
+        clients = [site.app._client("ssm"), site.app._warm["secrets"]._provider.client]
+        for client in clients:
+            config = client.meta.config
+            attempts = config.retries["total_max_attempts"]
+            assert config.retries["mode"] == "standard"
+            worst = attempts * (config.connect_timeout + config.read_timeout) + 1.0
+            assert worst <= AWS_CALL_MAX_SECONDS < site.app.DEADLINE_MARGIN_SECONDS

@@ -5,6 +5,7 @@ state must be in the store: a run that cannot save it does not make the call. A 
 login is read back too, so a store that returns garbage cannot hide the count.
 """
 
+from fusioncharge.aws import AWS_CALL_MAX_SECONDS
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import StateError, StateNotSaved
 from fusioncharge.state import State, StateStore
@@ -21,7 +22,15 @@ def save(store: StateStore, state: State, clock: Clock, deadline: Deadline | Non
 def save_before(
     store: StateStore, state: State, clock: Clock, deadline: Deadline | None, call: str
 ) -> None:
-    """Save before `call` (a login, the readings); raise StateNotSaved when that fails."""
+    """Save before `call` (a login, the readings); raise StateNotSaved when that fails.
+
+    Only with time for the slowest save left: the run's last save has its own margin.
+    """
+    if deadline is not None and deadline.remaining() < AWS_CALL_MAX_SECONDS:
+        raise StateNotSaved(
+            f"not enough of the run left to save the state before the {call}; not making it "
+            "(the next run tries again)"
+        )
     try:
         _retried(store, state, clock, deadline, verify=call == "login")
     except StateError as exc:
