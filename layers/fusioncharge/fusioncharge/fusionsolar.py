@@ -32,6 +32,7 @@ from fusioncharge.errors import (
     CallTooSoon,
     CredentialsRejected,
     FusionSolarUnavailable,
+    PlantNotFound,
     UnexpectedResponse,
 )
 from fusioncharge.models import (
@@ -67,6 +68,10 @@ LOGIN_LOCKED = {
 }
 PENDING_WITHOUT_DEADLINE = 60.0  # how late an unbounded run's readings may count
 LEAD_MARGIN = 0.05  # seconds for the trip to Huawei being shorter than any seen before
+PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
+# 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
+# refreshes the device list, which then answers 20007 or nothing when the plant is gone.
+PLANT_GONE_CODES = frozenset({20007})
 MAX_IDS_PER_CALL = 100
 MAX_PLANT_PAGES = 100
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
@@ -122,7 +127,23 @@ class FusionSolarClient:
         st = self.state
         if st.plant_for_station == station and st.plant_code is not None:
             return Plant(code=st.plant_code, name=st.plant_name or "")
-        found = parse.match_plant(station, self.list_plants())
+        now = self.clock.now()
+        checked = st.plant_checked_at if st.plant_for_station == station else None
+        if checked is not None and 0 <= now - checked < PLANT_LOOKUP_INTERVAL:
+            raise PlantNotFound(
+                f"STATION {station!r} matched no plant when the plant list was last read "
+                f"({_utc(checked)}; that run's log lists the plants). Set STATION to one of them "
+                "(make discover lists them too): a changed STATION is looked up at once, the same "
+                f"one again after {_utc(checked + PLANT_LOOKUP_INTERVAL)} (Huawei allows the plant "
+                "list only a few dozen times a day)."
+            )
+        plants = self.list_plants()
+        try:
+            found = parse.match_plant(station, plants)
+        except PlantNotFound:
+            st.plant_for_station, st.plant_code, st.plant_checked_at = station, None, now
+            raise
+        st.plant_checked_at = None
         self.log.info("STATION %r is plant %r (%s)", station, found.name, found.code)
         if found.code != st.plant_code:
             st.devices, st.devices_fetched_at = None, None  # another plant's devices
@@ -142,7 +163,8 @@ class FusionSolarClient:
 
         Types without devices are skipped. A device missing from a reply means the device
         list is stale: it is refreshed and the readings that came back are returned.
-        failCode 20006/20008/20013 (devices changed or gone) also refreshes it, then raises:
+        failCode 20006/20008/20013 (devices changed or gone) also refreshes it, then raises
+        (20007, or no devices at all: the plant is gone, looked up afresh next run):
         the next run reads with the new list (a second call for the type now would break
         Huawei's 5-minute quota).
         """
@@ -199,7 +221,10 @@ class FusionSolarClient:
         return cached
 
     def _fetch_devices(self, plant: Plant) -> list[Device]:
-        data = self._call("getDevList", {"stationCodes": plant.code}).get("data")
+        envelope = self._call("getDevList", {"stationCodes": plant.code}, accept=PLANT_GONE_CODES)
+        if parse.fail_code(envelope) in PLANT_GONE_CODES:
+            raise self._plant_gone(plant, f"failCode {parse.fail_code(envelope)} for its devices")
+        data = envelope.get("data")
         found = [
             Device(d.id, d.name, d.type_id, plant.code)
             for d in parse.devices(data)
@@ -216,26 +241,50 @@ class FusionSolarClient:
             self.state.devices_fetched_at = self.clock.now()
         types = sorted({d.type_id for d in found})
         self.log.info("plant %s has %d devices of types %s", plant.code, len(found), types)
+        if not found and self.state.plant_code == plant.code:
+            self.state.devices = None  # not cached: the plant may have been re-created
+            raise self._plant_gone(plant, "an empty device list")
         return found
 
-    def _refresh_stale_devices(self, plant: Plant, why: str) -> None:
+    def _plant_gone(self, plant: Plant, what: str) -> UnexpectedResponse:
+        """The plant vanished (re-created under a new code?): look it up afresh next run."""
+        st = self.state
+        if st.plant_code == plant.code:  # `make discover` reads other plants too
+            st.plant_code, st.devices, st.devices_fetched_at = None, None, None
+        return UnexpectedResponse(
+            f"FusionSolar answered {what} for plant {plant.name!r} ({plant.code}): it may have "
+            "been removed or re-created under a new code. The next run looks STATION up again "
+            "in the plant list."
+        )
+
+    def _refresh_stale_devices(self, plant: Plant, why: str) -> bool:
+        """Fetch the device list again unless it is under an hour old; True when fetched."""
         age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
         if 0 <= age < STALE_REFRESH_MIN_AGE:
             self.log.warning("device list looks stale (%s) but is fresh; kept", why)
-            return
+            return False
         self.log.info("device list looks stale (%s); fetching it again", why)
         self._fetch_devices(plant)
+        return True
 
     # --- readings -----------------------------------------------------------------------
     def _read_chunk(self, plant: Plant, type_id: int, ids: list[int]) -> list[Reading]:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
-        envelope = self._call("getDevRealKpi", body, pace=type_id, accept=STALE_DEVICE_CODES)
+        accept = STALE_DEVICE_CODES | PLANT_GONE_CODES
+        envelope = self._call("getDevRealKpi", body, pace=type_id, accept=accept)
         code = parse.fail_code(envelope)
+        if code in PLANT_GONE_CODES:
+            raise self._plant_gone(plant, f"failCode {code} for device type {type_id}")
         if code in STALE_DEVICE_CODES:
-            self._refresh_stale_devices(plant, f"failCode {code} for device type {type_id}")
+            why = f"failCode {code} for device type {type_id}"
+            done = (
+                "the device list was fetched again and the next run reads with it"
+                if self._refresh_stale_devices(plant, why)
+                else "the device list was fetched under an hour ago, so it is kept; if this "
+                "repeats for over an hour, the next fetch should fix it"
+            )
             raise UnexpectedResponse(
-                f"FusionSolar says the devices of type {type_id} changed (failCode {code}); "
-                "the device list was refreshed and the next run reads with it"
+                f"FusionSolar says the devices of type {type_id} changed (failCode {code}); {done}"
             )
         wanted = set(ids)
         return [r for r in parse.readings(envelope, type_id) if r.device_id in wanted]

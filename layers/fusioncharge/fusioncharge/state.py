@@ -21,7 +21,7 @@ STATE_VERSION = 1
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
 GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
 PENDING_SLACK = 15 * 60 + 60.0  # a run's pending calls end within Lambda's 15-minute maximum
-_EVENT_TIMES = ("token_issued_at", "devices_fetched_at")
+_EVENT_TIMES = ("token_issued_at", "devices_fetched_at", "plant_checked_at")
 _GUARD_TIMES = ("no_login_before", "locked_until")
 
 
@@ -35,6 +35,7 @@ class State:
     plant_code: str | None = None
     plant_name: str | None = None
     plant_for_station: str | None = None  # the STATION setting the plant was found for
+    plant_checked_at: float | None = None  # when the plant list last matched no plant for it
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
