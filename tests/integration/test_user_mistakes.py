@@ -98,3 +98,17 @@ def test_a_state_read_back_as_garbage_does_not_hide_the_count() -> None:
         outs = [site.next_run() for _ in range(12)]
         assert site.emulator.count("login") == logins_before
         assert all(isinstance(o.error, StateError) for o in outs)
+
+
+def test_a_password_changed_at_huawei_then_fixed_in_the_secret_pushes_at_once() -> None:
+    """Guarded runs after the plant is known must not leave a pending-readings mark behind
+    (the next run would skip its window for nothing)."""
+    with Site(worked_example_scenario()) as site:
+        assert site.run().error is None
+        site.emulator.set_password("Changed-At-Huawei-1")
+        site.emulator.expire_tokens()
+        assert isinstance(site.next_run().error, CredentialsRejected)
+        assert isinstance(site.next_run().error, AccountLocked)
+        site.set_secret({**site.secret, "fusionsolar_system_code": "Changed-At-Huawei-1"})
+        fixed = site.next_run()
+        assert fixed.error is None and fixed.last_body.get("siteMeters"), fixed.returned

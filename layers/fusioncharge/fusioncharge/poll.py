@@ -165,15 +165,18 @@ def _read_site_meters(
     result: RunResult,
 ) -> SiteMeters:
     state = store.load()
-    before = state.to_json()
+    saved = [state.to_json()]  # what the store holds now, as far as this run knows
+
+    def save_before(st: State, call: str) -> None:
+        checkpoint.save_before(store, st, client.clock, client.deadline, call)
+        saved[0] = st.to_json()
+
     client = fusionsolar(credentials, state)
-    client.save_state = lambda st, call: checkpoint.save_before(
-        store, st, client.clock, client.deadline, call
-    )
+    client.save_state = save_before
     try:
         readings = _readings(client, settings)
     except BaseException as exc:
-        _save_quietly(store, state, before)  # what the failed run learned (the guard!) counts
+        _save_quietly(store, state, saved[0])  # what the failed run learned (the guard!) counts
         if isinstance(exc, CredentialsRejected):
             # Re-read the secret now, so a password fixed in the console is used next run.
             secrets.refresh()
@@ -182,7 +185,7 @@ def _read_site_meters(
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
     try:
-        if state.to_json() != before:
+        if state.to_json() != saved[0]:
             checkpoint.save(store, state, client.clock, client.deadline)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
