@@ -185,3 +185,17 @@ def test_dry_run_pushes_nothing(dry_run):
     assert out.pushes == []
     assert out.returned["pushed"] is False
     assert out.returned["body"]["siteMeters"]["production_kw"] == 0.9
+
+
+def test_nothing_sent_to_chargehq_names_the_aws_account():
+    """A secret problem is pushed to ChargeHQ (a third party): its ARN holds the account id."""
+    with Site(worked_example_scenario()) as site:
+        site.set_secret(
+            {**dict.fromkeys(site.secret, "REPLACE_ME"), "chargehq_api_key": site.api_key}
+        )
+        out = site.run()
+        account = site.secret_arn.split(":")[4]
+        pushed = json.dumps([p.body for p in out.pushes])
+    assert "error" in out.last_body and "fusionsolar_system_code" in out.last_body["error"]
+    assert "arn:" not in pushed and account not in pushed
+    assert site.secret_arn in str(out.error)  # the log line keeps the full name

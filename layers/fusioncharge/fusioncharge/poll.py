@@ -5,6 +5,7 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -226,7 +227,7 @@ def _tell_chargehq(
     """Push `error` when readings could not be had, so the ChargeHQ app shows it."""
     if not exc.push_to_chargehq or secret is None or secret.chargehq_api_key is None:
         return
-    message = f"{exc.code}: {exc}"[:300]
+    message = for_third_party(f"{exc.code}: {exc}")[:300]
     result.body = build_body(secret.chargehq_api_key, error=message)  # shown even if it fails
     if dry_run:
         return
@@ -235,6 +236,17 @@ def _tell_chargehq(
         result.pushed = True
     except BridgeError as push_exc:
         logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
+
+
+_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:\d*:([^\s,;'\"()]+)")
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def for_third_party(message: str) -> str:
+    """A message as it may leave AWS: an ARN becomes its resource name (an ARN holds the
+    AWS account id), and any other account id is left out."""
+    message = _ARN.sub(lambda m: m.group(1).rsplit(":", 1)[-1], message)
+    return _ACCOUNT_ID.sub("(account id)", message)
 
 
 def masked_body(result: RunResult) -> dict[str, Any] | None:
