@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge.aws import SecretSource, SsmStateStore
+from fusioncharge.aws import AWS_CALL_MAX_SECONDS, SecretSource, SsmStateStore, aws_config
 from fusioncharge.chargehq import ChargeHqClient
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
@@ -33,7 +33,8 @@ CLOCK: Clock = SystemClock()
 HTTP_TIMEOUTS = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
 CHARGEHQ_TIMEOUT = 10.0  # seconds for the push
 DRY_RUN = False  # `make run DRY_RUN=1`: compute, do not push
-DEADLINE_MARGIN_SECONDS = 3.0  # time kept back to save state, log and flush metrics
+# Time kept back to save the state (one AWS call at its slowest), log and flush metrics.
+DEADLINE_MARGIN_SECONDS = AWS_CALL_MAX_SECONDS + 3.0
 _warm: dict[str, Any] = {}
 RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 
@@ -50,7 +51,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         run_poll(
             settings,
             _secrets(settings.secret_id or ""),
-            SsmStateStore(settings.token_parameter or "", _client("ssm")),
+            SsmStateStore(settings.token_parameter or "", _client("ssm"), clock=CLOCK),
             _fusionsolar_factory(settings, _deadline(context)),
             _chargehq_factory(settings, _deadline(context)),
             dry_run=DRY_RUN,
@@ -84,7 +85,7 @@ def _secrets(secret_id: str) -> SecretSource:
 
 def _client(service: str) -> Any:
     if service not in _warm:
-        _warm[service] = boto3.client(service)
+        _warm[service] = boto3.client(service, config=aws_config())
     return _warm[service]
 
 

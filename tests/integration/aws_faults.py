@@ -18,3 +18,28 @@ def answer_with_error(client: Any, operation: str, code: str, status: int = 400)
         )
 
     client.meta.events.register(f"before-call.*.{operation}", refuse)
+
+
+def read_back_as(client: Any, text: str) -> None:
+    """From now on, every GetParameter on this client reads `text` (a store that corrupts)."""
+
+    def corrupt(parsed: dict[str, Any], **_: Any) -> None:
+        if "Parameter" in parsed:
+            parsed["Parameter"]["Value"] = text
+
+    client.meta.events.register("after-call.ssm.GetParameter", corrupt)
+
+
+def fail_calls(client: Any, operation: str, code: str, numbers: set[int] | range) -> None:
+    """The calls of `operation` with these numbers (1 = the next) fail with the AWS error."""
+    seen = {"calls": 0}
+
+    def maybe_refuse(**_: Any) -> None:
+        seen["calls"] += 1
+        if seen["calls"] in numbers:
+            raise ClientError(
+                {"Error": {"Code": code, "Message": f"{code} (test)"}, "ResponseMetadata": {}},
+                operation,
+            )
+
+    client.meta.events.register(f"before-call.*.{operation}", maybe_refuse)

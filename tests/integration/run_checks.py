@@ -24,6 +24,7 @@ from tools.lambda_env import REGION, TOKEN_PARAMETER
 from tools.local_site import Outcome, Site
 
 GUARD_SECONDS = 30 * 60  # no login for 30 minutes after FusionSolar rejected the credentials
+WRONG_LOGIN_WINDOW, MAX_WRONG_LOGINS = 10 * 60, 2  # at most 2 refused logins in any 10 minutes
 # The worked example of site-meters.md: what the emulated plant really measures.
 WORKED_EXAMPLE_METERS = {
     "production_kw": 0.9,
@@ -106,10 +107,19 @@ class Run:
     outcome: Outcome
     started: float  # on the site's clock
     guard_until: float | None  # the lockout guard held until then when the run started
+    hard_guard_until: float | None = None  # no login of any credentials until then
 
     @property
     def guard_before(self) -> bool:
-        return self.guard_until is not None and self.started < self.guard_until
+        return any(t is not None and self.started < t for t in self.guards)
+
+    @property
+    def hard_guard_before(self) -> bool:
+        return self.hard_guard_until is not None and self.started < self.hard_guard_until
+
+    @property
+    def guards(self) -> tuple[float | None, float | None]:
+        return self.guard_until, self.hard_guard_until
 
     @property
     def error(self) -> BaseException | None:
@@ -182,11 +192,12 @@ class RunLog:
         if self._state_after_last_run is None:
             self._state_after_last_run = self.state()
         started, guard_until = self.site.clock.now(), self._guard_until()
+        hard_guard_until = self._hard_guard_until(started)
         try:
             outcome = self.site.run()
         except Exception as exc:  # Site.run lets only BridgeErrors through as outcomes
             pytest.fail(f"run {len(self.runs) + 1} raised an untyped {type(exc).__name__}: {exc}")
-        run = Run(len(self.runs) + 1, outcome, started, guard_until)
+        run = Run(len(self.runs) + 1, outcome, started, guard_until, hard_guard_until)
         self.runs.append(run)
         self._state_after_last_run = self.state()
         self._note_tokens()
@@ -195,6 +206,16 @@ class RunLog:
     def _guard_until(self) -> float | None:
         until = (self._state_after_last_run or {}).get("no_login_before")
         return until if isinstance(until, int | float) else None
+
+    def _hard_guard_until(self, now: float) -> float | None:
+        """No login of any credentials before this: a probable lock, or the count is full."""
+        state = self._state_after_last_run or {}
+        times = [state.get("locked_until")]
+        tries = [t for t in state.get("login_tries") or () if now - t < WRONG_LOGIN_WINDOW]
+        if len(tries) >= MAX_WRONG_LOGINS:
+            times.append(sorted(tries)[-MAX_WRONG_LOGINS] + WRONG_LOGIN_WINDOW)
+        times = [t for t in times if isinstance(t, int | float)]
+        return max(times) if times else None
 
     def _secret_changed_under_guard(self, run: Run) -> bool:
         """A secret edited since the guard was set may be tried at once (new credentials)."""
@@ -225,6 +246,8 @@ class RunLog:
             assert run.outcome.logins <= 1, f"{where}: {run.outcome.logins} logins in one run"
             if run.guard_before and not self._secret_changed_under_guard(run):
                 assert run.outcome.logins == 0, f"{where}: logged in while the guard held"
+            if run.hard_guard_before:
+                assert run.outcome.logins == 0, f"{where}: logged in during a probable lock"
             assert error is not None or run.pushed_site_meters, (
                 f"{where}: neither pushed nor raised"
             )
@@ -236,6 +259,11 @@ class RunLog:
                 meters = body.get("siteMeters")
                 if meters is not None and self.truth is not None:
                     assert meters == self.truth, f"{where}: site meters made up: {meters}"
+        wrong = [c.time for c in self.site.emulator.calls if c.outcome == "wrong_password"]
+        for i, first in enumerate(wrong):
+            within = [t for t in wrong[i:] if t - first < WRONG_LOGIN_WINDOW]
+            assert len(within) <= MAX_WRONG_LOGINS, f"{len(within)} wrong logins in 10 minutes"
+        assert self.site.emulator.count(outcome="locked") == 0, "FusionSolar locked the account"
         for secret in self.secrets():
             assert secret not in log_text, "a secret reached the logs"
             for run in self.runs:

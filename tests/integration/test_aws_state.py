@@ -6,6 +6,7 @@ import logging
 import boto3
 import pytest
 
+from emulator.clock import FakeClock
 from fusioncharge.aws import SecretSource, SsmStateStore, parse_secret
 from fusioncharge.errors import SecretError, StateError
 from fusioncharge.state import State
@@ -34,12 +35,41 @@ def test_state_round_trips_as_secure_string(aws):
     assert meta["Type"] == "SecureString"
 
 
-@pytest.mark.parametrize("garbage", ["not json", '{"v": 7}', "[1,2]"])
+NOW = 1_700_000_000.0
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "not json",
+        '{"v": 7}',
+        "[1,2]",
+        '{"v": 1, "last_fetch": {"38": NaN}}',  # Python's json reads NaN and Infinity
+        '{"v": 1, "no_login_before": Infinity}',
+        '{"v": 1, "server_lead": -Infinity}',
+        '{"v": 1, "token_issued_at": true}',  # a boolean is no time
+        '{"v": 1, "login_tries": [false]}',
+        f'{{"v": 1, "last_fetch": {{"38": {NOW + 3600}}}}}',  # an hour ahead: skipped runs
+        f'{{"v": 1, "locked_until": {NOW + 86400}}}',  # a day ahead: no login for a day
+        f'{{"v": 1, "token_issued_at": {NOW + 1e12}}}',  # beyond datetime's range
+    ],
+)
 def test_garbage_in_the_parameter_is_survived_and_logged(aws, caplog, garbage):
     ssm().put_parameter(Name=NAME, Value=garbage, Type="SecureString")
     with caplog.at_level(logging.WARNING):
-        assert SsmStateStore(NAME, ssm()).load() == State()
-    assert "starting over" in caplog.text
+        state = SsmStateStore(NAME, ssm(), clock=FakeClock(NOW)).load()
+    # Starting over, as if the lost state held a reading made just now (no 407 risk).
+    assert state == State(kpi_pending=NOW)
+    assert caplog.text.count("starting over") == 1
+
+
+def test_times_a_little_ahead_are_kept(aws):
+    """A guard runs 30 minutes ahead and a clock may differ by seconds: not damage."""
+    state = State(
+        token_issued_at=NOW + 30, locked_until=NOW + 1800, login_tries=[NOW + 5], server_lead=-9.0
+    )
+    SsmStateStore(NAME, ssm()).save(state)
+    assert SsmStateStore(NAME, ssm(), clock=FakeClock(NOW)).load() == state
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])

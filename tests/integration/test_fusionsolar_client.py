@@ -295,7 +295,8 @@ def test_login_fail_codes(runs, emu, code, error):
     emu.fault_next("login", "fail_code", code)
     with pytest.raises(error):
         runs.run()
-    guarded = runs.state.no_login_before is not None
+    state = runs.state
+    guarded = state.no_login_before is not None or state.locked_until is not None
     assert guarded == (code != 407)
     runs.clock.advance(300)
     if guarded:
@@ -421,6 +422,55 @@ def test_a_device_that_is_gone_refreshes_the_list(runs, emu):
     assert -42 not in [d["id"] for d in runs.state.devices]
     runs.clock.advance(300)
     assert len(runs.run()) == 3
+
+
+def test_a_station_not_found_reads_the_plant_list_at_most_hourly(runs, emu):
+    """A mistyped STATION used to read the plant list every run: after 34 Huawei refused it
+    for the day, so the fixed name was only found about 20 hours later."""
+    for _ in range(24):  # two hours of runs
+        with pytest.raises(PlantNotFound) as caught:
+            runs.run(station="Hme")
+        runs.clock.advance(300)
+    assert emu.count("stations") == 2
+    assert "UTC" in str(caught.value) and "changed STATION is looked up at once" in str(
+        caught.value
+    )
+    assert len(runs.run(station="Home")) == 3  # the fix is used at once
+    assert emu.count(outcome="quota") == 0
+
+
+def test_a_plant_re_created_under_a_new_code_is_looked_up_afresh(runs, emu):
+    """Old device ids answer 20008, the old plant code 20007: the plant is found again
+    (it used to fail every run until the state parameter was deleted)."""
+    runs.run()
+    [home] = [s for s in emu.scenario["stations"] if s["plantName"] == "Home"]
+    old_code, home["plantCode"] = home["plantCode"], "NE=777"
+    moved = set()
+    for device in emu.scenario["devices"]:
+        if device["stationCode"] == old_code:
+            moved.add(int(device["id"]))
+            device["stationCode"], device["id"] = "NE=777", int(device["id"]) + 1000
+    for items in emu.scenario.get("kpis", {}).values():
+        for item in items:
+            if int(item["devId"]) in moved:
+                item["devId"] = int(item["devId"]) + 1000
+    emu._index_plants_and_devices()
+    runs.clock.advance(3600)  # the device list may be fetched again
+    with pytest.raises(UnexpectedResponse) as caught:
+        runs.run()
+    assert "looks STATION up again" in str(caught.value)
+    runs.clock.advance(300)
+    assert len(runs.run()) == 3
+    assert runs.state.plant_code == "NE=777"
+
+
+def test_a_stale_device_list_kept_says_so(runs, emu):
+    runs.run()
+    runs.clock.advance(600)
+    emu.fault_next("getDevRealKpi", "fail_code", 20006)
+    with pytest.raises(UnexpectedResponse) as caught:
+        runs.run()
+    assert "was fetched again" not in str(caught.value) and "kept" in str(caught.value)
 
 
 def test_a_device_missing_from_the_reply_refreshes_the_list_and_is_unknown(runs, emu):

@@ -2,7 +2,10 @@
 
 from dataclasses import replace
 
+import pytest
+
 from fusioncharge import meter_direction
+from fusioncharge.errors import StateError
 from fusioncharge.site_meters import MeterSample
 from fusioncharge.state import State
 
@@ -61,3 +64,13 @@ def test_summed_meters_of_several_plants_are_watched_as_one():
     # The same first meter with another beside it is another sum: the streak starts again.
     other = [*summed[:3], *(replace(s, also=(49,)) for s in summed[3:])]
     assert runs(other)[3] is None
+
+
+def test_a_summed_watch_survives_the_states_own_checks():
+    sample = replace(exporting(1, counters_say_export=True)[0], also=(48, -1000000035436849))
+    watch, _ = meter_direction.check(None, sample)
+    state = State.from_json(State(meter_watch=watch).to_json(), now=1.0)
+    assert meter_direction.previous(state.meter_watch) == replace(sample, type_id=0)
+    bad = State(meter_watch={**watch, "a": [48, "x"]}).to_json()
+    with pytest.raises(StateError):
+        State.from_json(bad)

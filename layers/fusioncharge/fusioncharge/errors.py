@@ -34,6 +34,34 @@ class StateError(BridgeError):
     code = "state"
 
 
+class StateNotSaved(StateError):
+    """The state could not be saved before a login or readings that depend on it: not made."""
+
+    push_to_chargehq = True
+
+
+class InternalError(BridgeError):
+    """An exception this project did not expect (a bug): reported like any other failure."""
+
+    code = "internal_error"
+    push_to_chargehq = True
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "InternalError":
+        """Name the exception and where it was raised, never its message (it may hold data)."""
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            code = tb.tb_frame.f_code
+            where = f" in {code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} ({code.co_name})"
+        return cls(
+            f"unexpected {type(exc).__name__}{where}: no readings this run. This is a bug; "
+            "please report this line. Deleting the state parameter starts over if it repeats."
+        )
+
+
 # --- readings could not be had: ChargeHQ is told with an `error` push -----------------------
 class ReadingsUnavailable(BridgeError):
     """No trustworthy readings this run."""

@@ -11,18 +11,16 @@ Huawei's quota counts per type, not per plant.
 
 Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the account for
 30 minutes; 5 logins per 10 minutes):
-- at most one login per run, and none for 30 minutes after FusionSolar rejected the same
-  credentials (changed credentials lift that guard at once);
+- at most one login per run, and only when the lockout guard (login_guard.py) allows it; each
+  login is counted in the state and saved (`save_state`) before it is sent;
 - a login is only retried when the request cannot have reached the server;
-- quota replies (407, 20618, HTTP 403/429) are never retried.
+- quota replies (407, 20618, HTTP 403/429) are never retried; before real-time calls the state
+  is saved with a mark that they may count, so a lost save later cannot lead to a 407.
 """
 
-import hashlib
-import hmac
 import logging
-import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +29,7 @@ import requests
 
 from fusioncharge import fusionsolar_http as http
 from fusioncharge import fusionsolar_parse as parse
+from fusioncharge import login_guard as guard
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import (
     AccountLocked,
@@ -46,28 +45,36 @@ from fusioncharge.state import State
 log = logging.getLogger(__name__)
 
 TOKEN_REFRESH_AGE = 29 * 60  # Huawei's token lasts 30 minutes: renew a minute early
-GUARD_SECONDS = 30 * 60  # how long Huawei locks an account after 5 wrong passwords
+GUARD_SECONDS = guard.GUARD_SECONDS  # how long Huawei locks an account after 5 wrong passwords
 DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
 KPI_INTERVAL = 300.0  # one getDevRealKpi per device type per 5 minutes
 MAX_PACING_WAIT = 20.0  # wait out a call that is this little too early; refuse a longer wait
 READ_TYPES = REAL_TIME_TYPES  # what the poller reads; never dongles, optimizers, SmartGuard
 TYPE_NOT_SERVED = 20013  # "the device type is incorrect": this type has no real-time data
-MAX_GUARDED = 5  # rejected credential sets remembered (Huawei locks after 5 wrong tries)
 # Login failCodes that mean "these credentials will not work": guarded like a wrong password.
 LOGIN_REJECTED = {
     20001: "the third-party system ID does not exist",
     20002: "the third-party system is forbidden",
     20003: "the third-party system has expired",
-    20400: "wrong user name or system code, user locked, password expired or too many sessions",
 }
+# Login failCodes that may mean Huawei locked the account: no login of any credentials for a while.
+LOGIN_LOCKED = {
+    20400: "wrong user name or system code, user locked, password expired or too many sessions",
+    20403: "logins of this user are restricted",
+}
+PENDING_WITHOUT_DEADLINE = 60.0  # how late an unbounded run's readings may count
 LEAD_MARGIN = 0.05  # seconds for the trip to Huawei being shorter than any seen before
+PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
+# 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
+# refreshes the device list, which then answers 20007 or nothing when the plant is gone.
+PLANT_GONE_CODES = frozenset({20007})
 MAX_IDS_PER_CALL = 100
 MAX_PLANT_PAGES = 100
 MAX_PLANTS = 100  # getDevList takes at most 100 plant codes a call
 NAMES_SEPARATOR = "\n"  # between the plants' names in State.plant_name (never in a kept name)
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
-SECRET_KEYS = "fusionsolar_username / fusionsolar_system_code"  # noqa: S105 (names, not values)
+SECRET_KEYS = guard.SECRET_KEYS
 RELOGIN_CODES, STALE_DEVICE_CODES = parse.RELOGIN_CODES, parse.STALE_DEVICE_CODES
 
 
@@ -99,6 +106,9 @@ class FusionSolarClient:
         self.log = logger or log
         self.calls = 0
         self.logins = 0
+        # Set by the run: saves the state before a "login" or the "readings" (the call named),
+        # raising StateError when it cannot. Without it the caller saves the state afterwards.
+        self.save_state: Callable[[State, str], None] | None = None
         self._session = session or requests.Session()
         http.mount_adapters(self._session, self.base_url, deadline, room=sum(timeouts))
 
@@ -125,11 +135,28 @@ class FusionSolarClient:
         st = self.state
         if st.plant_for_station == station and st.plant_code is not None:
             return _stored_plants(st)
-        found = parse.match_plants(station, self.list_plants())
-        if len(found) > MAX_PLANTS:
+        now = self.clock.now()
+        checked = st.plant_checked_at if st.plant_for_station == station else None
+        if checked is not None and 0 <= now - checked < PLANT_LOOKUP_INTERVAL:
+            what = "named a plant not found" if "," in station else "matched no plant"
             raise PlantNotFound(
-                f"STATION names {len(found)} plants; at most {MAX_PLANTS} can be read together"
+                f"STATION {station!r} {what} when the plant list was last read "
+                f"({_utc(checked)}; that run's log lists the plants). Set STATION to one of them "
+                "(make discover lists them too): a changed STATION is looked up at once, the same "
+                f"one again after {_utc(checked + PLANT_LOOKUP_INTERVAL)} (Huawei allows the plant "
+                "list only a few dozen times a day)."
             )
+        plants = self.list_plants()
+        try:
+            found = parse.match_plants(station, plants)
+            if len(found) > MAX_PLANTS:
+                raise PlantNotFound(
+                    f"STATION names {len(found)} plants; at most {MAX_PLANTS} are read together"
+                )
+        except PlantNotFound:
+            st.plant_for_station, st.plant_code, st.plant_checked_at = station, None, now
+            raise
+        st.plant_checked_at = None
         for plant in found:
             self.log.info("STATION %r is plant %r (%s)", station, plant.name, plant.code)
         codes = ",".join(p.code for p in found)
@@ -154,7 +181,8 @@ class FusionSolarClient:
 
         Types without devices are skipped. A device missing from a reply means the device
         list is stale: it is refreshed and the readings that came back are returned.
-        failCode 20006/20008 (devices changed or gone) also refreshes it, then raises:
+        failCode 20006/20008 (devices changed or gone) also refreshes it, then raises
+        (20007, or no devices at all: the plant is gone, looked up afresh next run):
         the next run reads with the new list (a second call for the type now would break
         Huawei's 5-minute quota). A type that answers 20013 serves no real-time data: it is
         remembered and not asked again until the device list changes. Only REAL_TIME_TYPES
@@ -167,8 +195,30 @@ class FusionSolarClient:
         ids_by_type = {t: [d.id for d in devices if d.type_id == t] for t in wanted}
         ids_by_type = {t: ids for t, ids in ids_by_type.items() if ids}
         self._pace(ids_by_type)
-        if ids_by_type:
-            self._ensure_token()  # a login now, not after the waits, keeps the calls on time
+        if not ids_by_type:
+            return []
+        self._mark_pending()
+        try:
+            found, missing = self._read_types(plants, ids_by_type)
+        finally:
+            self.state.kpi_pending = None  # each call that may have counted is in last_fetch
+        if missing:
+            ids = [r.device_id for r in missing]
+            self._refresh_stale_devices(plants, f"device(s) {ids} missing from the readings")
+        # A missing device is unknown, not absent: left out, it would count as zero in the sums.
+        return found + missing
+
+    def _mark_pending(self) -> None:
+        """Save, before the calls, that they may count until the run's end: if the save after
+        them is lost, the next run still keeps out of Huawei's 5-minute windows."""
+        end = self.deadline.at if self.deadline else self.clock.now() + PENDING_WITHOUT_DEADLINE
+        self.state.kpi_pending = end
+        self._save_state("readings")
+
+    def _read_types(
+        self, plants: list[Plant], ids_by_type: dict[int, list[int]]
+    ) -> tuple[list[Reading], list[Reading]]:
+        self._ensure_token()  # a login now, not after the waits, keeps the calls on time
         found: list[Reading] = []
         missing: list[Reading] = []
         for type_id, ids in ids_by_type.items():
@@ -183,11 +233,7 @@ class FusionSolarClient:
                 found.extend(got)
                 came = {r.device_id for r in got}
                 missing.extend(Reading(i, type_id) for i in chunk if i not in came)
-        if missing:
-            ids = [r.device_id for r in missing]
-            self._refresh_stale_devices(plants, f"device(s) {ids} missing from the readings")
-        # A missing device is unknown, not absent: left out, it would count as zero in the sums.
-        return found + missing
+        return found, missing
 
     # --- devices ----------------------------------------------------------------------------
     def _cached_devices(self, plants: list[Plant]) -> list[Device] | None:
@@ -202,15 +248,21 @@ class FusionSolarClient:
 
     def _fetch_devices(self, plants: list[Plant]) -> list[Device]:
         codes = [p.code for p in plants]
-        data = self._call("getDevList", {"stationCodes": ",".join(codes)}).get("data")
+        body = {"stationCodes": ",".join(codes)}  # all the plants in one call
+        envelope = self._call("getDevList", body, accept=PLANT_GONE_CODES)
+        if parse.fail_code(envelope) in PLANT_GONE_CODES:
+            whose = "its" if len(plants) == 1 else "their"
+            what = f"failCode {parse.fail_code(envelope)} for {whose} devices"
+            raise self._plant_gone(plants, plants, what)
         # One plant owns a device that names none; with several, it stays unattributed.
         only = codes[0] if len(codes) == 1 else ""
         found = [
             replace(d, plant_code=d.plant_code or only)
-            for d in parse.devices(data)
+            for d in parse.devices(envelope.get("data"))
             if d.plant_code in (*codes, "")
         ]
-        if self.state.plant_code in (None, ",".join(codes)):  # `make discover` reads others too
+        ours = self.state.plant_code in (None, ",".join(codes))  # `make discover` reads others
+        if ours:
             # Only what the poller reads, names cut short: optimizers (one per panel) would
             # overflow SSM's 4 KB and the state could not be saved any more.
             kept = [
@@ -230,22 +282,42 @@ class FusionSolarClient:
                 "not as any plant's meter or inverter",
                 [d.id for d in found if not d.plant_code],
             )
+        empty = [p for p in plants if not any(d.plant_code == p.code for d in found)]
+        if empty and self.state.plant_code == ",".join(codes):
+            self.state.devices = None  # not cached: the plant may have been re-created
+            raise self._plant_gone(empty, plants, "an empty device list")
         return found
 
-    def _refresh_stale_devices(self, plants: list[Plant], why: str) -> None:
+    def _plant_gone(self, gone: list[Plant], plants: list[Plant], what: str) -> UnexpectedResponse:
+        """A plant vanished (re-created under a new code?): STATION is looked up afresh next run.
+        `gone` are the plants it may be (20007 does not say which of several)."""
+        st = self.state
+        if st.plant_code == ",".join(p.code for p in plants):  # `make discover` reads others
+            st.plant_code, st.devices, st.devices_fetched_at = None, None, None
+        names = ", ".join(f"{p.name!r} ({p.code})" for p in gone)
+        which = f"plant {names}: it" if len(gone) == 1 else f"plants {names}: one of them"
+        return UnexpectedResponse(
+            f"FusionSolar answered {what} for {which} may have been removed or re-created under "
+            "a new code. The next run looks STATION up again in the plant list."
+        )
+
+    def _refresh_stale_devices(self, plants: list[Plant], why: str) -> bool:
+        """Fetch the device list again unless it is under an hour old; True when fetched."""
         age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
         if 0 <= age < STALE_REFRESH_MIN_AGE:
             self.log.warning("device list looks stale (%s) but is fresh; kept", why)
-            return
+            return False
         self.log.info("device list looks stale (%s); fetching it again", why)
         self._fetch_devices(plants)
+        return True
 
     # --- readings -----------------------------------------------------------------------
     def _read_chunk(
         self, plants: list[Plant], type_id: int, ids: list[int]
     ) -> list[Reading] | None:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
-        envelope = self._call("getDevRealKpi", body, pace=type_id, accept=STALE_DEVICE_CODES)
+        accept = STALE_DEVICE_CODES | PLANT_GONE_CODES
+        envelope = self._call("getDevRealKpi", body, pace=type_id, accept=accept)
         code = parse.fail_code(envelope)
         if code == TYPE_NOT_SERVED:
             # E.g. an EMMA before SmartPVMS 25.2.0: asking again would only spend quota.
@@ -256,11 +328,18 @@ class FusionSolarClient:
                 type_id,
             )
             return None
+        if code in PLANT_GONE_CODES:
+            raise self._plant_gone(plants, plants, f"failCode {code} for device type {type_id}")
         if code in STALE_DEVICE_CODES:
-            self._refresh_stale_devices(plants, f"failCode {code} for device type {type_id}")
+            why = f"failCode {code} for device type {type_id}"
+            done = (
+                "the device list was fetched again and the next run reads with it"
+                if self._refresh_stale_devices(plants, why)
+                else "the device list was fetched under an hour ago, so it is kept; if this "
+                "repeats for over an hour, the next fetch should fix it"
+            )
             raise UnexpectedResponse(
-                f"FusionSolar says the devices of type {type_id} changed (failCode {code}); "
-                "the device list was refreshed and the next run reads with it"
+                f"FusionSolar says the devices of type {type_id} changed (failCode {code}); {done}"
             )
         wanted = set(ids)
         return [r for r in parse.readings(envelope, type_id) if r.device_id in wanted]
@@ -268,6 +347,18 @@ class FusionSolarClient:
     def _pace(self, ids_by_type: dict[int, list[int]]) -> None:
         """Refuse all the calls, before any is made, when a window is far from open."""
         now = self.clock.now()
+        pending = self.state.kpi_pending
+        if pending is not None:  # the last run's save was lost: its calls may count until then
+            for type_id in ids_by_type:
+                key = str(type_id)
+                self.state.last_fetch[key] = max(self.state.last_fetch.get(key, pending), pending)
+            self.state.kpi_pending = None
+        why = (
+            "the state saved by the last run was lost, so its real-time calls may have counted "
+            f"as late as {_utc(pending)}"
+            if pending is not None
+            else None
+        )
         waits = {t: self._wait_for(t, now) for t in ids_by_type}
         if not waits or max(waits.values()) <= 0:
             return
@@ -277,9 +368,10 @@ class FusionSolarClient:
         if wait <= MAX_PACING_WAIT and left >= wait + sum(self.timeouts):
             self.log.debug("waiting up to %.1f s for the 5-minute windows", wait)
             return  # each type waits for its own window as it is read
+        why = why or f"device type {type_id} was read {KPI_INTERVAL - wait:.0f} s ago"
         raise CallTooSoon(
-            f"FusionSolar allows one real-time call per device type every 5 minutes and device "
-            f"type {type_id} was read {KPI_INTERVAL - wait:.0f} s ago: not calling until "
+            f"FusionSolar allows one real-time call per device type every 5 minutes and {why}: "
+            "not calling until "
             f"{_utc(now + wait)}. Schedule runs at least 5 minutes apart, and do not let "
             "another app read the same account's devices."
         )
@@ -368,27 +460,38 @@ class FusionSolarClient:
                 "(repeated logins can lock the account). Another app or poller using the same "
                 "FusionSolar account may be ending this session: give this one its own account."
             )
+        guard.count_try(self.state, now)
+        self._save_state("login")  # raises StateError: no saved guard, no login
         self.logins += 1
-        creds = self.credentials
+        refused = True  # unless answered otherwise: a lost reply may have counted as wrong
         try:
-            reply = self._exchange(
-                "login", {"userName": creds.username, "systemCode": creds.system_code}
-            )
+            self._send_login(now)
+            refused = False
         except http.NoReply as exc:
+            refused = exc.reached
             raise FusionSolarUnavailable(str(exc)) from None
+        except (CredentialsRejected, AccountLocked):
+            raise
+        except Exception:
+            refused = False  # a quota, an outage or an odd reply: not a wrong password
+            raise
+        finally:
+            if not refused:
+                guard.not_refused(self.state, now)
+
+    def _send_login(self, now: float) -> None:
+        creds = self.credentials
+        reply = self._exchange(
+            "login", {"userName": creds.username, "systemCode": creds.system_code}
+        )
         if reply.status == 200 and not reply.body.strip():
             raise self._reject(now, "rejected the user name or system code")
         envelope = self._decode("login", reply)
         code = parse.fail_code(envelope)
         if code in LOGIN_REJECTED:
             raise self._reject(now, f"rejected the login (failCode {code}: {LOGIN_REJECTED[code]})")
-        if code == 20403:
-            self._guard(now)
-            raise AccountLocked(
-                "FusionSolar restricts logins of this user (failCode 20403); not logging in "
-                f"before {_utc(now + GUARD_SECONDS)}. Check the API account in FusionSolar "
-                f"(Northbound management) or set other credentials in {SECRET_KEYS}."
-            )
+        if code in LOGIN_LOCKED:
+            raise self._locked(now, code)
         if code != 0:
             raise parse.fail_code_error("login", code, envelope, self._secrets())
         if not reply.token:
@@ -398,45 +501,58 @@ class FusionSolarClient:
             )
         st = self.state
         st.token, st.token_issued_at = reply.token, now
-        st.no_login_before, st.rejected_credentials = None, None
+        guard.accepted(st, now)
         self.log.info(
             "logged in to FusionSolar (token kept for %d minutes)", TOKEN_REFRESH_AGE // 60
         )
 
     def _check_guard(self, now: float) -> None:
         st = self.state
-        if st.no_login_before is None or now >= st.no_login_before:
-            return
-        if not any(_same_credentials(h, self.credentials) for h in _hashes(st)):
-            # Not lifted: a user going back to credentials rejected minutes ago stays guarded.
+        guarded_before = st.no_login_before is not None and now < st.no_login_before
+        try:
+            guard.check(st, self.credentials, now)
+        except AccountLocked as exc:
+            self.log.warning("%s", exc)
+            raise
+        if guarded_before:
             self.log.info("credentials changed since FusionSolar rejected them: logging in")
-            return
-        raise AccountLocked(
-            "Not logging in to FusionSolar until "
-            f"{_utc(st.no_login_before)}: it rejected these credentials, and 5 wrong tries in "
-            "10 minutes lock the account for 30 minutes. Fix "
-            f"{SECRET_KEYS} in the secret; changed values are tried at once."
-        )
 
-    def _guard(self, now: float) -> None:
-        """Remember these credentials as rejected, with any others still guarded."""
-        st = self.state
-        guarded = st.no_login_before is not None and now < st.no_login_before
-        kept = _hashes(st)[-(MAX_GUARDED - 1) :] if guarded else []
-        st.token, st.token_issued_at = None, None
-        st.no_login_before = now + GUARD_SECONDS
-        st.rejected_credentials = " ".join([*kept, _credentials_hash(self.credentials)])
+    def _forget_token(self) -> None:
+        self.state.token, self.state.token_issued_at = None, None
 
     def _reject(self, now: float, what: str) -> CredentialsRejected:
-        self._guard(now)
+        self._forget_token()
+        until = guard.rejected(self.state, self.credentials, now)
         self.log.warning(
-            "FusionSolar rejected the credentials; no login before %s", _utc(now + GUARD_SECONDS)
+            "FusionSolar rejected the credentials; no login with them before %s", guard.utc(until)
         )
         return CredentialsRejected(
             f"FusionSolar {what}. Fix {SECRET_KEYS} in the secret (the Northbound API "
             "account, not the app login). To avoid locking the account, no login is tried "
-            f"with these values before {_utc(now + GUARD_SECONDS)}."
+            f"with these values before {guard.utc(until)}."
         )
+
+    def _locked(self, now: float, code: int) -> CredentialsRejected | AccountLocked:
+        """Huawei's answer for a locked account (20400 also means a wrong password)."""
+        self._forget_token()
+        until = guard.probable_lock(self.state, now)
+        self.log.warning(
+            "FusionSolar refused the login (failCode %d); no login of any credentials before %s",
+            code,
+            guard.utc(until),
+        )
+        cls = AccountLocked if code == 20403 else CredentialsRejected
+        return cls(
+            f"FusionSolar refused the login (failCode {code}: {LOGIN_LOCKED[code]}). The "
+            "account may be locked, after wrong logins, for 30 minutes: no login of any "
+            f"credentials is tried before {guard.utc(until)}. Check {SECRET_KEYS} in the "
+            "secret (the Northbound API account) and the account in FusionSolar (Northbound "
+            "management)."
+        )
+
+    def _save_state(self, call: str) -> None:
+        if self.save_state is not None:
+            self.save_state(self.state, call)
 
     # --- HTTP ---------------------------------------------------------------------------
     def _exchange(self, interface: str, body: dict[str, Any]) -> http.Reply:
@@ -487,24 +603,6 @@ def _stored_plants(state: State) -> list[Plant]:
     if len(names) != len(codes):
         names = [""] * len(codes)  # names only label messages
     return [Plant(code=c, name=n) for c, n in zip(codes, names, strict=True)]
-
-
-def _credentials_hash(creds: Credentials, salt: str | None = None) -> str:
-    """ "salt$sha256(salt + username + NUL + system code)": recognises, never reveals."""
-    salt = salt or secrets.token_hex(8)
-    text = f"{salt}{creds.username}\0{creds.system_code}".encode()
-    return f"{salt}${hashlib.sha256(text).hexdigest()}"
-
-
-def _hashes(state: State) -> list[str]:
-    return (state.rejected_credentials or "").split()
-
-
-def _same_credentials(stored: str | None, creds: Credentials) -> bool:
-    if not stored or "$" not in stored:
-        return False
-    salt = stored.split("$", 1)[0]
-    return hmac.compare_digest(stored, _credentials_hash(creds, salt))
 
 
 def _utc(epoch: float) -> str:

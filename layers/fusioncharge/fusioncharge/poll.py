@@ -5,12 +5,13 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from fusioncharge import checkpoint, meter_direction
 from fusioncharge import fusionsolar_parse as parse
-from fusioncharge import meter_direction
 from fusioncharge.aws import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq import ChargeHqClient, build_body, masked
 from fusioncharge.errors import (
@@ -18,6 +19,7 @@ from fusioncharge.errors import (
     BridgeError,
     CallTooSoon,
     CredentialsRejected,
+    InternalError,
     ReadingsIncomplete,
     SecretError,
     StateError,
@@ -135,6 +137,13 @@ def run_poll(
         result.error = exc
         _tell_chargehq(chargehq, secret, exc, result, dry_run)
         raise
+    except Exception as exc:
+        # A bug: reported as a failure like any other (summary, metric, `error` push), with
+        # where it happened but not its message, which may quote data.
+        result.error = InternalError.of(exc)
+        logger.error("%s", result.error)
+        _tell_chargehq(chargehq, secret, result.error, result, dry_run)
+        raise result.error from None
 
 
 def _credentials(secret: SiteSecret, settings: Settings) -> Credentials:
@@ -163,12 +172,18 @@ def _read_site_meters(
     result: RunResult,
 ) -> SiteMeters:
     state = store.load()
-    before = state.to_json()
+    saved = [state.to_json()]  # what the store holds now, as far as this run knows
+
+    def save_before(st: State, call: str) -> None:
+        checkpoint.save_before(store, st, client.clock, client.deadline, call)
+        saved[0] = st.to_json()
+
     client = fusionsolar(credentials, state)
+    client.save_state = save_before
     try:
         readings, plants = _readings(client, settings)
     except BaseException as exc:
-        _save_quietly(store, state, before)  # what the failed run learned (the guard!) counts
+        _save_quietly(store, state, saved[0])  # what the failed run learned (the guard!) counts
         if isinstance(exc, CredentialsRejected):
             # Re-read the secret now, so a password fixed in the console is used next run.
             secrets.refresh()
@@ -184,8 +199,8 @@ def _read_site_meters(
         logger.warning(suspect)
         result.meter_direction_suspect = True
     try:
-        if state.to_json() != before:
-            store.save(state)
+        if state.to_json() != saved[0]:
+            checkpoint.save(store, state, client.clock, client.deadline)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
         result.unsaved_state = exc
@@ -266,7 +281,7 @@ def _tell_chargehq(
     """Push `error` when readings could not be had, so the ChargeHQ app shows it."""
     if not exc.push_to_chargehq or secret is None or secret.chargehq_api_key is None:
         return
-    message = f"{exc.code}: {exc}"[:300]
+    message = for_third_party(f"{exc.code}: {exc}")[:300]
     result.body = build_body(secret.chargehq_api_key, error=message)  # shown even if it fails
     if dry_run:
         return
@@ -275,6 +290,17 @@ def _tell_chargehq(
         result.pushed = True
     except BridgeError as push_exc:
         logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
+
+
+_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:\d*:([^\s,;'\"()]+)")
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def for_third_party(message: str) -> str:
+    """A message as it may leave AWS: an ARN becomes its resource name (an ARN holds the
+    AWS account id), and any other account id is left out."""
+    message = _ARN.sub(lambda m: m.group(1).rsplit(":", 1)[-1], message)
+    return _ACCOUNT_ID.sub("(account id)", message)
 
 
 def masked_body(result: RunResult) -> dict[str, Any] | None:

@@ -7,14 +7,22 @@ mode 600) and SSM SecureString (deployed; see aws.py).
 """
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 
 STATE_VERSION = 1
+# How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
+PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
+GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
+PENDING_SLACK = 15 * 60 + 60.0  # a run's pending calls end within Lambda's 15-minute maximum
+_EVENT_TIMES = ("token_issued_at", "devices_fetched_at", "plant_checked_at")
+_GUARD_TIMES = ("no_login_before", "locked_until")
 
 
 @dataclass
@@ -27,12 +35,20 @@ class State:
     plant_code: str | None = None
     plant_name: str | None = None
     plant_for_station: str | None = None  # the STATION setting the plant was found for
+    plant_checked_at: float | None = None  # when the plant list last matched no plant for it
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
     server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
     meter_watch: dict[str, float] | None = None  # meter_direction's last sample and streak
+    # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
+    # minutes, whatever the credentials, and a probable lock that stops every login.
+    login_tries: list[float] | None = None
+    locked_until: float | None = None
+    # Set (and saved) before getDevRealKpi calls, cleared after: found set at the start of a
+    # run, the last run's save was lost and its calls may have counted up to this time.
+    kpi_pending: float | None = None
 
     def to_json(self) -> str:
         # An empty device list is kept: it is a cached answer too.
@@ -41,8 +57,12 @@ class State:
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str | None) -> "State":
-        """Parse stored state; raise StateError for anything that is not our JSON."""
+    def from_json(cls, text: str | None, now: float | None = None) -> "State":
+        """Parse stored state; raise StateError for anything that is not our JSON.
+
+        With `now`, times too far in the future are refused too: a damaged time would stop
+        logins or readings for as long as it lies ahead.
+        """
         if not text or not text.strip():
             return cls()
         try:
@@ -56,27 +76,60 @@ class State:
         except TypeError as exc:
             raise StateError("stored state has unknown fields") from exc
         _check_types(state)
+        if now is not None:
+            _check_times(state, now)
         return state
 
 
+def _number(value: Any) -> bool:
+    """A finite int or float; JSON's NaN/Infinity and booleans are not numbers here."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number_or_numbers(value: Any) -> bool:
+    """A number, or a list of them (the other meters of a summed site's meter watch)."""
+    return _number(value) or (isinstance(value, list) and all(map(_number, value)))
+
+
 def _check_types(state: State) -> None:
+    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending", "server_lead")
     ok = (
         isinstance(state.last_fetch, dict)
-        and all(isinstance(v, int | float) for v in state.last_fetch.values())
+        and all(_number(v) for v in state.last_fetch.values())
         and (state.devices is None or isinstance(state.devices, list))
-        and (state.unserved_types is None or isinstance(state.unserved_types, list))
-        and (state.meter_watch is None or isinstance(state.meter_watch, dict))
-        and all(
-            isinstance(getattr(state, name), int | float | type(None))
-            for name in ("token_issued_at", "no_login_before", "devices_fetched_at", "server_lead")
+        and (
+            state.unserved_types is None
+            or (isinstance(state.unserved_types, list) and all(map(_number, state.unserved_types)))
         )
+        and (
+            state.meter_watch is None
+            or (
+                isinstance(state.meter_watch, dict)
+                and all(map(_number_or_numbers, state.meter_watch.values()))
+            )
+        )
+        and (
+            state.login_tries is None
+            or (isinstance(state.login_tries, list) and all(map(_number, state.login_tries)))
+        )
+        and all(getattr(state, name) is None or _number(getattr(state, name)) for name in numbers)
         and all(
             isinstance(getattr(state, name), str | type(None))
             for name in ("token", "rejected_credentials", "plant_code", "plant_name")
         )
     )
     if not ok:
-        raise StateError("stored state has fields of the wrong type")
+        raise StateError("stored state has fields of the wrong type or non-finite numbers")
+
+
+def _check_times(state: State, now: float) -> None:
+    limits = [(now + PAST_TIMES_SLACK, getattr(state, n)) for n in _EVENT_TIMES]
+    limits += [(now + PAST_TIMES_SLACK, t) for t in state.last_fetch.values()]
+    limits += [(now + PAST_TIMES_SLACK, t) for t in state.login_tries or ()]
+    limits += [(now + GUARD_TIMES_SLACK, getattr(state, n)) for n in _GUARD_TIMES]
+    limits += [(now + PENDING_SLACK, state.kpi_pending)]
+    if any(t is not None and t > limit for limit, t in limits):
+        raise StateError("stored state holds times in the future")
 
 
 class StateStore(Protocol):
@@ -90,12 +143,13 @@ class StateStore(Protocol):
 class InMemoryStateStore:
     """Keeps the JSON text, as SSM would, so round-trips are real."""
 
-    def __init__(self, text: str | None = None) -> None:
+    def __init__(self, text: str | None = None, clock: Clock | None = None) -> None:
         self.text = text
         self.saves = 0
+        self.clock = clock or SystemClock()
 
     def load(self) -> State:
-        return State.from_json(self.text)
+        return State.from_json(self.text, self.clock.now())
 
     def save(self, state: State) -> None:
         self.text = state.to_json()
@@ -105,12 +159,13 @@ class InMemoryStateStore:
 class FileStateStore:
     """A local JSON file readable only by its owner (mode 600): for `make run LIVE=1`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Clock | None = None) -> None:
         self.path = path
+        self.clock = clock or SystemClock()
 
     def load(self) -> State:
         try:
-            return State.from_json(self.path.read_text(encoding="utf-8"))
+            return State.from_json(self.path.read_text(encoding="utf-8"), self.clock.now())
         except FileNotFoundError:
             return State()
         except OSError as exc:
