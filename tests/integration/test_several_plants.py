@@ -8,6 +8,7 @@ power sensor 47), each meter on its own grid connection.
 
 import json
 import logging
+import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,12 @@ from typing import Any
 
 import pytest
 
+from fusioncharge.aws import SSM_MAX_CHARS
 from fusioncharge.errors import PlantNotFound, ReadingsIncomplete
+from fusioncharge.fusionsolar import READ_TYPES, Credentials
+from fusioncharge.login_guard import HUAWEI_LOCKS_AFTER, MAX_GUARDED, credentials_hash
+from fusioncharge.settings import MAX_PLANTS
+from fusioncharge.state import State
 from tools.local_site import Site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -230,3 +236,75 @@ def test_a_day_on_two_plants_costs_the_quota_of_one():
     assert sum(r[1] for r in two) == 0  # no quota refusal
     assert sum(r[2] for r in two) <= 49  # logins
     assert all(pushed for calls, _, _, pushed in two if calls)
+
+
+def test_a_plant_not_found_is_remembered_for_the_whole_list_and_a_new_list_looked_up():
+    with Site(two_plants(), settings={"STATION": "House,Shed"}) as site:
+        first = site.run()
+        again = site.next_run()
+        os.environ["STATION"] = "House,Garage"  # the user fixes the setting (restored after)
+        fixed = site.next_run()
+    assert isinstance(first.error, PlantNotFound) and first.calls_to("stations") == 1
+    assert isinstance(again.error, PlantNotFound) and again.calls_to("stations") == 0
+    assert "'House,Shed' named a plant not found" in str(again.error)
+    assert fixed.error is None and fixed.calls_to("stations") == 1
+    assert fixed.last_body["siteMeters"] == SUMMED
+
+
+def test_a_plant_gone_looks_every_plant_up_again():
+    scenario = two_plants()
+    # The second run's first real-time call: FusionSolar no longer knows one of the plants.
+    scenario["faults"] = [
+        {"interface": "getDevRealKpi", "nth": 4, "kind": "fail_code", "fail_code": 20007}
+    ]
+    with Site(scenario) as site:
+        site.run()
+        gone = site.next_run()
+        after = site.next_run()
+    assert "one of them may have been removed" in str(gone.error)
+    assert "'House' (NE=44556601), 'Garage' (NE=44556602)" in str(gone.error)
+    assert after.calls_to("stations") == 1 and after.calls_to("getDevList") == 1
+    assert after.last_body["siteMeters"] == SUMMED
+
+
+BIG = "LUNA2000-15-S0"
+
+
+def largest_plants(count: int) -> dict[str, Any]:
+    """`count` plants with an inverter, a meter and a battery each, every name and id as long as
+    FusionSolar makes them (64-character names, negative 64-bit ids)."""
+    stations, devices = [], []
+    for p in range(count):
+        code = f"NE={900_000_000 + p}"
+        stations.append({"plantCode": code, "plantName": f"Plant {p} " + "x" * 56, "capacity": 10})
+        for k, (type_id, model) in enumerate(((38, "SUN2000-10KTL-M1"), (47, None), (39, BIG))):
+            devices.append(
+                {"id": -1_000_000_000_000_000_000 - 10 * p - k, "devTypeId": type_id}
+                | {"devName": f"Device {k} " + "y" * 56, "invType": model, "stationCode": code}
+            )
+    station = ",".join(s["plantName"] for s in stations)
+    return {"stations": stations, "devices": devices, "settings": {"STATION": station}}
+
+
+@pytest.mark.parametrize("count", [4, MAX_PLANTS])
+def test_the_state_of_the_most_plants_fits_ssm_with_every_field_at_its_largest(count):
+    out, text = run_once(largest_plants(count) | {"current_time_ms": 1_700_049_600_000})
+    assert out.error is None, out.error
+    assert "battery_soc" in out.last_body["siteMeters"]
+    state = State.from_json(text)
+    # Beside the plants, what a state holds at its largest: a long token, the lockout guard
+    # full, a probable lock, pending readings, a STATION not found, every type read.
+    now = state.token_issued_at or 0.0
+    later = now + 1799.123456789
+    state.token = "x-" + "a" * 198
+    state.rejected_credentials = " ".join(
+        credentials_hash(Credentials("user", str(i))) for i in range(MAX_GUARDED)
+    )
+    state.login_tries = [now + 0.123456789 + i for i in range(HUAWEI_LOCKS_AFTER)]
+    state.no_login_before = state.locked_until = later
+    state.kpi_pending, state.plant_checked_at = later - 900, now + 0.123456789
+    state.unserved_types = [23070]
+    state.last_fetch.update({str(t): now + 0.123456789 for t in READ_TYPES})
+    text = state.to_json()
+    assert len(text) <= SSM_MAX_CHARS, f"{count} plants: {len(text)} characters"
+    assert State.from_json(text, now) == state

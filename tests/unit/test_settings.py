@@ -3,7 +3,7 @@
 import pytest
 
 from fusioncharge.errors import ConfigError
-from fusioncharge.settings import ENV_VARS, load_settings
+from fusioncharge.settings import ENV_VARS, MAX_PLANTS, load_settings
 
 BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "TOKEN_PARAMETER": "/stack/fusionsolar-state"}
 
@@ -106,6 +106,8 @@ def test_local_runs_need_no_aws_names():
     assert s.token_parameter is None
 
 
-def test_several_plants_fit_in_station():
-    many = ",".join(f"Plant number {i} on the hill" for i in range(12))
+def test_several_plants_fit_in_station_up_to_the_limit():
+    many = ",".join(f"Plant number {i} on the hill with a long name" for i in range(MAX_PLANTS))
     assert load_settings({**BASE, "STATION": many}).station == many
+    with pytest.raises(ConfigError, match=f"more than {MAX_PLANTS} plants"):
+        load_settings({**BASE, "STATION": many + ",One more"})

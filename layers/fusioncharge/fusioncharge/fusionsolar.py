@@ -71,7 +71,6 @@ PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most h
 PLANT_GONE_CODES = frozenset({20007})
 MAX_IDS_PER_CALL = 100
 MAX_PLANT_PAGES = 100
-MAX_PLANTS = 100  # getDevList takes at most 100 plant codes a call
 NAMES_SEPARATOR = "\n"  # between the plants' names in State.plant_name (never in a kept name)
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
 SECRET_KEYS = guard.SECRET_KEYS
@@ -149,10 +148,6 @@ class FusionSolarClient:
         plants = self.list_plants()
         try:
             found = parse.match_plants(station, plants)
-            if len(found) > MAX_PLANTS:
-                raise PlantNotFound(
-                    f"STATION names {len(found)} plants; at most {MAX_PLANTS} are read together"
-                )
         except PlantNotFound:
             st.plant_for_station, st.plant_code, st.plant_checked_at = station, None, now
             raise
@@ -163,7 +158,8 @@ class FusionSolarClient:
         if codes != st.plant_code:
             st.devices, st.devices_fetched_at = None, None  # other plants' devices
         st.plant_code, st.plant_for_station = codes, station
-        st.plant_name = NAMES_SEPARATOR.join(_one_line(p.name) for p in found)
+        names = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
+        st.plant_name = NAMES_SEPARATOR.join(names)  # several: cut short, they label messages
         return found
 
     def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:

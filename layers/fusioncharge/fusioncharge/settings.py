@@ -40,6 +40,9 @@ _FALSE = {"false", "0", "no", "off"}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
 MAX_STATION_CHARS = 500  # room for several plants' names
+# Plants summed into one site: the state of 5, with everything in it at its largest, still fits
+# SSM's 4 KB parameter (a test holds it to that).
+MAX_PLANTS = 5
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,11 @@ def _station(env: Mapping[str, str]) -> str:
         raise ConfigError(
             "STATION must be a plant name or plant code (NE=...) of printable text, or several "
             f"comma-separated, {MAX_STATION_CHARS} characters at most"
+        )
+    if len([part for part in value.split(",") if part.strip()]) > MAX_PLANTS:
+        raise ConfigError(
+            f"STATION names more than {MAX_PLANTS} plants: at most {MAX_PLANTS} are summed into "
+            "one site (what the poller keeps about more would not fit its SSM parameter)"
         )
     return value
 
