@@ -238,7 +238,11 @@ class FusionSolarClient:
         except (KeyError, TypeError, ValueError):
             return None  # a damaged cache is simply fetched again
         codes = {p.code for p in plants} | ({""} if len(plants) > 1 else set())
-        if self.state.devices is None or any(d.plant_code not in codes for d in cached):
+        # The cache is of the plants STATION names: `make discover` asks for others, or more.
+        whose = self.state.plant_code in (None, ",".join(p.code for p in plants))
+        if self.state.devices is None or not whose:
+            return None
+        if any(d.plant_code not in codes for d in cached):
             return None
         return cached
 
