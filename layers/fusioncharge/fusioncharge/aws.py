@@ -184,7 +184,8 @@ class SsmStateStore:
         if len(value) > SSM_MAX_CHARS:
             raise StateError(
                 f"the state ({len(value)} characters) does not fit the parameter {self.name} "
-                f"({SSM_MAX_CHARS}); please report this with the plant's device count"
+                f"({SSM_MAX_CHARS}); name fewer plants in STATION, or report this with the "
+                "plants' device count"
             )
         try:
             self.client.put_parameter(

@@ -1,9 +1,9 @@
 """What the poller remembers between runs, and the store interface that keeps it.
 
-The state is small compact JSON (well under SSM's 4 KB): the session token and when it was
-issued, the lockout guard, the cached plant and devices, and when each device type was last
-fetched (Huawei's 5-minute quota). Stores: in memory (tests), a local file (LIVE=1 runs,
-mode 600) and SSM SecureString (deployed; see aws.py).
+The state is small compact JSON (under SSM's 4 KB, for up to 5 plants): the session token and
+when it was issued, the lockout guard, the cached plants and devices, and when each device type
+was last fetched (Huawei's 5-minute quota). Stores: in memory (tests), a local file (LIVE=1
+runs, mode 600) and SSM SecureString (deployed; see aws.py).
 """
 
 import json
@@ -32,16 +32,16 @@ class State:
     # Lockout guard: no login before this time with credentials whose salted hash is below.
     no_login_before: float | None = None
     rejected_credentials: str | None = None  # "salt$sha256hex ...", never the password
-    plant_code: str | None = None
-    plant_name: str | None = None
-    plant_for_station: str | None = None  # the STATION setting the plant was found for
+    plant_code: str | None = None  # the found plants' codes, comma-separated (STATION's order)
+    plant_name: str | None = None  # their names, one a line
+    plant_for_station: str | None = None  # the STATION setting the plants were found for
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
     server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
-    meter_watch: dict[str, float] | None = None  # meter_direction's last sample and streak
+    meter_watch: dict[str, Any] | None = None  # meter_direction's last sample and streak
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
     # minutes, whatever the credentials, and a probable lock that stops every login.
     login_tries: list[float] | None = None
@@ -86,6 +86,11 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _number_or_numbers(value: Any) -> bool:
+    """A number, or a list of them (the other meters of a summed site's meter watch)."""
+    return _number(value) or (isinstance(value, list) and all(map(_number, value)))
+
+
 def _check_types(state: State) -> None:
     numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending", "server_lead")
     ok = (
@@ -100,7 +105,7 @@ def _check_types(state: State) -> None:
             state.meter_watch is None
             or (
                 isinstance(state.meter_watch, dict)
-                and all(map(_number, state.meter_watch.values()))
+                and all(map(_number_or_numbers, state.meter_watch.values()))
             )
         )
         and (
