@@ -4,7 +4,7 @@ A reading that fails is unknown: never clamped into a number, never sent. Pure: 
 Limits are far from anything real, so a true reading is never refused:
 - no device of a home (or a small business) moves 1 MW; the grid meters' overflow sentinel
   (about -65,000,000 W, a 16-bit overflow times 1000) is far beyond it;
-- no device delivers more than twice its own V·I (apparent power) plus slack;
+- no device delivers more than three times its own V·I (apparent power) plus slack;
 - no battery moves more than 1.5 times its rated power;
 - a state of charge is a percentage, 0-100;
 - a lifetime counter is not negative, not above 10 GWh, and does not run backwards.
