@@ -1,12 +1,19 @@
 """State: compact JSON round trips, and anything else is refused with StateError."""
 
+import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
+from fusioncharge.aws import SSM_MAX_CHARS
 from fusioncharge.errors import StateError
+from fusioncharge.login_guard import MAX_GUARDED
+from fusioncharge.models import REAL_TIME_TYPES, Device
 from fusioncharge.state import FileStateStore, InMemoryStateStore, State
+
+V1_STATE = Path(__file__).parents[1] / "fixtures" / "states" / "v1-after-first-run.json"
 
 
 def full_state() -> State:
@@ -18,7 +25,7 @@ def full_state() -> State:
         plant_code="NE=35436844",
         plant_name="Home",
         plant_for_station="Home",
-        devices=[{"id": -1000000035436846, "n": "Inverter-1", "t": 38, "p": "NE=35436844"}] * 6,
+        devices=[{"id": -1000000035436846, "n": "", "t": 38, "p": "NE=35436844"}] * 6,
         devices_fetched_at=1_700_000_000.0,
         last_fetch={"38": 1_700_000_000.0, "47": 1_700_000_001.0, "39": 1_700_000_002.0},
     )
@@ -29,6 +36,72 @@ def test_round_trip_and_size():
     text = state.to_json()
     assert State.from_json(text) == state
     assert len(text.encode()) < 2048  # SSM standard parameters hold 4 KB
+
+
+def largest_state(read_devices: int) -> State:
+    """A state as large as a real one gets: the longest ids (64-bit), the longest STATION,
+    a long plant name and token, every rejected password remembered, the guard counting,
+    every device type read and watched."""
+    types = sorted(REAL_TIME_TYPES)
+    devices = [  # in the order the client keeps them: by plant, type and id
+        Device(-(2**63) + n, "", types[n * len(types) // read_devices], "NE=135436844").to_dict()
+        for n in range(read_devices)
+    ]
+    now = 1_700_000_000.123456
+    return State(
+        token="x" * 128,
+        token_issued_at=now,
+        no_login_before=now + 1800.123456,
+        rejected_credentials=" ".join(["0123456789abcdef$" + "ab" * 32] * MAX_GUARDED),
+        plant_code="NE=135436844",
+        plant_name="P" * 100,
+        plant_for_station="S" * 200,
+        plant_checked_at=now,
+        devices=devices,
+        devices_fetched_at=now,
+        last_fetch={str(t): now + t / 7 for t in types},
+        server_lead=-12.123456789,
+        unserved_types=[23070],
+        meter_watch={"d": -(2**63), "e": 123456.78, "i": 654321.09, "ms": now * 1000, "n": 3},
+        login_tries=[now - 400.123456, now - 200.123456, now],
+        locked_until=now + 1800.123456,
+        kpi_pending=now + 900.123456,
+    )
+
+
+def test_a_hundred_read_devices_fit_ssm_parameter():
+    """SSM's Standard tier holds 4 KB: named devices overflowed it at 43-48 devices, after
+    which every run fetched the device list again and the day's quota was gone."""
+    state = largest_state(100)
+    text = state.to_json()
+    assert len(text.encode()) <= SSM_MAX_CHARS, f"{len(text.encode())} bytes"
+    assert State.from_json(text) == state
+
+
+def test_names_are_not_kept_and_devices_keep_their_order():
+    devices = [
+        {"id": 3, "n": "Inverter-B", "t": 38, "p": "NE=1"},
+        {"id": 9, "n": "Inverter-A", "t": 38, "p": "NE=1"},
+        {"id": 4, "n": "Meter", "t": 47, "p": "NE=1"},
+        {"id": 5, "n": "Inverter-C", "t": 38, "p": "NE=2"},
+    ]
+    back = State.from_json(State(devices=devices).to_json()).devices
+    assert back == [{**d, "n": ""} for d in devices]
+    assert State.from_json(State(devices=[]).to_json()).devices == []  # a cached empty list
+
+
+def test_a_state_written_by_the_previous_version_is_read():
+    """An existing stack's parameter after an update: version 1, named devices."""
+    text = V1_STATE.read_text()
+    state = State.from_json(text, now=1_700_000_300.0)
+    old = json.loads(text)
+    assert state.token == old["token"] and state.last_fetch == old["last_fetch"]
+    assert state.plant_code == "NE=35436844" and state.devices_fetched_at == 1_700_000_000.0
+    assert [Device.from_dict(d).id for d in state.devices or ()] == [11, 12, 13]
+    assert [Device.from_dict(d).type_id for d in state.devices or ()] == [38, 47, 39]
+    again = State.from_json(state.to_json())
+    assert again == state  # and written back in today's format
+    assert json.loads(state.to_json())["v"] == 2
 
 
 @pytest.mark.parametrize("text", [None, "", "   "])
@@ -48,6 +121,9 @@ def test_empty_is_a_fresh_start(text):
         '{"v": 1, "token": 5}',
         '{"v": 1, "token_issued_at": "yesterday"}',
         '{"v": 1, "last_fetch": {"38": "soon"}}',
+        '{"v": 2, "dv": {"38": [1]}}',
+        '{"v": 2, "dv": [{"t": 38}]}',
+        '{"v": 1, "dv": [{"i": [1], "t": 38}]}',  # v1 had no grouped devices
     ],
 )
 def test_garbage_raises_state_error(text):

@@ -22,7 +22,7 @@ ENVIRONMENT = "environment"  # the source name of values taken from environment 
 SECRET_MAX_AGE_SECONDS = 300  # a password fixed in the console is used within ≈5 minutes
 # What the stack writes into the secret, and the usual stand-ins; real values never match.
 _PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me", "todo", "..."}
-SSM_MAX_CHARS = 4096  # a Standard parameter's limit (moto does not enforce it)
+SSM_MAX_CHARS = 4096  # bytes: a Standard parameter's limit (moto does not enforce it)
 # SSM and Secrets Manager answer in tens of milliseconds. boto3's defaults (60 s to connect and
 # to read, legacy retries) equal the whole Lambda timeout: one slow call would kill the run
 # with no summary line, metric or saved state. Bounded, the worst call fits the run's margin.
@@ -181,9 +181,10 @@ class SsmStateStore:
     def save(self, state: State) -> None:
         self.writes += 1
         value = state.to_json()
-        if len(value) > SSM_MAX_CHARS:
+        size = len(value.encode())
+        if size > SSM_MAX_CHARS:
             raise StateError(
-                f"the state ({len(value)} characters) does not fit the parameter {self.name} "
+                f"the state ({size} bytes) does not fit the parameter {self.name} "
                 f"({SSM_MAX_CHARS}); please report this with the plant's device count"
             )
         try:

@@ -230,11 +230,12 @@ class FusionSolarClient:
             if d.plant_code in (plant.code, "")
         ]
         if self.state.plant_code in (None, plant.code):  # `make discover` reads other plants too
-            # Only what the poller reads, names cut short: optimizers (one per panel) would
-            # overflow SSM's 4 KB and the state could not be saved any more.
+            # Only what the poller reads, without names (messages name devices by id), in the
+            # order the state stores them: optimizers (one per panel), or names, would overflow
+            # SSM's 4 KB and the state could not be saved any more.
             kept = [
-                Device(d.id, d.name[:32], d.type_id, d.plant_code).to_dict()
-                for d in found
+                Device(d.id, "", d.type_id, d.plant_code).to_dict()
+                for d in sorted(found, key=lambda d: (d.plant_code, d.type_id, d.id))
                 if d.type_id in READ_TYPES
             ]
             if kept != self.state.devices:

@@ -1,9 +1,11 @@
 """What the poller remembers between runs, and the store interface that keeps it.
 
-The state is small compact JSON (well under SSM's 4 KB): the session token and when it was
-issued, the lockout guard, the cached plant and devices, and when each device type was last
-fetched (Huawei's 5-minute quota). Stores: in memory (tests), a local file (LIVE=1 runs,
-mode 600) and SSM SecureString (deployed; see aws.py).
+The state is compact JSON that fits SSM's 4 KB with 100 read devices: the session token and
+when it was issued, the lockout guard, the cached plant and devices, and when each device type
+was last fetched (Huawei's 5-minute quota). Devices are kept as ids grouped by what they share
+(plant, type), without names: a device list of 45 named devices used to fill the parameter.
+States written by earlier versions (v1) are still read. Stores: in memory (tests), a local
+file (LIVE=1 runs, mode 600) and SSM SecureString (deployed; see aws.py).
 """
 
 import json
@@ -16,7 +18,9 @@ from typing import Any, Protocol
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead
+DEVICE_IDS = "i"  # in a device group: the ids of the devices sharing the group's fields
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
 GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
@@ -36,7 +40,7 @@ class State:
     plant_name: str | None = None
     plant_for_station: str | None = None  # the STATION setting the plant was found for
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
-    devices: list[dict[str, Any]] | None = None  # Device.to_dict() items
+    devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
     server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
@@ -53,8 +57,10 @@ class State:
     def to_json(self) -> str:
         # An empty device list is kept: it is a cached answer too.
         data = {k: v for k, v in asdict(self).items() if v is not None and v != {}}
+        if "devices" in data:
+            data["dv"] = _pack_devices(data.pop("devices"))
         data["v"] = STATE_VERSION
-        return json.dumps(data, separators=(",", ":"), sort_keys=True)
+        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str | None, now: float | None = None) -> "State":
@@ -69,8 +75,14 @@ class State:
             data = json.loads(text)
         except ValueError as exc:
             raise StateError("stored state is not JSON") from exc
-        if not isinstance(data, dict) or data.pop("v", None) != STATE_VERSION:
+        if not isinstance(data, dict) or data.get("v") not in READABLE_VERSIONS:
             raise StateError("stored state has an unknown format")
+        if data.pop("v") == STATE_VERSION and "dv" in data:
+            data["devices"] = _unpack_devices(data.pop("dv"))
+        elif isinstance(data.get("devices"), list):  # v1: named devices, names not kept now
+            data["devices"] = [
+                {**d, "n": ""} if isinstance(d, dict) else d for d in data["devices"]
+            ]
         try:
             state = cls(**data)
         except TypeError as exc:
@@ -79,6 +91,34 @@ class State:
         if now is not None:
             _check_times(state, now)
         return state
+
+
+def _pack_devices(devices: Any) -> Any:
+    """[{"id": 1, "n": "Inv", "t": 38, "p": "NE=1"}, ...] -> [{"i": [1, ...], "t": 38,
+    "p": "NE=1"}, ...]: one group per set of shared fields, in the order first seen. Names
+    are left out (only ids and types are needed): 100 named devices would not fit 4 KB."""
+    if not isinstance(devices, list) or not all(isinstance(d, dict) for d in devices):
+        return devices  # not ours: stored as it is, refused when read back
+    groups: dict[str, dict[str, Any]] = {}
+    for device in devices:
+        shared = {k: v for k, v in device.items() if k not in ("id", "n")}
+        key = json.dumps(shared, sort_keys=True)
+        groups.setdefault(key, {**shared, DEVICE_IDS: []})[DEVICE_IDS].append(device.get("id"))
+    return list(groups.values())
+
+
+def _unpack_devices(groups: Any) -> list[dict[str, Any]]:
+    """The device dicts (names empty) of stored groups; StateError when they are not ours."""
+    ok = isinstance(groups, list) and all(
+        isinstance(g, dict) and isinstance(g.get(DEVICE_IDS), list) for g in groups
+    )
+    if not ok:
+        raise StateError("stored state has a device list of the wrong shape")
+    return [
+        {"id": i, "n": "", **{k: v for k, v in g.items() if k != DEVICE_IDS}}
+        for g in groups
+        for i in g[DEVICE_IDS]
+    ]
 
 
 def _number(value: Any) -> bool:
