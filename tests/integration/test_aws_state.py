@@ -66,7 +66,10 @@ def test_garbage_in_the_parameter_is_survived_and_logged(aws, caplog, garbage):
 def test_times_a_little_ahead_are_kept(aws):
     """A guard runs 30 minutes ahead and a clock may differ by seconds: not damage."""
     state = State(
-        token_issued_at=NOW + 30, locked_until=NOW + 1800, login_tries=[NOW + 5], server_lead=-9.0
+        token_issued_at=NOW + 30,
+        locked_until=NOW + 1800,
+        login_tries=[NOW + 5],
+        server_leads=[-9.0],
     )
     SsmStateStore(NAME, ssm()).save(state)
     assert SsmStateStore(NAME, ssm(), clock=FakeClock(NOW)).load() == state

@@ -60,7 +60,7 @@ def largest_state(read_devices: int) -> State:
         devices=devices,
         devices_fetched_at=now,
         last_fetch={str(t): now + t / 7 for t in types},
-        server_lead=-12.123456789,
+        server_leads=[-12.123, -12.456, -11.999, 3600.5, -12.001, -12.123],
         unserved_types=[23070],
         meter_watch={"d": -(2**63), "e": 123456.78, "i": 654321.09, "ms": now * 1000, "n": 3},
         login_tries=[now - 400.123456, now - 200.123456, now],
@@ -97,6 +97,7 @@ def test_a_state_written_by_the_previous_version_is_read():
     old = json.loads(text)
     assert state.token == old["token"] and state.last_fetch == old["last_fetch"]
     assert state.plant_code == "NE=35436844" and state.devices_fetched_at == 1_700_000_000.0
+    assert state.server_leads == [old["server_lead"]]  # the pacing keeps its estimate
     assert [Device.from_dict(d).id for d in state.devices or ()] == [11, 12, 13]
     assert [Device.from_dict(d).type_id for d in state.devices or ()] == [38, 47, 39]
     again = State.from_json(state.to_json())
@@ -124,6 +125,8 @@ def test_empty_is_a_fresh_start(text):
         '{"v": 2, "dv": {"38": [1]}}',
         '{"v": 2, "dv": [{"t": 38}]}',
         '{"v": 1, "dv": [{"i": [1], "t": 38}]}',  # v1 had no grouped devices
+        '{"v": 2, "server_lead": 0.5}',  # v2 keeps the last leads
+        '{"v": 2, "server_leads": [0.5, NaN]}',
     ],
 )
 def test_garbage_raises_state_error(text):

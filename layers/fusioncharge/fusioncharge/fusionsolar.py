@@ -15,6 +15,7 @@ Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the acc
 """
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ LOGIN_LOCKED = {
 }
 PENDING_WITHOUT_DEADLINE = 60.0  # how late an unbounded run's readings may count
 LEAD_MARGIN = 0.05  # seconds for the trip to Huawei being shorter than any seen before
+LEAD_SAMPLES = 6  # Huawei's clock is judged on the last stamps: two runs of three device types
+LEADS_AGREE = 2.0  # seconds: leads this close come from one clock (trips vary by less)
 PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
 # 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
 # refreshes the device list, which then answers 20007 or nothing when the plant is gone.
@@ -388,18 +391,23 @@ class FusionSolarClient:
         The reply's arrival is a safe bound, but anchoring on it makes every run's calls
         later than the last run's by a round trip: on a 5-minute schedule the waits grow until
         a run must be refused. The server's own stamp (params.currentTime) avoids that drift:
-        `server_lead` is the least (server time - our send time) ever seen, i.e. clock offset
-        plus the shortest trip there, so server time - server_lead is the earliest our clock
-        could have read when the call was counted. Never later than the arrival.
+        the lead (server time - our send time) is Huawei's clock offset plus the trip there;
+        the least recent lead that another recent one agrees with (`lead_estimate`) gives
+        server time - lead, the earliest our clock could have read when the call was counted.
+        A stamp no other agrees with (a bogus one, or Huawei's clock just stepped) is not
+        trusted: the arrival is used. Recent leads only, so a drifting clock is followed.
         """
         arrived = self.clock.now()
         stamp = parse.server_time(envelope) if envelope is not None and single else None
         if stamp is None:
             return arrived
         lead = stamp - sent
-        known = self.state.server_lead
-        self.state.server_lead = lead if known is None else min(known, lead)
-        return min(arrived, stamp - self.state.server_lead + LEAD_MARGIN)
+        leads = [*(self.state.server_leads or ()), math.floor(lead * 1000) / 1000]
+        self.state.server_leads = leads[-LEAD_SAMPLES:]
+        estimate = lead_estimate(self.state.server_leads)
+        if estimate is None or lead < estimate:
+            return arrived
+        return min(arrived, stamp - estimate + LEAD_MARGIN)
 
     def _ensure_token(self) -> None:
         issued = self.state.token_issued_at
@@ -543,6 +551,17 @@ class FusionSolarClient:
 
     def _secrets(self) -> list[str]:
         return [s for s in (self.credentials.system_code, self.state.token) if s]
+
+
+def lead_estimate(leads: list[float]) -> float | None:
+    """The least of the leads that agree with the newest one, when another agrees with it;
+    else the same for the leads before it (the newest is an outlier so far). None when no two
+    leads agree. Leads are oldest first."""
+    for end in range(len(leads), 1, -1):
+        near = [x for x in leads[:end] if abs(x - leads[end - 1]) <= LEADS_AGREE]
+        if len(near) >= 2:
+            return min(near)
+    return None
 
 
 def _utc(epoch: float) -> str:

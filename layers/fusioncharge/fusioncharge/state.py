@@ -19,7 +19,7 @@ from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 
 STATE_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead
+READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
 DEVICE_IDS = "i"  # in a device group: the ids of the devices sharing the group's fields
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
@@ -43,7 +43,8 @@ class State:
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
-    server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
+    # FusionSolar's clock - ours at sending, seconds, for the last calls (oldest first).
+    server_leads: list[float] | None = None
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
     meter_watch: dict[str, float] | None = None  # meter_direction's last sample and streak
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
@@ -77,12 +78,10 @@ class State:
             raise StateError("stored state is not JSON") from exc
         if not isinstance(data, dict) or data.get("v") not in READABLE_VERSIONS:
             raise StateError("stored state has an unknown format")
-        if data.pop("v") == STATE_VERSION and "dv" in data:
+        if data.pop("v") == 1:
+            _from_v1(data)
+        elif "dv" in data:
             data["devices"] = _unpack_devices(data.pop("dv"))
-        elif isinstance(data.get("devices"), list):  # v1: named devices, names not kept now
-            data["devices"] = [
-                {**d, "n": ""} if isinstance(d, dict) else d for d in data["devices"]
-            ]
         try:
             state = cls(**data)
         except TypeError as exc:
@@ -91,6 +90,15 @@ class State:
         if now is not None:
             _check_times(state, now)
         return state
+
+
+def _from_v1(data: dict[str, Any]) -> None:
+    """Version 1 kept named devices and only the least server lead ever seen."""
+    if "server_lead" in data:
+        lead = data.pop("server_lead")
+        data["server_leads"] = None if lead is None else [lead]
+    if isinstance(data.get("devices"), list):
+        data["devices"] = [{**d, "n": ""} if isinstance(d, dict) else d for d in data["devices"]]
 
 
 def _pack_devices(devices: Any) -> Any:
@@ -127,7 +135,7 @@ def _number(value: Any) -> bool:
 
 
 def _check_types(state: State) -> None:
-    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending", "server_lead")
+    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending")
     ok = (
         isinstance(state.last_fetch, dict)
         and all(_number(v) for v in state.last_fetch.values())
@@ -143,9 +151,9 @@ def _check_types(state: State) -> None:
                 and all(map(_number, state.meter_watch.values()))
             )
         )
-        and (
-            state.login_tries is None
-            or (isinstance(state.login_tries, list) and all(map(_number, state.login_tries)))
+        and all(
+            values is None or (isinstance(values, list) and all(map(_number, values)))
+            for values in (state.login_tries, state.server_leads)
         )
         and all(getattr(state, name) is None or _number(getattr(state, name)) for name in numbers)
         and all(
