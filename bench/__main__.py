@@ -14,7 +14,7 @@ from typing import Any
 from bench.awscount import AwsCallCounter
 from bench.build import BuildFailed, compiled_copy, folder_bytes, sam_build, zipped_bytes
 from bench.cost import LatencyModel, monthly_cost, usage_per_month
-from bench.day import DAY_START, StdoutCapture, simulate_day
+from bench.day import DAY_START, StdoutCapture, simulate_day, two_plants_scenario
 from bench.plot import plot_day
 from bench.prices import NO_FREE_TIER, PRICES_DATE
 from bench.report import (
@@ -25,6 +25,7 @@ from bench.report import (
     handler_latency,
     ratios,
     render,
+    two_plant_figures,
 )
 from bench.template import deployment, load_template
 from bench.timing import cold_import_ms
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ours = simulate_day("ours", counter, capture, args.seed)
     _progress("simulating the same day with the naive baseline ...")
     baseline = simulate_day("baseline", counter, capture, args.seed)
+    _progress("simulating the same day on two plants summed into one site ...")
+    two_plants = simulate_day("ours", counter, capture, args.seed, two_plants_scenario())
     _progress("timing cold imports of the handler ...")
     summary: dict[str, Any] = {**day_figures(ours), **handler_latency(ours)}
     summary["cold_import_ms"] = round(cold_import_ms(), 1)
@@ -70,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     summary["baseline"] = {k: base[k] for k in (*QUOTA_KEYS, *base) if k in base}
     summary["ratio"] = ratios(summary, base)
     summary["targets"] = check_targets(summary)
+    summary["two_plants"] = two_plant_figures(two_plants)  # beside the one-plant keys above
     summary["ssm_count_source"] = (
         "botocore event counter on every session; PutParameter cross-checked with moto's "
         f"parameter version ({ours.parameter_version})"

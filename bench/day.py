@@ -12,8 +12,10 @@ import logging
 import random
 import sys
 import time
+from collections import Counter
 from contextlib import redirect_stdout, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -29,6 +31,7 @@ RUNS_PER_CONTAINER = 12  # a cold start every hour
 JITTER_SECONDS = 3.0
 ROUND_TRIP_S = LatencyModel().fusionsolar_call_s
 DISCOVERY = ("stations", "getDevList")
+TWO_PLANTS = Path(__file__).resolve().parents[1] / "emulator" / "scenarios" / "two-plants.json"
 # The first local midnight after the emulator's default time, so the day runs 00:00 to 24:00.
 DAY_START = (DEFAULT_TIME_MS // 1000 // 86400 + 1) * 86400
 
@@ -72,6 +75,11 @@ class DayResult:
     aws: AwsCalls
     parameter_version: int | None  # moto's version of the state parameter at the end
     notes: list[str] = field(default_factory=list)
+
+    def calls_per_run(self, interface: str) -> dict[int, int]:
+        """How many runs made n calls of the interface: {n: runs}."""
+        counts = Counter(sum(1 for c in r.calls if c.interface == interface) for r in self.runs)
+        return dict(sorted(counts.items()))
 
     def calls(self, interface: str | None = None, outcome: str | None = None) -> int:
         return sum(
@@ -133,9 +141,14 @@ class DayResult:
 
 
 def simulate_day(
-    mode: str, counter: AwsCallCounter, capture: StdoutCapture, seed: int = 7
+    mode: str,
+    counter: AwsCallCounter,
+    capture: StdoutCapture,
+    seed: int = 7,
+    scenario: dict[str, Any] | None = None,
 ) -> DayResult:
-    """Run the day; `counter` must be installed before the first boto3 client exists."""
+    """Run the day; `counter` must be installed before the first boto3 client exists.
+    `scenario`: the emulated plants (default: the emulator's default plant)."""
     if mode not in ("ours", "baseline"):
         raise ValueError(f"mode must be 'ours' or 'baseline', not {mode!r}")
     rng = random.Random(seed)
@@ -146,7 +159,8 @@ def simulate_day(
     counter.reset()
     runs: list[RunRecord] = []
     # The emulator spends the modelled round trip on its clock, so pacing meets real latency.
-    site = Site({"current_time_ms": int(schedule[0] * 1000)}, latency=ROUND_TRIP_S)
+    day = {**(scenario or {}), "current_time_ms": int(schedule[0] * 1000)}
+    site = Site(day, latency=ROUND_TRIP_S)
     with redirect_stdout(capture), site:
         _route_log_handlers(capture)
         ssm = boto3.client("ssm", region_name=REGION)
@@ -214,3 +228,11 @@ def _parameter_version(ssm: Any) -> int | None:
         return int(ssm.get_parameter(Name=TOKEN_PARAMETER)["Parameter"]["Version"])
     except ssm.exceptions.ParameterNotFound:
         return None
+
+
+def two_plants_scenario() -> dict[str, Any]:
+    """emulator/scenarios/two-plants.json on the emulator's day model (its fixed readings out)."""
+    scenario = json.loads(TWO_PLANTS.read_text(encoding="utf-8"))
+    scenario.pop("kpis", None)
+    scenario.pop("current_time_ms", None)
+    return scenario

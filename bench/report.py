@@ -27,6 +27,14 @@ TARGETS: tuple[tuple[str, str, str, float], ...] = (
     ("cold import (ms)", "cold_import_ms", "<=", 400),
     ("monthly cost, one site (US$)", "monthly_cost_usd", "<=", 0.50),
 )
+# The same day on two plants (emulator/scenarios/two-plants.json): the quota of one plant.
+TWO_PLANT_TARGETS: tuple[tuple[str, str, str, float], ...] = (
+    ("getDevRealKpi calls in a run that read", "getdevrealkpi_calls_per_reading_run", "<=", 3),
+    ("quota refusals a day", "quota_refusals_per_day", "<=", 0),
+    ("logins a day", "logins_per_day", "<=", 49),
+    ("discovery calls a day", "discovery_calls_per_day", "<=", 6),
+    ("runs that pushed site meters", "pushes_per_day", ">=", 288),
+)
 _COMPARE: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
 
 
@@ -51,6 +59,27 @@ def day_figures(day: DayResult) -> dict[str, Any]:
         "log_bytes_per_run": round(day.log_bytes / runs),
         "pacing_wait_s_per_day": round(sum(r.waited_s for r in day.runs), 1),
     }
+
+
+def two_plant_figures(day: DayResult) -> dict[str, Any]:
+    """The two-plant day's quota figures and its targets."""
+    per_run = day.calls_per_run("getDevRealKpi")
+    figures: dict[str, Any] = {
+        **{k: v for k, v in day_figures(day).items() if k in TWO_PLANT_KEYS},
+        "getdevrealkpi_calls_per_run": {str(n): runs for n, runs in per_run.items()},
+        "getdevrealkpi_calls_per_reading_run": max((n for n in per_run if n), default=0),
+    }
+    figures["targets"] = check_targets(figures, TWO_PLANT_TARGETS)
+    return figures
+
+
+TWO_PLANT_KEYS = (
+    *QUOTA_KEYS,
+    "fusionsolar_calls_per_day",
+    "error_pushes_per_day",
+    "failed_runs_per_day",
+    "ssm_writes_per_day",
+)
 
 
 def ratios(ours: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float | None]:
@@ -91,9 +120,11 @@ def handler_latency(day: DayResult) -> dict[str, float]:
     }
 
 
-def check_targets(summary: dict[str, Any]) -> dict[str, bool | None]:
+def check_targets(
+    summary: dict[str, Any], targets: tuple[tuple[str, str, str, float], ...] = TARGETS
+) -> dict[str, bool | None]:
     out: dict[str, bool | None] = {}
-    for _, key, op, limit in TARGETS:
+    for _, key, op, limit in targets:
         value = summary.get(key)
         out[key] = None if value is None else _COMPARE[op](value, limit)
     return out
@@ -160,12 +191,30 @@ def render(
         lines.append(_row(item, used, f"{cost[item]:.4f}", f"{list_cost[item]:.4f}"))
     lines.append(_row("total (US$)", "", f"{cost['total']:.2f}", f"{list_cost['total']:.2f}"))
     lines += ["", "== Targets =="]
-    for label, key, op, limit in TARGETS:
-        ok = summary["targets"][key]
-        verdict = "n/a" if ok is None else ("ok" if ok else "MISSED")
-        lines.append(_row(f"{label} {op} {limit:g}", summary.get(key), verdict))
+    lines += _target_rows(summary, TARGETS)
+    two = summary.get("two_plants")
+    if two is not None:
+        lines += [
+            "",
+            "== The same day on two plants (emulator/scenarios/two-plants.json: hybrid + string "
+            "inverter, a power sensor each, summed into one site) ==",
+            _row("getDevRealKpi calls per run: runs", str(two["getdevrealkpi_calls_per_run"])),
+            *_target_rows(two, TWO_PLANT_TARGETS),
+            _row("FusionSolar calls per run", two["fusionsolar_calls_per_poll"]),
+        ]
     lines += ["", *notes]
     return "\n".join(lines)
+
+
+def _target_rows(
+    figures: dict[str, Any], targets: tuple[tuple[str, str, str, float], ...]
+) -> list[str]:
+    rows = []
+    for label, key, op, limit in targets:
+        ok = figures["targets"][key]
+        verdict = "n/a" if ok is None else ("ok" if ok else "MISSED")
+        rows.append(_row(f"{label} {op} {limit:g}", figures.get(key), verdict))
+    return rows
 
 
 def _usage_rows(u: MonthlyUsage) -> list[tuple[str, str]]:

@@ -49,10 +49,12 @@ def check_portal(text: str) -> str:
 
 def check_plant(text: str) -> str:
     text = text.strip()
-    if not text or len(text) > 200:
+    if not text or len(text) > 500:
         raise Answer("the plant's name as FusionSolar shows it, or its code NE=...")
-    if text.upper().startswith("NE=") and not re.fullmatch(r"NE=\d+", text, re.I):
-        raise Answer("a plant code is NE= followed by digits, like NE=35436844")
+    for part in text.split(","):  # several plants, comma-separated, are summed
+        part = part.strip()
+        if part.upper().startswith("NE=") and not re.fullmatch(r"NE=\d+", part, re.I):
+            raise Answer("a plant code is NE= followed by digits, like NE=35436844")
     return text
 
 
@@ -80,7 +82,8 @@ QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
     (
         "Station",
         "Plant",
-        "Your plant's name as FusionSolar shows it, or its code NE=...",
+        "Your plant's name as FusionSolar shows it, or its code NE=... (several plants of one "
+        "home: comma-separated, they are summed)",
         check_plant,
     ),
     (

@@ -2,8 +2,8 @@
 
 With LIVE=1 it asks the real FusionSolar (FUSIONSOLAR_BASE_URL, FUSIONSOLAR_USERNAME,
 FUSIONSOLAR_SYSTEM_CODE; token and pacing kept in .local/, mode 600, shared with `make run LIVE=1`);
-otherwise the built-in emulator (SCENARIO=file.json to choose its plant). It spends, per device
-type, the one getDevRealKpi call Huawei allows every 5 minutes.
+otherwise the built-in emulator (SCENARIO=file.json to choose its plants). It spends, per device
+type, the one getDevRealKpi call Huawei allows every 5 minutes, for all the plants together.
 """
 
 import logging
@@ -13,10 +13,12 @@ import sys
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.models import Reading
 from fusioncharge.settings import DEFAULT_FUSIONSOLAR_BASE_URL
 from fusioncharge.state import FileStateStore, InMemoryStateStore, StateStore
 from tools.run_local import LOCAL_STATE
 
+MAX_PLANTS_SHOWN = 100
 _INTERESTING = (
     "active_power",
     "inverter_state",
@@ -35,26 +37,42 @@ def discover(base_url: str, credentials: Credentials, store: StateStore, clock: 
         base_url, credentials, state, clock=clock, deadline=Deadline.after(clock, 120)
     )
     try:
-        for plant in client.list_plants():
-            print(f"plant {plant.name!r}  code {plant.code}   (STATION={plant.code} or the name)")
-            devices = client.devices(plant)
-            for device in devices:
-                print(f"  device {device.id}  type {device.type_id}  {device.name}")
+        plants = client.list_plants()
+        shown = plants[:MAX_PLANTS_SHOWN]  # one getDevList takes 100 plants
+        # Every plant's devices in one call and, per device type, one reading call for all of
+        # them: Huawei allows one a type every 5 minutes, not one a plant.
+        devices = client.devices(shown) if shown else []
+        readings: dict[int, Reading] = {}
+        try:
             types = sorted({d.type_id for d in devices})
-            try:
-                readings = client.readings(plant, types)
-            except BridgeError as exc:
-                print(f"  (no readings now: {exc})")
-                continue
-            for reading in readings:
-                shown = {
-                    k: reading.values.get(k, "unknown")
-                    for k in _INTERESTING
-                    if k in reading.values or k in reading.unknown
-                }
-                print(f"  reading {reading.device_id} type {reading.type_id}: {shown}")
+            readings = {r.device_id: r for r in client.readings(shown, types)} if shown else {}
+        except BridgeError as exc:
+            print(f"(no readings now: {exc})")
+        for plant in shown:
+            print(f"plant {plant.name!r}  code {plant.code}   (STATION={plant.code} or the name)")
+            for device in (d for d in devices if d.plant_code == plant.code):
+                print(f"  device {device.id}  type {device.type_id}  {device.name}")
+            for device in (d for d in devices if d.plant_code == plant.code):
+                if (reading := readings.get(device.id)) is not None:
+                    print(f"  reading {device.id} type {device.type_id}: {_shown(reading)}")
+        if len(plants) > len(shown):
+            print(f"... and {len(plants) - len(shown)} more plants (devices not shown)")
+        if len(plants) > 1:
+            print(
+                "Several plants of one home: STATION lists them comma-separated (names or codes) "
+                "and they are summed into one site; METER_PLANTS says whose meters count when "
+                "they share one grid connection (docs/reference.md, Settings)."
+            )
     finally:
         store.save(state)
+
+
+def _shown(reading: Reading) -> dict:
+    return {
+        k: reading.values.get(k, "unknown")
+        for k in _INTERESTING
+        if k in reading.values or k in reading.unknown
+    }
 
 
 def main() -> int:

@@ -23,7 +23,7 @@ from fusioncharge.aws import SsmStateStore, parse_secret
 from fusioncharge.chargehq import ChargeHqClient
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.fusionsolar_parse import match_plant
+from fusioncharge.fusionsolar_parse import match_plants
 from fusioncharge.site_meters import SiteMeters
 from tools.run_lines import RunLine, meters_text, run_line
 
@@ -192,12 +192,14 @@ def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> t
         finally:
             store.save(state)  # the new token for the next run, or the lockout guard
         proof.keep(state.token_issued_at)
-        plant = match_plant(parameters["Station"], plants)
+        found = match_plants(parameters["Station"], plants)
     except PlantNotFound as exc:
         return False, f"the credentials work, but {exc}"
     except BridgeError as exc:
         return False, f"{exc.code}: {exc}"
-    return True, f"the credentials work now (logged in; plant {plant.name!r} found)"
+    names = ", ".join(repr(p.name) for p in found)
+    which = f"plant {names}" if len(found) == 1 else f"plants {names}"
+    return True, f"the credentials work now (logged in; {which} found)"
 
 
 @dataclass

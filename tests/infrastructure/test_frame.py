@@ -22,6 +22,7 @@ from tests.infrastructure.cfn import ROOT
 TARGETS = ["test", "run", "discover", "emulator", "bench", "build", "deploy", "logs", "invoke"]
 TARGETS += ["delete", "audit", "lint", "fmt", "status"]
 ENV_VARS = ["FUSIONSOLAR_BASE_URL", "STATION", "USE_POWER_SENSOR_DATA", "USE_GRID_METER_DATA"]
+ENV_VARS += ["METER_PLANTS"]
 ENV_VARS += [
     "USE_EMMA_DATA",
     "GRID_METER_POWER_UNIT",
@@ -338,3 +339,14 @@ def test_status_reads_the_saved_stack_and_region(project):
     assert result.returncode == 0, result.stderr
     assert '"STACK_NAME": "my-solar", "REGION": "eu-central-1"' in result.stdout
     assert "layers/fusioncharge" in result.stdout
+
+
+def test_several_plants_are_one_setting_and_each_code_is_checked(project):
+    answers = ANSWERS.replace("\nHome\n", "\nHouse,NE=12ab\nHouse, Garage\n")
+    result = make(project, "deploy", stdin=answers, CONFIGURE_FROM_STDIN="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("expected") == 4  # NE=12ab, alone or in the list, is no code
+    assert deploy_answers(project)[1]["Station"] == "House, Garage"
+    assert make(project, "deploy", "SET=MeterPlants=House").returncode == 0
+    _, overrides = deploy_answers(project)
+    assert (overrides["Station"], overrides["MeterPlants"]) == ("House, Garage", "House")

@@ -16,6 +16,7 @@ STACK_STATE_PARAMETER = "/${AWS::StackName}/fusionsolar-state"
 SETTINGS = {
     "FUSIONSOLAR_BASE_URL": ("FusionSolarBaseUrl", "https://intl.fusionsolar.huawei.com"),
     "STATION": ("Station", None),
+    "METER_PLANTS": ("MeterPlants", ""),
     "USE_EMMA_DATA": ("UseEmmaData", "true"),
     "USE_POWER_SENSOR_DATA": ("UsePowerSensorData", "true"),
     "USE_GRID_METER_DATA": ("UseGridMeterData", "true"),
@@ -473,3 +474,10 @@ def test_a_deploy_never_replaces_or_rewrites_the_secret(cfn):
     assert "Ref" not in json.dumps(props["SecretString"])
     assert not resources_of_type(cfn, "AWS::SecretsManager::RotationSchedule")
     assert secret_id == "CredentialsSecret"  # a new logical id is a new secret too
+
+
+def test_plant_lists_are_as_long_in_the_template_as_the_settings_accept(sam_template):
+    from fusioncharge.settings import MAX_STATION_CHARS
+
+    for name in ("Station", "MeterPlants"):
+        assert sam_template["Parameters"][name]["MaxLength"] == MAX_STATION_CHARS, name

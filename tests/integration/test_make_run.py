@@ -72,6 +72,34 @@ def test_make_discover_lists_plants_devices_and_readings():
     assert "plant 'Home'" in result.stdout
     assert "type 47" in result.stdout
     assert "reading" in result.stdout
+    # The second plant's readings too: per type one call carries both plants' devices.
+    assert "plant 'EMMA Home'" in result.stdout and "type 23070:" in result.stdout
+    assert "no readings now" not in result.stdout
+    assert "comma-separated" in result.stdout  # how to sum them
+
+
+def test_discover_lists_every_plant_beside_the_cached_one(capsys):
+    """LIVE=1 shares its state with `make run LIVE=1`: the device list cached for STATION's plant
+    must not hide the other plants' devices."""
+    from emulator.clock import FakeClock
+    from emulator.fusionsolar import FusionSolarEmulator
+    from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+    from fusioncharge.state import InMemoryStateStore
+    from tools.discover import discover
+
+    clock = FakeClock(1_700_049_600.0)
+    with FusionSolarEmulator(clock=clock) as emu:
+        store = InMemoryStateStore(clock=clock)
+        creds = Credentials("demo", "demo")
+        client = FusionSolarClient(emu.base_url, creds, store.load(), clock=clock)
+        client.devices(client.plants("Home"))  # what a run for STATION=Home caches
+        store.save(client.state)
+        clock.advance(300)
+        discover(emu.base_url, Credentials("demo", "demo"), store, clock)
+    shown = capsys.readouterr().out
+    assert "SA4H-BT2570669683" in shown and "Smart Guard" in shown  # the EMMA Home's devices
+    assert "Dongle-1" in shown  # Home's dongle: the poller's cache leaves dongles out
+    assert store.load().plant_code == "NE=12345678"  # the poller's plant is kept
 
 
 def test_make_run_live_talks_to_the_given_endpoints_and_keeps_a_private_token_file(tmp_path):

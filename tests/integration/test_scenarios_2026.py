@@ -1,4 +1,5 @@
-"""`make run SCENARIO=...` on the homes of 2026 gives the contract's site meters.
+"""`make run SCENARIO=...` on the homes of 2026 (and a home of two plants) gives the contract's site
+meters.
 
 The scenario files in emulator/scenarios/ are what a user can run too; each states what it
 should give. The power-flow equation is checked exactly (in whole watts).
@@ -59,3 +60,18 @@ def test_an_overflow_sentinel_leaves_the_grid_fields_out():
     assert meters == {"production_kw": 4.5}
     assert "reading left out: grid meter 33445502 active_power -6.523e+07" in log
     assert '"ImplausibleReadings":[1.0]' in log
+
+
+def test_two_plants_give_the_summed_site_meters():
+    """House (hybrid inverter, power sensor) + Garage (string inverter, power sensor)."""
+    meters, log = run("two-plants.json")
+    assert meters == {
+        "production_kw": 5.3,
+        "net_import_kw": -0.9,
+        "consumption_kw": 4.4,
+        "imported_kwh": 3600.9,
+        "exported_kwh": 2300.35,
+    }
+    assert flow_holds(meters)
+    # login, stations, one getDevList for both plants, one getDevRealKpi per type (1, 38, 47)
+    assert "1 logins, 6 FusionSolar calls" in log

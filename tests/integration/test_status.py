@@ -169,3 +169,18 @@ def test_failed_runs_in_the_queue_are_counted(site):
     site["session"].client("sqs").send_message(QueueUrl=queue, MessageBody="{}")
     _, text = _status(site, time.time() + 30)
     assert "1 in the failure queue" in text
+
+
+@pytest.mark.parametrize(
+    ("station", "working", "said"),
+    [
+        ("Home,EMMA Home", True, "plants 'Home', 'EMMA Home' found"),
+        ("Home,Shed", False, "'Shed' in STATION 'Home,Shed' matches no plant"),
+    ],
+)
+def test_a_station_of_several_plants_is_checked_plant_by_plant(site, station, working, said):
+    site["stack"][1]["Station"] = station  # the emulator's account has both plants
+    edited = time.time()
+    _runs(site, (edited - 100, PUSHED))
+    ok, text = _status(site, edited + 30)
+    assert ok is working and said in text, text

@@ -357,6 +357,61 @@ def test_empty_station_never_matches_an_anonymous_plant(station):
         parse.match_plant(station, [Plant("", "")])
 
 
+@pytest.mark.parametrize(
+    ("station", "codes"),
+    [
+        ("Home", ["NE=1"]),  # one plant: as before
+        ("Home,NE=4", ["NE=1", "NE=4"]),
+        (" holiday house , Home ", ["NE=2", "NE=1"]),  # in STATION's order
+        ("Smith, Jones", ["NE=9"]),  # a plant whose name holds a comma is one plant
+        ("Home,", ["NE=1"]),
+    ],
+)
+def test_match_plants(station, codes):
+    plants = [*PLANTS, Plant("NE=9", "Smith, Jones")]
+    assert [p.code for p in parse.match_plants(station, plants)] == codes
+
+
+def test_a_part_not_found_is_named_with_the_plants_to_choose_from():
+    with pytest.raises(PlantNotFound) as caught:
+        parse.match_plants("Home,Cottage", PLANTS)
+    message = str(caught.value)
+    assert "'Cottage' in STATION 'Home,Cottage' matches no plant" in message
+    assert "comma-separated" in message and "NE=4" in message
+
+
+@pytest.mark.parametrize("station", ["Home,NE=1", "Barn,Home"])
+def test_a_plant_named_twice_or_ambiguous_is_refused(station):
+    with pytest.raises(PlantNotFound, match=r"twice|NE=4.*NE=5"):
+        parse.match_plants(station, PLANTS)
+
+
+def test_meter_plants_match_among_the_stations_plants():
+    chosen = [Plant("NE=1", "Home"), Plant("NE=4", "Barn")]
+    among = "of those STATION names"
+    assert parse.match_plants("barn", chosen, "METER_PLANTS", among) == [chosen[1]]
+    with pytest.raises(PlantNotFound, match=r"'Cottage' in METER_PLANTS .* of those STATION"):
+        parse.match_plants("Barn,Cottage", chosen, "METER_PLANTS", among)
+
+
+@pytest.mark.parametrize(
+    ("model", "kwh"),
+    [
+        ("LUNA2000-10-S0", 10.0),
+        ("LUNA2000-7-S1", 7.0),
+        ("luna2000-15-s0", 15.0),
+        (None, None),  # as real getDevList replies send it
+        ("LUNA2000", None),
+        ("SUN2000-10KTL-M1", None),
+        (5, None),
+    ],
+)
+def test_battery_capacity_from_its_model(model, kwh):
+    item = {"id": 7, "devTypeId": 39, "invType": model, "stationCode": "NE=1"}
+    assert parse.devices([item])[0].capacity_kwh == kwh
+    assert parse.devices([{**item, "devTypeId": 38}])[0].capacity_kwh is None
+
+
 def test_plants_page_skips_junk_and_reads_page_count():
     data = {
         "list": [{"plantCode": "NE=1", "plantName": None}, {"plantName": "x"}, "junk"],

@@ -1,6 +1,11 @@
 """The meter-direction self-check: power sign against the meter's own counters, over runs."""
 
+from dataclasses import replace
+
+import pytest
+
 from fusioncharge import meter_direction
+from fusioncharge.errors import StateError
 from fusioncharge.site_meters import MeterSample
 from fusioncharge.state import State
 
@@ -48,3 +53,24 @@ def test_what_it_keeps_fits_in_the_state():
     state = State(meter_watch=watch, unserved_types=[23070])
     assert len(state.to_json()) < 200
     assert State.from_json(state.to_json()).meter_watch == watch
+
+
+def test_summed_meters_of_several_plants_are_watched_as_one():
+    summed = [replace(s, also=(48,)) for s in exporting(5, counters_say_export=False)]
+    warnings = runs(summed)
+    assert warnings[3] is not None and "meters 47, 48 (summed over the plants)" in warnings[3]
+    watch, _ = meter_direction.check(None, summed[0])
+    assert meter_direction.previous(watch).also == (48,)
+    # The same first meter with another beside it is another sum: the streak starts again.
+    other = [*summed[:3], *(replace(s, also=(49,)) for s in summed[3:])]
+    assert runs(other)[3] is None
+
+
+def test_a_summed_watch_survives_the_states_own_checks():
+    sample = replace(exporting(1, counters_say_export=True)[0], also=(48, -1000000035436849))
+    watch, _ = meter_direction.check(None, sample)
+    state = State.from_json(State(meter_watch=watch).to_json(), now=1.0)
+    assert meter_direction.previous(state.meter_watch) == replace(sample, type_id=0)
+    bad = State(meter_watch={**watch, "a": [48, "x"]}).to_json()
+    with pytest.raises(StateError):
+        State.from_json(bad)

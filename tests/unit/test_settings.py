@@ -3,7 +3,7 @@
 import pytest
 
 from fusioncharge.errors import ConfigError
-from fusioncharge.settings import ENV_VARS, load_settings
+from fusioncharge.settings import ENV_VARS, MAX_PLANTS, load_settings
 
 BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "TOKEN_PARAMETER": "/stack/fusionsolar-state"}
 
@@ -24,6 +24,7 @@ def test_defaults_follow_interfaces_md():
     assert a.battery_capacity_kwh is None
     assert (a.use_emma, a.grid_meter_unit) == (True, "auto")
     assert s.log_level == "INFO"
+    assert s.meter_plants == ""  # every plant's meter counts
 
 
 def test_every_setting_read_is_listed():
@@ -40,6 +41,7 @@ def test_every_setting_read_is_listed():
         "BATTERY_CAPACITY_KWH": "10.5",
         "CHARGEHQ_PUSH_URL": "http://127.0.0.1:9999/api/public/push-solar-data",
         "POWERTOOLS_LOG_LEVEL": "debug",
+        "METER_PLANTS": "Home",
     }
     assert set(env) == set(ENV_VARS)
     s = load_settings(env)
@@ -50,6 +52,7 @@ def test_every_setting_read_is_listed():
     assert a.battery_coupling == "ac"
     assert a.battery_capacity_kwh == 10.5
     assert s.log_level == "DEBUG"
+    assert s.meter_plants == "Home"
 
 
 @pytest.mark.parametrize(
@@ -72,6 +75,8 @@ def test_every_setting_read_is_listed():
         ("CHARGEHQ_PUSH_URL", "not a url", "https://"),
         ("POWERTOOLS_LOG_LEVEL", "LOUD", "DEBUG"),
         ("STATION", "   ", "STATION"),
+        ("STATION", "Home,\tGarage", "comma-separated"),
+        ("METER_PLANTS", "Home,\x07Garage", "comma-separated"),
         ("TOKEN_PARAMETER", "no-leading-slash", "SSM parameter"),
         ("SECRET_ID", "", "SECRET_ID"),
     ],
@@ -99,3 +104,10 @@ def test_local_runs_need_no_aws_names():
     s = load_settings({"STATION": "Home"}, require_aws=False)
     assert s.secret_id is None
     assert s.token_parameter is None
+
+
+def test_several_plants_fit_in_station_up_to_the_limit():
+    many = ",".join(f"Plant number {i} on the hill with a long name" for i in range(MAX_PLANTS))
+    assert load_settings({**BASE, "STATION": many}).station == many
+    with pytest.raises(ConfigError, match=f"more than {MAX_PLANTS} plants"):
+        load_settings({**BASE, "STATION": many + ",One more"})

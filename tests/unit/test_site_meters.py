@@ -5,8 +5,11 @@ import pytest
 from fusioncharge.models import Device, Reading
 from fusioncharge.site_meters import (
     AccountingOptions,
+    MeterSample,
     NoSiteMeters,
     SiteMeters,
+    SitePlant,
+    account,
     compute_site_meters,
     device_types_needed,
     next_meter_type,
@@ -349,3 +352,97 @@ def test_next_meter_when_the_first_gave_nothing_usable():
     # An implausible sensor reading is no meter: the grid meter stands in.
     sentinel = sensor(watts=-65_230_000)
     assert next_meter_type(devs, [inverter(), sentinel], DEFAULT, {1, 47}) == 17
+
+
+# --- several plants ----------------------------------------------------------------------------
+def plant(code: str, *devs: tuple[int, int], metered: bool = True, capacity=None) -> SitePlant:
+    devices = tuple(Device(i, f"dev{i}", t, code, capacity if t == 39 else None) for i, t in devs)
+    return SitePlant(code, f"Plant {code}", devices, metered)
+
+
+HOUSE = plant("NE=1", (1, 38), (47, 47))
+GARAGE = plant("NE=2", (2, 1), (48, 47))
+
+
+def site(readings, plants, previous=None, **options):
+    return account(readings, AccountingOptions(**options), previous, plants)
+
+
+def test_meters_of_two_plants_add_up_power_and_counters():
+    readings = [inverter(3.0, dev=1, type_id=38), inverter(1.0, dev=2), sensor(-800, dev=47)]
+    readings.append(sensor(300, dev=48, active_cap=10.0, reverse=20.0))
+    result = site(readings, [HOUSE, GARAGE])
+    assert result.meters.as_dict() == {
+        "production_kw": 4.0,
+        "net_import_kw": 0.5,  # 0.8 in at the House, 0.3 out at the Garage
+        "consumption_kw": 4.5,
+        "imported_kwh": 603.08,
+        "exported_kwh": 332.32,
+    }
+    assert (result.meter.device_id, result.meter.also) == (47, (48,))
+
+
+def test_a_counter_unknown_on_one_meter_leaves_that_sum_out():
+    readings = [inverter(dev=1, type_id=38), inverter(dev=2), sensor(dev=47)]
+    readings.append(sensor(300, dev=48, active_cap=None))
+    meters = site(readings, [HOUSE, GARAGE]).meters
+    assert meters.exported_kwh is None and meters.imported_kwh == 1166.16
+
+
+def test_summed_counters_that_ran_backwards_are_left_out():
+    readings = [inverter(dev=1, type_id=38), inverter(dev=2), sensor(dev=47), sensor(dev=48)]
+    before = MeterSample(47, 47, 0.0, 1200.0, 600.0, T - 300_000, also=(48,))
+    result = site(readings, [HOUSE, GARAGE], before)
+    assert result.meters.imported_kwh is None  # 1166.16 < 1200: a meter was reset or swapped
+    assert result.meters.exported_kwh == 644.64
+    assert any("ran backwards" in d for d in result.dropped)
+    other = MeterSample(47, 47, 0.0, 1200.0, 600.0, T - 300_000, also=(49,))
+    assert site(readings, [HOUSE, GARAGE], other).meters.imported_kwh == 1166.16  # other meters
+
+
+def test_a_plant_whose_meter_does_not_count_is_left_out_of_the_grid_sum():
+    readings = [inverter(dev=1, type_id=38), inverter(dev=2), sensor(-800, dev=47)]
+    readings.append(sensor(300, dev=48))
+    garage = plant("NE=2", (2, 1), (48, 47), metered=False)
+    meters = site(readings, [HOUSE, garage]).meters
+    assert (meters.net_import_kw, meters.imported_kwh) == (0.8, 583.08)
+
+
+def test_types_needed_follow_each_metered_plants_first_meter():
+    house = plant("NE=1", (1, 38), (47, 47))
+    garage = plant("NE=2", (2, 1), (17, 17))
+    devs = [*house.devices, *garage.devices]
+    assert device_types_needed(devs, DEFAULT, [house, garage]) == [1, 17, 38, 47]
+    unmetered = plant("NE=2", (2, 1), (17, 17), metered=False)
+    assert device_types_needed(devs, DEFAULT, [house, unmetered]) == [1, 38, 47]
+
+
+def test_next_meter_type_for_the_plant_whose_meter_gave_nothing():
+    house = plant("NE=1", (1, 38), (47, 47))
+    garage = plant("NE=2", (2, 1), (48, 47), (17, 17))
+    devs = [*house.devices, *garage.devices]
+    readings = [inverter(dev=1, type_id=38), inverter(dev=2), sensor(dev=47)]
+    offline = [*readings, sensor(dev=48, status=0)]
+    assert next_meter_type(devs, offline, DEFAULT, {1, 38, 47}, [house, garage]) == 17
+    online = [*readings, sensor(dev=48)]
+    assert next_meter_type(devs, online, DEFAULT, {1, 38, 47}, [house, garage]) is None
+
+
+@pytest.mark.parametrize(
+    ("capacities", "soc"),
+    [((10.0, 5.0), 0.6), ((None, 5.0), 0.5), ((None, None), 0.5)],
+)
+def test_soc_weighted_by_rated_capacity_when_every_one_is_known(capacities, soc):
+    house = plant("NE=1", (1, 38), (39, 39), capacity=capacities[0])
+    garage = plant("NE=2", (2, 1), (40, 39), capacity=capacities[1])
+    readings = [inverter(dev=1, type_id=38), inverter(dev=2)]
+    readings += [battery(soc=80.0, dev=39), battery(soc=20.0, dev=40)]
+    meters = site(readings, [house, garage], battery_capacity_kwh=15).meters
+    assert meters.battery_soc == soc
+    assert meters.battery_energy_kwh == round(soc * 15, 2)
+
+
+def test_one_plant_is_accounted_exactly_as_without_plants():
+    readings = [inverter(2.4, dev=1, type_id=38), battery(-1500, 62), sensor(-800)]
+    home = plant("NE=1", (1, 38), (39, 39), (47, 47), capacity=10.0)
+    assert site(readings, [home]) == account(readings, DEFAULT)

@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from emulator.chargehq import check_body
 from fusioncharge.chargehq import build_body
-from fusioncharge.models import Reading
+from fusioncharge.models import Device, Reading
 from fusioncharge.site_meters import (
     AccountingOptions,
     NoSiteMeters,
     SiteMeters,
+    SitePlant,
+    account,
     compute_site_meters,
 )
 
@@ -199,3 +201,66 @@ def test_soc_is_the_mean_of_counted_batteries_or_unknown(readings, opts):
         return
     mean = sum(socs) / len(socs) / 100
     assert abs(result.battery_soc - mean) <= 0.0005 + 1e-12
+
+
+# --- several plants ------------------------------------------------------------------------------
+@st.composite
+def plant_sites(draw: st.DrawFn) -> tuple[list[Reading], list[SitePlant]]:
+    """A site's readings split over 2-3 plants, each with an inverter, some metered."""
+    readings = draw(sites())
+    count = draw(st.integers(2, 3))
+    owner = [draw(st.integers(0, count - 1)) for _ in readings]
+    extra = [Reading(100 + p, 38, {"active_power": 0.0}, time_ms=1) for p in range(count)]
+    readings += extra
+    owner += list(range(count))
+    plants = []
+    for p in range(count):
+        devices = tuple(
+            Device(r.device_id, "", r.type_id, f"NE={p}", draw(maybe(st.floats(1, 30))))
+            for r, o in zip(readings, owner, strict=True)
+            if o == p
+        )
+        plants.append(SitePlant(f"NE={p}", f"Plant {p}", devices, draw(st.booleans())))
+    return readings, plants
+
+
+def alone(readings: list[Reading], plant: SitePlant, opts: AccountingOptions) -> float | None:
+    """One plant's own net import, as its one-plant accounting gives it (None: no meter)."""
+    ids = {d.id for d in plant.devices}
+    mine = [r for r in readings if r.device_id in ids and r.type_id not in (1, 38, 39)]
+    idle = Reading(999, 1, {"active_power": 0.0})
+    result = compute_site_meters([idle, *mine], replace(opts, use_battery=False))
+    return result.net_import_kw if isinstance(result, SiteMeters) else None
+
+
+@settings(max_examples=250)
+@given(plant_sites(), options)
+def test_several_plants_add_up_and_never_give_a_partial_grid_sum(site, opts):
+    readings, plants = site
+    result = account(readings, opts, plants=plants).meters
+    one_plant = compute_site_meters(readings, opts)
+    assert type(result) is type(one_plant)  # the same inverters and batteries decide
+    if not isinstance(result, SiteMeters):
+        return
+    assert isinstance(one_plant, SiteMeters)
+    assert result.production_kw == one_plant.production_kw
+    assert result.battery_discharge_kw == one_plant.battery_discharge_kw
+    metered = [p for p in plants if p.meter_counts]
+    own = [alone(readings, p, opts) for p in metered]
+    has_meter = [
+        any(
+            (d.type_id == 47 and opts.use_power_sensor) or (d.type_id == 17 and opts.use_grid_meter)
+            for d in p.devices
+        )
+        for p in metered
+    ]
+    if any(n is None and wanted for n, wanted in zip(own, has_meter, strict=True)) or all(
+        n is None for n in own
+    ):
+        assert result.net_import_kw is None  # a part would look like the whole
+        return
+    expected = sum(n for n in own if n is not None)
+    assert result.net_import_kw is not None
+    assert abs(result.net_import_kw - expected) <= 0.001 * len(own) + 1e-9
+    c, p, n = result.consumption_kw, result.production_kw, result.net_import_kw
+    assert milli(c) == milli(p) + milli(n) + milli(result.battery_discharge_kw or 0.0)

@@ -172,7 +172,8 @@ class SsmStateStore:
         if size > SSM_MAX_CHARS:
             raise StateError(
                 f"the state ({size} bytes) does not fit the parameter {self.name} "
-                f"({SSM_MAX_CHARS}); please report this with the plant's device count"
+                f"({SSM_MAX_CHARS}); name fewer plants in STATION, or report this with the "
+                "plants' device count"
             )
         try:
             self.client.put_parameter(

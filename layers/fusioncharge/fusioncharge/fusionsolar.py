@@ -2,8 +2,12 @@
 
 One client object is one run (one Lambda invocation). What must survive between runs lives
 in `State`, which this client mutates in place: the session token (reused for 29 minutes,
-never logged out), the lockout guard, the found plant, the device list and when each
+never logged out), the lockout guard, the found plants, the device list and when each
 device type was last read (Huawei allows one getDevRealKpi call per type every 5 minutes).
+
+Several plants (STATION "Home,Garage") cost what one does: one getDevList for all of them, and
+per device type one getDevRealKpi carrying every plant's devices (up to 100 ids a call), since
+Huawei's quota counts per type, not per plant.
 
 Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the account for
 30 minutes; 5 logins per 10 minutes):
@@ -17,8 +21,8 @@ Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the acc
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +41,7 @@ from fusioncharge.errors import (
     UnexpectedResponse,
 )
 from fusioncharge.models import REAL_TIME_TYPES, Device, Plant, Reading
-from fusioncharge.state import State
+from fusioncharge.state import State, in_state_order, station_key
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,7 @@ PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most h
 PLANT_GONE_CODES = frozenset({20007})
 MAX_IDS_PER_CALL = 100
 MAX_PLANT_PAGES = 100
+NAMES_SEPARATOR = "\n"  # between the plants' names in State.plant_name (never in a kept name)
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
 SECRET_KEYS = guard.SECRET_KEYS
 RELOGIN_CODES, STALE_DEVICE_CODES = parse.RELOGIN_CODES, parse.STALE_DEVICE_CODES
@@ -119,15 +124,26 @@ class FusionSolarClient:
         return plants
 
     def plant(self, station: str) -> Plant:
-        """The plant STATION names; looked up only when the STATION setting changed."""
+        """The one plant STATION names (see `plants`)."""
+        found = self.plants(station)
+        if len(found) != 1:
+            raise ValueError(f"STATION {station!r} names {len(found)} plants: use plants()")
+        return found[0]
+
+    def plants(self, station: str) -> list[Plant]:
+        """The plants STATION names, in its order; looked up only when the STATION setting
+        changed. One name or code, or several comma-separated (a name holding a comma still
+        names one plant); a part that matches no plant raises PlantNotFound naming it."""
         st = self.state
-        if st.plant_for_station == station and st.plant_code is not None:
-            return Plant(code=st.plant_code, name=st.plant_name or "")
+        same_station = st.plant_for_station == station_key(station)
+        if same_station and st.plant_code is not None:
+            return _stored_plants(st)
         now = self.clock.now()
-        checked = st.plant_checked_at if st.plant_for_station == station else None
+        checked = st.plant_checked_at if same_station else None
         if checked is not None and 0 <= now - checked < PLANT_LOOKUP_INTERVAL:
+            what = "named a plant not found" if "," in station else "matched no plant"
             raise PlantNotFound(
-                f"STATION {station!r} matched no plant when the plant list was last read "
+                f"STATION {station!r} {what} when the plant list was last read "
                 f"({_utc(checked)}; that run's log lists the plants). Set STATION to one of them "
                 "(make discover lists them too): a changed STATION is looked up at once, the same "
                 f"one again after {_utc(checked + PLANT_LOOKUP_INTERVAL)} (Huawei allows the plant "
@@ -135,27 +151,37 @@ class FusionSolarClient:
             )
         plants = self.list_plants()
         try:
-            found = parse.match_plant(station, plants)
+            found = parse.match_plants(station, plants)
         except PlantNotFound:
-            st.plant_for_station, st.plant_code, st.plant_checked_at = station, None, now
+            st.plant_for_station, st.plant_code, st.plant_checked_at = (
+                station_key(station),
+                None,
+                now,
+            )
             raise
         st.plant_checked_at = None
-        self.log.info("STATION %r is plant %r (%s)", station, found.name, found.code)
-        if found.code != st.plant_code:
-            st.devices, st.devices_fetched_at = None, None  # another plant's devices
-        st.plant_code, st.plant_name, st.plant_for_station = found.code, found.name, station
+        for plant in found:
+            self.log.info("STATION %r is plant %r (%s)", station, plant.name, plant.code)
+        codes = ",".join(p.code for p in found)
+        if codes != st.plant_code:
+            st.devices, st.devices_fetched_at = None, None  # other plants' devices
+        st.plant_code, st.plant_for_station = codes, station_key(station)
+        names = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
+        st.plant_name = NAMES_SEPARATOR.join(names)  # several: cut short, they label messages
         return found
 
-    def devices(self, plant: Plant) -> list[Device]:
-        """The plant's devices, from the cache unless it is older than 6 hours."""
-        cached = self._cached_devices(plant)
+    def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
+        """The plants' devices, from the cache unless it is older than 6 hours."""
+        plants = _as_list(plants)
+        cached = self._cached_devices(plants)
         age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
         if cached is not None and 0 <= age < DEVICES_MAX_AGE:
             return cached
-        return self._fetch_devices(plant)
+        return self._fetch_devices(plants)
 
-    def readings(self, plant: Plant, type_ids: Iterable[int]) -> list[Reading]:
-        """Current readings of the plant's devices of these types: one call per type.
+    def readings(self, plants: Plant | Sequence[Plant], type_ids: Iterable[int]) -> list[Reading]:
+        """Current readings of the plants' devices of these types: one call per type, whatever
+        the number of plants (a chunk of 100 ids a call, as Huawei allows).
 
         Types without devices are skipped. A device missing from a reply means the device
         list is stale: it is refreshed and the readings that came back are returned.
@@ -166,7 +192,8 @@ class FusionSolarClient:
         remembered and not asked again until the device list changes. Only REAL_TIME_TYPES
         are ever asked.
         """
-        devices = self.devices(plant)  # first: a changed list forgets the types that said 20013
+        plants = _as_list(plants)
+        devices = self.devices(plants)  # first: a changed list forgets the types that said 20013
         unserved = set(self.state.unserved_types or ())
         wanted = sorted({int(t) for t in type_ids} & READ_TYPES - unserved)
         ids_by_type = {t: [d.id for d in devices if d.type_id == t] for t in wanted}
@@ -176,12 +203,12 @@ class FusionSolarClient:
             return []
         self._mark_pending()
         try:
-            found, missing = self._read_types(plant, ids_by_type)
+            found, missing = self._read_types(plants, ids_by_type)
         finally:
             self.state.kpi_pending = None  # each call that may have counted is in last_fetch
         if missing:
             ids = [r.device_id for r in missing]
-            self._refresh_stale_devices(plant, f"device(s) {ids} missing from the readings")
+            self._refresh_stale_devices(plants, f"device(s) {ids} missing from the readings")
         # A missing device is unknown, not absent: left out, it would count as zero in the sums.
         return found + missing
 
@@ -193,7 +220,7 @@ class FusionSolarClient:
         self._save_state("readings")
 
     def _read_types(
-        self, plant: Plant, ids_by_type: dict[int, list[int]]
+        self, plants: list[Plant], ids_by_type: dict[int, list[int]]
     ) -> tuple[list[Reading], list[Reading]]:
         self._ensure_token()  # a login now, not after the waits, keeps the calls on time
         found: list[Reading] = []
@@ -204,7 +231,7 @@ class FusionSolarClient:
             self.clock.sleep(self._wait_for(type_id, self.clock.now()))
             for start in range(0, len(ids), MAX_IDS_PER_CALL):
                 chunk = ids[start : start + MAX_IDS_PER_CALL]
-                got = self._read_chunk(plant, type_id, chunk)
+                got = self._read_chunk(plants, type_id, chunk)
                 if got is None:
                     break  # the type serves no real-time data: its devices are not missing
                 found.extend(got)
@@ -213,68 +240,90 @@ class FusionSolarClient:
         return found, missing
 
     # --- devices ----------------------------------------------------------------------------
-    def _cached_devices(self, plant: Plant) -> list[Device] | None:
+    def _cached_devices(self, plants: list[Plant]) -> list[Device] | None:
         try:
             cached = [Device.from_dict(d) for d in self.state.devices or ()]
         except (KeyError, TypeError, ValueError):
             return None  # a damaged cache is simply fetched again
-        if self.state.devices is None or any(d.plant_code != plant.code for d in cached):
+        codes = {p.code for p in plants} | ({""} if len(plants) > 1 else set())
+        # The cache is of the plants STATION names: `make discover` asks for others, or more.
+        whose = self.state.plant_code in (None, ",".join(p.code for p in plants))
+        if self.state.devices is None or not whose:
+            return None
+        if any(d.plant_code not in codes for d in cached):
             return None
         return cached
 
-    def _fetch_devices(self, plant: Plant) -> list[Device]:
-        envelope = self._call("getDevList", {"stationCodes": plant.code}, accept=PLANT_GONE_CODES)
+    def _fetch_devices(self, plants: list[Plant]) -> list[Device]:
+        codes = [p.code for p in plants]
+        body = {"stationCodes": ",".join(codes)}  # all the plants in one call
+        envelope = self._call("getDevList", body, accept=PLANT_GONE_CODES)
         if parse.fail_code(envelope) in PLANT_GONE_CODES:
-            raise self._plant_gone(plant, f"failCode {parse.fail_code(envelope)} for its devices")
-        data = envelope.get("data")
+            whose = "its" if len(plants) == 1 else "their"
+            what = f"failCode {parse.fail_code(envelope)} for {whose} devices"
+            raise self._plant_gone(plants, plants, what)
+        # One plant owns a device that names none; with several, it stays unattributed.
+        only = codes[0] if len(codes) == 1 else ""
         found = [
-            Device(d.id, d.name, d.type_id, plant.code)
-            for d in parse.devices(data)
-            if d.plant_code in (plant.code, "")
+            replace(d, plant_code=d.plant_code or only)
+            for d in parse.devices(envelope.get("data"))
+            if d.plant_code in (*codes, "")
         ]
-        if self.state.plant_code in (None, plant.code):  # `make discover` reads other plants too
+        ours = self.state.plant_code in (None, ",".join(codes))  # `make discover` reads others
+        if ours:
             # Only what the poller reads, without names (messages name devices by id), in the
-            # order the state stores them: optimizers (one per panel), or names, would overflow
+            # order the state keeps them: optimizers (one per panel), or names, would overflow
             # SSM's 4 KB and the state could not be saved any more.
-            kept = [
-                Device(d.id, "", d.type_id, d.plant_code).to_dict()
-                for d in sorted(found, key=lambda d: (d.plant_code, d.type_id, d.id))
-                if d.type_id in READ_TYPES
-            ]
+            kept = in_state_order(
+                [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
+            )
             if kept != self.state.devices:
                 self.state.unserved_types = None  # new devices: every type is asked again
             self.state.devices = kept
             self.state.devices_fetched_at = self.clock.now()
-        types = sorted({d.type_id for d in found})
-        self.log.info("plant %s has %d devices of types %s", plant.code, len(found), types)
-        if not found and self.state.plant_code == plant.code:
+        for code in codes:
+            types = sorted({d.type_id for d in found if d.plant_code == code})
+            mine = sum(1 for d in found if d.plant_code == code)
+            self.log.info("plant %s has %d devices of types %s", code, mine, types)
+        if len(codes) > 1 and any(not d.plant_code for d in found):
+            self.log.warning(
+                "FusionSolar listed device(s) %s without their plant: counted in the sums, but "
+                "not as any plant's meter or inverter",
+                [d.id for d in found if not d.plant_code],
+            )
+        empty = [p for p in plants if not any(d.plant_code == p.code for d in found)]
+        if empty and self.state.plant_code == ",".join(codes):
             self.state.devices = None  # not cached: the plant may have been re-created
-            raise self._plant_gone(plant, "an empty device list")
+            raise self._plant_gone(empty, plants, "an empty device list")
         return found
 
-    def _plant_gone(self, plant: Plant, what: str) -> UnexpectedResponse:
-        """The plant vanished (re-created under a new code?): look it up afresh next run."""
+    def _plant_gone(self, gone: list[Plant], plants: list[Plant], what: str) -> UnexpectedResponse:
+        """A plant vanished (re-created under a new code?): STATION is looked up afresh next run.
+        `gone` are the plants it may be (20007 does not say which of several)."""
         st = self.state
-        if st.plant_code == plant.code:  # `make discover` reads other plants too
+        if st.plant_code == ",".join(p.code for p in plants):  # `make discover` reads others
             st.plant_code, st.devices, st.devices_fetched_at = None, None, None
+        names = ", ".join(f"{p.name!r} ({p.code})" for p in gone)
+        which = f"plant {names}: it" if len(gone) == 1 else f"plants {names}: one of them"
         return UnexpectedResponse(
-            f"FusionSolar answered {what} for plant {plant.name!r} ({plant.code}): it may have "
-            "been removed or re-created under a new code. The next run looks STATION up again "
-            "in the plant list."
+            f"FusionSolar answered {what} for {which} may have been removed or re-created under "
+            "a new code. The next run looks STATION up again in the plant list."
         )
 
-    def _refresh_stale_devices(self, plant: Plant, why: str) -> bool:
+    def _refresh_stale_devices(self, plants: list[Plant], why: str) -> bool:
         """Fetch the device list again unless it is under an hour old; True when fetched."""
         age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
         if 0 <= age < STALE_REFRESH_MIN_AGE:
             self.log.warning("device list looks stale (%s) but is fresh; kept", why)
             return False
         self.log.info("device list looks stale (%s); fetching it again", why)
-        self._fetch_devices(plant)
+        self._fetch_devices(plants)
         return True
 
     # --- readings -----------------------------------------------------------------------
-    def _read_chunk(self, plant: Plant, type_id: int, ids: list[int]) -> list[Reading] | None:
+    def _read_chunk(
+        self, plants: list[Plant], type_id: int, ids: list[int]
+    ) -> list[Reading] | None:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
         accept = STALE_DEVICE_CODES | PLANT_GONE_CODES
         envelope = self._call("getDevRealKpi", body, pace=type_id, accept=accept)
@@ -289,12 +338,12 @@ class FusionSolarClient:
             )
             return None
         if code in PLANT_GONE_CODES:
-            raise self._plant_gone(plant, f"failCode {code} for device type {type_id}")
+            raise self._plant_gone(plants, plants, f"failCode {code} for device type {type_id}")
         if code in STALE_DEVICE_CODES:
             why = f"failCode {code} for device type {type_id}"
             done = (
                 "the device list was fetched again and the next run reads with it"
-                if self._refresh_stale_devices(plant, why)
+                if self._refresh_stale_devices(plants, why)
                 else "the device list was fetched under an hour ago, so it is kept; if this "
                 "repeats for over an hour, the next fetch should fix it"
             )
@@ -562,6 +611,23 @@ def lead_estimate(leads: list[float]) -> float | None:
         if len(near) >= 2:
             return min(near)
     return None
+
+
+def _as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:
+    return [plants] if isinstance(plants, Plant) else list(plants)
+
+
+def _one_line(name: str) -> str:
+    return name.replace(NAMES_SEPARATOR, " ")
+
+
+def _stored_plants(state: State) -> list[Plant]:
+    """The plants found for STATION, as the state keeps them (codes comma-separated)."""
+    codes = (state.plant_code or "").split(",")
+    names = (state.plant_name or "").split(NAMES_SEPARATOR)
+    if len(names) != len(codes):
+        names = [""] * len(codes)  # names only label messages
+    return [Plant(code=c, name=n) for c, n in zip(codes, names, strict=True)]
 
 
 def _utc(epoch: float) -> str:

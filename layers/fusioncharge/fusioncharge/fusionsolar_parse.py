@@ -20,13 +20,15 @@ from fusioncharge.errors import (
     UnexpectedResponse,
 )
 from fusioncharge.masking import mask
-from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.models import BATTERY, Device, Plant, Reading
 
 EXCERPT_CHARS = 200
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d{1,20}")
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+# A LUNA2000 battery's model names its rated capacity: LUNA2000-10-S0 holds 10 kWh.
+_BATTERY_MODEL = re.compile(r"LUNA2000-(\d{1,3}(?:\.\d{1,2})?)-S\d", re.IGNORECASE)
 _ID_MIN, _ID_MAX = -(2**63), 2**64 - 1  # signed or unsigned 64-bit
 RELOGIN_CODES = frozenset({305, 306, 307})
 # 20006/20013: a device changed type; 20008: a device no longer exists.
@@ -213,9 +215,18 @@ def devices(data: Any) -> list[Device]:
                 name=name if isinstance(name, str) else str(dev_id),
                 type_id=type_id,
                 plant_code=plant_code if isinstance(plant_code, str) else "",
+                capacity_kwh=battery_capacity_kwh(item) if type_id == BATTERY else None,
             )
         )
     return found
+
+
+def battery_capacity_kwh(item: Mapping[str, Any]) -> float | None:
+    """A battery's rated kWh from its model (getDevList `invType`), when it names one."""
+    model = item.get("invType")
+    found = _BATTERY_MODEL.search(model) if isinstance(model, str) else None
+    kwh = float(found.group(1)) if found else 0.0
+    return kwh if kwh > 0 else None
 
 
 def server_time(envelope: Mapping[str, Any]) -> float | None:
@@ -266,9 +277,19 @@ def reading(dev_id: int, type_id: int, items: Any, time_ms: int | None) -> Readi
     )
 
 
-def match_plant(station: str, plants: list[Plant]) -> Plant:
-    """The plant that STATION names: by code, else by exact name, else ignoring case and spaces."""
+ACCOUNT_PLANTS = "this FusionSolar account can see"
+
+
+def match_plant(
+    station: str, plants: list[Plant], setting: str = "STATION", among: str = ACCOUNT_PLANTS
+) -> Plant:
+    """The plant that STATION names: by code, else by exact name, else ignoring case and spaces.
+
+    `setting` names where `station` came from, for the error: "STATION", or a part of a
+    comma-separated list ("'Garage' in STATION 'Home,Garage'").
+    """
     wanted = station.strip().casefold()
+    label = f"STATION {station!r}" if setting == "STATION" else f"{station!r} in {setting}"
     for same in (
         lambda p: p.code == station,
         lambda p: p.name == station,
@@ -279,13 +300,44 @@ def match_plant(station: str, plants: list[Plant]) -> Plant:
             return found[0]
         if found:
             raise PlantNotFound(
-                f"STATION {station!r} names {len(found)} plants: {_plant_list(found)}; "
-                "set STATION to the plant code (NE=...) of the one to use"
+                f"{label} names {len(found)} plants: {_plant_list(found)}; "
+                f"set {setting.split(' ')[0]} to the plant code (NE=...) of the one to use"
             )
-    raise PlantNotFound(
-        f"STATION {station!r} matches no plant this FusionSolar account can see. "
-        f"Set STATION to one of these plant names or codes: {_plant_list(plants)}"
-    )
+    if setting == "STATION":
+        hint = "Set STATION to one of these plant names or codes"
+    else:
+        hint = f"Set {setting.split(' ')[0]} to these plant names or codes, comma-separated"
+    raise PlantNotFound(f"{label} matches no plant {among}. {hint}: {_plant_list(plants)}")
+
+
+def match_plants(
+    station: str, plants: list[Plant], setting: str = "STATION", among: str = ACCOUNT_PLANTS
+) -> list[Plant]:
+    """The plants STATION names: one plant as `match_plant` finds it (a name may hold a comma),
+    else each of its comma-separated parts, in order. A part that matches no plant, or names a
+    plant another part named too (it would count twice), raises PlantNotFound naming it."""
+    parts = split_station(station)
+    if setting == "STATION":
+        try:
+            return [match_plant(station, plants)]  # one plant; its name may hold a comma
+        except PlantNotFound:
+            if len(parts) < 2 and (not parts or parts[0] == station.strip()):
+                raise  # one plant's error, as it always read
+    found: list[Plant] = []
+    for part in parts:
+        plant = match_plant(part, plants, f"{setting} {station!r}", among)
+        if plant in found:
+            raise PlantNotFound(
+                f"{setting} {station!r} names plant {plant.name!r} ({plant.code}) twice; "
+                "name each plant once (twice, it would count twice in the sum)"
+            )
+        found.append(plant)
+    return found
+
+
+def split_station(station: str) -> list[str]:
+    """The comma-separated parts of a STATION-like setting, blanks left out."""
+    return [part.strip() for part in station.split(",") if part.strip()]
 
 
 def _plant_list(plants: list[Plant], shown: int = 20) -> str:

@@ -22,8 +22,11 @@ MIN_KW = 0.2  # mean power below this has no clear direction
 def previous(watch: dict[str, Any] | None) -> MeterSample | None:
     """The last run's meter sample, for the accounting's counters-ran-backwards check."""
     try:
-        return MeterSample(int(watch["d"]), 0, watch["p"], watch["i"], watch["e"], watch["ms"])
-    except (KeyError, TypeError, ValueError):
+        also = tuple(int(i) for i in watch.get("a", ()))  # the other meters of a summed site
+        return MeterSample(
+            int(watch["d"]), 0, watch["p"], watch["i"], watch["e"], watch["ms"], also
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):
         return None
 
 
@@ -37,7 +40,8 @@ def check(
         return None, None
     last = previous(watch)
     streak = 0
-    if last is not None and last.device_id == sample.device_id and watch is not None:
+    same = last is not None and (last.device_id, last.also) == (sample.device_id, sample.also)
+    if same and last is not None and watch is not None:
         streak = _streak(last, sample, int(watch.get("n", 0)))
     kept = {
         "d": sample.device_id,
@@ -47,10 +51,16 @@ def check(
         "e": sample.exported_kwh,
         "n": streak,
     }
+    if sample.also:
+        kept["a"] = list(sample.also)
     if streak < RUNS_TO_WARN:
         return kept, None
+    name, its = f"meter {sample.device_id}", "its"
+    if sample.also:
+        ids = ", ".join(str(i) for i in (sample.device_id, *sample.also))
+        name, its = f"meters {ids} (summed over the plants)", "their"
     return kept, (
-        f"meter {sample.device_id}: its power and its own counters disagree about the direction "
+        f"{name}: {its} power and {its} own counters disagree about the direction "
         f"of the flow, {streak} runs in a row (power says {_way(sample.export_kw)}, counters "
         f"say {_way(-sample.export_kw)}). The import/export sign is suspect: check how the "
         "meter is mounted and METER_EXPORT_POSITIVE; nothing was flipped"

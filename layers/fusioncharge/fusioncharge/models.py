@@ -28,13 +28,22 @@ class Device:
     name: str
     type_id: int
     plant_code: str
+    capacity_kwh: float | None = None  # a battery's rated capacity, when its model tells
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "n": self.name, "t": self.type_id, "p": self.plant_code}
+        out = {"id": self.id, "n": self.name, "t": self.type_id, "p": self.plant_code}
+        return out if self.capacity_kwh is None else {**out, "c": self.capacity_kwh}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Device":
-        return cls(id=int(d["id"]), name=str(d["n"]), type_id=int(d["t"]), plant_code=str(d["p"]))
+        capacity = d.get("c")
+        return cls(
+            id=int(d["id"]),
+            name=str(d["n"]),
+            type_id=int(d["t"]),
+            plant_code=str(d["p"]),
+            capacity_kwh=None if capacity is None else float(capacity),
+        )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from fusioncharge import checkpoint, meter_direction
+from fusioncharge import fusionsolar_parse as parse
 from fusioncharge.aws import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq import ChargeHqClient, build_body, masked
 from fusioncharge.errors import (
@@ -24,12 +25,13 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.models import Reading
+from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.settings import Settings
 from fusioncharge.site_meters import (
     Accounting,
     NoSiteMeters,
     SiteMeters,
+    SitePlant,
     account,
     device_types_needed,
     next_meter_type,
@@ -179,7 +181,7 @@ def _read_site_meters(
     client = fusionsolar(credentials, state)
     client.save_state = save_before
     try:
-        readings = _readings(client, settings)
+        readings, plants = _readings(client, settings)
     except BaseException as exc:
         _save_quietly(store, state, saved[0])  # what the failed run learned (the guard!) counts
         if isinstance(exc, CredentialsRejected):
@@ -189,7 +191,8 @@ def _read_site_meters(
     finally:
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
-    accounting = account(readings, settings.accounting, meter_direction.previous(state.meter_watch))
+    previous = meter_direction.previous(state.meter_watch)
+    accounting = account(readings, settings.accounting, previous, plants)
     _report_accounting(accounting, result)
     state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
     if suspect is not None:
@@ -221,6 +224,8 @@ def _report_accounting(accounting: Accounting, result: RunResult) -> None:
     """A WARNING per reading left out (every run: each is a lost measurement), a choice once."""
     for dropped in accounting.dropped:
         logger.warning("reading left out: %s", dropped)
+    for warning in accounting.warnings:
+        logger.warning(warning)
     result.implausible_readings += len(accounting.dropped)
     for key, note in accounting.notes:
         if key not in _told:
@@ -228,20 +233,42 @@ def _report_accounting(accounting: Accounting, result: RunResult) -> None:
             logger.info(note)
 
 
-def _readings(client: FusionSolarClient, settings: Settings) -> list[Reading]:
-    plant = client.plant(settings.station)
+def _readings(
+    client: FusionSolarClient, settings: Settings
+) -> tuple[list[Reading], list[SitePlant]]:
+    """The readings of every plant STATION names, and the plants as the accounting sees them."""
+    plants = client.plants(settings.station)
     unserved = set(client.state.unserved_types or ())  # answered 20013 before: not asked
-    devices = [d for d in client.devices(plant) if d.type_id not in unserved]
+    devices = [d for d in client.devices(plants) if d.type_id not in unserved]
+    site = _site_plants(plants, devices, settings)
     options = settings.accounting
-    types = device_types_needed(devices, options)
-    readings = client.readings(plant, types)
+    types = device_types_needed(devices, options, site)
+    readings = client.readings(plants, types)
     asked = set(types)
     # The first meter in line gave nothing usable: the next one stands in (its own quota).
-    while (meter := next_meter_type(devices, readings, options, asked)) is not None:
+    while (meter := next_meter_type(devices, readings, options, asked, site)) is not None:
         logger.info("no usable meter reading yet: reading device type %d instead", meter)
         asked.add(meter)
-        readings += client.readings(plant, [meter])
-    return readings
+        readings += client.readings(plants, [meter])
+    return readings, site
+
+
+def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings) -> list[SitePlant]:
+    """Each plant with its devices and whether its meter counts (METER_PLANTS; empty: all)."""
+    metered = {p.code for p in plants}
+    if settings.meter_plants:
+        among = "of those STATION names"
+        named = parse.match_plants(settings.meter_plants, plants, "METER_PLANTS", among)
+        metered = {p.code for p in named}
+    return [
+        SitePlant(
+            code=p.code,
+            name=p.name,
+            devices=tuple(d for d in devices if d.plant_code == p.code),
+            meter_counts=p.code in metered,
+        )
+        for p in plants
+    ]
 
 
 def _tell_chargehq(

@@ -21,6 +21,7 @@ DEFAULT_CHARGEHQ_PUSH_URL = "https://api.chargehq.net/api/public/push-solar-data
 ENV_VARS = (
     "FUSIONSOLAR_BASE_URL",
     "STATION",
+    "METER_PLANTS",
     "USE_EMMA_DATA",
     "USE_POWER_SENSOR_DATA",
     "USE_GRID_METER_DATA",
@@ -39,17 +40,22 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
+MAX_STATION_CHARS = 500  # room for several plants' names
+# Plants summed into one site: the state of 5, with everything in it at its largest, still fits
+# SSM's 4 KB parameter (a test holds it to that).
+MAX_PLANTS = 5
 
 
 @dataclass(frozen=True)
 class Settings:
     fusionsolar_base_url: str
-    station: str
+    station: str  # one plant's name or code, or several comma-separated
     accounting: AccountingOptions
     chargehq_push_url: str
     log_level: str
     secret_id: str | None  # None only for local runs that do not use AWS
     token_parameter: str | None
+    meter_plants: str = ""  # of STATION's plants, those whose meters count; empty: all
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = True) -> Settings:
@@ -72,6 +78,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = T
         log_level=_choice(env, "POWERTOOLS_LOG_LEVEL", _LOG_LEVELS, "INFO", upper=True),
         secret_id=_required(env, "SECRET_ID") if require_aws else env.get("SECRET_ID") or None,
         token_parameter=_parameter_name(env) if require_aws else None,
+        meter_plants=_meter_plants(env),
     )
 
 
@@ -98,8 +105,27 @@ def _station(env: Mapping[str, str]) -> str:
             "STATION is not set: give your plant's name or plant code (NE=...) as the Station "
             "parameter (make discover lists them)"
         )
-    if len(value) > 200 or not value.isprintable():
-        raise ConfigError("STATION must be a plant name or plant code (NE=...) of printable text")
+    if len(value) > MAX_STATION_CHARS or not value.isprintable():
+        raise ConfigError(
+            "STATION must be a plant name or plant code (NE=...) of printable text, or several "
+            f"comma-separated, {MAX_STATION_CHARS} characters at most"
+        )
+    if len([part for part in value.split(",") if part.strip()]) > MAX_PLANTS:
+        raise ConfigError(
+            f"STATION names more than {MAX_PLANTS} plants: at most {MAX_PLANTS} are summed into "
+            "one site (what the poller keeps about more would not fit its SSM parameter)"
+        )
+    return value
+
+
+def _meter_plants(env: Mapping[str, str]) -> str:
+    """Which of STATION's plants' meters count; checked against the plants when they are found."""
+    value = _raw(env, "METER_PLANTS")
+    if len(value) > MAX_STATION_CHARS or not value.isprintable():
+        raise ConfigError(
+            "METER_PLANTS must be empty (every plant's meter counts) or some of STATION's plant "
+            "names or codes, comma-separated"
+        )
     return value
 
 

@@ -17,15 +17,22 @@ Choices the contract leaves open:
   NoSiteMeters, a state of charge outside 0-100 leaves battery_soc out, a broken counter leaves
   its kWh field out. Each one dropped is named in `Accounting.dropped` for the log.
 - A device that appears twice in the readings counts once.
+
+Several plants behind one site (`SitePlant`s, from STATION): inverters and batteries add up over
+all of them; each plant whose meter counts (METER_PLANTS) gives its own first usable meter, and
+those add up. A plant without an inverter reading, or whose meter counts but gave nothing usable,
+never yields a partial sum that would look like the whole site: NoSiteMeters, or the grid fields
+left out, respectively. The state of charge is weighted by each battery's rated capacity when
+every counted battery's is known, else averaged.
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from fusioncharge import meters as meter_types
 from fusioncharge import plausibility
-from fusioncharge.meters import METER_TYPES, MeterType
+from fusioncharge.meters import METER_BY_TYPE, METER_TYPES, MeterType
 from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Reading
 
 STANDBY_NO_IRRADIATION = 40960
@@ -91,6 +98,20 @@ class NoSiteMeters:
 
 
 @dataclass(frozen=True)
+class SitePlant:
+    """One plant of the site: its devices, and whether its meter measures the site's grid."""
+
+    code: str
+    name: str = ""
+    devices: tuple[Device, ...] = ()
+    meter_counts: bool = True  # False: METER_PLANTS leaves this plant's meter out
+
+    @property
+    def label(self) -> str:
+        return f"{self.name!r} ({self.code})" if self.name else self.code
+
+
+@dataclass(frozen=True)
 class MeterSample:
     """The site's meter this run, as pushed: for the meter-direction self-check."""
 
@@ -100,6 +121,7 @@ class MeterSample:
     imported_kwh: float | None
     exported_kwh: float | None
     time_ms: int | None
+    also: tuple[int, ...] = ()  # the other meters summed with it (several plants)
 
 
 @dataclass(frozen=True)
@@ -110,21 +132,29 @@ class Accounting:
     dropped: tuple[str, ...] = ()  # readings left out as not plausible (a WARNING each)
     notes: tuple[tuple[str, str], ...] = ()  # (key, INFO line): a grid meter's unit and why
     meter: MeterSample | None = None
+    warnings: tuple[str, ...] = ()  # fields left out this run for a reason other than dropping
 
 
 @dataclass
 class _Log:
     dropped: list[str] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def device_types_needed(devices: Iterable[Device], options: AccountingOptions) -> list[int]:
-    """The getDevRealKpi device types to fetch first (each type costs one call of the quota)."""
+def device_types_needed(
+    devices: Iterable[Device], options: AccountingOptions, plants: Sequence[SitePlant] = ()
+) -> list[int]:
+    """The getDevRealKpi device types to fetch first (each type costs one call of the quota,
+    whatever the number of plants): the inverters, the batteries and each metered plant's
+    first meter type."""
+    devices = list(devices)
     present = {device.type_id for device in devices}
     needed = present & INVERTER_TYPES
-    meter = next_meter_type(present, [], options, asked=set())
-    if meter is not None:
-        needed.add(meter)
+    for metered in _metered_devices(devices, plants):
+        meter = next_meter_type(metered, [], options, asked=set())
+        if meter is not None:
+            needed.add(meter)
     if options.use_battery and BATTERY in present:
         needed.add(BATTERY)
     return sorted(needed)
@@ -135,8 +165,19 @@ def next_meter_type(
     readings: Iterable[Reading],
     options: AccountingOptions,
     asked: set[int],
+    plants: Sequence[SitePlant] = (),
 ) -> int | None:
-    """The next meter type to read, in meter order, when those asked gave no usable meter."""
+    """The next meter type to read, in meter order, when those asked gave no usable meter
+    (for some metered plant, when there are several)."""
+    if plants:
+        readings = list(readings)
+        for plant in _metered(plants):
+            ids = {d.id for d in plant.devices}
+            mine = [r for r in readings if r.device_id in ids]
+            meter = next_meter_type(set(plant.devices), mine, options, asked)
+            if meter is not None:
+                return meter
+        return None
     present = {d if isinstance(d, int) else d.type_id for d in devices}
     if _meter(_unique(list(readings), _Log()), options, _Log()) is not None:
         return None
@@ -145,6 +186,17 @@ def next_meter_type(
         if wanted and meter.type_id in present and meter.type_id not in asked:
             return meter.type_id
     return None
+
+
+def _metered(plants: Sequence[SitePlant]) -> list[SitePlant]:
+    return [p for p in plants if p.meter_counts]
+
+
+def _metered_devices(devices: list[Device], plants: Sequence[SitePlant]) -> list[list[Device]]:
+    """The devices of each plant whose meter counts (all devices as one, without plants)."""
+    if not plants:
+        return [devices]
+    return [list(p.devices) for p in _metered(plants)]
 
 
 def compute_site_meters(
@@ -158,18 +210,21 @@ def account(
     readings: Iterable[Reading],
     options: AccountingOptions,
     previous: MeterSample | None = None,
+    plants: Sequence[SitePlant] = (),
 ) -> Accounting:
     """The site meters with what was dropped and chosen on the way. `previous` is the meter of
-    an earlier run: its counters tell a counter that ran backwards."""
+    an earlier run: its counters tell a counter that ran backwards. `plants`: the site's plants
+    with their devices (none: the readings are one plant's)."""
     log = _Log()
-    result, meter = _site_meters(readings, options, previous, log)
-    return Accounting(result, tuple(log.dropped), tuple(log.notes), meter)
+    result, meter = _site_meters(readings, options, previous, plants, log)
+    return Accounting(result, tuple(log.dropped), tuple(log.notes), meter, tuple(log.warnings))
 
 
 def _site_meters(
     readings: Iterable[Reading],
     options: AccountingOptions,
     previous: MeterSample | None,
+    plants: Sequence[SitePlant],
     log: _Log,
 ) -> tuple[SiteMeters | NoSiteMeters, MeterSample | None]:
     readings = _unique(list(readings), log)
@@ -177,10 +232,13 @@ def _site_meters(
     inverter_ac = _inverter_ac(inverters, log)
     if isinstance(inverter_ac, NoSiteMeters):
         return inverter_ac, None
-    battery = _battery(readings, options, log)
+    unread = _plant_without_inverter(plants, inverters)
+    if unread is not None:
+        return unread, None
+    battery = _battery(readings, options, log, _capacities(plants))
     if isinstance(battery, NoSiteMeters):
         return battery, None
-    meter = _meter(readings, options, log, previous)
+    meter = _site_meter(readings, options, log, previous, plants)
 
     discharge = None if battery is None else _kw(-battery.charge_kw)
     if discharge is not None and options.battery_coupling == "dc":
@@ -259,6 +317,113 @@ class _Meter:
     imported_kwh: float | None  # lifetime, by the meter type's own counter names
     exported_kwh: float | None
     time_ms: int | None
+    also: tuple[int, ...] = ()  # the other meters summed into this one
+
+
+def _plant_without_inverter(
+    plants: Sequence[SitePlant], inverters: list[Reading]
+) -> NoSiteMeters | None:
+    """With several plants, each must have an inverter reading: a plant left out would read as
+    less production, a partial sum that looks like the whole site."""
+    if len(plants) < 2:
+        return None
+    read = {r.device_id for r in inverters}
+    for plant in plants:
+        if not any(d.id in read for d in plant.devices if d.type_id in INVERTER_TYPES):
+            return NoSiteMeters(
+                f"no inverter reading for plant {plant.label}: the site's production is unknown "
+                "(the other plants' alone would look like the whole site)"
+            )
+    return None
+
+
+def _site_meter(
+    readings: list[Reading],
+    options: AccountingOptions,
+    log: _Log,
+    previous: MeterSample | None,
+    plants: Sequence[SitePlant],
+) -> _Meter | None:
+    """The site's meter: one plant's first usable meter, or the sum over the metered plants."""
+    if len(plants) < 2:
+        return _meter(readings, options, log, previous)
+    found = []
+    for plant in _metered(plants):
+        ids = {d.id for d in plant.devices}
+        meter = _meter([r for r in readings if r.device_id in ids], options, log)
+        if meter is not None:
+            found.append(meter)
+        elif any(_wanted_meter(d, options) for d in plant.devices):
+            log.warnings.append(
+                f"plant {plant.label} has a meter but no usable meter reading this run: the grid "
+                "fields are left out (the other plants' meters alone would look like the whole "
+                "site)"
+            )
+            return None
+        else:
+            log.notes.append(
+                (
+                    f"no meter {plant.code}",
+                    f"plant {plant.label} has no meter of its own: the site's grid fields come "
+                    "from the other plants' meters (right when it shares their grid connection)",
+                )
+            )
+    if len(found) < 2:
+        return _meter_checked(found[0], previous, options, log) if found else None
+    return _summed(found, previous, options, log)
+
+
+def _wanted_meter(device: Device, options: AccountingOptions) -> bool:
+    kind = METER_BY_TYPE.get(device.type_id)
+    return kind is not None and getattr(options, kind.option)
+
+
+def _meter_checked(
+    meter: _Meter, previous: MeterSample | None, options: AccountingOptions, log: _Log
+) -> _Meter:
+    """A meter's counters checked against an earlier run's (same meters only)."""
+    if previous is None or (previous.device_id, previous.also) != (meter.device_id, meter.also):
+        return meter
+    imported_before, exported_before = _previous_counters(previous, options)
+    name = f"meter {meter.device_id}" if not meter.also else "the plants' meters (summed)"
+    checked = []
+    for value, before, what in (
+        (meter.imported_kwh, imported_before, "import"),
+        (meter.exported_kwh, exported_before, "export"),
+    ):
+        problem = None if value is None else plausibility.counter_problem(value, before)
+        if problem is not None:
+            log.dropped.append(f"{name} {what} counter {value:g} kWh left out: {problem}")
+            value = None
+        checked.append(value)
+    return _Meter(
+        meter.device_id, meter.type_id, meter.export_kw, *checked, meter.time_ms, meter.also
+    )
+
+
+def _summed(
+    found: list[_Meter], previous: MeterSample | None, options: AccountingOptions, log: _Log
+) -> _Meter:
+    """The metered plants' meters as one: power and counters add up (a counter only when every
+    meter's is known, or it would look like the whole)."""
+    found = sorted(found, key=lambda m: m.device_id)
+    times = [m.time_ms for m in found if m.time_ms is not None]
+    types = {m.type_id for m in found}
+    meter = _Meter(
+        device_id=found[0].device_id,
+        type_id=types.pop() if len(types) == 1 else 0,
+        export_kw=sum(m.export_kw for m in found),
+        imported_kwh=_sum_known([m.imported_kwh for m in found]),
+        exported_kwh=_sum_known([m.exported_kwh for m in found]),
+        time_ms=min(times) if times else None,
+        also=tuple(m.device_id for m in found[1:]),
+    )
+    return _meter_checked(meter, previous, options, log)
+
+
+def _sum_known(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if len(known) == len(values) else None
 
 
 def _meter(
@@ -320,8 +485,14 @@ def _counters_before(
     reading: Reading, previous: MeterSample | None, options: AccountingOptions
 ) -> tuple[float | None, float | None]:
     """This meter's (import, export) counters of an earlier run, as the meter counts them."""
-    if previous is None or previous.device_id != reading.device_id:
+    if previous is None or previous.device_id != reading.device_id or previous.also:
         return None, None
+    return _previous_counters(previous, options)
+
+
+def _previous_counters(
+    previous: MeterSample, options: AccountingOptions
+) -> tuple[float | None, float | None]:
     if options.meter_export_positive:
         return previous.imported_kwh, previous.exported_kwh
     return previous.exported_kwh, previous.imported_kwh  # the sample holds them swapped
@@ -353,7 +524,7 @@ def _grid_fields(
     # Derived last from the rounded terms, so ChargeHQ's power-flow equation holds exactly.
     consumption = _kw(production + net_import + (discharge or 0.0))
     sample = MeterSample(
-        meter.device_id, meter.type_id, -net_import, imported, exported, meter.time_ms
+        meter.device_id, meter.type_id, -net_import, imported, exported, meter.time_ms, meter.also
     )
     fields_ = {
         "net_import_kw": net_import,
@@ -371,8 +542,21 @@ class _Battery:
     soc: float | None  # 0..1, rounded
 
 
+def _capacities(plants: Sequence[SitePlant]) -> dict[int, float]:
+    """Rated kWh of the batteries whose capacity is known (device id -> kWh)."""
+    return {
+        d.id: d.capacity_kwh
+        for p in plants
+        for d in p.devices
+        if d.type_id == BATTERY and d.capacity_kwh is not None
+    }
+
+
 def _battery(
-    readings: list[Reading], options: AccountingOptions, log: _Log
+    readings: list[Reading],
+    options: AccountingOptions,
+    log: _Log,
+    capacities: Mapping[int, float] | None = None,
 ) -> _Battery | NoSiteMeters | None:
     if not options.use_battery:
         return None
@@ -403,11 +587,12 @@ def _battery(
             log.dropped.append(f"{why}: {problem}")
             return NoSiteMeters(f"{why} ({problem})")
         charge_w += power
-    return _Battery(charge_kw=charge_w / 1000, soc=_soc(counted, log))
+    return _Battery(charge_kw=charge_w / 1000, soc=_soc(counted, log, capacities or {}))
 
 
-def _soc(counted: list[Reading], log: _Log) -> float | None:
-    """Mean state of charge as a fraction; unknown when any battery's is unknown or absurd."""
+def _soc(counted: list[Reading], log: _Log, capacities: Mapping[int, float]) -> float | None:
+    """State of charge as a fraction: weighted by rated capacity when every battery's is known,
+    else the mean. Unknown when any battery's is unknown or absurd (a part is no whole)."""
     socs = []
     for battery in counted:
         soc = _value(battery, "battery_soc")
@@ -421,7 +606,13 @@ def _soc(counted: list[Reading], log: _Log) -> float | None:
     known = [s for s in socs if s is not None]
     if not known or len(known) != len(socs):
         return None
-    return round(sum(known) / len(known) / 100, 3) + 0.0
+    weights = [capacities.get(b.device_id) for b in counted]
+    if all(w is not None and w > 0 for w in weights):
+        total = sum(w for w in weights if w is not None)
+        mean = sum(s * (w or 0.0) for s, w in zip(known, weights, strict=True)) / total
+    else:
+        mean = sum(known) / len(known)
+    return round(mean / 100, 3) + 0.0
 
 
 def _energy(battery: _Battery | NoSiteMeters | None, options: AccountingOptions) -> float | None:

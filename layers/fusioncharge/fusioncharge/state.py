@@ -1,13 +1,15 @@
 """What the poller remembers between runs, and the store interface that keeps it.
 
-The state is compact JSON that fits SSM's 4 KB with 100 read devices: the session token and
-when it was issued, the lockout guard, the cached plant and devices, and when each device type
-was last fetched (Huawei's 5-minute quota). Devices are kept as ids grouped by what they share
-(plant, type), without names: a device list of 45 named devices used to fill the parameter.
-States written by earlier versions (v1) are still read. Stores: in memory (tests), a local
-file (LIVE=1 runs, mode 600) and SSM SecureString (deployed; see aws.py).
+The state is compact JSON that fits SSM's 4 KB with 100 read devices over up to 5 plants: the
+session token and when it was issued, the lockout guard, the cached plants and devices, and
+when each device type was last fetched (Huawei's 5-minute quota). Devices are kept as ids
+grouped by what they share (plant, type, capacity), without names: a device list of 45 named
+devices used to fill the parameter. States written by earlier versions (v1) are still read.
+Stores: in memory (tests), a local file (LIVE=1 runs, mode 600) and SSM SecureString
+(deployed; see aws.py).
 """
 
+import hashlib
 import json
 import math
 import os
@@ -20,6 +22,7 @@ from fusioncharge.errors import StateError
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
+STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
 DEVICE_IDS = "i"  # in a device group: the ids of the devices sharing the group's fields
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
@@ -36,9 +39,9 @@ class State:
     # Lockout guard: no login before this time with credentials whose salted hash is below.
     no_login_before: float | None = None
     rejected_credentials: str | None = None  # "salt$sha256hex ...", never the password
-    plant_code: str | None = None
-    plant_name: str | None = None
-    plant_for_station: str | None = None  # the STATION setting the plant was found for
+    plant_code: str | None = None  # the found plants' codes, comma-separated (STATION's order)
+    plant_name: str | None = None  # their names, one a line
+    plant_for_station: str | None = None  # station_key(the STATION the plants were found for)
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
     devices_fetched_at: float | None = None
@@ -46,7 +49,7 @@ class State:
     # FusionSolar's clock - ours at sending, seconds, for the last calls (oldest first).
     server_leads: list[float] | None = None
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
-    meter_watch: dict[str, float] | None = None  # meter_direction's last sample and streak
+    meter_watch: dict[str, Any] | None = None  # meter_direction's last sample and streak
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
     # minutes, whatever the credentials, and a probable lock that stops every login.
     login_tries: list[float] | None = None
@@ -101,30 +104,58 @@ def _from_v1(data: dict[str, Any]) -> None:
         data["devices"] = [{**d, "n": ""} if isinstance(d, dict) else d for d in data["devices"]]
 
 
+def station_key(station: str) -> str:
+    """What the state keeps of the STATION the plants were found for: the setting itself, or
+    for a long list of plants a digest (500 characters would crowd out 100 devices)."""
+    if len(station) <= STATION_KEPT_CHARS:
+        return station
+    return "sha256:" + hashlib.sha256(station.encode()).hexdigest()[:32]
+
+
+def in_state_order(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Devices in the order the state gives them back: by plant, the other fields they share,
+    then id."""
+    return sorted(devices, key=lambda d: (*_group_key(d), d.get("id")))
+
+
+def _group_key(device: dict[str, Any]) -> tuple[str, str]:
+    """(plant, the other fields but id and name, as JSON): devices alike share a group."""
+    rest = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
+    return str(device.get("p")), json.dumps(rest, sort_keys=True)
+
+
 def _pack_devices(devices: Any) -> Any:
-    """[{"id": 1, "n": "Inv", "t": 38, "p": "NE=1"}, ...] -> [{"i": [1, ...], "t": 38,
-    "p": "NE=1"}, ...]: one group per set of shared fields, in the order first seen. Names
+    """[{"id": 1, "n": "Inv", "t": 38, "p": "NE=1"}, ...] -> {"NE=1": [{"t": 38, "i": [1, ...]},
+    ...], ...}: per plant, one group per set of shared fields, in the order first seen. Names
     are left out (only ids and types are needed): 100 named devices would not fit 4 KB."""
-    if not isinstance(devices, list) or not all(isinstance(d, dict) for d in devices):
-        return devices  # not ours: stored as it is, refused when read back
-    groups: dict[str, dict[str, Any]] = {}
+    ours = isinstance(devices, list) and all(
+        isinstance(d, dict) and isinstance(d.get("p"), str) for d in devices
+    )
+    if not ours:
+        return devices  # stored as it is, refused when read back
+    plants: dict[str, dict[str, dict[str, Any]]] = {}
     for device in devices:
-        shared = {k: v for k, v in device.items() if k not in ("id", "n")}
-        key = json.dumps(shared, sort_keys=True)
-        groups.setdefault(key, {**shared, DEVICE_IDS: []})[DEVICE_IDS].append(device.get("id"))
-    return list(groups.values())
+        plant, rest = _group_key(device)
+        shared = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
+        group = plants.setdefault(plant, {}).setdefault(rest, {**shared, DEVICE_IDS: []})
+        group[DEVICE_IDS].append(device.get("id"))
+    return {plant: list(groups.values()) for plant, groups in plants.items()}
 
 
-def _unpack_devices(groups: Any) -> list[dict[str, Any]]:
-    """The device dicts (names empty) of stored groups; StateError when they are not ours."""
-    ok = isinstance(groups, list) and all(
-        isinstance(g, dict) and isinstance(g.get(DEVICE_IDS), list) for g in groups
+def _unpack_devices(plants: Any) -> list[dict[str, Any]]:
+    """The device dicts (names empty) of stored groups, plants in sorted order (as JSON keeps
+    them); StateError when they are not ours."""
+    ok = isinstance(plants, dict) and all(
+        isinstance(groups, list)
+        and all(isinstance(g, dict) and isinstance(g.get(DEVICE_IDS), list) for g in groups)
+        for groups in plants.values()
     )
     if not ok:
         raise StateError("stored state has a device list of the wrong shape")
     return [
-        {"id": i, "n": "", **{k: v for k, v in g.items() if k != DEVICE_IDS}}
-        for g in groups
+        {"id": i, "n": "", "p": plant, **{k: v for k, v in g.items() if k != DEVICE_IDS}}
+        for plant in sorted(plants)
+        for g in plants[plant]
         for i in g[DEVICE_IDS]
     ]
 
@@ -132,6 +163,11 @@ def _unpack_devices(groups: Any) -> list[dict[str, Any]]:
 def _number(value: Any) -> bool:
     """A finite int or float; JSON's NaN/Infinity and booleans are not numbers here."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number_or_numbers(value: Any) -> bool:
+    """A number, or a list of them (the other meters of a summed site's meter watch)."""
+    return _number(value) or (isinstance(value, list) and all(map(_number, value)))
 
 
 def _check_types(state: State) -> None:
@@ -148,7 +184,7 @@ def _check_types(state: State) -> None:
             state.meter_watch is None
             or (
                 isinstance(state.meter_watch, dict)
-                and all(map(_number, state.meter_watch.values()))
+                and all(map(_number_or_numbers, state.meter_watch.values()))
             )
         )
         and all(
