@@ -114,10 +114,6 @@ class SecretSource:
         """What the secret holds now (a run reads it once, at its start)."""
         return parse_secret(self._get(), self.secret_id)
 
-    def refresh(self) -> SiteSecret:
-        """Read again: after a rejected login, take what the console holds now."""
-        return self.get()
-
 
 def _aws_reason(exc: BaseException) -> str:
     """The AWS error code (e.g. ResourceNotFoundException), never a message that could echo data."""
