@@ -206,7 +206,7 @@ def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> t
 class LoginProof:
     """This machine's note of a token it got with a given secret version (.local/, mode 600).
 
-    A token issued soon after an edit may come from a run that still had the old secret cached;
+    A token issued soon after an edit may come from a run that started before it (old secret);
     one that `make status` got itself is proof, so a second look needs no second login.
     """
 

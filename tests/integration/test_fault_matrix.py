@@ -138,7 +138,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, type[BridgeError] | None, str]] = {
     # know their time), ChargeHQ is told. A save lost after them: see test_aws_hiccups.py.
     ("ssm parameter", "PutParameter AccessDeniedException"): (ERROR_PUSH, StateError, RECOVERS),
     ("ssm parameter", "PutParameter ThrottlingException"): (ERROR_PUSH, StateError, RECOVERS),
-    # The secret (a later run, after the 5-minute cache expired).
+    # The secret (a later run: each run reads it as it starts).
     ("secret", "missing"): (RAISED, SecretError, RECOVERS),
     ("secret", "not JSON"): (RAISED, SecretError, RECOVERS),
     ("secret", "placeholders"): (RAISED, SecretError, RECOVERS),
@@ -368,8 +368,8 @@ def test_every_fault_kind_is_in_the_matrix() -> None:
 
 
 def test_login_restricted_just_as_the_secret_changed_still_logs_in_once(site: Site) -> None:
-    """FusionSolar answers the run's one login with 20403 while the cached secret is stale.
-    Re-reading the secret may find new credentials, but the run has had its login."""
+    """FusionSolar answers the run's one login with 20403 just as the secret changed: the run
+    has had its login, and never makes a second one."""
     with LogCapture(site.app) as logs:
         runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
         runs.run()
@@ -377,7 +377,7 @@ def test_login_restricted_just_as_the_secret_changed_still_logs_in_once(site: Si
         runs.set_secret({**site.secret, "fusionsolar_system_code": "New-Sys-C0de-77"})
         site.emulator.expire_tokens()  # FusionSolar ends the session: the next call needs a login
         site.emulator.fault_next("login", "fail_code", 20403)
-        restricted = runs.run(advance=290)  # within the secret's 5-minute cache
+        restricted = runs.run(advance=290)
         assert restricted.outcome.logins == 1, "a second login in the same run"
         assert restricted.error is not None
     runs.check_invariants(logs.text)
