@@ -15,15 +15,19 @@ Huawei's documented pool of Σ Roundup(n/100) calls per 5 minutes.
 
 Clock: the caller's (share a FakeClock with the client under test), else a FakeClock starting
 at the scenario's current_time_ms (default 1_700_000_000_000). Every limit, token lifetime and
-reading follows that clock. Faults preempt everything else and count for nothing.
+reading follows that clock, plus `emu.clock_offset` seconds (Huawei's clock is not ours: set
+it, or change it between calls, to model a clock that is off, drifts or steps). Faults preempt
+everything else and count for nothing.
+    emu.misstamp_next(seconds)  # the next reply's params.currentTime is off by that much
 """
 
+import json
 import math
 import secrets
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from emulator import daycurve, devicedata
@@ -129,6 +133,8 @@ class FusionSolarEmulator(Served):
         self._daily = {"stations": DailyCap(offset), "getDevList": DailyCap(offset)}
         self._seen: Counter[str] = Counter()
         self._next_faults: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
+        self.clock_offset = 0.0  # FusionSolar's clock minus the shared clock, seconds
+        self._misstamps: list[float] = []
         self._index_plants_and_devices()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -163,6 +169,12 @@ class FusionSolarEmulator(Served):
         with self._lock:
             self._next_faults[interface].append((kind, fail_code))
 
+    def misstamp_next(self, seconds: float) -> None:
+        """The next reply carrying params.currentTime says a time `seconds` off (a bogus
+        stamp: the server's own clock and its limits are not affected)."""
+        with self._lock:
+            self._misstamps.append(seconds)
+
     def count(self, interface: str | None = None, outcome: str | None = None) -> int:
         with self._lock:
             return sum(
@@ -194,7 +206,7 @@ class FusionSolarEmulator(Served):
         interface = path.removeprefix("/thirdData/") if path.startswith("/thirdData/") else path
         self._travel()
         with self._lock:
-            now = self.clock.now()
+            now = self.clock.now() + self.clock_offset
             if request.method != "POST" or interface not in _ROUTES:
                 answer = _Answer(json_reply({"error": "Not Found"}, 404), "not_found")
             else:
@@ -206,6 +218,8 @@ class FusionSolarEmulator(Served):
                     answer = self._fault(fault, now, body)
                 else:
                     answer = _ROUTES[interface](self, request, body, now)
+            if self._misstamps:
+                answer = self._misstamp(answer)
             status = None if answer.reply.hold else answer.reply.status
             record = CallRecord(interface, now, answer.outcome, answer.fail_code, status)
             self.calls.append(record)
@@ -241,6 +255,18 @@ class FusionSolarEmulator(Served):
             return self._sentinel(now, body)
         ok_body = json_reply(_envelope([], now, body)).body
         return _Answer(fault_reply(kind, ok_body), f"fault:{kind}")
+
+    def _misstamp(self, answer: _Answer) -> _Answer:
+        try:
+            envelope = json.loads(answer.reply.body)
+        except ValueError:
+            return answer
+        params = envelope.get("params") if isinstance(envelope, dict) else None
+        if not isinstance(params, dict) or not isinstance(params.get("currentTime"), int):
+            return answer
+        params["currentTime"] += round(self._misstamps.pop(0) * 1000)
+        reply = replace(answer.reply, body=json.dumps(envelope, separators=(",", ":")).encode())
+        return replace(answer, reply=reply)
 
     def _token_valid(self, request: Request, now: float) -> bool:
         token = request.headers.get("XSRF-TOKEN")

@@ -3,7 +3,8 @@
 With LIVE=1 it asks the real FusionSolar (FUSIONSOLAR_BASE_URL, FUSIONSOLAR_USERNAME,
 FUSIONSOLAR_SYSTEM_CODE; token and pacing kept in .local/, mode 600, shared with `make run LIVE=1`);
 otherwise the built-in emulator (SCENARIO=file.json to choose its plants). It spends, per device
-type, the one getDevRealKpi call Huawei allows every 5 minutes, for all the plants together.
+type, the one getDevRealKpi call Huawei allows every 5 minutes, for all the plants together:
+with LIVE=1 beside a stack deployed from here it warns first (tools/deployed_stack.py).
 """
 
 import logging
@@ -16,6 +17,7 @@ from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.models import Reading
 from fusioncharge.settings import DEFAULT_FUSIONSOLAR_BASE_URL
 from fusioncharge.state import FileStateStore, InMemoryStateStore, StateStore
+from tools import deployed_stack
 from tools.run_local import LOCAL_STATE
 
 MAX_PLANTS_SHOWN = 100
@@ -87,6 +89,7 @@ def main() -> int:
                 print("set FUSIONSOLAR_USERNAME and FUSIONSOLAR_SYSTEM_CODE", file=sys.stderr)
                 return 2
             base = os.environ.get("FUSIONSOLAR_BASE_URL") or DEFAULT_FUSIONSOLAR_BASE_URL
+            deployed_stack.warn()  # before the login: a deployed stack may share the account
             discover(base, credentials, FileStateStore(LOCAL_STATE), SystemClock())
             return 0
         from emulator.clock import FakeClock

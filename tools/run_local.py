@@ -71,7 +71,9 @@ def run_live(runs: int) -> int:
     from fusioncharge.poll import RunResult, run_poll
     from fusioncharge.settings import load_settings
     from fusioncharge.state import FileStateStore
+    from tools import deployed_stack
 
+    deployed_stack.warn()  # before any login: a deployed stack may share the account
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     clock = SystemClock()
     result = RunResult()
@@ -115,8 +117,6 @@ class _EnvSecrets:
             },
             ENVIRONMENT,
         )
-
-    refresh = get
 
 
 def _print_body(result: Any) -> None:

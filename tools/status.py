@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from fusioncharge.aws import SECRET_MAX_AGE_SECONDS, SsmStateStore, parse_secret
+from fusioncharge.aws import SsmStateStore, parse_secret
 from fusioncharge.chargehq import ChargeHqClient
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -30,6 +30,7 @@ from tools.run_lines import RunLine, meters_text, run_line
 CHECKS = Path(__file__).resolve().parent.parent / ".local" / "status-checks.json"
 LOOK_BACK_SECONDS = 24 * 3600
 RECENT_READING_SECONDS = 600  # a reading this fresh may be pushed again to test the key
+RUN_MAX_SECONDS = 60  # the function's Timeout in template.yaml: no run lasts longer
 LINKS = ("SecretConsoleUrl", "LogsConsoleUrl", "DashboardConsoleUrl", "AlarmsConsoleUrl")
 
 
@@ -159,8 +160,9 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof) ->
         report.working = False
         report.add("secret", f"still needs filling in: {', '.join(missing)} (link below)")
         return
-    # A warm function keeps the secret up to 5 minutes: runs that soon may use the old one.
-    since = [r for r in runs if r.at >= edited + SECRET_MAX_AGE_SECONDS and r.outcome != "skipped"]
+    # Each run reads the secret as it starts: one that ended a run's length after the edit
+    # may have started before it.
+    since = [r for r in runs if r.at >= edited + RUN_MAX_SECONDS and r.outcome != "skipped"]
     report.add("secret", f"last edited {_when(edited, proof.now)}")
     if any(r.outcome == "pushed" for r in since):
         report.working = True
@@ -180,7 +182,7 @@ def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> t
     try:
         state = store.load()
         issued = state.token_issued_at or 0.0
-        if state.token and (issued >= edited + SECRET_MAX_AGE_SECONDS or proof.holds(issued)):
+        if state.token and (issued >= edited + RUN_MAX_SECONDS or proof.holds(issued)):
             return True, f"the credentials work (logged in with them at {_clock(issued)})"
         state.token, state.token_issued_at = None, None  # a token of the old credentials
         credentials = Credentials(secret.fusionsolar_username, secret.fusionsolar_system_code)
@@ -204,7 +206,7 @@ def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> t
 class LoginProof:
     """This machine's note of a token it got with a given secret version (.local/, mode 600).
 
-    A token issued soon after an edit may come from a run that still had the old secret cached;
+    A token issued soon after an edit may come from a run that started before it (old secret);
     one that `make status` got itself is proof, so a second look needs no second login.
     """
 

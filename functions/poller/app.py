@@ -79,7 +79,7 @@ def _deadline(context: LambdaContext) -> Deadline:
 def _secrets(secret_id: str) -> SecretSource:
     source = _warm.get("secrets")
     if source is None or source.secret_id != secret_id:
-        source = _warm["secrets"] = SecretSource(secret_id, clock=CLOCK)
+        source = _warm["secrets"] = SecretSource(secret_id)
     return source
 
 

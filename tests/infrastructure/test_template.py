@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.infrastructure.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
+from tools.status import RUN_MAX_SECONDS
 
 GET_ATT = "Fn::GetAtt"
 STACK_STATE_PARAMETER = "/${AWS::StackName}/fusionsolar-state"
@@ -137,6 +138,8 @@ def test_function_runtime_and_sizing(cfn):
     assert props["MemorySize"] == 256
     # Must end well before the next 5-minute run starts.
     assert 30 <= props["Timeout"] <= 120
+    # make status takes a run that logged this long after a secret edit to have read it.
+    assert props["Timeout"] <= RUN_MAX_SECONDS
 
 
 def test_no_concurrency_is_reserved_unless_asked(cfn, sam_template):

@@ -16,10 +16,16 @@ Outcomes:
   is not silent (a state save lost after the readings; tests/integration/test_aws_hiccups.py).
 Next run: RECOVERS (pushes site meters again) or GUARDED (no login for 30 minutes because
 FusionSolar rejected the credentials; the run after the guard recovers).
+
+As in a real deployment, calls to FusionSolar take time (a round trip of LATENCY on the
+emulator's clock) and the schedule fires up to JITTER seconds early or late: in each cell one
+of the two runs after the first comes early and the other late (seeded by the cell).
 """
 
 import contextlib
 import os
+import random
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,6 +56,7 @@ from tests.integration.run_checks import (
 from tools.lambda_env import REGION, TOKEN_PARAMETER, seed_secret
 from tools.local_site import Site, worked_example_scenario
 
+SCHEDULE, JITTER, LATENCY = 300.0, 3.0, 0.3  # seconds
 RETRIED, HARMLESS, ERROR_PUSH, RAISED = "retried", "harmless", "error push", "raised"
 PUSHED_RAISED = "pushed, then raised"
 RECOVERS, GUARDED = "recovers", "guarded"
@@ -131,7 +138,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, type[BridgeError] | None, str]] = {
     # know their time), ChargeHQ is told. A save lost after them: see test_aws_hiccups.py.
     ("ssm parameter", "PutParameter AccessDeniedException"): (ERROR_PUSH, StateError, RECOVERS),
     ("ssm parameter", "PutParameter ThrottlingException"): (ERROR_PUSH, StateError, RECOVERS),
-    # The secret (a later run, after the 5-minute cache expired).
+    # The secret (a later run: each run reads it as it starts).
     ("secret", "missing"): (RAISED, SecretError, RECOVERS),
     ("secret", "not JSON"): (RAISED, SecretError, RECOVERS),
     ("secret", "placeholders"): (RAISED, SecretError, RECOVERS),
@@ -247,7 +254,7 @@ def fault_was_served(run: Run, where: str, fault: str) -> bool:
 @pytest.fixture(scope="module")
 def shared_site() -> Iterator[Site]:
     settings = {"POWERTOOLS_LOG_LEVEL": "DEBUG"}
-    with Site(matrix_scenario(), settings=settings, timeout_hold=1.0) as site:
+    with Site(matrix_scenario(), settings=settings, timeout_hold=1.0, latency=LATENCY) as site:
         yield site
 
 
@@ -270,15 +277,31 @@ def _cell_id(cell: tuple[str, str]) -> str:
     return f"{cell[0]} | {cell[1]}".replace(" ", "-")
 
 
+def _intervals(cell: tuple[str, str]) -> tuple[float, float]:
+    """Seconds before the faulted run (when it is not the first) and before the next one: one
+    early and one late, by up to JITTER, in an order and by amounts seeded by the cell."""
+    rng = random.Random(zlib.crc32(_cell_id(cell).encode()))
+    sign = rng.choice((-1, 1))
+    early_or_late = [sign * rng.uniform(0.1, JITTER), -sign * rng.uniform(0.1, JITTER)]
+    return SCHEDULE + early_or_late[0], SCHEDULE + early_or_late[1]
+
+
+def test_the_schedule_jitters_both_ways_across_the_matrix() -> None:
+    offsets = [t - SCHEDULE for cell in EXPECTED for t in _intervals(cell)]
+    assert all(0 < abs(o) <= JITTER for o in offsets)
+    assert min(offsets) < -JITTER / 2 and max(offsets) > JITTER / 2
+
+
 @pytest.mark.parametrize("cell", list(EXPECTED), ids=_cell_id)
 def test_fault_cell(site: Site, cell: tuple[str, str]) -> None:
     where, fault = cell
     want_outcome, want_error, want_next = EXPECTED[cell]
+    to_faulted, to_next = _intervals(cell)
     if where == "readings":
         site.emulator.scenario["kpis"] = unknown_reading_scenario(fault)["kpis"]
     with LogCapture(site.app) as logs:
         runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
-        faulted = _faulted_run(site, runs, where, fault)
+        faulted = _faulted_run(site, runs, where, fault, to_faulted)
         runs.check_invariants(logs.text)  # first the promises, then the expected outcome
         described = f"{where} / {fault}: {outcome_of(faulted, where)}, {faulted.error!r}"
         assert outcome_of(faulted, where) == want_outcome, described
@@ -288,11 +311,11 @@ def test_fault_cell(site: Site, cell: tuple[str, str]) -> None:
             assert isinstance(faulted.error, want_error), described
         if where in FUSIONSOLAR_FIRST_RUN | {"getDevRealKpi", "chargehq"}:
             assert fault_was_served(faulted, where, fault), "the fault was never served"
-        _next_runs(site, runs, where, want_next)
+        _next_runs(site, runs, where, want_next, to_next)
     runs.check_invariants(logs.text)
 
 
-def _faulted_run(site: Site, runs: RunLog, where: str, fault: str) -> Run:
+def _faulted_run(site: Site, runs: RunLog, where: str, fault: str, advance: float) -> Run:
     """Inject the fault where it belongs and make the run it hits."""
     if where in FUSIONSOLAR_FIRST_RUN:
         inject_fusionsolar(site, where.split(",")[0], fault)
@@ -308,16 +331,16 @@ def _faulted_run(site: Site, runs: RunLog, where: str, fault: str) -> Run:
         "secret": lambda: inject_secret(site, fault),
     }[where]
     inject()
-    return runs.run(advance=300)
+    return runs.run(advance=advance)
 
 
-def _next_runs(site: Site, runs: RunLog, where: str, want_next: str) -> None:
+def _next_runs(site: Site, runs: RunLog, where: str, want_next: str, advance: float) -> None:
     if where in ("ssm parameter", "secret"):
         heal_aws(site)
     if where == "readings":
         # The plant reports again: the next reading is complete.
         site.emulator.scenario["kpis"] = worked_example_scenario()["kpis"]
-    after = runs.run(advance=300)
+    after = runs.run(advance=advance)
     if want_next == RECOVERS:
         assert after.error is None and after.pushed_site_meters, f"next run: {after.error!r}"
         return
@@ -345,8 +368,8 @@ def test_every_fault_kind_is_in_the_matrix() -> None:
 
 
 def test_login_restricted_just_as_the_secret_changed_still_logs_in_once(site: Site) -> None:
-    """FusionSolar answers the run's one login with 20403 while the cached secret is stale.
-    Re-reading the secret may find new credentials, but the run has had its login."""
+    """FusionSolar answers the run's one login with 20403 just as the secret changed: the run
+    has had its login, and never makes a second one."""
     with LogCapture(site.app) as logs:
         runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
         runs.run()
@@ -354,7 +377,7 @@ def test_login_restricted_just_as_the_secret_changed_still_logs_in_once(site: Si
         runs.set_secret({**site.secret, "fusionsolar_system_code": "New-Sys-C0de-77"})
         site.emulator.expire_tokens()  # FusionSolar ends the session: the next call needs a login
         site.emulator.fault_next("login", "fail_code", 20403)
-        restricted = runs.run(advance=290)  # within the secret's 5-minute cache
+        restricted = runs.run(advance=290)
         assert restricted.outcome.logins == 1, "a second login in the same run"
         assert restricted.error is not None
     runs.check_invariants(logs.text)

@@ -139,3 +139,86 @@ def test_make_run_live_without_credentials_says_which_to_set():
     result = make("run", "LIVE=1", STATION="Home")
     assert result.returncode != 0
     assert "FUSIONSOLAR_USERNAME" in result.stderr and "environment" in result.stderr
+
+
+SAMCONFIG = """version = 0.1
+[default.global.parameters]
+stack_name = "my-solar"
+[default.deploy.parameters]
+capabilities = "CAPABILITY_IAM"
+region = "eu-west-1"
+parameter_overrides = "Station=\\"Home\\" Paused=\\"{paused}\\""
+"""
+LIVE_KEY = "0b7c2e4e-3333-4000-8000-000000000000"
+
+
+@pytest.fixture
+def live(tmp_path, monkeypatch):
+    """LIVE=1 in this process, pointed at the emulator and receiver, the state in tmp_path."""
+    from emulator.chargehq import ChargeHqReceiver
+    from emulator.clock import RealClock
+    from emulator.fusionsolar import FusionSolarEmulator
+    from tools import deployed_stack, discover, run_local
+
+    scenario = {"credentials": {"username": "me", "system_code": "Pw-1"}}
+    with (
+        FusionSolarEmulator(scenario, clock=RealClock(1_700_049_600.0)) as emu,
+        ChargeHqReceiver(api_key=LIVE_KEY) as receiver,
+    ):
+        env = {
+            "LIVE": "1",
+            "STATION": "Home",
+            "FUSIONSOLAR_BASE_URL": emu.base_url,
+            "CHARGEHQ_PUSH_URL": receiver.url,
+            "FUSIONSOLAR_USERNAME": "me",
+            "FUSIONSOLAR_SYSTEM_CODE": "Pw-1",
+            "CHARGEHQ_API_KEY": LIVE_KEY,
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(run_local, "LOCAL_STATE", tmp_path / "live-state.json")
+        monkeypatch.setattr(discover, "LOCAL_STATE", tmp_path / "live-state.json")
+        config = tmp_path / "samconfig.local.toml"
+        monkeypatch.setattr(deployed_stack, "LOCAL_CONFIG", config)
+        calls_when_warned: list[int] = []
+        real_warn = deployed_stack.warn
+
+        def warn(*args, **kwargs):  # the real warning, noting how far the tool had got
+            calls_when_warned.append(len(emu.calls))
+            real_warn(*args, **kwargs)
+
+        monkeypatch.setattr(deployed_stack, "warn", warn)
+        yield config, emu, calls_when_warned
+
+
+@pytest.mark.parametrize("tool", ["run", "discover"])
+def test_live_tools_warn_before_logging_in_beside_a_stack_deployed_from_here(live, capsys, tool):
+    from tools import discover, run_local
+
+    config, emu, calls_when_warned = live
+    config.write_text(SAMCONFIG.format(paused="false"))
+    assert (run_local if tool == "run" else discover).main() == 0
+    err = capsys.readouterr().err
+    assert calls_when_warned == [0] and emu.count("login") == 1  # warned, then logged in
+    assert "WARNING" in err and "'my-solar' in eu-west-1" in err
+    assert "ends its session" in err and "make deploy SET=Paused=true" in err
+
+
+def test_live_tools_say_nothing_of_a_stack_when_none_was_deployed_from_here(live, capsys):
+    from tools import run_local
+
+    _config, emu, _ = live
+    assert run_local.main() == 0
+    assert "WARNING" not in capsys.readouterr().err and emu.count("login") == 1
+
+
+def test_the_warning_names_a_paused_stack_and_survives_a_damaged_config(tmp_path):
+    from tools.deployed_stack import stack_warning
+
+    config = tmp_path / "samconfig.local.toml"
+    config.write_text(SAMCONFIG.format(paused="true"))
+    assert "says it is paused" in (stack_warning(config) or "")
+    config.write_text("[[[ not toml")
+    assert "WARNING" in (stack_warning(config) or "")  # still warns, with the default name
+    config.unlink()
+    assert stack_warning(config) is None

@@ -6,6 +6,7 @@ refused (20 refused runs a day at 0.5 s). Anchored on Huawei's own stamp, the wi
 put: no 407 and almost no refused run, whatever the latency.
 """
 
+import functools
 import random
 
 import pytest
@@ -14,7 +15,7 @@ from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import CallTooSoon
-from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient, lead_estimate
 from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
 from fusioncharge.state import InMemoryStateStore
 from tools.local_site import Site
@@ -23,17 +24,31 @@ CREDENTIALS = Credentials("demo", "demo")
 RUNS_A_DAY = 288
 
 
-def simulate_day(latency: float, seed: int = 7) -> tuple[int, int, int]:
-    """A day of runs every 300 s ± 3 s; returns (runs read, runs refused, 407 replies)."""
+def simulate_day(
+    latency: float,
+    seed: int = 7,
+    *,
+    misstamp: float | None = None,
+    drift_a_day: float = 0.0,
+    step: float = 0.0,
+) -> tuple[int, int, int]:
+    """A day of runs every 300 s ± 3 s; returns (runs read, runs refused, 407 replies).
+
+    Huawei's clock may be off: `misstamp` puts one bogus currentTime (that many seconds off)
+    in a reply at 6:00, `drift_a_day` lets its clock gain (or lose) that much over the day,
+    and `step` sets it forward (or back) at noon."""
     clock = FakeClock(1_700_049_600.0)
     rng = random.Random(seed)
     store = InMemoryStateStore()
     read = refused = 0
     with FusionSolarEmulator(None, clock=clock, latency=latency) as emu:
         slot = clock.now()
-        for _ in range(RUNS_A_DAY):
+        for run in range(RUNS_A_DAY):
             slot += 300
             clock.set(max(clock.now(), slot + rng.uniform(-3, 3)))
+            emu.clock_offset += drift_a_day / RUNS_A_DAY + (step if run == RUNS_A_DAY // 2 else 0)
+            if misstamp is not None and run == RUNS_A_DAY // 4:
+                emu.misstamp_next(misstamp)
             client = FusionSolarClient(
                 emu.base_url,
                 CREDENTIALS,
@@ -72,3 +87,42 @@ def test_a_run_too_early_is_skipped_quietly_and_the_next_one_reads():
     assert early.returned["skipped"]
     assert on_time.error is None and len(on_time.pushes) == 1
     assert site.emulator.count("getDevRealKpi", "quota") == 0
+
+
+@functools.cache
+def refused_on_a_plain_day() -> int:
+    return simulate_day(1.5)[1]
+
+
+def test_one_bogus_stamp_costs_at_most_one_refused_run():
+    """A reply that says a wrong currentTime (an hour behind, a minute ahead...) once."""
+    baseline = refused_on_a_plain_day()
+    for seconds in (-3600.0, -30.0, 30.0, 3600.0):
+        read, refused, quota = simulate_day(1.5, misstamp=seconds)
+        assert quota == 0, f"a stamp {seconds} s off let a call into a window"
+        assert refused <= baseline + 1, f"a stamp {seconds} s off: {refused} runs refused"
+        assert read + refused == RUNS_A_DAY
+
+
+@pytest.mark.parametrize(
+    ("drift_a_day", "step"),
+    [(10.0, 0.0), (-10.0, 0.0), (0.0, 60.0), (10.0, 600.0)],
+    ids=["gains-10s-a-day", "loses-10s-a-day", "steps-a-minute-ahead", "steps-10-minutes-ahead"],
+)
+def test_a_drifting_or_stepping_clock_is_followed(drift_a_day, step):
+    """Huawei's clock gaining (or losing) seconds a day, or set forward: the pacing follows it
+    (a clock set back would make any client's next call inside Huawei's window: not tested)."""
+    baseline = refused_on_a_plain_day()
+    read, refused, quota = simulate_day(1.5, drift_a_day=drift_a_day, step=step)
+    assert quota == 0
+    assert refused <= baseline + 2, f"{refused} runs refused in a day"
+    assert read + refused == RUNS_A_DAY
+
+
+def test_the_estimate_of_huaweis_clock_needs_two_stamps_that_agree():
+    assert lead_estimate([0.4]) is None  # one stamp: the arrival is used
+    assert lead_estimate([0.4, 0.3, 0.5]) == 0.3  # the trips vary: the shortest counts
+    assert lead_estimate([0.4, 0.3, -3600.0]) == 0.3  # a bogus stamp alone is left out
+    assert lead_estimate([0.4, -3600.0, 0.5]) == 0.4  # and forgotten when the next agrees
+    assert lead_estimate([0.4, 0.3, 60.4, 60.3]) == 60.3  # a clock set forward is followed
+    assert lead_estimate([0.4, 2600.0, -900.0]) is None  # nothing agrees: the arrival

@@ -14,6 +14,7 @@ from fusioncharge.errors import (
     PlantNotFound,
     SecretError,
 )
+from fusioncharge.state import STATE_VERSION
 from tests.integration.run_checks import WORKED_EXAMPLE_METERS, LogCapture
 from tools.local_site import Site, worked_example_scenario
 
@@ -74,7 +75,7 @@ def test_garbage_in_the_state_parameter_is_survived():
         # The lost state may have held a reading made just now: that window is skipped.
         assert out.error is None and out.calls_to("getDevRealKpi") == 0
         assert "state saved by the last run was lost" in out.returned["skipped"]
-        assert json.loads(site.state_text())["v"] == 1  # rewritten as good state
+        assert json.loads(site.state_text())["v"] == STATE_VERSION  # rewritten as good state
         assert len(site.next_run().pushes) == 1
 
 

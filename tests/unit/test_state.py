@@ -1,12 +1,36 @@
 """State: compact JSON round trips, and anything else is refused with StateError."""
 
+import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
+from fusioncharge.aws import SSM_MAX_CHARS
 from fusioncharge.errors import StateError
-from fusioncharge.state import FileStateStore, InMemoryStateStore, State
+from fusioncharge.fusionsolar import Credentials
+from fusioncharge.login_guard import HUAWEI_LOCKS_AFTER, MAX_GUARDED, credentials_hash
+from fusioncharge.models import (
+    BATTERY,
+    EMMA,
+    GRID_METER,
+    POWER_SENSOR,
+    REAL_TIME_TYPES,
+    RESIDENTIAL_INVERTER,
+    STRING_INVERTER,
+    Device,
+)
+from fusioncharge.settings import MAX_PLANTS
+from fusioncharge.state import (
+    FileStateStore,
+    InMemoryStateStore,
+    State,
+    in_state_order,
+    station_key,
+)
+
+V1_STATE = Path(__file__).parents[1] / "fixtures" / "states" / "v1-after-first-run.json"
 
 
 def full_state() -> State:
@@ -18,7 +42,7 @@ def full_state() -> State:
         plant_code="NE=35436844",
         plant_name="Home",
         plant_for_station="Home",
-        devices=[{"id": -1000000035436846, "n": "Inverter-1", "t": 38, "p": "NE=35436844"}] * 6,
+        devices=[{"id": -1000000035436846, "n": "", "t": 38, "p": "NE=35436844"}] * 6,
         devices_fetched_at=1_700_000_000.0,
         last_fetch={"38": 1_700_000_000.0, "47": 1_700_000_001.0, "39": 1_700_000_002.0},
     )
@@ -29,6 +53,84 @@ def test_round_trip_and_size():
     text = state.to_json()
     assert State.from_json(text) == state
     assert len(text.encode()) < 2048  # SSM standard parameters hold 4 KB
+
+
+def largest_state(plants: int, read_devices: int = 100) -> State:
+    """A state as large as a real one gets with this many read devices over these plants: the
+    longest ids (64-bit), a STATION naming the plants with FusionSolar's longest names, two
+    battery capacities a plant, a long token, every rejected password remembered, the guard
+    counting, every device type read and watched, Huawei's clock estimated."""
+    codes = [f"NE={900_000_000 + p}" for p in range(plants)]
+    names = [f"Plant {p} " + "x" * 56 for p in range(plants)]  # 64 characters
+    kinds = [(BATTERY, 15.0), (BATTERY, 10.0), (POWER_SENSOR, None), (GRID_METER, None)]
+    kinds += [(EMMA, None), (STRING_INVERTER, None)]
+    devices = []
+    for n in range(read_devices):
+        plant, k = n % plants, n // plants
+        type_id, capacity = kinds[k] if k < len(kinds) else (RESIDENTIAL_INVERTER, None)
+        devices.append(Device(-(2**63) + n, "", type_id, codes[plant], capacity).to_dict())
+    now = 1_700_000_000.123456789
+    return State(
+        token="x-" + "a" * 198,
+        token_issued_at=now,
+        no_login_before=now + 1800.123456789,
+        rejected_credentials=" ".join(
+            credentials_hash(Credentials("user", str(i))) for i in range(MAX_GUARDED)
+        ),
+        plant_code=",".join(codes),
+        plant_name="\n".join(names if plants == 1 else [n[:32] for n in names]),
+        plant_for_station=station_key(",".join(names)),
+        plant_checked_at=now,
+        devices=in_state_order(devices),
+        devices_fetched_at=now,
+        last_fetch={str(t): now + t / 7 for t in REAL_TIME_TYPES},
+        server_leads=[-12.123, -12.456, -11.999, 3600.5, -12.001, -12.123],
+        unserved_types=[EMMA],
+        meter_watch={"d": -(2**63), "e": 123456.78, "i": 654321.09, "ms": now * 1000, "n": 3},
+        login_tries=[now - 500.123456789 + 100 * i for i in range(HUAWEI_LOCKS_AFTER)],
+        locked_until=now + 1800.123456789,
+        kpi_pending=now + 900.123456789,
+    )
+
+
+@pytest.mark.parametrize(
+    ("plants", "read_devices"), [(1, 100), (2, 100), (3, 100), (MAX_PLANTS, 80)]
+)
+def test_a_hundred_read_devices_fit_ssm_parameter(plants, read_devices):
+    """SSM's Standard tier holds 4 KB: named devices overflowed it at 43-48 devices, after
+    which every run fetched the device list again and the day's quota was gone. Five plants,
+    each with every kind of device and every field at its largest, fit 80."""
+    state = largest_state(plants, read_devices)
+    text = state.to_json()
+    assert len(text.encode()) <= SSM_MAX_CHARS, f"{len(text.encode())} bytes"
+    assert State.from_json(text) == state
+
+
+def test_names_are_not_kept_and_devices_keep_their_order():
+    devices = [
+        {"id": 3, "n": "Inverter-B", "t": 38, "p": "NE=1"},
+        {"id": 9, "n": "Inverter-A", "t": 38, "p": "NE=1"},
+        {"id": 4, "n": "Meter", "t": 47, "p": "NE=1"},
+        {"id": 5, "n": "Inverter-C", "t": 38, "p": "NE=2"},
+    ]
+    back = State.from_json(State(devices=devices).to_json()).devices
+    assert back == [{**d, "n": ""} for d in devices]
+    assert State.from_json(State(devices=[]).to_json()).devices == []  # a cached empty list
+
+
+def test_a_state_written_by_the_previous_version_is_read():
+    """An existing stack's parameter after an update: version 1, named devices."""
+    text = V1_STATE.read_text()
+    state = State.from_json(text, now=1_700_000_300.0)
+    old = json.loads(text)
+    assert state.token == old["token"] and state.last_fetch == old["last_fetch"]
+    assert state.plant_code == "NE=35436844" and state.devices_fetched_at == 1_700_000_000.0
+    assert state.server_leads == [old["server_lead"]]  # the pacing keeps its estimate
+    assert [Device.from_dict(d).id for d in state.devices or ()] == [11, 12, 13]
+    assert [Device.from_dict(d).type_id for d in state.devices or ()] == [38, 47, 39]
+    again = State.from_json(state.to_json())
+    assert again == state  # and written back in today's format
+    assert json.loads(state.to_json())["v"] == 2
 
 
 @pytest.mark.parametrize("text", [None, "", "   "])
@@ -48,6 +150,12 @@ def test_empty_is_a_fresh_start(text):
         '{"v": 1, "token": 5}',
         '{"v": 1, "token_issued_at": "yesterday"}',
         '{"v": 1, "last_fetch": {"38": "soon"}}',
+        '{"v": 2, "dv": [{"i": [1], "t": 38, "p": "NE=1"}]}',
+        '{"v": 2, "dv": {"NE=1": [{"t": 38}]}}',
+        '{"v": 2, "dv": {"NE=1": {"t": 38, "i": [1]}}}',
+        '{"v": 1, "dv": {"NE=1": [{"i": [1], "t": 38}]}}',  # v1 had no grouped devices
+        '{"v": 2, "server_lead": 0.5}',  # v2 keeps the last leads
+        '{"v": 2, "server_leads": [0.5, NaN]}',
     ],
 )
 def test_garbage_raises_state_error(text):

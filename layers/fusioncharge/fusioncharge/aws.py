@@ -19,10 +19,9 @@ logger = logging.getLogger(__name__)
 
 SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
 ENVIRONMENT = "environment"  # the source name of values taken from environment variables
-SECRET_MAX_AGE_SECONDS = 300  # a password fixed in the console is used within ≈5 minutes
 # What the stack writes into the secret, and the usual stand-ins; real values never match.
 _PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me", "todo", "..."}
-SSM_MAX_CHARS = 4096  # a Standard parameter's limit (moto does not enforce it)
+SSM_MAX_CHARS = 4096  # bytes: a Standard parameter's limit (moto does not enforce it)
 # SSM and Secrets Manager answer in tens of milliseconds. boto3's defaults (60 s to connect and
 # to read, legacy retries) equal the whole Lambda timeout: one slow call would kill the run
 # with no summary line, metric or saved state. Bounded, the worst call fits the run's margin.
@@ -86,30 +85,20 @@ def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
 
 
 class SecretSource:
-    """Reads the secret with Powertools Parameters, cached ≈5 minutes in a warm container."""
+    """Reads the secret with Powertools Parameters, afresh each time: a value fixed in the
+    console is used by the next run, however soon it comes (one read a run, $0.05 a month)."""
 
-    def __init__(self, secret_id: str, provider: Any = None, clock: Clock | None = None) -> None:
+    def __init__(self, secret_id: str, provider: Any = None) -> None:
         self.secret_id = secret_id
         self._provider = provider
-        self._clock = clock or SystemClock()
-        self._fetched_at: float | None = None
 
-    def _get(self, force: bool) -> Any:
+    def _get(self) -> Any:
         from aws_lambda_powertools.utilities import parameters
 
         provider = self._provider or parameters.SecretsProvider(boto_config=aws_config())
         self._provider = provider
-        now = self._clock.now()
-        # The age is judged on our clock too, so simulated days expire the cache as real ones do.
-        if self._fetched_at is None or now - self._fetched_at >= SECRET_MAX_AGE_SECONDS:
-            force = True
         try:
-            value = provider.get(
-                self.secret_id,
-                max_age=SECRET_MAX_AGE_SECONDS,
-                transform="json",
-                force_fetch=force,
-            )
+            return provider.get(self.secret_id, transform="json", force_fetch=True)
         except parameters.exceptions.TransformParameterError:
             raise SecretError(
                 f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it "
@@ -120,16 +109,10 @@ class SecretSource:
                 f"secret {self.secret_id} could not be read ({_aws_reason(exc)}); check that it "
                 "exists and that the function's role may read it (redeploy with make deploy)"
             ) from None  # Powertools' message may quote the value
-        if force:
-            self._fetched_at = now
-        return value
 
     def get(self) -> SiteSecret:
-        return parse_secret(self._get(force=False), self.secret_id)
-
-    def refresh(self) -> SiteSecret:
-        """Bypass the cache: after a rejected login, take what the console holds now."""
-        return parse_secret(self._get(force=True), self.secret_id)
+        """What the secret holds now (a run reads it once, at its start)."""
+        return parse_secret(self._get(), self.secret_id)
 
 
 def _aws_reason(exc: BaseException) -> str:
@@ -181,9 +164,10 @@ class SsmStateStore:
     def save(self, state: State) -> None:
         self.writes += 1
         value = state.to_json()
-        if len(value) > SSM_MAX_CHARS:
+        size = len(value.encode())
+        if size > SSM_MAX_CHARS:
             raise StateError(
-                f"the state ({len(value)} characters) does not fit the parameter {self.name} "
+                f"the state ({size} bytes) does not fit the parameter {self.name} "
                 f"({SSM_MAX_CHARS}); name fewer plants in STATION, or report this with the "
                 "plants' device count"
             )

@@ -2,13 +2,13 @@
 
 One POST per run, 10 s timeout capped by the run's deadline, at most one retry (connection
 errors and 5xx only, and only when a whole attempt still fits before the deadline). 2xx is
-success; everything else is a typed ChargeHqError whose message never holds the API key.
+success; everything else is a typed ChargeHqError whose message never holds the API key (in any
+form: masking.mask, the rule the FusionSolar client masks with too).
 """
 
 import json
 import logging
 import math
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,9 +18,9 @@ from urllib3.util.retry import Retry
 
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import ChargeHqRejected, ChargeHqUnavailable
+from fusioncharge.masking import MASK, mask, show_url
 from fusioncharge.site_meters import SiteMeters
 
-MASK = "***"
 ERROR_MAX_CHARS = 300  # ChargeHQ shows the error in its app: keep it short
 EXCERPT_MAX_CHARS = 200
 RETRY_STATUSES = frozenset(range(500, 600))  # every 5xx; 4xx would fail again
@@ -111,7 +111,7 @@ class ChargeHqClient:
         self.session.mount("http://", adapter)
 
     def __repr__(self) -> str:
-        return f"ChargeHqClient({self.url!r}, apiKey={MASK})"
+        return f"ChargeHqClient({show_url(self.url)!r}, apiKey={MASK})"
 
     def push_site_meters(self, meters: SiteMeters) -> dict[str, Any]:
         """Push the site meters; returns the body sent (unmasked: callers mask it)."""
@@ -202,10 +202,8 @@ def _cause(exc: BaseException) -> str:
 
 
 def _scrub(text: str, api_key: str) -> str:
-    """Remove the API key (any letter case) from text that may echo it back."""
-    if not api_key:
-        return text
-    return re.sub(re.escape(api_key), MASK, text, flags=re.IGNORECASE)
+    """Remove the API key, in any form and letter case, from text that may echo it back."""
+    return mask(text, [api_key])
 
 
 def _one_line(text: str, limit: int) -> str:

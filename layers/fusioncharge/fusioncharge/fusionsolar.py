@@ -19,6 +19,7 @@ Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the acc
 """
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,7 @@ from fusioncharge.errors import (
     UnexpectedResponse,
 )
 from fusioncharge.models import REAL_TIME_TYPES, Device, Plant, Reading
-from fusioncharge.state import State
+from fusioncharge.state import State, in_state_order, station_key
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ LOGIN_LOCKED = {
 }
 PENDING_WITHOUT_DEADLINE = 60.0  # how late an unbounded run's readings may count
 LEAD_MARGIN = 0.05  # seconds for the trip to Huawei being shorter than any seen before
+LEAD_SAMPLES = 6  # Huawei's clock is judged on the last stamps: two runs of three device types
+LEADS_AGREE = 2.0  # seconds: leads this close come from one clock (trips vary by less)
 PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
 # 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
 # refreshes the device list, which then answers 20007 or nothing when the plant is gone.
@@ -132,10 +135,11 @@ class FusionSolarClient:
         changed. One name or code, or several comma-separated (a name holding a comma still
         names one plant); a part that matches no plant raises PlantNotFound naming it."""
         st = self.state
-        if st.plant_for_station == station and st.plant_code is not None:
+        same_station = st.plant_for_station == station_key(station)
+        if same_station and st.plant_code is not None:
             return _stored_plants(st)
         now = self.clock.now()
-        checked = st.plant_checked_at if st.plant_for_station == station else None
+        checked = st.plant_checked_at if same_station else None
         if checked is not None and 0 <= now - checked < PLANT_LOOKUP_INTERVAL:
             what = "named a plant not found" if "," in station else "matched no plant"
             raise PlantNotFound(
@@ -149,7 +153,11 @@ class FusionSolarClient:
         try:
             found = parse.match_plants(station, plants)
         except PlantNotFound:
-            st.plant_for_station, st.plant_code, st.plant_checked_at = station, None, now
+            st.plant_for_station, st.plant_code, st.plant_checked_at = (
+                station_key(station),
+                None,
+                now,
+            )
             raise
         st.plant_checked_at = None
         for plant in found:
@@ -157,7 +165,7 @@ class FusionSolarClient:
         codes = ",".join(p.code for p in found)
         if codes != st.plant_code:
             st.devices, st.devices_fetched_at = None, None  # other plants' devices
-        st.plant_code, st.plant_for_station = codes, station
+        st.plant_code, st.plant_for_station = codes, station_key(station)
         names = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
         st.plant_name = NAMES_SEPARATOR.join(names)  # several: cut short, they label messages
         return found
@@ -263,11 +271,12 @@ class FusionSolarClient:
         ]
         ours = self.state.plant_code in (None, ",".join(codes))  # `make discover` reads others
         if ours:
-            # Only what the poller reads, names cut short: optimizers (one per panel) would
-            # overflow SSM's 4 KB and the state could not be saved any more.
-            kept = [
-                replace(d, name=d.name[:32]).to_dict() for d in found if d.type_id in READ_TYPES
-            ]
+            # Only what the poller reads, without names (messages name devices by id), in the
+            # order the state keeps them: optimizers (one per panel), or names, would overflow
+            # SSM's 4 KB and the state could not be saved any more.
+            kept = in_state_order(
+                [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
+            )
             if kept != self.state.devices:
                 self.state.unserved_types = None  # new devices: every type is asked again
             self.state.devices = kept
@@ -431,18 +440,23 @@ class FusionSolarClient:
         The reply's arrival is a safe bound, but anchoring on it makes every run's calls
         later than the last run's by a round trip: on a 5-minute schedule the waits grow until
         a run must be refused. The server's own stamp (params.currentTime) avoids that drift:
-        `server_lead` is the least (server time - our send time) ever seen, i.e. clock offset
-        plus the shortest trip there, so server time - server_lead is the earliest our clock
-        could have read when the call was counted. Never later than the arrival.
+        the lead (server time - our send time) is Huawei's clock offset plus the trip there;
+        the least recent lead that another recent one agrees with (`lead_estimate`) gives
+        server time - lead, the earliest our clock could have read when the call was counted.
+        A stamp no other agrees with (a bogus one, or Huawei's clock just stepped) is not
+        trusted: the arrival is used. Recent leads only, so a drifting clock is followed.
         """
         arrived = self.clock.now()
         stamp = parse.server_time(envelope) if envelope is not None and single else None
         if stamp is None:
             return arrived
         lead = stamp - sent
-        known = self.state.server_lead
-        self.state.server_lead = lead if known is None else min(known, lead)
-        return min(arrived, stamp - self.state.server_lead + LEAD_MARGIN)
+        leads = [*(self.state.server_leads or ()), math.floor(lead * 1000) / 1000]
+        self.state.server_leads = leads[-LEAD_SAMPLES:]
+        estimate = lead_estimate(self.state.server_leads)
+        if estimate is None or lead < estimate:
+            return arrived
+        return min(arrived, stamp - estimate + LEAD_MARGIN)
 
     def _ensure_token(self) -> None:
         issued = self.state.token_issued_at
@@ -586,6 +600,17 @@ class FusionSolarClient:
 
     def _secrets(self) -> list[str]:
         return [s for s in (self.credentials.system_code, self.state.token) if s]
+
+
+def lead_estimate(leads: list[float]) -> float | None:
+    """The least of the leads that agree with the newest one, when another agrees with it;
+    else the same for the leads before it (the newest is an outlier so far). None when no two
+    leads agree. Leads are oldest first."""
+    for end in range(len(leads), 1, -1):
+        near = [x for x in leads[:end] if abs(x - leads[end - 1]) <= LEADS_AGREE]
+        if len(near) >= 2:
+            return min(near)
+    return None
 
 
 def _as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:

@@ -19,6 +19,7 @@ from fusioncharge.errors import (
     QuotaExceeded,
     UnexpectedResponse,
 )
+from fusioncharge.masking import mask
 from fusioncharge.models import BATTERY, Device, Plant, Reading
 
 EXCERPT_CHARS = 200
@@ -42,23 +43,17 @@ def excerpt(raw: bytes, secrets: Iterable[str] = ()) -> str:
     """A short, printable, single-line view of a reply body for error messages.
 
     HTML tags are dropped (error pages say more in their text), and any secret that a
-    misbehaving server might echo back is masked.
+    misbehaving server might echo back is masked (masking.mask, in any form it may take).
     """
     text = raw.decode("utf-8", errors="replace")  # whole body: a cut could split a secret
     secrets = [s for s in secrets if s]
-    text = _mask(text, secrets)
+    text = mask(text, secrets)
     text = _TAG.sub(" ", text)
     text = "".join(c if c.isprintable() else " " for c in text)
-    text = _mask(_SPACE.sub(" ", text).strip(), secrets)
+    text = mask(_SPACE.sub(" ", text).strip(), secrets)
     if len(text) > EXCERPT_CHARS:
         text = text[: EXCERPT_CHARS - 1] + "…"
     return text or "(empty body)"
-
-
-def _mask(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
 
 
 def decode_envelope(interface: str, status: int, raw: bytes, secrets: Iterable[str] = ()) -> dict:

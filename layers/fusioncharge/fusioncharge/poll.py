@@ -15,10 +15,8 @@ from fusioncharge import fusionsolar_parse as parse
 from fusioncharge.aws import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq import ChargeHqClient, build_body, masked
 from fusioncharge.errors import (
-    AccountLocked,
     BridgeError,
     CallTooSoon,
-    CredentialsRejected,
     InternalError,
     ReadingsIncomplete,
     SecretError,
@@ -44,8 +42,6 @@ _told: set[str] = set()  # INFO notes already logged by this process (said once,
 
 class Secrets(Protocol):
     def get(self) -> SiteSecret: ...
-
-    def refresh(self) -> SiteSecret: ...
 
 
 FusionSolarFactory = Callable[[Credentials, State], FusionSolarClient]
@@ -102,24 +98,9 @@ def run_poll(
     result = RunResult() if result is None else result
     secret: SiteSecret | None = None
     try:
-        secret = secrets.get()
+        secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
         credentials = _credentials(secret, settings)
-        try:
-            result.site_meters = _read_site_meters(
-                settings, secrets, store, fusionsolar, credentials, result
-            )
-        except AccountLocked:
-            # The lockout guard holds for these credentials. If the user has fixed the secret
-            # since, its cache must not delay the fix: read it afresh and, when it changed, try
-            # the new credentials now (no login was made this run, so one is still allowed).
-            secret = secrets.refresh()
-            if result.logins or _credentials(secret, settings) == credentials:
-                raise  # e.g. 20403 after a login: never a second login in one run
-            credentials = _credentials(secret, settings)
-            logger.info("the secret changed since the credentials were rejected: trying it")
-            result.site_meters = _read_site_meters(
-                settings, secrets, store, fusionsolar, credentials, result
-            )
+        result.site_meters = _read_site_meters(settings, store, fusionsolar, credentials, result)
         result.body = build_body(secret.chargehq_api_key or "", site_meters=result.site_meters)
         if not dry_run:
             chargehq(secret.chargehq_api_key or "").push_site_meters(result.site_meters)
@@ -165,7 +146,6 @@ class _AsReadingsUnavailable(SecretError):
 
 def _read_site_meters(
     settings: Settings,
-    secrets: Secrets,
     store: StateStore,
     fusionsolar: FusionSolarFactory,
     credentials: Credentials,
@@ -182,11 +162,8 @@ def _read_site_meters(
     client.save_state = save_before
     try:
         readings, plants = _readings(client, settings)
-    except BaseException as exc:
+    except BaseException:
         _save_quietly(store, state, saved[0])  # what the failed run learned (the guard!) counts
-        if isinstance(exc, CredentialsRejected):
-            # Re-read the secret now, so a password fixed in the console is used next run.
-            secrets.refresh()
         raise
     finally:
         result.fusionsolar_calls += client.calls

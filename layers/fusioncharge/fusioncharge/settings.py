@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fusioncharge.errors import ConfigError
+from fusioncharge.masking import show_url
 from fusioncharge.site_meters import AccountingOptions
 
 DEFAULT_FUSIONSOLAR_BASE_URL = "https://intl.fusionsolar.huawei.com"
@@ -188,8 +189,9 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
         ok = parts.scheme == "https"
     if not ok:
         raise ConfigError(
-            f"{name}={_show(value)} is not accepted: give an https:// URL such as {default} "
-            "(plain http:// only for 127.0.0.1 or localhost)"
+            f"{name}={_show(show_url(value))} is not accepted: give an https:// URL such as "
+            f"{default} without a user name, password or query (plain http:// only for "
+            "127.0.0.1 or localhost)"
         )
     return value.rstrip("/")
 
@@ -214,5 +216,6 @@ def _parameter_name(env: Mapping[str, str]) -> str:
 
 
 def _show(value: str) -> str:
-    """Quote a bad value for an error message, cut short (settings hold no secrets)."""
+    """Quote a bad value for an error message, cut short (URLs go through show_url first:
+    they are the only settings that may carry a credential)."""
     return repr(value if len(value) <= 60 else value[:57] + "...")

@@ -1,11 +1,15 @@
 """What the poller remembers between runs, and the store interface that keeps it.
 
-The state is small compact JSON (under SSM's 4 KB, for up to 5 plants): the session token and
-when it was issued, the lockout guard, the cached plants and devices, and when each device type
-was last fetched (Huawei's 5-minute quota). Stores: in memory (tests), a local file (LIVE=1
-runs, mode 600) and SSM SecureString (deployed; see aws.py).
+The state is compact JSON that fits SSM's 4 KB with 100 read devices over up to 5 plants: the
+session token and when it was issued, the lockout guard, the cached plants and devices, and
+when each device type was last fetched (Huawei's 5-minute quota). Devices are kept as ids
+grouped by what they share (plant, type, capacity), without names: a device list of 45 named
+devices used to fill the parameter. States written by earlier versions (v1) are still read.
+Stores: in memory (tests), a local file (LIVE=1 runs, mode 600) and SSM SecureString
+(deployed; see aws.py).
 """
 
+import hashlib
 import json
 import math
 import os
@@ -16,7 +20,10 @@ from typing import Any, Protocol
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
+STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
+DEVICE_IDS = "i"  # in a device group: the ids of the devices sharing the group's fields
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
 GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
@@ -34,12 +41,13 @@ class State:
     rejected_credentials: str | None = None  # "salt$sha256hex ...", never the password
     plant_code: str | None = None  # the found plants' codes, comma-separated (STATION's order)
     plant_name: str | None = None  # their names, one a line
-    plant_for_station: str | None = None  # the STATION setting the plants were found for
+    plant_for_station: str | None = None  # station_key(the STATION the plants were found for)
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
-    devices: list[dict[str, Any]] | None = None  # Device.to_dict() items
+    devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
-    server_lead: float | None = None  # least (FusionSolar's clock - ours at sending), seconds
+    # FusionSolar's clock - ours at sending, seconds, for the last calls (oldest first).
+    server_leads: list[float] | None = None
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
     meter_watch: dict[str, Any] | None = None  # meter_direction's last sample and streak
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
@@ -53,8 +61,10 @@ class State:
     def to_json(self) -> str:
         # An empty device list is kept: it is a cached answer too.
         data = {k: v for k, v in asdict(self).items() if v is not None and v != {}}
+        if "devices" in data:
+            data["dv"] = _pack_devices(data.pop("devices"))
         data["v"] = STATE_VERSION
-        return json.dumps(data, separators=(",", ":"), sort_keys=True)
+        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str | None, now: float | None = None) -> "State":
@@ -69,8 +79,12 @@ class State:
             data = json.loads(text)
         except ValueError as exc:
             raise StateError("stored state is not JSON") from exc
-        if not isinstance(data, dict) or data.pop("v", None) != STATE_VERSION:
+        if not isinstance(data, dict) or data.get("v") not in READABLE_VERSIONS:
             raise StateError("stored state has an unknown format")
+        if data.pop("v") == 1:
+            _from_v1(data)
+        elif "dv" in data:
+            data["devices"] = _unpack_devices(data.pop("dv"))
         try:
             state = cls(**data)
         except TypeError as exc:
@@ -79,6 +93,71 @@ class State:
         if now is not None:
             _check_times(state, now)
         return state
+
+
+def _from_v1(data: dict[str, Any]) -> None:
+    """Version 1 kept named devices and only the least server lead ever seen."""
+    if "server_lead" in data:
+        lead = data.pop("server_lead")
+        data["server_leads"] = None if lead is None else [lead]
+    if isinstance(data.get("devices"), list):
+        data["devices"] = [{**d, "n": ""} if isinstance(d, dict) else d for d in data["devices"]]
+
+
+def station_key(station: str) -> str:
+    """What the state keeps of the STATION the plants were found for: the setting itself, or
+    for a long list of plants a digest (500 characters would crowd out 100 devices)."""
+    if len(station) <= STATION_KEPT_CHARS:
+        return station
+    return "sha256:" + hashlib.sha256(station.encode()).hexdigest()[:32]
+
+
+def in_state_order(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Devices in the order the state gives them back: by plant, the other fields they share,
+    then id."""
+    return sorted(devices, key=lambda d: (*_group_key(d), d.get("id")))
+
+
+def _group_key(device: dict[str, Any]) -> tuple[str, str]:
+    """(plant, the other fields but id and name, as JSON): devices alike share a group."""
+    rest = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
+    return str(device.get("p")), json.dumps(rest, sort_keys=True)
+
+
+def _pack_devices(devices: Any) -> Any:
+    """[{"id": 1, "n": "Inv", "t": 38, "p": "NE=1"}, ...] -> {"NE=1": [{"t": 38, "i": [1, ...]},
+    ...], ...}: per plant, one group per set of shared fields, in the order first seen. Names
+    are left out (only ids and types are needed): 100 named devices would not fit 4 KB."""
+    ours = isinstance(devices, list) and all(
+        isinstance(d, dict) and isinstance(d.get("p"), str) for d in devices
+    )
+    if not ours:
+        return devices  # stored as it is, refused when read back
+    plants: dict[str, dict[str, dict[str, Any]]] = {}
+    for device in devices:
+        plant, rest = _group_key(device)
+        shared = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
+        group = plants.setdefault(plant, {}).setdefault(rest, {**shared, DEVICE_IDS: []})
+        group[DEVICE_IDS].append(device.get("id"))
+    return {plant: list(groups.values()) for plant, groups in plants.items()}
+
+
+def _unpack_devices(plants: Any) -> list[dict[str, Any]]:
+    """The device dicts (names empty) of stored groups, plants in sorted order (as JSON keeps
+    them); StateError when they are not ours."""
+    ok = isinstance(plants, dict) and all(
+        isinstance(groups, list)
+        and all(isinstance(g, dict) and isinstance(g.get(DEVICE_IDS), list) for g in groups)
+        for groups in plants.values()
+    )
+    if not ok:
+        raise StateError("stored state has a device list of the wrong shape")
+    return [
+        {"id": i, "n": "", "p": plant, **{k: v for k, v in g.items() if k != DEVICE_IDS}}
+        for plant in sorted(plants)
+        for g in plants[plant]
+        for i in g[DEVICE_IDS]
+    ]
 
 
 def _number(value: Any) -> bool:
@@ -92,7 +171,7 @@ def _number_or_numbers(value: Any) -> bool:
 
 
 def _check_types(state: State) -> None:
-    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending", "server_lead")
+    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending")
     ok = (
         isinstance(state.last_fetch, dict)
         and all(_number(v) for v in state.last_fetch.values())
@@ -108,9 +187,9 @@ def _check_types(state: State) -> None:
                 and all(map(_number_or_numbers, state.meter_watch.values()))
             )
         )
-        and (
-            state.login_tries is None
-            or (isinstance(state.login_tries, list) and all(map(_number, state.login_tries)))
+        and all(
+            values is None or (isinstance(values, list) and all(map(_number, values)))
+            for values in (state.login_tries, state.server_leads)
         )
         and all(getattr(state, name) is None or _number(getattr(state, name)) for name in numbers)
         and all(

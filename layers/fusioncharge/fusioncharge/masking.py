@@ -1,0 +1,88 @@
+"""The one rule that keeps secrets out of text: both HTTP clients mask with it.
+
+A server may echo a secret back in any form it handled it in, so besides the secret itself its
+JSON-escaped, URL-encoded and base64 forms are masked, in any letter case, and so is any run of
+FRAGMENT characters of any of them (a reply cut short, or a secret inside a longer value). URL
+settings are shown with their user info and query masked: either may carry a credential.
+"""
+
+import base64
+import json
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+FRAGMENT = 8  # characters: any run this long of a secret (in any of its forms) is masked
+_URL = re.compile(r"^(?P<scheme>[^:/?#]+://)?(?P<user>[^/?#]*@)?(?P<rest>[^?#]*)(?P<tail>[?#].*)?$")
+
+
+def mask(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every form of each secret, and any FRAGMENT characters of one, as ***."""
+    windows, whole = set(), set()
+    for secret in filter(None, secrets):
+        for form, short_ok in _forms(secret):
+            if len(form) >= FRAGMENT:
+                ends = range(FRAGMENT, len(form) + 1)
+                windows.update(form[end - FRAGMENT : end].lower() for end in ends)
+            elif short_ok and form:
+                whole.add(form.lower())
+    if not (windows or whole) or not text:
+        return text
+    low = _lower_same_length(text)
+    hit = bytearray(len(text))
+    if windows:
+        for i in range(len(low) - FRAGMENT + 1):
+            if low[i : i + FRAGMENT] in windows:
+                hit[i : i + FRAGMENT] = b"\1" * FRAGMENT
+    for piece in whole:
+        start = low.find(piece)
+        while start != -1:
+            hit[start : start + len(piece)] = b"\1" * len(piece)
+            start = low.find(piece, start + 1)
+    return _replace_runs(text, bytes(hit))
+
+
+def show_url(value: str) -> str:
+    """A URL setting as it may be printed: user info and query (or fragment) masked."""
+    match = _URL.match(value)
+    if match is None:  # a newline or the like: show nothing that could be a credential
+        return MASK
+    user = f"{MASK}@" if match["user"] else ""
+    tail = f"{match['tail'][0]}{MASK}" if match["tail"] else ""
+    return f"{match['scheme'] or ''}{user}{match['rest']}{tail}"
+
+
+def _forms(secret: str) -> list[tuple[str, bool]]:
+    """(form, whether it is masked even when shorter than FRAGMENT). A short secret is masked
+    whole as before; its base64 pieces are too short to tell apart from other text."""
+    forms = [
+        (secret, True),
+        (json.dumps(secret)[1:-1], True),
+        (json.dumps(secret, ensure_ascii=False)[1:-1], True),
+        (quote(secret, safe=""), True),
+        (quote_plus(secret, safe=""), True),
+    ]
+    raw = secret.encode()
+    for skip in range(3):  # the secret may start at any byte of a 3-byte base64 group
+        for encode in (base64.standard_b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * skip + raw).decode().rstrip("=")
+            # Only the characters the secret's bytes alone decide.
+            first, last = -(-8 * skip // 6), 8 * (skip + len(raw)) // 6
+            forms.append((encoded[first:last], False))
+    return forms
+
+
+def _lower_same_length(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _replace_runs(text: str, hit: bytes) -> str:
+    out, end = [], 0
+    for run in re.finditer(rb"\x01+", hit):
+        out += [text[end : run.start()], MASK]
+        end = run.end()
+    return "".join([*out, text[end:]])

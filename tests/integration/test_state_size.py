@@ -1,0 +1,60 @@
+"""The state in SSM through the real handler: a large plant fits the parameter, and the
+parameter an existing stack wrote before an update is still read (no fresh start, no quota)."""
+
+import json
+from pathlib import Path
+
+from fusioncharge.aws import SSM_MAX_CHARS
+from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
+from tools.local_site import Site, worked_example_scenario
+
+PLANT = "NE=35436844"
+V1_STATE = Path(__file__).parents[1] / "fixtures" / "states" / "v1-after-first-run.json"
+
+
+def hundred_device_plant() -> dict:
+    """98 inverters, a power sensor and a battery (100 read devices) and a dongle each."""
+
+    def device(n: int, type_id: int, name: str) -> dict:
+        return {
+            "id": 1000000035436000 + n,
+            "devName": name,
+            "devTypeId": type_id,
+            "stationCode": PLANT,
+        }
+
+    devices = [
+        device(n, RESIDENTIAL_INVERTER, f"SUN2000-10KTL-M1 HV22404683{n:02d}") for n in range(98)
+    ]
+    devices += [device(98, POWER_SENSOR, "DTSU666-H Meter-1"), device(99, BATTERY, "LUNA2000-10")]
+    devices += [device(100 + n, 62, f"SDongleA-05 HV2240085{n:03d}") for n in range(98)]
+    return {
+        "stations": [{"plantCode": PLANT, "plantName": "Home", "capacity": 980}],
+        "devices": devices,
+    }
+
+
+def test_a_hundred_read_devices_fit_the_parameter_and_the_list_is_fetched_once():
+    with Site(hundred_device_plant()) as site:
+        runs = [site.run()] + [site.next_run() for _ in range(3)]
+        text = site.state_text() or ""
+        listed = site.emulator.count("getDevList")
+    assert [r.error for r in runs] == [None] * 4
+    assert len(text.encode()) <= SSM_MAX_CHARS, f"state is {len(text.encode())} bytes"
+    assert listed == 1, "the device list was fetched again: the state could not keep it"
+    assert all(len(r.pushes) == 1 for r in runs)
+
+
+def test_the_parameter_of_a_stack_updated_from_the_previous_version_is_read():
+    """What the previous version saved after its first run; the update's first run uses it."""
+    with Site(worked_example_scenario()) as site:
+        site.put_state_text(V1_STATE.read_text())
+        site.clock.advance(300)
+        out = site.run()
+        text = site.state_text() or ""
+    assert out.error is None and len(out.pushes) == 1
+    assert out.calls_to("stations") == 0, "the plant found by the old version was forgotten"
+    assert out.calls_to("getDevList") == 0, "the old version's device list was forgotten"
+    read = [c for c in out.calls if c.interface == "getDevRealKpi" and c.outcome == "ok"]
+    assert len(read) == 3  # one per type (this emulator never issued the saved token: a login)
+    assert json.loads(text)["v"] == 2  # saved back in today's format
