@@ -3,14 +3,14 @@
 Field names, units and quirks follow Huawei's tables and the captured responses: inverter power
 in kW, battery power in W, a standby inverter at night that reports its power as "N/A", null or
 0 depending on the slot, and numbers with the real services' precision. Meters follow the
-library's meter table (fusioncharge.meters) as the service of 2026 serves them: power sensor and
+library's meter table (accounting/meters.py) as the service of 2026 serves them: power sensor and
 grid meter in W with + = export, the EMMA in kW with + = import and its counters swapped.
 """
 
 from typing import Any
 
 from emulator.daycurve import BATTERY_MAX_KW, PlantState, unit_noise
-from fusioncharge.meters import METER_BY_TYPE, MeterType
+from fusioncharge.accounting.meters import METER_BY_TYPE, MeterType
 
 STRING_INVERTER, GRID_METER, RESIDENTIAL_INVERTER, BATTERY, ESS, POWER_SENSOR = (
     1,

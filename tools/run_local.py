@@ -64,7 +64,7 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
 
 def run_live(runs: int) -> int:
     """Against the real services, with credentials from the environment (no AWS needed)."""
-    from fusioncharge.chargehq import ChargeHqClient
+    from fusioncharge.chargehq.client import ChargeHqClient
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
     from fusioncharge.fusionsolar import FusionSolarClient
@@ -107,7 +107,7 @@ class _EnvSecrets:
     """The secret's three keys from the environment, for LIVE=1."""
 
     def get(self):
-        from fusioncharge.aws import ENVIRONMENT, parse_secret
+        from fusioncharge.aws.secrets import ENVIRONMENT, parse_secret
 
         return parse_secret(
             {

@@ -19,12 +19,13 @@ from typing import Any
 
 import boto3
 
-from fusioncharge.aws import SsmStateStore, parse_secret
-from fusioncharge.chargehq import ChargeHqClient
+from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.aws.secrets import parse_secret
+from fusioncharge.aws.state_store import SsmStateStore
+from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.fusionsolar_parse import match_plants
-from fusioncharge.site_meters import SiteMeters
+from fusioncharge.fusionsolar.parse import match_plants
 from tools.run_lines import RunLine, meters_text, run_line
 
 CHECKS = Path(__file__).resolve().parent.parent / ".local" / "status-checks.json"

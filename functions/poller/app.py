@@ -11,8 +11,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge.aws import AWS_CALL_MAX_SECONDS, SecretSource, SsmStateStore, aws_config
-from fusioncharge.chargehq import ChargeHqClient
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
+from fusioncharge.aws.secrets import SecretSource
+from fusioncharge.aws.state_store import SsmStateStore
+from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient

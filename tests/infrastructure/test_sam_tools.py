@@ -52,8 +52,9 @@ def test_build_packs_the_library_and_its_dependencies(build_dir):
     assert (layer / "requests" / "__init__.py").is_file()
     assert (layer / "aws_lambda_powertools").is_dir()
     source = ROOT / "layers" / "fusioncharge" / "fusioncharge"
-    for module in source.glob("*.py"):
-        assert (layer / "fusioncharge" / module.name).read_bytes() == module.read_bytes()
+    for module in source.rglob("*.py"):
+        packed = layer / "fusioncharge" / module.relative_to(source)
+        assert packed.read_bytes() == module.read_bytes()
 
 
 def test_build_leaves_boto3_to_the_runtime(build_dir):

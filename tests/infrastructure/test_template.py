@@ -395,7 +395,7 @@ def test_dashboard_and_alarms_use_metrics_the_code_emits(cfn):
     used = {m for ns, m in dashboard_metrics(cfn) if ns == NAMESPACE}
     used |= {a["MetricName"] for a in alarms(cfn).values() if a["Namespace"] == NAMESPACE}
     sources = list((ROOT / "functions/poller").glob("*.py"))
-    sources += list((ROOT / "layers/fusioncharge/fusioncharge").glob("*.py"))
+    sources += list((ROOT / "layers/fusioncharge/fusioncharge").rglob("*.py"))
     code = "\n".join(p.read_text() for p in sources)
     missing = sorted(m for m in used if f'"{m}"' not in code)
     assert not missing, f"no code emits {missing}"

@@ -103,7 +103,7 @@ def test_aws_calls_are_bounded_to_fit_the_run() -> None:
     """boto3's defaults (60 s to connect and to read, legacy retries) equal the Lambda timeout:
     one slow SSM or Secrets Manager call would end the run with no summary line or saved state.
     The function's clients are bounded so the slowest call fits the margin kept for the save."""
-    from fusioncharge.aws import AWS_CALL_MAX_SECONDS
+    from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 
     with Site(worked_example_scenario()) as site:
         assert site.run().error is None

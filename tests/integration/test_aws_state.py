@@ -7,7 +7,8 @@ import boto3
 import pytest
 
 from emulator.clock import FakeClock
-from fusioncharge.aws import SecretSource, SsmStateStore, parse_secret
+from fusioncharge.aws.secrets import SecretSource, parse_secret
+from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.errors import SecretError, StateError
 from fusioncharge.state import State
 from tests.integration.aws_faults import answer_with_error

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from emulator.chargehq import ChargeHqReceiver
-from fusioncharge.chargehq import ChargeHqClient
-from fusioncharge.models import Device, Reading
-from fusioncharge.site_meters import (
+from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     SiteMeters,
     compute_site_meters,
     device_types_needed,
 )
+from fusioncharge.chargehq.client import ChargeHqClient
+from fusioncharge.models import Device, Reading
 
 # The captured replies as kept in the repo; the shared reference copy when run from a checkout
 # that lacks them.

@@ -4,7 +4,7 @@ parameter an existing stack wrote before an update is still read (no fresh start
 import json
 from pathlib import Path
 
-from fusioncharge.aws import SSM_MAX_CHARS
+from fusioncharge.aws.state_store import SSM_MAX_CHARS
 from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
 from tools.local_site import Site, worked_example_scenario
 

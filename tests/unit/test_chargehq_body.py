@@ -6,8 +6,8 @@ import math
 import pytest
 
 from emulator.chargehq import check_body, parse_push
-from fusioncharge.chargehq import build_body, masked
-from fusioncharge.site_meters import SiteMeters
+from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.chargehq.client import build_body, masked
 
 KEY = "0b7c2e4e-1111-4000-8000-00000000abcd"
 WORKED_EXAMPLE = SiteMeters(

@@ -9,10 +9,9 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutErr
 from urllib3.response import HTTPResponse
 
 from emulator.clock import FakeClock
-from fusioncharge import fusionsolar_http as http
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import UnexpectedResponse
-from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient, transport
 from fusioncharge.state import State
 
 
@@ -28,7 +27,7 @@ def response(body: bytes = b"{}", headers: list[tuple[str, str]] | None = None, 
 # --- token ---------------------------------------------------------------------------------
 def test_token_from_the_header_first():
     resp = response(headers=[("xsrf-token", "x-head"), ("Set-Cookie", "XSRF-TOKEN=x-cookie")])
-    assert http._token_of(resp) == "x-head"
+    assert transport._token_of(resp) == "x-head"
 
 
 def test_token_from_the_cookie_when_there_is_no_header():
@@ -36,50 +35,50 @@ def test_token_from_the_cookie_when_there_is_no_header():
         ("Set-Cookie", "JSESSIONID=abc; Path=/; HttpOnly"),
         ("Set-Cookie", "XSRF-TOKEN=x-cookie-only; Path=/; Secure"),
     ]
-    assert http._token_of(response(headers=headers)) == "x-cookie-only"
+    assert transport._token_of(response(headers=headers)) == "x-cookie-only"
 
 
 @pytest.mark.parametrize(
     "headers", [[], [("xsrf-token", "  ")], [("Set-Cookie", "XSRF-TOKEN=; Path=/")]]
 )
 def test_no_token(headers):
-    assert http._token_of(response(headers=headers)) is None
+    assert transport._token_of(response(headers=headers)) is None
 
 
 # --- size limit --------------------------------------------------------------------------------
 def test_a_body_within_the_limit_is_read_whole():
-    body = b"x" * http.MAX_REPLY_BYTES
-    assert http._read_limited("getDevList", response(body)) == body
+    body = b"x" * transport.MAX_REPLY_BYTES
+    assert transport._read_limited("getDevList", response(body)) == body
 
 
 def test_a_long_body_without_content_length_is_refused_without_reading_it_all():
-    stream = io.BytesIO(b"x" * (3 * http.MAX_REPLY_BYTES))
+    stream = io.BytesIO(b"x" * (3 * transport.MAX_REPLY_BYTES))
     raw = HTTPResponse(body=stream, status=200, preload_content=False)
     request = requests.Request("POST", "https://example.invalid/x").prepare()
     resp = HTTPAdapter().build_response(request, raw)
     with pytest.raises(UnexpectedResponse, match="KiB"):
-        http._read_limited("getDevList", resp)
-    assert stream.tell() < 2 * http.MAX_REPLY_BYTES
+        transport._read_limited("getDevList", resp)
+    assert stream.tell() < 2 * transport.MAX_REPLY_BYTES
 
 
 def test_a_declared_length_over_the_limit_is_refused_before_reading():
     stream = io.BytesIO(b"{}")
     raw = HTTPResponse(
         body=stream,
-        headers=[("Content-Length", str(http.MAX_REPLY_BYTES + 1))],
+        headers=[("Content-Length", str(transport.MAX_REPLY_BYTES + 1))],
         status=200,
         preload_content=False,
     )
     request = requests.Request("POST", "https://example.invalid/x").prepare()
     with pytest.raises(UnexpectedResponse):
-        http._read_limited("stations", HTTPAdapter().build_response(request, raw))
+        transport._read_limited("stations", HTTPAdapter().build_response(request, raw))
     assert stream.tell() == 0
 
 
 # --- retries -------------------------------------------------------------------------------------
 def retry_for(seconds_left: float, *, login: bool = False, room: float = 20.0):
     clock = FakeClock()
-    return http._retry(Deadline.after(clock, seconds_left), room, login=login)
+    return transport._retry(Deadline.after(clock, seconds_left), room, login=login)
 
 
 def server_error() -> HTTPResponse:
@@ -153,5 +152,5 @@ def test_credentials_repr_hides_the_system_code():
     ],
 )
 def test_transport_failures_say_what_failed_and_whether_the_server_saw_it(exc, reached, words):
-    assert http._may_have_reached(exc) is reached
-    assert words in http._transport_message("getDevList", exc)
+    assert transport._may_have_reached(exc) is reached
+    assert words in transport._transport_message("getDevList", exc)

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from fusioncharge import fusionsolar_parse as parse
 from fusioncharge.errors import (
     FusionSolarUnavailable,
     PlantNotFound,
     QuotaExceeded,
     UnexpectedResponse,
 )
+from fusioncharge.fusionsolar import parse
 from fusioncharge.models import Plant
 
 # Copies of /work/shared/reference/fusionsolar-responses (real, anonymised replies).

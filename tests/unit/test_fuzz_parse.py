@@ -11,8 +11,8 @@ import math
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fusioncharge import fusionsolar_parse as parse
 from fusioncharge.errors import FusionSolarError
+from fusioncharge.fusionsolar import parse
 from fusioncharge.models import Plant
 
 SECRET = "Fuzz-Sys-C0de-3141"

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from emulator.clock import FakeClock
-from fusioncharge.chargehq import ChargeHqClient
+from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import ChargeHqError, FusionSolarError, UnexpectedResponse
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.site_meters import SiteMeters
 from fusioncharge.state import State
 
 LIMIT = 1 << 20  # the promise: replies over 1 MiB are refused

@@ -8,9 +8,9 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from fusioncharge import chargehq
-from fusioncharge import fusionsolar_parse as parse
+from fusioncharge.chargehq import client as chargehq
 from fusioncharge.errors import ConfigError
+from fusioncharge.fusionsolar import parse
 from fusioncharge.masking import FRAGMENT, mask, show_url
 from fusioncharge.settings import load_settings
 

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from fusioncharge import meter_direction
+from fusioncharge.accounting import meter_direction
+from fusioncharge.accounting.site_meters import MeterSample
 from fusioncharge.errors import StateError
-from fusioncharge.site_meters import MeterSample
 from fusioncharge.state import State
 
 MIN = 60_000

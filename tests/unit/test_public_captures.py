@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from fusioncharge import fusionsolar_parse as parse
+from fusioncharge.accounting.site_meters import AccountingOptions, NoSiteMeters, SiteMeters, account
 from fusioncharge.errors import QuotaExceeded
+from fusioncharge.fusionsolar import parse
 from fusioncharge.models import Reading
-from fusioncharge.site_meters import AccountingOptions, NoSiteMeters, SiteMeters, account
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "public-captures"
 T = 1_788_364_500_000

@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fusioncharge.chargehq import ChargeHqClient
+from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
     AccountLocked,
@@ -43,7 +44,6 @@ from fusioncharge.errors import (
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.settings import load_settings
-from fusioncharge.site_meters import SiteMeters
 from fusioncharge.state import FileStateStore, State
 from tests.integration.aws_faults import answer_with_error
 from tests.integration.run_checks import LogCapture, RunLog, library_logging_restored

@@ -2,8 +2,7 @@
 
 import pytest
 
-from fusioncharge.models import Device, Reading
-from fusioncharge.site_meters import (
+from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     MeterSample,
     NoSiteMeters,
@@ -14,6 +13,7 @@ from fusioncharge.site_meters import (
     device_types_needed,
     next_meter_type,
 )
+from fusioncharge.models import Device, Reading
 
 T = 1_700_000_000_123
 DEFAULT = AccountingOptions()

@@ -10,9 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.chargehq import check_body
-from fusioncharge.chargehq import build_body
-from fusioncharge.models import Device, Reading
-from fusioncharge.site_meters import (
+from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     NoSiteMeters,
     SiteMeters,
@@ -20,6 +18,8 @@ from fusioncharge.site_meters import (
     account,
     compute_site_meters,
 )
+from fusioncharge.chargehq.client import build_body
+from fusioncharge.models import Device, Reading
 
 KEY = "0b7c2e4e-0000-4000-8000-000000000000"
 IDLE_STATES = (40960.0, 768.0, 774.0)

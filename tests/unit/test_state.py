@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fusioncharge.aws import SSM_MAX_CHARS
+from fusioncharge.aws.state_store import SSM_MAX_CHARS
 from fusioncharge.errors import StateError
 from fusioncharge.fusionsolar import Credentials
-from fusioncharge.login_guard import HUAWEI_LOCKS_AFTER, MAX_GUARDED, credentials_hash
+from fusioncharge.fusionsolar.login_guard import HUAWEI_LOCKS_AFTER, MAX_GUARDED, credentials_hash
 from fusioncharge.models import (
     BATTERY,
     EMMA,

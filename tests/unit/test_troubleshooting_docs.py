@@ -26,7 +26,7 @@ def test_every_error_code_has_a_troubleshooting_row():
 
 
 def test_the_setups_table_states_each_meter_types_unit_and_sign():
-    from fusioncharge.meters import METER_TYPES
+    from fusioncharge.accounting.meters import METER_TYPES
 
     reference = REFERENCE.read_text(encoding="utf-8")
     section = reference.split("## Which Huawei setups work", 1)[1].split("\n## ", 1)[0]

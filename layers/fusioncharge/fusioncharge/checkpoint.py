@@ -5,7 +5,7 @@ state must be in the store: a run that cannot save it does not make the call. A 
 login is read back too, so a store that returns garbage cannot hide the count.
 """
 
-from fusioncharge.aws import AWS_CALL_MAX_SECONDS
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import StateError, StateNotSaved
 from fusioncharge.state import State, StateStore

@@ -10,22 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from fusioncharge import checkpoint, meter_direction
-from fusioncharge import fusionsolar_parse as parse
-from fusioncharge.aws import SiteSecret, secret_keys_missing_error
-from fusioncharge.chargehq import ChargeHqClient, build_body, masked
-from fusioncharge.errors import (
-    BridgeError,
-    CallTooSoon,
-    InternalError,
-    ReadingsIncomplete,
-    SecretError,
-    StateError,
-)
-from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.models import Device, Plant, Reading
-from fusioncharge.settings import Settings
-from fusioncharge.site_meters import (
+from fusioncharge import checkpoint
+from fusioncharge.accounting import meter_direction
+from fusioncharge.accounting.site_meters import (
     Accounting,
     NoSiteMeters,
     SiteMeters,
@@ -34,6 +21,19 @@ from fusioncharge.site_meters import (
     device_types_needed,
     next_meter_type,
 )
+from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error
+from fusioncharge.chargehq.client import ChargeHqClient, build_body, masked
+from fusioncharge.errors import (
+    BridgeError,
+    CallTooSoon,
+    InternalError,
+    ReadingsIncomplete,
+    SecretError,
+    StateError,
+)
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient, parse
+from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.settings import Settings
 from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from fusioncharge.accounting.site_meters import AccountingOptions
 from fusioncharge.errors import ConfigError
 from fusioncharge.masking import show_url
-from fusioncharge.site_meters import AccountingOptions
 
 DEFAULT_FUSIONSOLAR_BASE_URL = "https://intl.fusionsolar.huawei.com"
 DEFAULT_CHARGEHQ_PUSH_URL = "https://api.chargehq.net/api/public/push-solar-data"

@@ -10,7 +10,7 @@ Limits are far from anything real, so a true reading is never refused:
 - a lifetime counter is not negative, not above 10 GWh, and does not run backwards.
 """
 
-from fusioncharge.meters import beyond_own_va
+from fusioncharge.accounting.meters import beyond_own_va
 from fusioncharge.models import Reading
 
 MAX_DEVICE_KW = 1000.0

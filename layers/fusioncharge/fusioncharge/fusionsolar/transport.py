@@ -19,7 +19,7 @@ from urllib3.util.retry import Retry
 
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import UnexpectedResponse
-from fusioncharge.fusionsolar_parse import as_int
+from fusioncharge.fusionsolar.parse import as_int
 
 MAX_REPLY_BYTES = 1 << 20
 LOGIN_PATH = "/thirdData/login"

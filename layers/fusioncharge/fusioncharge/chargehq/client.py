@@ -16,10 +16,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import ChargeHqRejected, ChargeHqUnavailable
 from fusioncharge.masking import MASK, mask, show_url
-from fusioncharge.site_meters import SiteMeters
 
 ERROR_MAX_CHARS = 300  # ChargeHQ shows the error in its app: keep it short
 EXCERPT_MAX_CHARS = 200

@@ -11,7 +11,7 @@ row that disagreed. Pure: no I/O.
 
 from typing import Any
 
-from fusioncharge.site_meters import MeterSample
+from fusioncharge.accounting.site_meters import MeterSample
 
 RUNS_TO_WARN = 3  # disagreements in a row before the warning (a passing cloud is one)
 MAX_GAP_MS = 20 * 60 * 1000  # samples further apart say little about the power in between

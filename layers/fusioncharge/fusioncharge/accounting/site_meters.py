@@ -30,9 +30,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
-from fusioncharge import meters as meter_types
-from fusioncharge import plausibility
-from fusioncharge.meters import METER_BY_TYPE, METER_TYPES, MeterType
+from fusioncharge.accounting import meters as meter_types
+from fusioncharge.accounting import plausibility
+from fusioncharge.accounting.meters import METER_BY_TYPE, METER_TYPES, MeterType
 from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Reading
 
 STANDBY_NO_IRRADIATION = 40960

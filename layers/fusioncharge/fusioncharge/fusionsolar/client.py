@@ -28,9 +28,6 @@ from typing import Any
 
 import requests
 
-from fusioncharge import fusionsolar_http as http
-from fusioncharge import fusionsolar_parse as parse
-from fusioncharge import login_guard as guard
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import (
     AccountLocked,
@@ -40,6 +37,8 @@ from fusioncharge.errors import (
     PlantNotFound,
     UnexpectedResponse,
 )
+from fusioncharge.fusionsolar import login_guard as guard
+from fusioncharge.fusionsolar import parse, transport
 from fusioncharge.models import REAL_TIME_TYPES, Device, Plant, Reading
 from fusioncharge.state import State, in_state_order, station_key
 
@@ -112,7 +111,7 @@ class FusionSolarClient:
         # raising StateError when it cannot. Without it the caller saves the state afterwards.
         self.save_state: Callable[[State, str], None] | None = None
         self._session = session or requests.Session()
-        http.mount_adapters(self._session, self.base_url, deadline, room=sum(timeouts))
+        transport.mount_adapters(self._session, self.base_url, deadline, room=sum(timeouts))
 
     # --- public API ---------------------------------------------------------------------
     def list_plants(self) -> list[Plant]:
@@ -425,7 +424,7 @@ class FusionSolarClient:
             reply = self._exchange(interface, body)
             envelope = self._decode(interface, reply)
             return envelope
-        except http.NoReply as exc:
+        except transport.NoReply as exc:
             reached = exc.reached
             raise FusionSolarUnavailable(str(exc)) from None
         finally:
@@ -481,7 +480,7 @@ class FusionSolarClient:
         try:
             self._send_login(now)
             refused = False
-        except http.NoReply as exc:
+        except transport.NoReply as exc:
             refused = exc.reached
             raise FusionSolarUnavailable(str(exc)) from None
         except (CredentialsRejected, AccountLocked):
@@ -569,15 +568,17 @@ class FusionSolarClient:
             self.save_state(self.state, call)
 
     # --- HTTP ---------------------------------------------------------------------------
-    def _exchange(self, interface: str, body: dict[str, Any]) -> http.Reply:
-        """Send one request; raises http.NoReply on transport failure."""
+    def _exchange(self, interface: str, body: dict[str, Any]) -> transport.Reply:
+        """Send one request; raises transport.NoReply on transport failure."""
         headers = {} if interface == "login" else {"XSRF-TOKEN": self.state.token or ""}
         timeout = self._timeout(interface)
         started = time.perf_counter()
         self.calls += 1
-        reply = http.post(self._session, self._url(interface), interface, body, headers, timeout)
+        reply = transport.post(
+            self._session, self._url(interface), interface, body, headers, timeout
+        )
         self.calls += reply.requests_sent - 1
-        http.log_exchange(self.log, interface, reply, time.perf_counter() - started)
+        transport.log_exchange(self.log, interface, reply, time.perf_counter() - started)
         return reply
 
     def _url(self, interface: str) -> str:
@@ -589,10 +590,10 @@ class FusionSolarClient:
         left = self.deadline.remaining() if self.deadline else float("inf")
         if left < MIN_CALL_SECONDS:
             message = f"no time left in this run to call FusionSolar {interface}"
-            raise http.NoReply(message + "; the next run tries again", reached=False)
+            raise transport.NoReply(message + "; the next run tries again", reached=False)
         return min(connect, left), min(read, left)
 
-    def _decode(self, interface: str, reply: http.Reply) -> dict[str, Any]:
+    def _decode(self, interface: str, reply: transport.Reply) -> dict[str, Any]:
         error = parse.status_error(interface, reply.status, reply.body, self._secrets())
         if error:
             raise error

@@ -1,0 +1,1 @@
+"""AWS: the secret (Secrets Manager), the state parameter (SSM) and their clients' settings."""

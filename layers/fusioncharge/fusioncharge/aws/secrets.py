@@ -1,0 +1,92 @@
+"""The run's secret (Secrets Manager): the user's credentials, checked for placeholders.
+
+Every AWS failure becomes a SecretError that names the secret and what to do; no value read
+from AWS ever reaches a message.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fusioncharge.aws.clients import aws_config, aws_reason
+from fusioncharge.errors import SecretError
+
+SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
+ENVIRONMENT = "environment"  # the source name of values taken from environment variables
+# What the stack writes into the secret, and the usual stand-ins; real values never match.
+_PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me", "todo", "..."}
+
+
+@dataclass(frozen=True)
+class SiteSecret:
+    """The user's credentials, as filled in the secret. repr never shows a value."""
+
+    fusionsolar_username: str | None = field(repr=False)
+    fusionsolar_system_code: str | None = field(repr=False)
+    chargehq_api_key: str | None = field(repr=False)
+    source: str = "the secret"  # where the values came from, for messages
+
+    def missing(self) -> list[str]:
+        """Keys that are absent or still hold a placeholder."""
+        return [k for k in SECRET_KEYS if getattr(self, k) is None]
+
+
+def parse_secret(value: Any, secret_id: str) -> SiteSecret:
+    """Turn the secret's JSON into a SiteSecret; placeholders and missing keys become None."""
+    if not isinstance(value, dict):
+        raise SecretError(
+            f"secret {secret_id} does not hold a JSON object; set it to "
+            '{"fusionsolar_username": "...", "fusionsolar_system_code": "...", '
+            '"chargehq_api_key": "..."} in the AWS console (Secrets Manager)'
+        )
+    return SiteSecret(*(_filled(value.get(k)) for k in SECRET_KEYS), source=secret_id)
+
+
+def _filled(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text.lower() in _PLACEHOLDERS | {"none", "null", "placeholder"}:
+        return None
+    return text
+
+
+def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
+    """The one clear message a user sees until they fill the secret in."""
+    if secret_id.startswith(ENVIRONMENT):  # make run LIVE=1 / make discover LIVE=1
+        names = ", ".join(k.upper() for k in keys)
+        return SecretError(f"set {names} in the environment (see README, make run LIVE=1)")
+    return SecretError(
+        f"secret {secret_id}: key {', '.join(keys)} still needs filling in; open it in the AWS "
+        "console (Secrets Manager > Retrieve secret value > Edit) and replace the placeholder"
+    )
+
+
+class SecretSource:
+    """Reads the secret with Powertools Parameters, afresh each time: a value fixed in the
+    console is used by the next run, however soon it comes (one read a run, $0.05 a month)."""
+
+    def __init__(self, secret_id: str, provider: Any = None) -> None:
+        self.secret_id = secret_id
+        self._provider = provider
+
+    def _get(self) -> Any:
+        from aws_lambda_powertools.utilities import parameters
+
+        provider = self._provider or parameters.SecretsProvider(boto_config=aws_config())
+        self._provider = provider
+        try:
+            return provider.get(self.secret_id, transform="json", force_fetch=True)
+        except parameters.exceptions.TransformParameterError:
+            raise SecretError(
+                f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it "
+                "holds the keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
+            ) from None  # Powertools' message may quote the value
+        except parameters.exceptions.GetParameterError as exc:
+            raise SecretError(
+                f"secret {self.secret_id} could not be read ({aws_reason(exc)}); check that it "
+                "exists and that the function's role may read it (redeploy with make deploy)"
+            ) from None  # Powertools' message may quote the value
+
+    def get(self) -> SiteSecret:
+        """What the secret holds now (a run reads it once, at its start)."""
+        return parse_secret(self._get(), self.secret_id)

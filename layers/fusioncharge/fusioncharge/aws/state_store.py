@@ -1,0 +1,78 @@
+"""The run's memory between runs: an SSM SecureString parameter holding the State.
+
+Every AWS failure becomes a StateError that names the parameter and what to do; no value read
+from AWS ever reaches a message.
+"""
+
+import logging
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from fusioncharge.aws.clients import error_code
+from fusioncharge.clock import Clock, SystemClock
+from fusioncharge.errors import StateError
+from fusioncharge.state import State
+
+logger = logging.getLogger(__name__)
+
+SSM_MAX_CHARS = 4096  # bytes: a Standard parameter's limit (moto does not enforce it)
+
+
+class SsmStateStore:
+    """State in an SSM SecureString parameter (the function creates it on first run).
+
+    Missing or empty content means a first run. Garbage means starting over with one WARNING,
+    as if the last run had just read every device type (its calls are unknown: this run skips
+    Huawei's 5-minute window rather than risk a 407). AWS errors raise StateError.
+    """
+
+    def __init__(self, name: str, client: Any, clock: Clock | None = None) -> None:
+        self.name = name
+        self.client = client
+        self.clock = clock or SystemClock()
+
+    def load(self) -> State:
+        try:
+            reply = self.client.get_parameter(Name=self.name, WithDecryption=True)
+            text = reply["Parameter"]["Value"]
+        except ClientError as exc:
+            if error_code(exc) == "ParameterNotFound":
+                logger.info("state parameter %s does not exist yet: first run", self.name)
+                return State()
+            raise self._error("read", exc) from None
+        except BotoCoreError as exc:
+            raise self._error("read", exc) from None
+        now = self.clock.now()
+        try:
+            return State.from_json(text, now)
+        except StateError as exc:
+            logger.warning("state parameter %s ignored (%s): starting over", self.name, exc)
+            return State(kpi_pending=now)
+
+    def save(self, state: State) -> None:
+        value = state.to_json()
+        size = len(value.encode())
+        if size > SSM_MAX_CHARS:
+            raise StateError(
+                f"the state ({size} bytes) does not fit the parameter {self.name} "
+                f"({SSM_MAX_CHARS}); name fewer plants in STATION, or report this with the "
+                "plants' device count"
+            )
+        try:
+            self.client.put_parameter(
+                Name=self.name,
+                Value=value,
+                Type="SecureString",
+                Overwrite=True,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error("write", exc) from None
+
+    def _error(self, verb: str, exc: Exception) -> StateError:
+        reason = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+        return StateError(
+            f"could not {verb} the state parameter {self.name} ({reason}); check the function's "
+            "role allows ssm:GetParameter/PutParameter on it (redeploy with make deploy); "
+            "throttling clears by itself"
+        )
