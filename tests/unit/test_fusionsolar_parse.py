@@ -11,7 +11,7 @@ from fusioncharge.errors import (
     QuotaExceeded,
     UnexpectedResponse,
 )
-from fusioncharge.fusionsolar import parse
+from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.models import Plant
 
 # Copies of /work/shared/reference/fusionsolar-responses (real, anonymised replies).
@@ -19,7 +19,7 @@ CAPTURED = Path(__file__).resolve().parents[1] / "fixtures" / "fusionsolar-respo
 
 
 def captured(name: str) -> dict:
-    return parse.decode_envelope("test", 200, (CAPTURED / name).read_bytes())
+    return replies.decode_envelope("test", 200, (CAPTURED / name).read_bytes())
 
 
 # --- real captured replies --------------------------------------------------------------
@@ -80,11 +80,11 @@ def test_captured_stations_page():
 
 def test_captured_errors_map_to_their_types():
     quota = captured("error-407-access-frequency-too-high.json")
-    assert parse.fail_code(quota) == 407
-    assert isinstance(parse.fail_code_error("getDevRealKpi", 407, quota), QuotaExceeded)
-    assert parse.fail_code(captured("error-305-must-relogin.json")) == 305
+    assert replies.fail_code(quota) == 407
+    assert isinstance(replies.fail_code_error("getDevRealKpi", 407, quota), QuotaExceeded)
+    assert replies.fail_code(captured("error-305-must-relogin.json")) == 305
     body = (CAPTURED / "error-http-403-quota-control.json").read_bytes()
-    error = parse.status_error("stations", 403, body)
+    error = replies.status_error("stations", 403, body)
     assert isinstance(error, QuotaExceeded)
     assert "quotaControl" in str(error)
 
@@ -230,13 +230,13 @@ def test_devices_skip_unusable_items():
 )
 def test_bad_bodies_are_unavailable(raw, words):
     with pytest.raises(FusionSolarUnavailable, match=words) as caught:
-        parse.decode_envelope("getDevRealKpi", 200, raw)
+        replies.decode_envelope("getDevRealKpi", 200, raw)
     assert "getDevRealKpi" in str(caught.value)
 
 
 def test_json_that_is_not_an_object_is_unexpected():
     with pytest.raises(UnexpectedResponse):
-        parse.decode_envelope("stations", 200, b"[1, 2]")
+        replies.decode_envelope("stations", 200, b"[1, 2]")
 
 
 @pytest.mark.parametrize(
@@ -251,7 +251,7 @@ def test_json_that_is_not_an_object_is_unexpected():
     ],
 )
 def test_fail_code(envelope, code):
-    assert parse.fail_code(envelope) == code
+    assert replies.fail_code(envelope) == code
 
 
 @pytest.mark.parametrize(
@@ -267,7 +267,7 @@ def test_fail_code(envelope, code):
     ],
 )
 def test_fail_code_errors(code, error):
-    found = parse.fail_code_error("stations", code, {"failCode": code, "message": "m"})
+    found = replies.fail_code_error("stations", code, {"failCode": code, "message": "m"})
     assert type(found) is error
     assert str(code) in str(found)
 
@@ -286,7 +286,7 @@ def test_fail_code_errors(code, error):
     ],
 )
 def test_status_errors(status, error):
-    found = parse.status_error("getDevList", status, b"<p>oops</p>")
+    found = replies.status_error("getDevList", status, b"<p>oops</p>")
     assert (None if found is None else type(found)) is error
     if found is not None:
         assert f"HTTP {status}" in str(found) and "oops" in str(found)
@@ -294,8 +294,8 @@ def test_status_errors(status, error):
 
 def test_excerpt_is_short_single_line_and_masks_secrets():
     raw = b"<html>\n<b>token s3cr3t-tok</b>\tpassword hunter22\x00" + b"x" * 1000
-    shown = parse.excerpt(raw, ["s3cr3t-tok", "hunter22", ""])
-    assert len(shown) <= parse.EXCERPT_CHARS
+    shown = replies.excerpt(raw, ["s3cr3t-tok", "hunter22", ""])
+    assert len(shown) <= replies.EXCERPT_CHARS
     assert "s3cr3t" not in shown and "hunter22" not in shown
     assert "\n" not in shown and "\x00" not in shown and "<b>" not in shown
     assert shown.startswith("token *** password ***")
@@ -303,12 +303,12 @@ def test_excerpt_is_short_single_line_and_masks_secrets():
 
 def test_excerpt_masks_a_secret_split_by_a_tag_boundary_late_in_the_body():
     raw = b" " * 5000 + b"<i>hunter22</i>"
-    assert "hunter22" not in parse.excerpt(raw, ["hunter22"])
+    assert "hunter22" not in replies.excerpt(raw, ["hunter22"])
 
 
 def test_error_messages_never_hold_a_secret():
     envelope = {"failCode": 12345, "message": "bad token abc-TOKEN-123 for pw hunter22"}
-    error = parse.fail_code_error("getDevList", 12345, envelope, ["abc-TOKEN-123", "hunter22"])
+    error = replies.fail_code_error("getDevList", 12345, envelope, ["abc-TOKEN-123", "hunter22"])
     assert "abc-TOKEN-123" not in str(error) and "hunter22" not in str(error)
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fusioncharge.errors import FusionSolarError
-from fusioncharge.fusionsolar import parse
+from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.models import Plant
 
 SECRET = "Fuzz-Sys-C0de-3141"
@@ -92,15 +92,15 @@ def assert_typed(exc: BaseException) -> None:
 def parse_everything(interface: str, status: int, raw: bytes) -> None:
     """What the client does with a reply: status, envelope, failCode, then the data."""
     secrets = [SECRET, TOKEN]
-    error = parse.status_error(interface, status, raw, secrets)
+    error = replies.status_error(interface, status, raw, secrets)
     if error is not None:
         assert_typed(error)
         return
-    envelope = parse.decode_envelope(interface, status, raw, secrets)
-    code = parse.fail_code(envelope)
+    envelope = replies.decode_envelope(interface, status, raw, secrets)
+    code = replies.fail_code(envelope)
     assert isinstance(code, int)
     if code != 0:
-        assert_typed(parse.fail_code_error(interface, code, envelope, secrets))
+        assert_typed(replies.fail_code_error(interface, code, envelope, secrets))
     check_data(envelope)
 
 
@@ -151,9 +151,9 @@ def test_any_decoded_envelope_gives_a_result_or_a_typed_error(envelope):
     if not isinstance(envelope, dict):
         return  # decode_envelope refuses those (covered above)
     try:
-        code = parse.fail_code(envelope)
+        code = replies.fail_code(envelope)
         if code != 0:
-            assert_typed(parse.fail_code_error("getDevRealKpi", code, envelope, [SECRET]))
+            assert_typed(replies.fail_code_error("getDevRealKpi", code, envelope, [SECRET]))
         check_data(envelope)
     except FusionSolarError as exc:
         assert_typed(exc)
@@ -184,15 +184,15 @@ def test_a_station_names_one_plant_or_raises_typed(station, names):
 def test_excerpt_is_short_printable_and_masks_secrets(raw, cut):
     # A secret anywhere in the body, even split by markup or control bytes, never shows.
     text = raw[:cut] + SECRET.encode() + raw[cut:] + TOKEN.encode()
-    shown = parse.excerpt(text, [SECRET, TOKEN])
+    shown = replies.excerpt(text, [SECRET, TOKEN])
     assert SECRET not in shown and TOKEN not in shown
-    assert len(shown) <= parse.EXCERPT_CHARS and shown.isprintable()
+    assert len(shown) <= replies.EXCERPT_CHARS and shown.isprintable()
 
 
 def test_an_absurd_fail_code_still_gives_a_short_message():
     raw = b'{"failCode":' + b"7" * 4_300 + b"}"  # the longest integer Python's json accepts
-    envelope = parse.decode_envelope("login", 200, raw)
-    assert_typed(parse.fail_code_error("login", parse.fail_code(envelope), envelope))
+    envelope = replies.decode_envelope("login", 200, raw)
+    assert_typed(replies.fail_code_error("login", replies.fail_code(envelope), envelope))
 
 
 def test_a_megabyte_body_is_refused_as_typed_without_crashing():

@@ -10,14 +10,14 @@ import pytest
 
 from fusioncharge.chargehq import client as chargehq
 from fusioncharge.errors import ConfigError
-from fusioncharge.fusionsolar import parse
+from fusioncharge.fusionsolar import replies
 from fusioncharge.masking import FRAGMENT, mask, show_url
 from fusioncharge.settings import load_settings
 
 SECRET = 'Zq7/pa"ss+w0rd=&x'  # characters each encoding changes
 MASKERS = {
     # What each client puts in its messages when a reply (or an error) may echo a secret.
-    "fusionsolar reply excerpt": lambda text, secret: parse.excerpt(text.encode(), [secret]),
+    "fusionsolar reply excerpt": lambda text, secret: replies.excerpt(text.encode(), [secret]),
     "chargehq error push": lambda text, secret: chargehq.build_body(secret, error=text)["error"],
     "chargehq reply excerpt": lambda text, secret: chargehq._scrub(text, secret),
 }

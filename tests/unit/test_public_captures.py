@@ -12,7 +12,7 @@ import pytest
 
 from fusioncharge.accounting.site_meters import AccountingOptions, NoSiteMeters, SiteMeters, account
 from fusioncharge.errors import QuotaExceeded
-from fusioncharge.fusionsolar import parse
+from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.models import Reading
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "public-captures"
@@ -115,7 +115,7 @@ def test_the_string_inverter_capture_is_plausible():
 
 def test_an_empty_reply_is_no_reading_never_zero():
     envelope = pyrepr("getDevRealKpi-wrong-devid-empty-olibos3.pyrepr.txt")
-    assert parse.fail_code(envelope) == 0 and parse.readings(envelope, 1) == []
+    assert replies.fail_code(envelope) == 0 and parse.readings(envelope, 1) == []
     missing = Reading(7, 39)  # what the client hands on for a device left out of the reply
     result = account([inverter(1.0), missing], AccountingOptions()).meters
     assert isinstance(result, NoSiteMeters)
@@ -123,23 +123,25 @@ def test_an_empty_reply_is_no_reading_never_zero():
 
 
 def test_20006_and_305_without_success():
-    assert parse.fail_code(pyrepr("getDevRealKpi-wrong-devtype-20006-olibos3.pyrepr.txt")) == 20006
+    assert (
+        replies.fail_code(pyrepr("getDevRealKpi-wrong-devtype-20006-olibos3.pyrepr.txt")) == 20006
+    )
     expired = json.loads(text("any-token-expired-305-olibos3.json"))
     assert "success" not in expired
-    assert parse.fail_code(expired) in parse.RELOGIN_CODES
+    assert replies.fail_code(expired) in replies.RELOGIN_CODES
 
 
 @pytest.mark.parametrize("status", [400, 403, 500])
 def test_the_gateway_quota_body_is_a_quota_refusal(status):
     raw = json.dumps(pyrepr("getDevRealKpi-gateway-quota-rejected-olibos1.pyrepr.txt")).encode()
-    assert isinstance(parse.status_error("getDevRealKpi", status, raw), QuotaExceeded)
+    assert isinstance(replies.status_error("getDevRealKpi", status, raw), QuotaExceeded)
 
 
 def test_the_2025_login_body_with_a_message_is_a_success():
-    envelope = parse.decode_envelope(
+    envelope = replies.decode_envelope(
         "login", 200, text("login-success-2025-with-message-tijs265.json").encode()
     )
-    assert envelope["message"] and parse.fail_code(envelope) == 0
+    assert envelope["message"] and replies.fail_code(envelope) == 0
 
 
 def test_a_device_sent_twice_counts_once():

@@ -38,7 +38,7 @@ from fusioncharge.errors import (
     UnexpectedResponse,
 )
 from fusioncharge.fusionsolar import login_guard as guard
-from fusioncharge.fusionsolar import parse, transport
+from fusioncharge.fusionsolar import parse, replies, transport
 from fusioncharge.models import REAL_TIME_TYPES, Device, Plant, Reading
 from fusioncharge.state import State, in_state_order, station_key
 
@@ -76,7 +76,7 @@ MAX_PLANT_PAGES = 100
 NAMES_SEPARATOR = "\n"  # between the plants' names in State.plant_name (never in a kept name)
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
 SECRET_KEYS = guard.SECRET_KEYS
-RELOGIN_CODES, STALE_DEVICE_CODES = parse.RELOGIN_CODES, parse.STALE_DEVICE_CODES
+RELOGIN_CODES, STALE_DEVICE_CODES = replies.RELOGIN_CODES, replies.STALE_DEVICE_CODES
 
 
 @dataclass(frozen=True)
@@ -257,9 +257,9 @@ class FusionSolarClient:
         codes = [p.code for p in plants]
         body = {"stationCodes": ",".join(codes)}  # all the plants in one call
         envelope = self._call("getDevList", body, accept=PLANT_GONE_CODES)
-        if parse.fail_code(envelope) in PLANT_GONE_CODES:
+        if replies.fail_code(envelope) in PLANT_GONE_CODES:
             whose = "its" if len(plants) == 1 else "their"
-            what = f"failCode {parse.fail_code(envelope)} for {whose} devices"
+            what = f"failCode {replies.fail_code(envelope)} for {whose} devices"
             raise self._plant_gone(plants, plants, what)
         # One plant owns a device that names none; with several, it stays unattributed.
         only = codes[0] if len(codes) == 1 else ""
@@ -326,7 +326,7 @@ class FusionSolarClient:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
         accept = STALE_DEVICE_CODES | PLANT_GONE_CODES
         envelope = self._call("getDevRealKpi", body, pace=type_id, accept=accept)
-        code = parse.fail_code(envelope)
+        code = replies.fail_code(envelope)
         if code == TYPE_NOT_SERVED:
             # E.g. an EMMA before SmartPVMS 25.2.0: asking again would only spend quota.
             self.state.unserved_types = sorted({*(self.state.unserved_types or ()), type_id})
@@ -402,15 +402,15 @@ class FusionSolarClient:
         """One API call with a valid token; logs in again once when FusionSolar asks to."""
         self._ensure_token()
         envelope = self._attempt(interface, body, pace)
-        code = parse.fail_code(envelope)
+        code = replies.fail_code(envelope)
         if code in RELOGIN_CODES:
             self.log.info("FusionSolar ended the session (failCode %d); logging in again", code)
             self.state.token = None
             self._login()
             envelope = self._attempt(interface, body, pace)
-            code = parse.fail_code(envelope)
+            code = replies.fail_code(envelope)
         if code != 0 and code not in accept:
-            raise parse.fail_code_error(interface, code, envelope, self._secrets())
+            raise replies.fail_code_error(interface, code, envelope, self._secrets())
         return envelope
 
     def _attempt(self, interface: str, body: dict[str, Any], pace: int | None) -> dict[str, Any]:
@@ -428,7 +428,7 @@ class FusionSolarClient:
             reached = exc.reached
             raise FusionSolarUnavailable(str(exc)) from None
         finally:
-            relogin = envelope is not None and parse.fail_code(envelope) in RELOGIN_CODES
+            relogin = envelope is not None and replies.fail_code(envelope) in RELOGIN_CODES
             if pace is not None and reached and not relogin:
                 single = reply is not None and reply.requests_sent == 1
                 self.state.last_fetch[str(pace)] = self._counted_at(sent, envelope, single)
@@ -500,13 +500,13 @@ class FusionSolarClient:
         if reply.status == 200 and not reply.body.strip():
             raise self._reject(now, "rejected the user name or system code")
         envelope = self._decode("login", reply)
-        code = parse.fail_code(envelope)
+        code = replies.fail_code(envelope)
         if code in LOGIN_REJECTED:
             raise self._reject(now, f"rejected the login (failCode {code}: {LOGIN_REJECTED[code]})")
         if code in LOGIN_LOCKED:
             raise self._locked(now, code)
         if code != 0:
-            raise parse.fail_code_error("login", code, envelope, self._secrets())
+            raise replies.fail_code_error("login", code, envelope, self._secrets())
         if not reply.token:
             raise UnexpectedResponse(
                 "FusionSolar accepted the login but sent no XSRF-TOKEN (header or cookie); "
@@ -594,10 +594,10 @@ class FusionSolarClient:
         return min(connect, left), min(read, left)
 
     def _decode(self, interface: str, reply: transport.Reply) -> dict[str, Any]:
-        error = parse.status_error(interface, reply.status, reply.body, self._secrets())
+        error = replies.status_error(interface, reply.status, reply.body, self._secrets())
         if error:
             raise error
-        return parse.decode_envelope(interface, reply.status, reply.body, self._secrets())
+        return replies.decode_envelope(interface, reply.status, reply.body, self._secrets())
 
     def _secrets(self) -> list[str]:
         return [s for s in (self.credentials.system_code, self.state.token) if s]
