@@ -15,7 +15,8 @@ from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import CallTooSoon
-from fusioncharge.fusionsolar.client import Credentials, FusionSolarClient, lead_estimate
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.fusionsolar.pacing import lead_estimate
 from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
 from fusioncharge.state import InMemoryStateStore
 from tools.local_site import Site

@@ -191,7 +191,7 @@ def test_the_handlers_clients_verify_tls():
     fusionsolar, chargehq = _handler_clients(
         "https://eu5.fusionsolar.huawei.com", "https://api.chargehq.net/api/public/push-solar-data"
     )
-    assert fusionsolar._session.verify is True
+    assert fusionsolar.session.verify is True
     assert chargehq.session.verify is True
 
 
@@ -210,7 +210,7 @@ def test_an_unknown_ca_makes_the_fusionsolar_client_unavailable(tls_server, monk
     # The same server, its CA trusted: the client logs in. So the refusal was verification.
     _trust(monkeypatch, tls_server.pki.ca)
     fusionsolar, _ = _handler_clients(tls_server.url, tls_server.url + "/push")
-    fusionsolar._ensure_token()
+    fusionsolar.auth.ensure_token()
     assert fusionsolar.state.token == "x-tls-token" and tls_server.requests == 1
 
 

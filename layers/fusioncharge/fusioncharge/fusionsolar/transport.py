@@ -8,6 +8,7 @@ Read timeouts and broken replies are never retried: the server may have counted 
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -19,10 +20,12 @@ from urllib3.util.retry import Retry
 
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import UnexpectedResponse
+from fusioncharge.fusionsolar import replies
 from fusioncharge.fusionsolar.parse import as_int
 
 MAX_REPLY_BYTES = 1 << 20
 LOGIN_PATH = "/thirdData/login"
+MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
 
 
 class DeadlineRetry(Retry):
@@ -173,3 +176,54 @@ def log_exchange(log: logging.Logger, interface: str, reply: Reply, seconds: flo
         reply.requests_sent,
         seconds * 1000,
     )
+
+
+class Portal:
+    """The request funnel to one FusionSolar portal: each call one POST to /thirdData/<name>,
+    its timeouts capped by what is left of the run, and counted (retries included)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session,
+        *,
+        timeouts: tuple[float, float],
+        deadline: Deadline | None,
+        logger: logging.Logger,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session
+        self.timeouts = timeouts
+        self.deadline = deadline
+        self.logger = logger
+        self.calls = 0
+        mount_adapters(session, self.base_url, deadline, room=sum(timeouts))
+
+    def exchange(self, interface: str, body: dict[str, Any], token: str | None) -> Reply:
+        """Send one request (with the session token, except to log in); raises NoReply on
+        transport failure."""
+        headers = {} if interface == "login" else {"XSRF-TOKEN": token or ""}
+        timeout = self._timeout(interface)
+        started = time.perf_counter()
+        self.calls += 1
+        url = f"{self.base_url}/thirdData/{interface}"
+        reply = post(self.session, url, interface, body, headers, timeout)
+        self.calls += reply.requests_sent - 1
+        log_exchange(self.logger, interface, reply, time.perf_counter() - started)
+        return reply
+
+    def decode(self, interface: str, reply: Reply, secrets: list[str]) -> dict[str, Any]:
+        """The reply's envelope, or the typed error its status or body means."""
+        error = replies.status_error(interface, reply.status, reply.body, secrets)
+        if error:
+            raise error
+        return replies.decode_envelope(interface, reply.status, reply.body, secrets)
+
+    def _timeout(self, interface: str) -> tuple[float, float]:
+        """(connect, read) seconds, capped by what is left of the run."""
+        connect, read = self.timeouts
+        left = self.deadline.remaining() if self.deadline else float("inf")
+        if left < MIN_CALL_SECONDS:
+            message = f"no time left in this run to call FusionSolar {interface}"
+            raise NoReply(message + "; the next run tries again", reached=False)
+        return min(connect, left), min(read, left)

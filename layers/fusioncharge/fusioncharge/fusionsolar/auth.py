@@ -1,0 +1,183 @@
+"""The session token: reused while it lasts, renewed by one guarded login.
+
+Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the account for
+30 minutes; 5 logins per 10 minutes):
+- at most one login per run, and only when the lockout guard (login_guard.py) allows it; each
+  login is counted in the state and saved before it is sent;
+- a login is only retried when the request cannot have reached the server (transport.py).
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fusioncharge.clock import Clock
+from fusioncharge.errors import (
+    AccountLocked,
+    CredentialsRejected,
+    FusionSolarUnavailable,
+    UnexpectedResponse,
+)
+from fusioncharge.fusionsolar import login_guard as guard
+from fusioncharge.fusionsolar import replies
+from fusioncharge.fusionsolar.transport import NoReply, Portal
+from fusioncharge.state import State
+
+TOKEN_REFRESH_AGE = 29 * 60  # Huawei's token lasts 30 minutes: renew a minute early
+# Login failCodes that mean "these credentials will not work": guarded like a wrong password.
+LOGIN_REJECTED = {
+    20001: "the third-party system ID does not exist",
+    20002: "the third-party system is forbidden",
+    20003: "the third-party system has expired",
+}
+# Login failCodes that may mean Huawei locked the account: no login of any credentials for a while.
+LOGIN_LOCKED = {
+    20400: "wrong user name or system code, user locked, password expired or too many sessions",
+    20403: "logins of this user are restricted",
+}
+SECRET_KEYS = guard.SECRET_KEYS
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    system_code: str = field(repr=False)  # Huawei calls the password "system code"
+
+
+class Auth:
+    """Holds the run's login count; `save_state(call)` saves the state before a login and
+    raises StateError when it cannot (no saved guard, no login)."""
+
+    def __init__(
+        self,
+        portal: Portal,
+        credentials: Credentials,
+        state: State,
+        clock: Clock,
+        logger: logging.Logger,
+        save_state: Callable[[str], None],
+    ) -> None:
+        self.portal = portal
+        self.credentials = credentials
+        self.state = state
+        self.clock = clock
+        self.logger = logger
+        self.save_state = save_state
+        self.logins = 0
+
+    def secrets(self) -> list[str]:
+        """What no message may show: the system code and the token."""
+        return [s for s in (self.credentials.system_code, self.state.token) if s]
+
+    def ensure_token(self) -> None:
+        """Log in unless the state holds a token young enough to use."""
+        issued = self.state.token_issued_at
+        age = self.clock.now() - issued if issued is not None else None
+        if self.state.token and age is not None and -60 <= age < TOKEN_REFRESH_AGE:
+            return
+        self.login()
+
+    def session_ended(self, code: int) -> None:
+        """FusionSolar ended the session (failCode 305-307): log in again, once a run."""
+        self.logger.info("FusionSolar ended the session (failCode %d); logging in again", code)
+        self.state.token = None
+        self.login()
+
+    def login(self) -> None:
+        now = self.clock.now()
+        self._check_guard(now)
+        if self.logins:
+            raise UnexpectedResponse(
+                "FusionSolar asked for a second login within one run; not logging in again "
+                "(repeated logins can lock the account). Another app or poller using the same "
+                "FusionSolar account may be ending this session: give this one its own account."
+            )
+        guard.count_try(self.state, now)
+        self.save_state("login")  # raises StateError: no saved guard, no login
+        self.logins += 1
+        refused = True  # unless answered otherwise: a lost reply may have counted as wrong
+        try:
+            self._send_login(now)
+            refused = False
+        except NoReply as exc:
+            refused = exc.reached
+            raise FusionSolarUnavailable(str(exc)) from None
+        except (CredentialsRejected, AccountLocked):
+            raise
+        except Exception:
+            refused = False  # a quota, an outage or an odd reply: not a wrong password
+            raise
+        finally:
+            if not refused:
+                guard.not_refused(self.state, now)
+
+    def _send_login(self, now: float) -> None:
+        creds = self.credentials
+        reply = self.portal.exchange(
+            "login", {"userName": creds.username, "systemCode": creds.system_code}, None
+        )
+        if reply.status == 200 and not reply.body.strip():
+            raise self._reject(now, "rejected the user name or system code")
+        envelope = self.portal.decode("login", reply, self.secrets())
+        code = replies.fail_code(envelope)
+        if code in LOGIN_REJECTED:
+            raise self._reject(now, f"rejected the login (failCode {code}: {LOGIN_REJECTED[code]})")
+        if code in LOGIN_LOCKED:
+            raise self._locked(now, code)
+        if code != 0:
+            raise replies.fail_code_error("login", code, envelope, self.secrets())
+        if not reply.token:
+            raise UnexpectedResponse(
+                "FusionSolar accepted the login but sent no XSRF-TOKEN (header or cookie); "
+                "check FUSIONSOLAR_BASE_URL is your region's FusionSolar portal"
+            )
+        st = self.state
+        st.token, st.token_issued_at = reply.token, now
+        guard.accepted(st, now)
+        self.logger.info(
+            "logged in to FusionSolar (token kept for %d minutes)", TOKEN_REFRESH_AGE // 60
+        )
+
+    def _check_guard(self, now: float) -> None:
+        st = self.state
+        guarded_before = st.no_login_before is not None and now < st.no_login_before
+        try:
+            guard.check(st, self.credentials, now)
+        except AccountLocked as exc:
+            self.logger.warning("%s", exc)
+            raise
+        if guarded_before:
+            self.logger.info("credentials changed since FusionSolar rejected them: logging in")
+
+    def _forget_token(self) -> None:
+        self.state.token, self.state.token_issued_at = None, None
+
+    def _reject(self, now: float, what: str) -> CredentialsRejected:
+        self._forget_token()
+        until = guard.rejected(self.state, self.credentials, now)
+        self.logger.warning(
+            "FusionSolar rejected the credentials; no login with them before %s", guard.utc(until)
+        )
+        return CredentialsRejected(
+            f"FusionSolar {what}. Fix {SECRET_KEYS} in the secret (the Northbound API "
+            "account, not the app login). To avoid locking the account, no login is tried "
+            f"with these values before {guard.utc(until)}."
+        )
+
+    def _locked(self, now: float, code: int) -> CredentialsRejected | AccountLocked:
+        """Huawei's answer for a locked account (20400 also means a wrong password)."""
+        self._forget_token()
+        until = guard.probable_lock(self.state, now)
+        self.logger.warning(
+            "FusionSolar refused the login (failCode %d); no login of any credentials before %s",
+            code,
+            guard.utc(until),
+        )
+        cls = AccountLocked if code == 20403 else CredentialsRejected
+        return cls(
+            f"FusionSolar refused the login (failCode {code}: {LOGIN_LOCKED[code]}). The "
+            "account may be locked, after wrong logins, for 30 minutes: no login of any "
+            f"credentials is tried before {guard.utc(until)}. Check {SECRET_KEYS} in the "
+            "secret (the Northbound API account) and the account in FusionSolar (Northbound "
+            "management)."
+        )

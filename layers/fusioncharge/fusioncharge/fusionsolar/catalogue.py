@@ -1,0 +1,200 @@
+"""The plants and devices a run reads: found once, remembered in the State, read again rarely.
+
+Huawei allows the plant and device lists only a few dozen calls a day, so the plants STATION
+names are looked up only when STATION changes (a name not found: again at most hourly), and the
+device list is kept for 6 hours (a stale one: fetched again at most hourly). Several plants
+(STATION "Home,Garage") share one getDevList.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from fusioncharge.clock import Clock
+from fusioncharge.errors import PlantNotFound, UnexpectedResponse
+from fusioncharge.fusionsolar import parse, replies
+from fusioncharge.fusionsolar.pacing import utc
+from fusioncharge.models import REAL_TIME_TYPES, Device, Plant
+from fusioncharge.state import State, in_state_order, station_key
+
+DEVICES_MAX_AGE = 6 * 3600
+STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
+READ_TYPES = REAL_TIME_TYPES  # what the poller reads; never dongles, optimizers, SmartGuard
+PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
+# 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
+# refreshes the device list, which then answers 20007 or nothing when the plant is gone.
+PLANT_GONE_CODES = frozenset({20007})
+MAX_PLANT_PAGES = 100
+NAMES_SEPARATOR = "\n"  # between the plants' names in State.plant_name (never in a kept name)
+# One API call with a valid token: (interface, body, accept=failCodes not raised) -> envelope.
+Call = Callable[..., dict[str, Any]]
+
+
+class Catalogue:
+    def __init__(self, state: State, clock: Clock, logger: logging.Logger, call: Call) -> None:
+        self.state = state
+        self.clock = clock
+        self.logger = logger
+        self.call = call
+
+    def list_plants(self) -> list[Plant]:
+        """Every plant the account can see (all pages of /thirdData/stations)."""
+        plants, pages = parse.plants_page(self.call("stations", {"pageNo": 1}).get("data"))
+        for page in range(2, min(pages, MAX_PLANT_PAGES) + 1):
+            more, _ = parse.plants_page(self.call("stations", {"pageNo": page}).get("data"))
+            plants.extend(more)
+        return plants
+
+    def plant(self, station: str) -> Plant:
+        """The one plant STATION names (see `plants`)."""
+        found = self.plants(station)
+        if len(found) != 1:
+            raise ValueError(f"STATION {station!r} names {len(found)} plants: use plants()")
+        return found[0]
+
+    def plants(self, station: str) -> list[Plant]:
+        """The plants STATION names, in its order; looked up only when the STATION setting
+        changed. One name or code, or several comma-separated (a name holding a comma still
+        names one plant); a part that matches no plant raises PlantNotFound naming it."""
+        st = self.state
+        same_station = st.plant_for_station == station_key(station)
+        if same_station and st.plant_code is not None:
+            return _stored_plants(st)
+        now = self.clock.now()
+        checked = st.plant_checked_at if same_station else None
+        if checked is not None and 0 <= now - checked < PLANT_LOOKUP_INTERVAL:
+            what = "named a plant not found" if "," in station else "matched no plant"
+            raise PlantNotFound(
+                f"STATION {station!r} {what} when the plant list was last read "
+                f"({utc(checked)}; that run's log lists the plants). Set STATION to one of them "
+                "(make discover lists them too): a changed STATION is looked up at once, the same "
+                f"one again after {utc(checked + PLANT_LOOKUP_INTERVAL)} (Huawei allows the plant "
+                "list only a few dozen times a day)."
+            )
+        plants = self.list_plants()
+        try:
+            found = parse.match_plants(station, plants)
+        except PlantNotFound:
+            st.plant_for_station, st.plant_code, st.plant_checked_at = (
+                station_key(station),
+                None,
+                now,
+            )
+            raise
+        st.plant_checked_at = None
+        for plant in found:
+            self.logger.info("STATION %r is plant %r (%s)", station, plant.name, plant.code)
+        codes = ",".join(p.code for p in found)
+        if codes != st.plant_code:
+            st.devices, st.devices_fetched_at = None, None  # other plants' devices
+        st.plant_code, st.plant_for_station = codes, station_key(station)
+        names = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
+        st.plant_name = NAMES_SEPARATOR.join(names)  # several: cut short, they label messages
+        return found
+
+    def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
+        """The plants' devices, from the cache unless it is older than 6 hours."""
+        plants = as_list(plants)
+        cached = self.cached_devices(plants)
+        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
+        if cached is not None and 0 <= age < DEVICES_MAX_AGE:
+            return cached
+        return self.fetch_devices(plants)
+
+    def cached_devices(self, plants: list[Plant]) -> list[Device] | None:
+        try:
+            cached = [Device.from_dict(d) for d in self.state.devices or ()]
+        except (KeyError, TypeError, ValueError):
+            return None  # a damaged cache is simply fetched again
+        codes = {p.code for p in plants} | ({""} if len(plants) > 1 else set())
+        # The cache is of the plants STATION names: `make discover` asks for others, or more.
+        whose = self.state.plant_code in (None, ",".join(p.code for p in plants))
+        if self.state.devices is None or not whose:
+            return None
+        if any(d.plant_code not in codes for d in cached):
+            return None
+        return cached
+
+    def fetch_devices(self, plants: list[Plant]) -> list[Device]:
+        codes = [p.code for p in plants]
+        body = {"stationCodes": ",".join(codes)}  # all the plants in one call
+        envelope = self.call("getDevList", body, accept=PLANT_GONE_CODES)
+        if replies.fail_code(envelope) in PLANT_GONE_CODES:
+            whose = "its" if len(plants) == 1 else "their"
+            what = f"failCode {replies.fail_code(envelope)} for {whose} devices"
+            raise self.plant_gone(plants, plants, what)
+        # One plant owns a device that names none; with several, it stays unattributed.
+        only = codes[0] if len(codes) == 1 else ""
+        found = [
+            replace(d, plant_code=d.plant_code or only)
+            for d in parse.devices(envelope.get("data"))
+            if d.plant_code in (*codes, "")
+        ]
+        ours = self.state.plant_code in (None, ",".join(codes))  # `make discover` reads others
+        if ours:
+            # Only what the poller reads, without names (messages name devices by id), in the
+            # order the state keeps them: optimizers (one per panel), or names, would overflow
+            # SSM's 4 KB and the state could not be saved any more.
+            kept = in_state_order(
+                [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
+            )
+            if kept != self.state.devices:
+                self.state.unserved_types = None  # new devices: every type is asked again
+            self.state.devices = kept
+            self.state.devices_fetched_at = self.clock.now()
+        for code in codes:
+            types = sorted({d.type_id for d in found if d.plant_code == code})
+            mine = sum(1 for d in found if d.plant_code == code)
+            self.logger.info("plant %s has %d devices of types %s", code, mine, types)
+        if len(codes) > 1 and any(not d.plant_code for d in found):
+            self.logger.warning(
+                "FusionSolar listed device(s) %s without their plant: counted in the sums, but "
+                "not as any plant's meter or inverter",
+                [d.id for d in found if not d.plant_code],
+            )
+        empty = [p for p in plants if not any(d.plant_code == p.code for d in found)]
+        if empty and self.state.plant_code == ",".join(codes):
+            self.state.devices = None  # not cached: the plant may have been re-created
+            raise self.plant_gone(empty, plants, "an empty device list")
+        return found
+
+    def plant_gone(self, gone: list[Plant], plants: list[Plant], what: str) -> UnexpectedResponse:
+        """A plant vanished (re-created under a new code?): STATION is looked up afresh next run.
+        `gone` are the plants it may be (20007 does not say which of several)."""
+        st = self.state
+        if st.plant_code == ",".join(p.code for p in plants):  # `make discover` reads others
+            st.plant_code, st.devices, st.devices_fetched_at = None, None, None
+        names = ", ".join(f"{p.name!r} ({p.code})" for p in gone)
+        which = f"plant {names}: it" if len(gone) == 1 else f"plants {names}: one of them"
+        return UnexpectedResponse(
+            f"FusionSolar answered {what} for {which} may have been removed or re-created under "
+            "a new code. The next run looks STATION up again in the plant list."
+        )
+
+    def refresh_stale_devices(self, plants: list[Plant], why: str) -> bool:
+        """Fetch the device list again unless it is under an hour old; True when fetched."""
+        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
+        if 0 <= age < STALE_REFRESH_MIN_AGE:
+            self.logger.warning("device list looks stale (%s) but is fresh; kept", why)
+            return False
+        self.logger.info("device list looks stale (%s); fetching it again", why)
+        self.fetch_devices(plants)
+        return True
+
+
+def as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:
+    return [plants] if isinstance(plants, Plant) else list(plants)
+
+
+def _one_line(name: str) -> str:
+    return name.replace(NAMES_SEPARATOR, " ")
+
+
+def _stored_plants(state: State) -> list[Plant]:
+    """The plants found for STATION, as the state keeps them (codes comma-separated)."""
+    codes = (state.plant_code or "").split(",")
+    names = (state.plant_name or "").split(NAMES_SEPARATOR)
+    if len(names) != len(codes):
+        names = [""] * len(codes)  # names only label messages
+    return [Plant(code=c, name=n) for c, n in zip(codes, names, strict=True)]
