@@ -113,9 +113,9 @@ class Site:
         import app
 
         self.app = app
-        self._saved = (app.CLOCK, app.HTTP_TIMEOUTS, app.CHARGEHQ_TIMEOUT, app.DRY_RUN)
-        app.CLOCK, app.HTTP_TIMEOUTS, app.CHARGEHQ_TIMEOUT = self.clock, (1.0, 0.5), 0.5
-        self.cold_start()
+        # This site's own collaborators: its clock, short timeouts (loopback answers at once).
+        self.wiring = app.Wiring(clock=self.clock, http_timeouts=(1.0, 0.5), chargehq_timeout=0.5)
+        self.handler = app.build_handler(self.wiring)
         return self
 
     def _enter(self, cm: Any) -> Any:
@@ -124,10 +124,6 @@ class Site:
         return value
 
     def __exit__(self, *exc: Any) -> None:
-        (self.app.CLOCK, self.app.HTTP_TIMEOUTS, self.app.CHARGEHQ_TIMEOUT, self.app.DRY_RUN) = (
-            self._saved
-        )
-        self.cold_start()
         for cm in reversed(self._exits):
             cm.__exit__(None, None, None)
 
@@ -137,7 +133,7 @@ class Site:
         calls_before, pushes_before = len(self.emulator.calls), len(self.receiver.pushes)
         returned, error = None, None
         try:
-            returned = self.app.lambda_handler(
+            returned = self.handler(
                 scheduled_event(self.clock), LambdaContext(self.clock, timeout_seconds)
             )
         except BridgeError as exc:
@@ -157,7 +153,8 @@ class Site:
 
     def cold_start(self) -> None:
         """A new Lambda container: nothing survives but what is in SSM."""
-        self.app._warm.clear()
+        self.wiring = self.wiring.fresh()
+        self.handler = self.app.build_handler(self.wiring)
 
     def set_secret(self, secret: dict[str, Any] | str) -> None:
         seed_secret(secret)

@@ -45,13 +45,13 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
         scenario["current_time_ms"] = int(SUNNY_NOON * 1000)
     code = 0
     with Site(scenario, service="fusionsolar-chargehq") as site:
-        site.app.DRY_RUN = dry_run
+        site.wiring.dry_run = dry_run
         for n in range(runs):
             out = site.next_run() if n else site.run()  # runs 5 minutes apart
             if out.error is not None:  # a failed run: shown, not hidden
                 print(f"# run {n + 1} failed: {out.error.code}: {out.error}", file=sys.stderr)
                 code = 1
-        _print_body(site.app.last_result())
+        _print_body(site.wiring.last_result)
         emu, receiver = site.emulator, site.receiver
         print(
             f"# emulator: {emu.count('login')} logins, {len(emu.calls)} FusionSolar calls; "
@@ -68,7 +68,8 @@ def run_live(runs: int) -> int:
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
     from fusioncharge.fusionsolar import FusionSolarClient
-    from fusioncharge.poll import RunResult, run_poll
+    from fusioncharge.poll import run_poll
+    from fusioncharge.result import RunResult
     from fusioncharge.settings import load_settings
     from fusioncharge.state import FileStateStore
     from tools import deployed_stack
@@ -82,8 +83,7 @@ def run_live(runs: int) -> int:
         secrets = _EnvSecrets()
         for _ in range(runs):
             deadline = Deadline.after(clock, 60)
-            result = RunResult()
-            run_poll(
+            result = run_poll(
                 settings,
                 secrets,
                 FileStateStore(LOCAL_STATE),
@@ -92,8 +92,9 @@ def run_live(runs: int) -> int:
                 ),
                 lambda key, d=deadline: ChargeHqClient(settings.chargehq_push_url, key, deadline=d),
                 dry_run=_flag("DRY_RUN"),
-                result=result,
             )
+            if result.error is not None:
+                raise result.error
             print(f"# {result.summary()}", file=sys.stderr)
     except (BridgeError, ConfigError) as exc:
         print(f"# failed: {exc.code}: {exc}", file=sys.stderr)
@@ -121,7 +122,7 @@ class _EnvSecrets:
 
 def _print_body(result: Any) -> None:
     """The last stdout line: the body as posted, key masked (or {} when nothing was built)."""
-    from fusioncharge.poll import masked_body
+    from fusioncharge.result import masked_body
 
     body = masked_body(result) if result is not None else None
     sys.stdout.flush()

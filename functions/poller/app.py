@@ -2,10 +2,13 @@
 
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
@@ -18,7 +21,8 @@ from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.poll import RunResult, masked_body, run_poll
+from fusioncharge.poll import ChargeHqFactory, FusionSolarFactory, run_poll
+from fusioncharge.result import RunResult, masked_body
 from fusioncharge.settings import Settings, load_settings
 from fusioncharge.state import State
 
@@ -30,88 +34,113 @@ for _noisy in ("botocore", "boto3", "urllib3"):
 # The library's log lines in the same JSON, with the run's correlation id.
 copy_config_to_registered_loggers(source_logger=logger, include={"fusioncharge"})
 
-# Kept while the container is warm. Local runs and tests may replace CLOCK, HTTP_TIMEOUTS, DRY_RUN.
-CLOCK: Clock = SystemClock()
-HTTP_TIMEOUTS = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
-CHARGEHQ_TIMEOUT = 10.0  # seconds for the push
-DRY_RUN = False  # `make run DRY_RUN=1`: compute, do not push
 # Time kept back to save the state (one AWS call at its slowest), log and flush metrics.
 DEADLINE_MARGIN_SECONDS = AWS_CALL_MAX_SECONDS + 3.0
-_warm: dict[str, Any] = {}
 RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    result = RunResult()
-    try:
-        settings = load_settings()
+@dataclass
+class Wiring:
+    """The collaborators of one container's runs, built once and kept while it is warm.
+
+    Lambda uses the module's `WIRING`; `make run` and the tests build their own (a fake clock,
+    short timeouts, dry run) and a handler for it with `build_handler`. A new container is a
+    new Wiring: nothing survives but what is in SSM."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    http_timeouts: tuple[float, float] = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
+    chargehq_timeout: float = 10.0  # seconds for the push
+    dry_run: bool = False  # `make run DRY_RUN=1`: compute, do not push
+    last_result: RunResult | None = None  # what the latest run did (`make run` prints it)
+    secret_source: SecretSource | None = None
+    aws_clients: dict[str, Any] = field(default_factory=dict)
+
+    def fresh(self) -> "Wiring":
+        """The same settings in a new container: no client, secret source or result kept."""
+        return Wiring(self.clock, self.http_timeouts, self.chargehq_timeout, self.dry_run)
+
+    def aws_client(self, service: str) -> Any:
+        if service not in self.aws_clients:
+            self.aws_clients[service] = boto3.client(service, config=aws_config())
+        return self.aws_clients[service]
+
+    def secrets(self, secret_id: str) -> SecretSource:
+        source = self.secret_source
+        if source is None or source.secret_id != secret_id:
+            source = self.secret_source = SecretSource(secret_id)
+        return source
+
+    def deadline(self, context: LambdaContext) -> Deadline:
+        seconds = context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
+        return Deadline(self.clock, self.clock.now() + max(0.0, seconds))
+
+    def fusionsolar_factory(self, settings: Settings, deadline: Deadline) -> FusionSolarFactory:
+        def build(credentials: Credentials, state: State) -> FusionSolarClient:
+            return FusionSolarClient(
+                settings.fusionsolar_base_url,
+                credentials,
+                state,
+                clock=self.clock,
+                deadline=deadline,
+                timeouts=self.http_timeouts,
+            )
+
+        return build
+
+    def chargehq_factory(self, settings: Settings, deadline: Deadline) -> ChargeHqFactory:
+        def build(api_key: str) -> ChargeHqClient:
+            return ChargeHqClient(
+                settings.chargehq_push_url,
+                api_key,
+                deadline=deadline,
+                timeout=self.chargehq_timeout,
+            )
+
+        return build
+
+    def run(self, event: EventBridgeEvent, context: LambdaContext) -> RunResult:
+        try:
+            settings = load_settings()
+        except BridgeError as exc:
+            return RunResult(error=exc)
         logger.setLevel(settings.log_level)
-        logger.append_keys(scheduled_time=event.get("time"))
-        run_poll(
+        logger.append_keys(scheduled_time=event.time)
+        deadline = self.deadline(context)
+        return run_poll(
             settings,
-            _secrets(settings.secret_id or ""),
-            SsmStateStore(settings.token_parameter or "", _client("ssm"), clock=CLOCK),
-            _fusionsolar_factory(settings, _deadline(context)),
-            _chargehq_factory(settings, _deadline(context)),
-            dry_run=DRY_RUN,
-            result=result,
+            self.secrets(settings.secret_id or ""),
+            SsmStateStore(settings.token_parameter or "", self.aws_client("ssm"), clock=self.clock),
+            self.fusionsolar_factory(settings, deadline),
+            self.chargehq_factory(settings, deadline),
+            dry_run=self.dry_run,
         )
-    except BridgeError as exc:
-        result.error = exc
-        raise
-    finally:
-        _warm["last_result"] = result
+
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def build_handler(wiring: Wiring) -> Handler:
+    """The Lambda handler over these collaborators: one run, its summary line and metrics;
+    a failed run raises its error so Lambda counts it (and the DLQ gets the event)."""
+
+    @metrics.log_metrics
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True
+    )
+    @event_source(data_class=EventBridgeEvent)
+    def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+        result = wiring.run(event, context)
+        wiring.last_result = result
         _report(result)
-    return {"pushed": result.pushed, "body": masked_body(result), "skipped": result.skipped}
+        if result.error is not None:
+            raise result.error
+        return {"pushed": result.pushed, "body": masked_body(result), "skipped": result.skipped}
+
+    return handler
 
 
-def last_result() -> RunResult | None:
-    """What the latest run in this process did (for `make run`, which prints the body)."""
-    return _warm.get("last_result")
-
-
-def _deadline(context: LambdaContext) -> Deadline:
-    seconds = context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
-    return Deadline(CLOCK, CLOCK.now() + max(0.0, seconds))
-
-
-def _secrets(secret_id: str) -> SecretSource:
-    source = _warm.get("secrets")
-    if source is None or source.secret_id != secret_id:
-        source = _warm["secrets"] = SecretSource(secret_id)
-    return source
-
-
-def _client(service: str) -> Any:
-    if service not in _warm:
-        _warm[service] = boto3.client(service, config=aws_config())
-    return _warm[service]
-
-
-def _fusionsolar_factory(settings: Settings, deadline: Deadline):
-    def build(credentials: Credentials, state: State) -> FusionSolarClient:
-        return FusionSolarClient(
-            settings.fusionsolar_base_url,
-            credentials,
-            state,
-            clock=CLOCK,
-            deadline=deadline,
-            timeouts=HTTP_TIMEOUTS,
-        )
-
-    return build
-
-
-def _chargehq_factory(settings: Settings, deadline: Deadline):
-    def build(api_key: str) -> ChargeHqClient:
-        return ChargeHqClient(
-            settings.chargehq_push_url, api_key, deadline=deadline, timeout=CHARGEHQ_TIMEOUT
-        )
-
-    return build
+WIRING = Wiring()
+lambda_handler = build_handler(WIRING)
 
 
 def _report(result: RunResult) -> None:

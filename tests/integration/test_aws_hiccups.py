@@ -32,7 +32,7 @@ def test_a_save_throttled_once_is_retried_and_the_next_early_run_keeps_the_windo
     with Site(worked_example_scenario()) as site:
         assert site.run().error is None
         # The next run: its mark before the readings saves, the save after them is throttled.
-        fail_calls(site.app._client("ssm"), "PutParameter", "ThrottlingException", {2})
+        fail_calls(site.wiring.aws_client("ssm"), "PutParameter", "ThrottlingException", {2})
         throttled = site.next_run()
         assert throttled.error is None and len(throttled.pushes) == 1
         early = site.next_run(EARLY)
@@ -45,7 +45,9 @@ def test_a_save_lost_after_the_readings_skips_the_next_window_instead_of_a_407()
     cannot know when the last readings counted, so it skips rather than risk a 407."""
     with Site(worked_example_scenario()) as site:
         assert site.run().error is None
-        fail_calls(site.app._client("ssm"), "PutParameter", "ThrottlingException", range(2, 99))
+        fail_calls(
+            site.wiring.aws_client("ssm"), "PutParameter", "ThrottlingException", range(2, 99)
+        )
         lost = site.next_run()
         assert isinstance(lost.error, StateError) and lost.last_body.get("siteMeters")
         site.cold_start()  # AWS is well again
@@ -107,7 +109,7 @@ def test_aws_calls_are_bounded_to_fit_the_run() -> None:
 
     with Site(worked_example_scenario()) as site:
         assert site.run().error is None
-        clients = [site.app._client("ssm"), site.app._warm["secrets"]._provider.client]
+        clients = [site.wiring.aws_client("ssm"), site.wiring.secret_source.provider.client]
         for client in clients:
             config = client.meta.config
             attempts = config.retries["total_max_attempts"]

@@ -178,7 +178,7 @@ def inject_ssm(site: Site, fault: str) -> None:
         boto3.client("ssm", region_name=REGION).delete_parameter(Name=TOKEN_PARAMETER)
         return
     operation, code = fault.split()
-    answer_with_error(site.app._client("ssm"), operation, code)  # the handler's warm client
+    answer_with_error(site.wiring.aws_client("ssm"), operation, code)  # the handler's warm client
 
 
 def inject_secret(site: Site, fault: str) -> None:
@@ -193,7 +193,7 @@ def inject_secret(site: Site, fault: str) -> None:
         site.set_secret({**dict.fromkeys(site.secret, PLACEHOLDER), "chargehq_api_key": API_KEY})
     else:
         operation, code = fault.split()
-        provider = site.app._warm["secrets"]._provider  # Powertools' SecretsProvider
+        provider = site.wiring.secret_source.provider  # Powertools' SecretsProvider
         answer_with_error(provider.client, operation, code)
 
 

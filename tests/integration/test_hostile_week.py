@@ -190,7 +190,7 @@ def test_a_hostile_week() -> None:
         Site(scenario, timeout_hold=TIMEOUT_HOLD) as site,
         LogCapture(site.app, debug=False) as log,
     ):
-        site.app.HTTP_TIMEOUTS, site.app.CHARGEHQ_TIMEOUT = HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT
+        site.wiring.http_timeouts, site.wiring.chargehq_timeout = HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT
         runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
         outages = Outages(site, week)
         start = site.clock.now()

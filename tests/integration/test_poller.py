@@ -180,7 +180,7 @@ def test_no_secret_reaches_the_logs(caplog):
 @pytest.mark.parametrize("dry_run", [True])
 def test_dry_run_pushes_nothing(dry_run):
     with Site(worked_example_scenario()) as site:
-        site.app.DRY_RUN = dry_run
+        site.wiring.dry_run = dry_run
         out = site.run()
     assert out.error is None
     assert out.pushes == []

@@ -78,7 +78,7 @@ def test_no_saved_guard_no_login() -> None:
     """PutParameter denied: the count cannot be kept, so the wrong code is never sent."""
     with Site(worked_example_scenario()) as site, LogCapture(site.app) as logs:
         site.set_secret(_wrong_secret(site, 1))
-        answer_with_error(site.app._client("ssm"), "PutParameter", "AccessDeniedException")
+        answer_with_error(site.wiring.aws_client("ssm"), "PutParameter", "AccessDeniedException")
         outs = [site.run()] + [site.next_run() for _ in range(11)]
         assert site.emulator.count("login") == 0
         assert all(isinstance(o.error, StateError) for o in outs)
@@ -94,7 +94,7 @@ def test_a_state_read_back_as_garbage_does_not_hide_the_count() -> None:
         site.set_secret(_wrong_secret(site, 1))
         site.run()
         logins_before = site.emulator.count("login")
-        read_back_as(site.app._client("ssm"), "{ garbage")
+        read_back_as(site.wiring.aws_client("ssm"), "{ garbage")
         outs = [site.next_run() for _ in range(12)]
         assert site.emulator.count("login") == logins_before
         assert all(isinstance(o.error, StateError) for o in outs)

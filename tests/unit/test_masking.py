@@ -8,7 +8,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from fusioncharge.chargehq import client as chargehq
+from fusioncharge.chargehq import body
+from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import ConfigError
 from fusioncharge.fusionsolar import replies
 from fusioncharge.masking import FRAGMENT, mask, show_url
@@ -18,8 +19,8 @@ SECRET = 'Zq7/pa"ss+w0rd=&x'  # characters each encoding changes
 MASKERS = {
     # What each client puts in its messages when a reply (or an error) may echo a secret.
     "fusionsolar reply excerpt": lambda text, secret: replies.excerpt(text.encode(), [secret]),
-    "chargehq error push": lambda text, secret: chargehq.build_body(secret, error=text)["error"],
-    "chargehq reply excerpt": lambda text, secret: chargehq._scrub(text, secret),
+    "chargehq error push": lambda text, secret: body.build_body(secret, error=text)["error"],
+    "chargehq reply excerpt": lambda text, secret: body.scrub(text, secret),
 }
 
 
@@ -89,5 +90,5 @@ def test_url_settings_are_shown_without_user_info_or_query():
 
 
 def test_a_chargehq_client_shows_its_url_masked():
-    client = chargehq.ChargeHqClient("https://u:p4ssw0rd@push.example/x?apiKey=K3y", "K3y")
+    client = ChargeHqClient("https://u:p4ssw0rd@push.example/x?apiKey=K3y", "K3y")
     assert "p4ssw0rd" not in repr(client) and "K3y" not in repr(client)

@@ -181,10 +181,10 @@ def _handler_clients(base_url: str, push_url: str) -> tuple[FusionSolarClient, C
         {**ENV, "FUSIONSOLAR_BASE_URL": base_url, "CHARGEHQ_PUSH_URL": push_url}
     )
     deadline = Deadline.after(SystemClock(), 30)
-    fusionsolar = app._fusionsolar_factory(settings, deadline)(
+    fusionsolar = app.Wiring().fusionsolar_factory(settings, deadline)(
         Credentials("tls-user", SYSTEM_CODE), State()
     )
-    return fusionsolar, app._chargehq_factory(settings, deadline)(API_KEY)
+    return fusionsolar, app.Wiring().chargehq_factory(settings, deadline)(API_KEY)
 
 
 def test_the_handlers_clients_verify_tls():
@@ -283,7 +283,7 @@ def _failing_runs(site: Site, runs: RunLog) -> None:
     runs.set_secret({**good, "fusionsolar_system_code": "REPLACE_ME"})
     assert isinstance(runs.run(advance=300).error, SecretError)
     runs.set_secret(good)
-    answer_with_error(site.app._client("ssm"), "PutParameter", "AccessDeniedException")
+    answer_with_error(site.wiring.aws_client("ssm"), "PutParameter", "AccessDeniedException")
     assert isinstance(runs.run(advance=300).error, StateError)
 
 

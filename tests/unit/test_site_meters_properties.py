@@ -18,7 +18,7 @@ from fusioncharge.accounting.site_meters import (
     account,
     compute_site_meters,
 )
-from fusioncharge.chargehq.client import build_body
+from fusioncharge.chargehq.body import build_body
 from fusioncharge.models import Device, Reading
 
 KEY = "0b7c2e4e-0000-4000-8000-000000000000"

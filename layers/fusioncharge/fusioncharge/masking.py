@@ -86,3 +86,14 @@ def _replace_runs(text: str, hit: bytes) -> str:
         out += [text[end : run.start()], MASK]
         end = run.end()
     return "".join([*out, text[end:]])
+
+
+_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:\d*:([^\s,;'\"()]+)")
+_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def for_third_party(message: str) -> str:
+    """A message as it may leave AWS: an ARN becomes its resource name (an ARN holds the
+    AWS account id), and any other account id is left out."""
+    message = _ARN.sub(lambda m: m.group(1).rsplit(":", 1)[-1], message)
+    return _ACCOUNT_ID.sub("(account id)", message)

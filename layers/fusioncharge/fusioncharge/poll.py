@@ -5,12 +5,10 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from fusioncharge import checkpoint
+from fusioncharge import checkpoint, masking
 from fusioncharge.accounting import meter_direction
 from fusioncharge.accounting.site_meters import (
     Accounting,
@@ -22,7 +20,8 @@ from fusioncharge.accounting.site_meters import (
     next_meter_type,
 )
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error
-from fusioncharge.chargehq.client import ChargeHqClient, build_body, masked
+from fusioncharge.chargehq.body import build_body
+from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import (
     BridgeError,
     CallTooSoon,
@@ -33,6 +32,7 @@ from fusioncharge.errors import (
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient, parse
 from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
 from fusioncharge.state import State, StateStore
 
@@ -48,38 +48,6 @@ FusionSolarFactory = Callable[[Credentials, State], FusionSolarClient]
 ChargeHqFactory = Callable[[str], ChargeHqClient]
 
 
-@dataclass
-class RunResult:
-    """What one run did, for the log line, the metrics and `make run`."""
-
-    body: dict[str, Any] | None = None  # pushed (or, with dry_run, would-be) body, unmasked
-    pushed: bool = False
-    site_meters: SiteMeters | None = None
-    error: BridgeError | None = None
-    skipped: str | None = None  # why this run read nothing, when that is no failure
-    unsaved_state: StateError | None = None  # raised after the push: readings are not lost
-    fusionsolar_calls: int = 0
-    logins: int = 0
-    implausible_readings: int = 0  # readings left out as not a measurement (each logged)
-    meter_direction_suspect: bool = False  # meter power and counters disagree (logged)
-
-    @property
-    def error_pushed(self) -> bool:
-        return self.pushed and self.body is not None and "error" in self.body
-
-    def summary(self) -> str:
-        """One line a person can read: what was pushed, or why nothing was."""
-        calls = f"({self.fusionsolar_calls} FusionSolar calls, {self.logins} logins)"
-        if self.skipped is not None:
-            return f"SKIPPED {CallTooSoon.code}: {self.skipped} {calls}"
-        if self.error is not None:
-            told = "; ChargeHQ was told" if self.error_pushed else ""
-            return f"FAILED {self.error.code}: {self.error}{told} {calls}"
-        verb = "pushed" if self.pushed else "dry run, not pushed"
-        meters = self.site_meters.as_dict() if self.site_meters else {}
-        return f"{verb} {meters} {calls}"
-
-
 def run_poll(
     settings: Settings,
     secrets: Secrets,
@@ -88,14 +56,11 @@ def run_poll(
     chargehq: ChargeHqFactory,
     *,
     dry_run: bool = False,
-    result: RunResult | None = None,
 ) -> RunResult:
-    """Run one cycle, filling `result` (also when it raises).
-
-    Raises a BridgeError (after telling ChargeHQ when readings could not be had and the API key
-    is known) so Lambda counts the failure.
-    """
-    result = RunResult() if result is None else result
+    """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (ChargeHQ
+    was told when readings could not be had and the API key is known): the caller raises it,
+    so Lambda counts the failure."""
+    result = RunResult()
     secret: SiteSecret | None = None
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
@@ -116,15 +81,14 @@ def run_poll(
         return result
     except BridgeError as exc:
         result.error = exc
-        _tell_chargehq(chargehq, secret, exc, result, dry_run)
-        raise
     except Exception as exc:
         # A bug: reported as a failure like any other (summary, metric, `error` push), with
         # where it happened but not its message, which may quote data.
         result.error = InternalError.of(exc)
         logger.error("%s", result.error)
+    if result.error is not None:
         _tell_chargehq(chargehq, secret, result.error, result, dry_run)
-        raise result.error from None
+    return result
 
 
 def _credentials(secret: SiteSecret, settings: Settings) -> Credentials:
@@ -258,7 +222,7 @@ def _tell_chargehq(
     """Push `error` when readings could not be had, so the ChargeHQ app shows it."""
     if not exc.push_to_chargehq or secret is None or secret.chargehq_api_key is None:
         return
-    message = for_third_party(f"{exc.code}: {exc}")[:300]
+    message = masking.for_third_party(f"{exc.code}: {exc}")[:300]
     result.body = build_body(secret.chargehq_api_key, error=message)  # shown even if it fails
     if dry_run:
         return
@@ -267,19 +231,3 @@ def _tell_chargehq(
         result.pushed = True
     except BridgeError as push_exc:
         logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
-
-
-_ARN = re.compile(r"arn:aws[\w-]*:[\w-]*:[\w-]*:\d*:([^\s,;'\"()]+)")
-_ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
-
-
-def for_third_party(message: str) -> str:
-    """A message as it may leave AWS: an ARN becomes its resource name (an ARN holds the
-    AWS account id), and any other account id is left out."""
-    message = _ARN.sub(lambda m: m.group(1).rsplit(":", 1)[-1], message)
-    return _ACCOUNT_ID.sub("(account id)", message)
-
-
-def masked_body(result: RunResult) -> dict[str, Any] | None:
-    """The body as it may be shown: apiKey replaced by ***."""
-    return masked(result.body) if result.body is not None else None

@@ -67,13 +67,13 @@ class SecretSource:
 
     def __init__(self, secret_id: str, provider: Any = None) -> None:
         self.secret_id = secret_id
-        self._provider = provider
+        self.provider = provider
 
     def _get(self) -> Any:
         from aws_lambda_powertools.utilities import parameters
 
-        provider = self._provider or parameters.SecretsProvider(boto_config=aws_config())
-        self._provider = provider
+        provider = self.provider or parameters.SecretsProvider(boto_config=aws_config())
+        self.provider = provider
         try:
             return provider.get(self.secret_id, transform="json", force_fetch=True)
         except parameters.exceptions.TransformParameterError:

@@ -8,7 +8,6 @@ form: masking.mask, the rule the FusionSolar client masks with too).
 
 import json
 import logging
-import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,45 +16,15 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.chargehq.body import build_body, masked, one_line, scrub
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import ChargeHqRejected, ChargeHqUnavailable
-from fusioncharge.masking import MASK, mask, show_url
+from fusioncharge.masking import MASK, show_url
 
-ERROR_MAX_CHARS = 300  # ChargeHQ shows the error in its app: keep it short
 EXCERPT_MAX_CHARS = 200
 RETRY_STATUSES = frozenset(range(500, 600))  # every 5xx; 4xx would fail again
 
 _logger = logging.getLogger(__name__)
-
-
-def build_body(
-    api_key: str, *, site_meters: SiteMeters | None = None, error: str | None = None
-) -> dict[str, Any]:
-    """The Push API body: siteMeters (and tsms when known), or error; never both."""
-    if (site_meters is None) == (error is None):
-        raise ValueError("build_body needs exactly one of site_meters or error")
-    body: dict[str, Any] = {"apiKey": api_key}
-    if site_meters is not None:
-        meters = {name: float(value) for name, value in site_meters.as_dict().items()}
-        if not all(math.isfinite(value) for value in meters.values()):
-            raise ValueError("site meters must be finite numbers")
-        body["siteMeters"] = meters
-        if site_meters.tsms is not None:
-            body["tsms"] = int(site_meters.tsms)
-    else:
-        body["error"] = _one_line(_scrub(str(error), api_key), ERROR_MAX_CHARS) or "no readings"
-    return body
-
-
-def masked(body: dict[str, Any]) -> dict[str, Any]:
-    """A copy that is safe to log or print: apiKey replaced by ***."""
-    copy = {k: dict(v) if isinstance(v, dict) else v for k, v in body.items()}
-    key = body.get("apiKey")
-    if "apiKey" in copy:
-        copy["apiKey"] = MASK
-    if isinstance(key, str) and isinstance(copy.get("error"), str):
-        copy["error"] = _scrub(copy["error"], key)
-    return copy
 
 
 class _DeadlineRetry(Retry):
@@ -168,7 +137,7 @@ class ChargeHqClient:
         status = response.status_code
         if 200 <= status < 300:
             return
-        excerpt = _one_line(_scrub(_head(response), self._api_key), EXCERPT_MAX_CHARS)
+        excerpt = one_line(scrub(_head(response), self._api_key), EXCERPT_MAX_CHARS)
         reply = f"HTTP {status}: {excerpt}" if excerpt else f"HTTP {status}"
         if status >= 500:
             raise ChargeHqUnavailable(
@@ -199,18 +168,6 @@ def _cause(exc: BaseException) -> str:
         exc = exc.__context__
     reason = getattr(exc, "reason", None)
     return type(reason).__name__ if isinstance(reason, BaseException) else type(exc).__name__
-
-
-def _scrub(text: str, api_key: str) -> str:
-    """Remove the API key, in any form and letter case, from text that may echo it back."""
-    return mask(text, [api_key])
-
-
-def _one_line(text: str, limit: int) -> str:
-    """Printable, whitespace collapsed, cut to `limit` characters."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    line = " ".join(printable.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _head(response: requests.Response, limit: int = 4096) -> str:

@@ -1,0 +1,45 @@
+"""What one run did: for the summary line, the metrics, `make run` and the handler's reply."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.chargehq.body import masked
+from fusioncharge.errors import BridgeError, CallTooSoon, StateError
+
+
+@dataclass
+class RunResult:
+    """What one run did, for the log line, the metrics and `make run`."""
+
+    body: dict[str, Any] | None = None  # pushed (or, with dry_run, would-be) body, unmasked
+    pushed: bool = False
+    site_meters: SiteMeters | None = None
+    error: BridgeError | None = None
+    skipped: str | None = None  # why this run read nothing, when that is no failure
+    unsaved_state: StateError | None = None  # raised after the push: readings are not lost
+    fusionsolar_calls: int = 0
+    logins: int = 0
+    implausible_readings: int = 0  # readings left out as not a measurement (each logged)
+    meter_direction_suspect: bool = False  # meter power and counters disagree (logged)
+
+    @property
+    def error_pushed(self) -> bool:
+        return self.pushed and self.body is not None and "error" in self.body
+
+    def summary(self) -> str:
+        """One line a person can read: what was pushed, or why nothing was."""
+        calls = f"({self.fusionsolar_calls} FusionSolar calls, {self.logins} logins)"
+        if self.skipped is not None:
+            return f"SKIPPED {CallTooSoon.code}: {self.skipped} {calls}"
+        if self.error is not None:
+            told = "; ChargeHQ was told" if self.error_pushed else ""
+            return f"FAILED {self.error.code}: {self.error}{told} {calls}"
+        verb = "pushed" if self.pushed else "dry run, not pushed"
+        meters = self.site_meters.as_dict() if self.site_meters else {}
+        return f"{verb} {meters} {calls}"
+
+
+def masked_body(result: RunResult) -> dict[str, Any] | None:
+    """The body as it may be shown: apiKey replaced by ***."""
+    return masked(result.body) if result.body is not None else None
