@@ -45,7 +45,7 @@ ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))"
 # pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
 pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
 
-.PHONY: help venv test lint fmt check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
+.PHONY: help venv test unit integration infra typecheck lint fmt check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -66,11 +66,27 @@ $(SAM_STAMP): requirements-sam.txt
 venv: $(DEV_STAMP) $(SAM_STAMP) ## create or update both virtualenvs
 
 # --- development -------------------------------------------------------------------------------
-test: $(DEV_STAMP) $(SAM_STAMP) ## lint, template checks and the whole test suite (what CI runs)
+test: $(DEV_STAMP) $(SAM_STAMP) ## lint, template checks, type check and every test tier (what CI runs)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@$(MAKE) --no-print-directory check-template
+	@$(MAKE) --no-print-directory typecheck
 	$(VENV)/bin/pytest
+
+# The tiers, cheapest first: unit (no sockets, no subprocess, no moto: seconds), integration
+# (the handler against the emulator and moto, and the test bed's own tests), infra (template,
+# Makefile, sam). make test runs them all in one pytest.
+unit: $(DEV_STAMP) ## the unit tests only (no sockets, no AWS; well under 30 s)
+	$(VENV)/bin/pytest -q tests/unit
+
+integration: $(DEV_STAMP) ## the handler end to end against the emulator and moto, and the emulator's own tests
+	$(VENV)/bin/pytest -q tests/integration tests/harness
+
+infra: $(DEV_STAMP) $(SAM_STAMP) ## the template, the Makefile and sam
+	$(VENV)/bin/pytest -q tests/infrastructure
+
+typecheck: $(DEV_STAMP) ## mypy, strict, on the library and the handler
+	$(VENV)/bin/mypy layers/fusioncharge/fusioncharge functions/poller/app.py
 
 lint: $(DEV_STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .

@@ -15,7 +15,7 @@ def aws():
 def _library_logging_restored():
     """Importing the handler rewires the library's loggers (as in Lambda): undo it after each
     test, so tests that read log records with caplog pass in any order."""
-    from tests.integration.run_checks import library_logging_restored
+    from tests.support.run_checks import library_logging_restored
 
     with library_logging_restored():
         yield

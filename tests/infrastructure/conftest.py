@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.infrastructure.cfn import FAKE_REGION, VENV_BIN, load_template, transform
+from tests.support.cfn import FAKE_REGION, VENV_BIN, load_template, transform
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ update. Both must be survivable by just running `make deploy` again.
 
 import tomllib
 
-from tests.infrastructure.cfn import ROOT
 from tests.infrastructure.test_frame import calls, make, project, save_guided_answers
+from tests.support.cfn import ROOT
 
 __all__ = ["project"]  # the fixture, shared with test_frame
 

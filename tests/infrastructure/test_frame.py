@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infrastructure.cfn import ROOT
+from tests.support.cfn import ROOT
 
 TARGETS = ["test", "run", "discover", "emulator", "bench", "build", "deploy", "logs", "invoke"]
 TARGETS += ["delete", "audit", "lint", "fmt", "status"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infrastructure.cfn import ROOT, SAM, TEMPLATE, VENV_BIN, require
+from tests.support.cfn import ROOT, SAM, TEMPLATE, VENV_BIN, require
 
 ELF_MACHINE_AARCH64 = 183
 

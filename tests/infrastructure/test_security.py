@@ -9,7 +9,7 @@ hidden inside Fn::Sub / Fn::Join, and no NotAction / NotResource (which grant al
 import json
 from typing import Any
 
-from tests.infrastructure.cfn import resources_of_type
+from tests.support.cfn import resources_of_type
 
 POLICY_HOLDERS = ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
 SCOPED_SERVICES = {

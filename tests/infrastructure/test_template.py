@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.infrastructure.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
+from tests.support.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
 from tools.status import RUN_MAX_SECONDS
 
 GET_ATT = "Fn::GetAtt"

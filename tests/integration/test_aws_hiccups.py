@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from fusioncharge.errors import InternalError, StateError
-from tests.integration.aws_faults import fail_calls
-from tests.integration.run_checks import (
+from tests.support.aws_faults import fail_calls
+from tests.support.run_checks import (
     WORKED_EXAMPLE_METERS,
     LogCapture,
     library_logging_restored,

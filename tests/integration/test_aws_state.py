@@ -11,7 +11,7 @@ from fusioncharge.aws.secrets import SecretSource, parse_secret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.errors import SecretError, StateError
 from fusioncharge.state import State
-from tests.integration.aws_faults import answer_with_error
+from tests.support.aws_faults import answer_with_error
 from tools.lambda_env import REGION, seed_secret
 
 NAME = "/fusionsolar-chargehq/fusionsolar-state"

@@ -44,8 +44,8 @@ from fusioncharge.errors import (
     StateError,
     UnexpectedResponse,
 )
-from tests.integration.aws_faults import answer_with_error
-from tests.integration.run_checks import (
+from tests.support.aws_faults import answer_with_error
+from tests.support.run_checks import (
     GUARD_SECONDS,
     WORKED_EXAMPLE_METERS,
     LogCapture,

@@ -26,9 +26,9 @@ import pytest
 import requests
 
 from emulator.scenario import INTERFACES
-from tests.infrastructure.cfn import load_template, resources_of_type, transform
-from tests.integration.alarm_replay import RunMetrics, emf_metrics, replay
-from tests.integration.run_checks import (
+from tests.support.alarm_replay import RunMetrics, emf_metrics, replay
+from tests.support.cfn import load_template, resources_of_type, transform
+from tests.support.run_checks import (
     WORKED_EXAMPLE_METERS,
     LogCapture,
     Run,

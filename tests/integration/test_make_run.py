@@ -5,11 +5,11 @@ import os
 import shutil
 import stat
 import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 MAKE = shutil.which("make")
 
 

@@ -15,7 +15,7 @@ from fusioncharge.errors import (
     SecretError,
 )
 from fusioncharge.state import STATE_VERSION
-from tests.integration.run_checks import WORKED_EXAMPLE_METERS, LogCapture
+from tests.support.run_checks import WORKED_EXAMPLE_METERS, LogCapture
 from tools.local_site import Site, worked_example_scenario
 
 

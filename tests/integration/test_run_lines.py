@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.run_checks import (
+from tests.support.run_checks import (
     WORKED_EXAMPLE_METERS,
     LogCapture,
     library_logging_restored,

@@ -11,7 +11,6 @@ import logging
 import os
 import random
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +21,9 @@ from fusioncharge.fusionsolar.client import READ_TYPES, Credentials
 from fusioncharge.fusionsolar.login_guard import HUAWEI_LOCKS_AFTER, MAX_GUARDED, credentials_hash
 from fusioncharge.settings import MAX_PLANTS
 from fusioncharge.state import State
+from tests.support import ROOT
 from tools.local_site import Site
 
-ROOT = Path(__file__).resolve().parents[2]
 HOUSE, GARAGE = "NE=44556601", "NE=44556602"
 HOUSE_METER, GARAGE_METER, GARAGE_INVERTER = 44556612, 44556622, 44556621
 SUMMED = {

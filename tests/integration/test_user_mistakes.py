@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from fusioncharge.errors import AccountLocked, CredentialsRejected, StateError
-from tests.integration.aws_faults import answer_with_error, read_back_as
-from tests.integration.run_checks import LogCapture, RunLog, library_logging_restored
+from tests.support.aws_faults import answer_with_error, read_back_as
+from tests.support.run_checks import LogCapture, RunLog, library_logging_restored
 from tools.local_site import Site, worked_example_scenario
 
 DAY = 288  # five-minute runs

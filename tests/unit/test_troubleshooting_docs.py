@@ -2,11 +2,10 @@
 can see in the logs, and docs/reference.md's setups table states every meter type."""
 
 import inspect
-from pathlib import Path
 
 from fusioncharge import errors
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 REFERENCE = ROOT / "docs" / "reference.md"
 

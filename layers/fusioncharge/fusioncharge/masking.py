@@ -19,7 +19,8 @@ _URL = re.compile(r"^(?P<scheme>[^:/?#]+://)?(?P<user>[^/?#]*@)?(?P<rest>[^?#]*)
 
 def mask(text: str, secrets: Iterable[str | None]) -> str:
     """`text` with every form of each secret, and any FRAGMENT characters of one, as ***."""
-    windows, whole = set(), set()
+    windows: set[str] = set()
+    whole: set[str] = set()
     for secret in filter(None, secrets):
         for form, short_ok in _forms(secret):
             if len(form) >= FRAGMENT:

@@ -182,11 +182,12 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
         host = parts.hostname or ""
     except ValueError:
         parts, host = None, ""
-    ok = parts is not None and host and not parts.username and not parts.password
-    if ok and parts.scheme == "http":
+    scheme = parts.scheme if parts is not None else ""
+    ok = parts is not None and bool(host) and not parts.username and not parts.password
+    if ok and scheme == "http":
         ok = _is_loopback(host)  # plain HTTP only for the local emulator and receiver
     elif ok:
-        ok = parts.scheme == "https"
+        ok = scheme == "https"
     if not ok:
         raise ConfigError(
             f"{name}={_show(show_url(value))} is not accepted: give an https:// URL such as "

@@ -84,7 +84,7 @@ def _meter_checked(
         return meter
     imported_before, exported_before = _previous_counters(previous, options)
     name = f"meter {meter.device_id}" if not meter.also else "the plants' meters (summed)"
-    checked = []
+    checked: list[float | None] = []
     for value, before, what in (
         (meter.imported_kwh, imported_before, "import"),
         (meter.exported_kwh, exported_before, "export"),
@@ -94,8 +94,15 @@ def _meter_checked(
             log.dropped.append(f"{name} {what} counter {value:g} kWh left out: {problem}")
             value = None
         checked.append(value)
+    imported, exported = checked
     return Meter(
-        meter.device_id, meter.type_id, meter.export_kw, *checked, meter.time_ms, meter.also
+        meter.device_id,
+        meter.type_id,
+        meter.export_kw,
+        imported,
+        exported,
+        meter.time_ms,
+        meter.also,
     )
 
 

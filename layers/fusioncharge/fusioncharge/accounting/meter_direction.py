@@ -21,6 +21,8 @@ MIN_KW = 0.2  # mean power below this has no clear direction
 
 def previous(watch: dict[str, Any] | None) -> MeterSample | None:
     """The last run's meter sample, for the accounting's counters-ran-backwards check."""
+    if watch is None:
+        return None
     try:
         also = tuple(int(i) for i in watch.get("a", ()))  # the other meters of a summed site
         return MeterSample(
@@ -43,7 +45,7 @@ def check(
     same = last is not None and (last.device_id, last.also) == (sample.device_id, sample.also)
     if same and last is not None and watch is not None:
         streak = _streak(last, sample, int(watch.get("n", 0)))
-    kept = {
+    kept: dict[str, Any] = {
         "d": sample.device_id,
         "ms": sample.time_ms,
         "p": round(sample.export_kw, 3),

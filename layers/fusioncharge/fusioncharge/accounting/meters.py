@@ -89,9 +89,10 @@ def apparent_power_va(reading: Reading) -> float | None:
     phases = 1.0
     if not found:
         found, phases = [(reading.get("meter_u"), reading.get("meter_i"))], 3.0
-    if any(u is None or i is None for u, i in found):
+    known = [(u, i) for u, i in found if u is not None and i is not None]
+    if len(known) != len(found):
         return None
-    return phases * sum(abs(u * i) for u, i in found)  # type: ignore[operator]
+    return phases * sum(abs(u * i) for u, i in known)
 
 
 def power_factor(reading: Reading) -> float:

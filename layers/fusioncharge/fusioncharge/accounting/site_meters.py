@@ -103,10 +103,10 @@ def next_meter_type(
     present = {d if isinstance(d, int) else d.type_id for d in devices}
     if first_meter(_unique(list(readings), AccountingLog()), options, AccountingLog()) is not None:
         return None
-    for meter in METER_TYPES:
-        wanted = getattr(options, meter.option)
-        if wanted and meter.type_id in present and meter.type_id not in asked:
-            return meter.type_id
+    for kind in METER_TYPES:
+        wanted = getattr(options, kind.option)
+        if wanted and kind.type_id in present and kind.type_id not in asked:
+            return kind.type_id
     return None
 
 

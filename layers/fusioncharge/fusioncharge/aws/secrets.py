@@ -38,7 +38,8 @@ def parse_secret(value: Any, secret_id: str) -> SiteSecret:
             '{"fusionsolar_username": "...", "fusionsolar_system_code": "...", '
             '"chargehq_api_key": "..."} in the AWS console (Secrets Manager)'
         )
-    return SiteSecret(*(_filled(value.get(k)) for k in SECRET_KEYS), source=secret_id)
+    username, system_code, api_key = (_filled(value.get(k)) for k in SECRET_KEYS)
+    return SiteSecret(username, system_code, api_key, source=secret_id)
 
 
 def _filled(value: Any) -> str | None:

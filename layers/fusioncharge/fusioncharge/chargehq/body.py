@@ -34,8 +34,9 @@ def masked(body: dict[str, Any]) -> dict[str, Any]:
     key = body.get("apiKey")
     if "apiKey" in copy:
         copy["apiKey"] = MASK
-    if isinstance(key, str) and isinstance(copy.get("error"), str):
-        copy["error"] = scrub(copy["error"], key)
+    error = copy.get("error")
+    if isinstance(key, str) and isinstance(error, str):
+        copy["error"] = scrub(error, key)
     return copy
 
 

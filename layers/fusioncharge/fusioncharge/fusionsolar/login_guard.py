@@ -32,8 +32,10 @@ SECRET_KEYS = "fusionsolar_username / fusionsolar_system_code"  # noqa: S105 (na
 
 
 class Login(Protocol):
-    username: str
-    system_code: str
+    @property
+    def username(self) -> str: ...
+    @property
+    def system_code(self) -> str: ...
 
 
 def check(state: State, creds: Login, now: float) -> None:

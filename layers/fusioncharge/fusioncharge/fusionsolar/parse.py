@@ -7,7 +7,7 @@ integers sent as numbers or strings. Anything unusable becomes a typed error or 
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fusioncharge.errors import (
@@ -171,11 +171,12 @@ def match_plant(
     """
     wanted = station.strip().casefold()
     label = f"STATION {station!r}" if setting == "STATION" else f"{station!r} in {setting}"
-    for same in (
+    tests: tuple[Callable[[Plant], bool], ...] = (
         lambda p: p.code == station,
         lambda p: p.name == station,
         lambda p: p.name.strip().casefold() == wanted,
-    ):
+    )
+    for same in tests:
         found = [p for p in plants if same(p)] if wanted else []
         if len(found) == 1:
             return found[0]

@@ -48,7 +48,9 @@ def excerpt(raw: bytes, secrets: Iterable[str] = ()) -> str:
     return text or "(empty body)"
 
 
-def decode_envelope(interface: str, status: int, raw: bytes, secrets: Iterable[str] = ()) -> dict:
+def decode_envelope(
+    interface: str, status: int, raw: bytes, secrets: Iterable[str] = ()
+) -> dict[str, Any]:
     """Parse a reply body as a JSON object or raise the error that says what came instead."""
     if not raw.strip():
         raise FusionSolarUnavailable(

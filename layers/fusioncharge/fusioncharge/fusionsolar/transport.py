@@ -133,7 +133,7 @@ def _token_of(resp: requests.Response) -> str | None:
     token = resp.headers.get("xsrf-token", "").strip()
     if token:
         return token
-    headers = getattr(resp.raw, "headers", None)
+    headers: Any = getattr(resp.raw, "headers", None)
     for line in headers.getlist("Set-Cookie") if hasattr(headers, "getlist") else ():
         try:
             cookie = SimpleCookie(line)

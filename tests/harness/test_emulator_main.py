@@ -5,11 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 # As `make emulator` runs it: the emulator reads meters from the library's meter table.
 ENV = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'fusioncharge'}:{ROOT}"}
 

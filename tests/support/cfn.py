@@ -13,7 +13,8 @@ import yaml
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 TEMPLATE = ROOT / "template.yaml"
 VENV_BIN = ROOT / ".venv" / "bin"
 SAM = ROOT / ".venv-sam" / "bin" / "sam"

@@ -45,8 +45,8 @@ from fusioncharge.errors import (
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.settings import load_settings
 from fusioncharge.state import FileStateStore, State
-from tests.integration.aws_faults import answer_with_error
-from tests.integration.run_checks import LogCapture, RunLog, library_logging_restored
+from tests.support.aws_faults import answer_with_error
+from tests.support.run_checks import LogCapture, RunLog, library_logging_restored
 from tools.lambda_env import scheduled_event
 from tools.local_site import Site, worked_example_scenario
 

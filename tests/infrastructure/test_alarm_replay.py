@@ -1,7 +1,7 @@
 """The alarm replay judges alarm definitions, so it must catch the bad ones the issue lists."""
 
-from tests.infrastructure.cfn import load_template, only_resource, transform
-from tests.integration.alarm_replay import RunMetrics, replay
+from tests.support.alarm_replay import RunMetrics, replay
+from tests.support.cfn import load_template, only_resource, transform
 
 START = 1_700_000_000.0
 TOPIC = ["topic"]
