@@ -157,7 +157,7 @@ delete: $(SAM_STAMP) ## delete the stack, then the function's SSM parameter
 	$(SAM) delete --stack-name $(STACK_NAME) $(REGION_OPT) --config-file $(SAM_CONFIG)
 	@cmd="aws ssm delete-parameter --name $(STATE_PARAMETER) $(REGION_OPT)"; \
 	if ! aws --version >/dev/null 2>&1; then \
-	  echo "The AWS CLI is not installed. To finish, delete the session cache with:"; echo "  $$cmd"; exit 0; \
+	  echo "The AWS CLI is not installed. To finish, delete the function's state parameter with:"; echo "  $$cmd"; exit 0; \
 	fi; \
 	if aws cloudformation describe-stacks --stack-name $(STACK_NAME) $(REGION_OPT) >/dev/null 2>&1; then \
 	  echo "The stack $(STACK_NAME) still exists; keeping $(STATE_PARAMETER)."; exit 0; \

@@ -23,7 +23,7 @@ import boto3
 from bench.awscount import AwsCallCounter, AwsCalls
 from bench.cost import LatencyModel
 from emulator.scenario import DEFAULT_TIME_MS
-from tools.lambda_env import REGION, TOKEN_PARAMETER
+from tools.lambda_env import REGION, STATE_PARAMETER
 from tools.local_site import SCHEDULE_SECONDS, Site
 
 RUNS_PER_DAY = 288
@@ -220,12 +220,12 @@ def _route_log_handlers(capture: StdoutCapture) -> None:
 
 def _delete_state(ssm: Any) -> None:
     with suppress(ssm.exceptions.ParameterNotFound):
-        ssm.delete_parameter(Name=TOKEN_PARAMETER)
+        ssm.delete_parameter(Name=STATE_PARAMETER)
 
 
 def _parameter_version(ssm: Any) -> int | None:
     try:
-        return int(ssm.get_parameter(Name=TOKEN_PARAMETER)["Parameter"]["Version"])
+        return int(ssm.get_parameter(Name=STATE_PARAMETER)["Parameter"]["Version"])
     except ssm.exceptions.ParameterNotFound:
         return None
 

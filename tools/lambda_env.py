@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_EVENT = ROOT / "events" / "scheduled.json"
 REGION = "us-east-1"
 SECRET_NAME = "fusionsolar-chargehq/credentials"
-TOKEN_PARAMETER = "/fusionsolar-chargehq/fusionsolar-state"
+STATE_PARAMETER = "/fusionsolar-chargehq/fusionsolar-state"
 DEMO_API_KEY = "0b7c2e4e-0000-4000-8000-000000000000"
 
 _FAKE_AWS = {

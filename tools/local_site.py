@@ -18,7 +18,7 @@ from fusioncharge.errors import BridgeError
 from tools.lambda_env import (
     DEMO_API_KEY,
     REGION,
-    TOKEN_PARAMETER,
+    STATE_PARAMETER,
     LambdaContext,
     fake_aws,
     patched_environ,
@@ -104,7 +104,7 @@ class Site:
                     "FUSIONSOLAR_BASE_URL": self.emulator.base_url,
                     "CHARGEHQ_PUSH_URL": self.receiver.url,
                     "SECRET_ID": self.secret_arn,
-                    "TOKEN_PARAMETER": TOKEN_PARAMETER,
+                    "STATE_PARAMETER": STATE_PARAMETER,
                     "POWERTOOLS_SERVICE_NAME": self.service,
                     "POWERTOOLS_METRICS_NAMESPACE": "FusionSolarChargeHQ",
                 }
@@ -162,7 +162,7 @@ class Site:
     def state_text(self) -> str | None:
         ssm = boto3.client("ssm", region_name=REGION)
         try:
-            return ssm.get_parameter(Name=TOKEN_PARAMETER, WithDecryption=True)["Parameter"][
+            return ssm.get_parameter(Name=STATE_PARAMETER, WithDecryption=True)["Parameter"][
                 "Value"
             ]
         except ssm.exceptions.ParameterNotFound:
@@ -170,7 +170,7 @@ class Site:
 
     def put_state_text(self, text: str) -> None:
         boto3.client("ssm", region_name=REGION).put_parameter(
-            Name=TOKEN_PARAMETER, Value=text, Type="SecureString", Overwrite=True
+            Name=STATE_PARAMETER, Value=text, Type="SecureString", Overwrite=True
         )
 
 

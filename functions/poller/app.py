@@ -109,7 +109,7 @@ class Wiring:
         return run_poll(
             settings,
             self.secrets(settings.secret_id or ""),
-            SsmStateStore(settings.token_parameter or "", self.aws_client("ssm"), clock=self.clock),
+            SsmStateStore(settings.state_parameter or "", self.aws_client("ssm"), clock=self.clock),
             self.fusionsolar_factory(settings, deadline),
             self.chargehq_factory(settings, deadline),
             dry_run=self.dry_run,

@@ -172,7 +172,7 @@ def test_environment_sets_exactly_the_settings_the_code_reads(cfn):
         assert env[env_var] == {"Ref": parameter}, env_var
     assert env["POWERTOOLS_SERVICE_NAME"] == {"Ref": "AWS::StackName"}
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == NAMESPACE
-    assert env["TOKEN_PARAMETER"] == {"Fn::Sub": STACK_STATE_PARAMETER}
+    assert env["STATE_PARAMETER"] == {"Fn::Sub": STACK_STATE_PARAMETER}
     secret_id, _ = only_resource(cfn, "AWS::SecretsManager::Secret")
     assert env["SECRET_ID"] == {"Ref": secret_id}
 

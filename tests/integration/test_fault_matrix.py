@@ -53,7 +53,7 @@ from tests.support.run_checks import (
     RunLog,
     library_logging_restored,
 )
-from tools.lambda_env import REGION, TOKEN_PARAMETER, seed_secret
+from tools.lambda_env import REGION, STATE_PARAMETER, seed_secret
 from tools.local_site import Site, worked_example_scenario
 
 SCHEDULE, JITTER, LATENCY = 300.0, 3.0, 0.3  # seconds
@@ -175,7 +175,7 @@ def inject_fusionsolar(site: Site, interface: str, fault: str) -> None:
 
 def inject_ssm(site: Site, fault: str) -> None:
     if fault == "missing":
-        boto3.client("ssm", region_name=REGION).delete_parameter(Name=TOKEN_PARAMETER)
+        boto3.client("ssm", region_name=REGION).delete_parameter(Name=STATE_PARAMETER)
         return
     operation, code = fault.split()
     answer_with_error(site.wiring.aws_client("ssm"), operation, code)  # the handler's warm client
@@ -268,7 +268,7 @@ def site(shared_site: Site) -> Site:
     shared_site.emulator.scenario["kpis"] = matrix_scenario()["kpis"]
     ssm = boto3.client("ssm", region_name=REGION)
     with contextlib.suppress(ssm.exceptions.ParameterNotFound):
-        ssm.delete_parameter(Name=TOKEN_PARAMETER)
+        ssm.delete_parameter(Name=STATE_PARAMETER)
     heal_aws(shared_site)
     return shared_site
 

@@ -53,7 +53,7 @@ from tools.local_site import Site, worked_example_scenario
 SYSTEM_CODE = "Sec-Sys-C0de-2718"
 WRONG_SYSTEM_CODE = "Sec-Wrong-C0de-1618"
 API_KEY = "7c4e2a9b-1d3f-4e5a-8b6c-9d0e1f2a3b4c"
-ENV = {"STATION": "Home", "SECRET_ID": "arn:secret", "TOKEN_PARAMETER": "/stack/state"}
+ENV = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/state"}
 
 
 @pytest.fixture(scope="module", autouse=True)

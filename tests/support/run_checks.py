@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from fusioncharge.errors import BridgeError
-from tools.lambda_env import REGION, TOKEN_PARAMETER
+from tools.lambda_env import REGION, STATE_PARAMETER
 from tools.local_site import Outcome, Site
 
 GUARD_SECONDS = 30 * 60  # no login for 30 minutes after FusionSolar rejected the credentials
@@ -177,7 +177,7 @@ class RunLog:
     def state(self) -> dict[str, Any]:
         """The state the function keeps in SSM, or {} when there is none (or it is garbage)."""
         try:
-            text = self._ssm.get_parameter(Name=TOKEN_PARAMETER, WithDecryption=True)
+            text = self._ssm.get_parameter(Name=STATE_PARAMETER, WithDecryption=True)
         except self._ssm.exceptions.ParameterNotFound:
             return {}
         try:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from fusioncharge.errors import ConfigError
 from fusioncharge.settings import ENV_VARS, Settings, load_settings
 
-REQUIRED = {"STATION": "Home", "SECRET_ID": "arn:secret", "TOKEN_PARAMETER": "/stack/state"}
+REQUIRED = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/state"}
 odd_text = st.one_of(
     st.text(max_size=80),
     st.text(max_size=5_000),

@@ -5,7 +5,7 @@ import pytest
 from fusioncharge.errors import ConfigError
 from fusioncharge.settings import ENV_VARS, MAX_PLANTS, load_settings
 
-BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "TOKEN_PARAMETER": "/stack/fusionsolar-state"}
+BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/fusionsolar-state"}
 
 
 def test_defaults_follow_interfaces_md():
@@ -77,7 +77,7 @@ def test_every_setting_read_is_listed():
         ("STATION", "   ", "STATION"),
         ("STATION", "Home,\tGarage", "comma-separated"),
         ("METER_PLANTS", "Home,\x07Garage", "comma-separated"),
-        ("TOKEN_PARAMETER", "no-leading-slash", "SSM parameter"),
+        ("STATE_PARAMETER", "no-leading-slash", "SSM parameter"),
         ("SECRET_ID", "", "SECRET_ID"),
     ],
 )
@@ -103,7 +103,7 @@ def test_plain_http_is_only_for_loopback():
 def test_local_runs_need_no_aws_names():
     s = load_settings({"STATION": "Home"}, require_aws=False)
     assert s.secret_id is None
-    assert s.token_parameter is None
+    assert s.state_parameter is None
 
 
 def test_several_plants_fit_in_station_up_to_the_limit():
@@ -111,3 +111,15 @@ def test_several_plants_fit_in_station_up_to_the_limit():
     assert load_settings({**BASE, "STATION": many}).station == many
     with pytest.raises(ConfigError, match=f"more than {MAX_PLANTS} plants"):
         load_settings({**BASE, "STATION": many + ",One more"})
+
+
+def test_a_function_deployed_before_the_rename_keeps_its_state_parameter():
+    """Until 2026-11 the template set TOKEN_PARAMETER: read as STATE_PARAMETER, so a function
+    not yet updated (or updated in any order) finds the state where it always was."""
+    old = {k: v for k, v in BASE.items() if k != "STATE_PARAMETER"}
+    old["TOKEN_PARAMETER"] = BASE["STATE_PARAMETER"]
+    assert load_settings(old).state_parameter == load_settings(BASE).state_parameter
+    both = {**BASE, "TOKEN_PARAMETER": "/other/name"}
+    assert load_settings(both).state_parameter == BASE["STATE_PARAMETER"]
+    with pytest.raises(ConfigError, match="TOKEN_PARAMETER"):
+        load_settings({**old, "TOKEN_PARAMETER": "no-leading-slash"})

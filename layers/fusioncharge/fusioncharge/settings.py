@@ -33,8 +33,11 @@ ENV_VARS = (
     "CHARGEHQ_PUSH_URL",
     "POWERTOOLS_LOG_LEVEL",
     "SECRET_ID",
-    "TOKEN_PARAMETER",
+    "STATE_PARAMETER",
 )
+# STATE_PARAMETER's name until 2026-11, still read when STATE_PARAMETER is not set: a function
+# deployed before the rename keeps its state parameter (the parameter's own name is unchanged).
+OLD_STATE_PARAMETER = "TOKEN_PARAMETER"
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -54,7 +57,7 @@ class Settings:
     chargehq_push_url: str
     log_level: str
     secret_id: str | None  # None only for local runs that do not use AWS
-    token_parameter: str | None
+    state_parameter: str | None  # the SSM parameter holding the State between runs
     meter_plants: str = ""  # of STATION's plants, those whose meters count; empty: all
 
 
@@ -77,7 +80,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = T
         chargehq_push_url=_url(env, "CHARGEHQ_PUSH_URL", DEFAULT_CHARGEHQ_PUSH_URL),
         log_level=_choice(env, "POWERTOOLS_LOG_LEVEL", _LOG_LEVELS, "INFO", upper=True),
         secret_id=_required(env, "SECRET_ID") if require_aws else env.get("SECRET_ID") or None,
-        token_parameter=_parameter_name(env) if require_aws else None,
+        state_parameter=_parameter_name(env) if require_aws else None,
         meter_plants=_meter_plants(env),
     )
 
@@ -207,10 +210,17 @@ def _is_loopback(host: str) -> bool:
 
 
 def _parameter_name(env: Mapping[str, str]) -> str:
-    value = _required(env, "TOKEN_PARAMETER")
+    """The state parameter's name: STATE_PARAMETER, or TOKEN_PARAMETER (its name before
+    2026-11) from a function deployed before the rename; both name the same parameter."""
+    name = (
+        "STATE_PARAMETER"
+        if env.get("STATE_PARAMETER") or "TOKEN_PARAMETER" not in env
+        else ("TOKEN_PARAMETER")
+    )
+    value = _required(env, name)
     if not _SSM_NAME.match(value):
         raise ConfigError(
-            f"TOKEN_PARAMETER={_show(value)} is not a valid SSM parameter name "
+            f"{name}={_show(value)} is not a valid SSM parameter name "
             "(it starts with / and holds letters, digits and _.-/ only)"
         )
     return value
