@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--scenario", help="scenario JSON file (interfaces.md)")
+    parser.add_argument("--scenario", help="scenario JSON file (emulator/scenarios/ has examples)")
     args = parser.parse_args(argv)
     try:
         scenario = load_scenario(args.scenario)

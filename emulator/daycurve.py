@@ -4,7 +4,7 @@ Everything is deterministic: the same clock time always gives the same readings,
 day of 288 polls can be replayed and compared. Powers are constant within a 5-minute slot (as
 FusionSolar's real-time data is); energies and state of charge move smoothly within the slot.
 
-Physics (see fusionsolar-northbound.md): the battery sits on the inverter's DC side, so
+Physics (see docs/fusionsolar.md): the battery sits on the inverter's DC side, so
 inverter AC = PV - battery charge + battery discharge, and the meter sees
 grid export = inverter AC - house load (negative = import).
 """

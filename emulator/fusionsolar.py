@@ -1,5 +1,5 @@
 """The FusionSolar Northbound API emulator: an HTTP server on loopback that behaves like the
-real service (fusionsolar-northbound.md), for tests, `make run`, `make emulator` and benchmarks.
+real service (docs/fusionsolar.md), for tests, `make run`, `make emulator` and benchmarks.
 
     emu = FusionSolarEmulator(scenario=None, clock=None, timeout_hold=30.0, latency=0.0,
                               host="127.0.0.1", port=0, on_call=None)

@@ -1,6 +1,6 @@
 """Scenario files: the emulated account's plants, devices, readings, credentials, time and faults.
 
-Format: /work/shared/design/interfaces.md ("Scenario files"). Every part is optional:
+Format (examples in emulator/scenarios/). Every part is optional:
 
     load_scenario(None | path | dict) -> dict with every key present:
       credentials      {"username", "system_code"}            default demo / demo

@@ -11,7 +11,7 @@ from emulator.clock import FakeClock
 from emulator.daycurve import plant_state
 from emulator.fusionsolar import FusionSolarEmulator
 
-CAPTURED = Path("/work/shared/reference/fusionsolar-responses")
+CAPTURED = Path(__file__).parents[1] / "fixtures" / "fusionsolar-responses"
 MIDNIGHT = 1_699_920_000  # 2023-11-14T00:00:00Z
 INVERTER, METER, BATTERY = 1000000012345602, 1000000012345603, 1000000012345604
 

@@ -21,6 +21,7 @@ from tests.support.cfn import ROOT
 
 TARGETS = ["test", "run", "discover", "emulator", "bench", "build", "deploy", "logs", "invoke"]
 TARGETS += ["delete", "audit", "lint", "fmt", "status"]
+TARGETS += ["unit", "integration", "infra", "typecheck"]
 ENV_VARS = ["FUSIONSOLAR_BASE_URL", "STATION", "USE_POWER_SENSOR_DATA", "USE_GRID_METER_DATA"]
 ENV_VARS += ["METER_PLANTS"]
 ENV_VARS += [

@@ -12,7 +12,7 @@ from tools.status import RUN_MAX_SECONDS
 GET_ATT = "Fn::GetAtt"
 STACK_STATE_PARAMETER = "/${AWS::StackName}/fusionsolar-state"
 
-# interfaces.md "Settings": env var -> (template parameter, default; None = required).
+# docs/reference.md "Settings": env var -> (template parameter, default; None = required).
 SETTINGS = {
     "FUSIONSOLAR_BASE_URL": ("FusionSolarBaseUrl", "https://intl.fusionsolar.huawei.com"),
     "STATION": ("Station", None),

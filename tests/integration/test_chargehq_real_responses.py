@@ -16,13 +16,8 @@ from fusioncharge.accounting.site_meters import (
 from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.models import Device, Reading
 
-# The captured replies as kept in the repo; the shared reference copy when run from a checkout
-# that lacks them.
-_CANDIDATES = (
-    Path(__file__).parents[1] / "fixtures" / "fusionsolar-responses",
-    Path("/work/shared/reference/fusionsolar-responses"),
-)
-RESPONSES = next((p for p in _CANDIDATES if (p / "getDevList.json").is_file()), _CANDIDATES[0])
+# Real, anonymised FusionSolar replies, kept in the repository.
+RESPONSES = Path(__file__).parents[1] / "fixtures" / "fusionsolar-responses"
 KEY = "0b7c2e4e-0000-4000-8000-0000000000aa"
 KPI_FILES = {
     1: "getDevRealKpi-1-string-inverter.json",

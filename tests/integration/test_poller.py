@@ -31,7 +31,7 @@ def test_first_run_logs_in_discovers_and_pushes_the_right_site_meters():
     push = out.pushes[0]
     assert push.problems == []
     assert push.body["apiKey"] == site.api_key
-    assert push.body["siteMeters"] == WORKED_EXAMPLE_METERS  # site-meters.md's worked example
+    assert push.body["siteMeters"] == WORKED_EXAMPLE_METERS  # docs/accounting.md's worked example
     assert out.returned["pushed"] is True
     assert out.returned["body"]["apiKey"] == "***"
 

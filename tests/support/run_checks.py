@@ -25,7 +25,7 @@ from tools.local_site import Outcome, Site
 
 GUARD_SECONDS = 30 * 60  # no login for 30 minutes after FusionSolar rejected the credentials
 WRONG_LOGIN_WINDOW, MAX_WRONG_LOGINS = 10 * 60, 2  # at most 2 refused logins in any 10 minutes
-# The worked example of site-meters.md: what the emulated plant really measures.
+# The worked example of docs/accounting.md: what the emulated plant really measures.
 WORKED_EXAMPLE_METERS = {
     "production_kw": 0.9,
     "net_import_kw": 0.8,

@@ -14,7 +14,7 @@ from fusioncharge.errors import (
 from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.models import Plant
 
-# Copies of /work/shared/reference/fusionsolar-responses (real, anonymised replies).
+# tests/fixtures/fusionsolar-responses: real, anonymised replies.
 CAPTURED = Path(__file__).resolve().parents[1] / "fixtures" / "fusionsolar-responses"
 
 

@@ -1,4 +1,4 @@
-"""The energy accounting contract (docs design/site-meters.md), case by case."""
+"""The energy accounting contract (docs/accounting.md), case by case."""
 
 import pytest
 
