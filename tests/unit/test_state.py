@@ -26,9 +26,9 @@ from fusioncharge.state import (
     FileStateStore,
     InMemoryStateStore,
     State,
-    in_state_order,
     station_key,
 )
+from fusioncharge.state_codec import in_state_order
 
 V1_STATE = Path(__file__).parents[1] / "fixtures" / "states" / "v1-after-first-run.json"
 

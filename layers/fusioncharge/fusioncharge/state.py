@@ -19,11 +19,11 @@ from typing import Any, Protocol
 
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
+from fusioncharge.state_codec import pack_devices, unpack_devices
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
 STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
-DEVICE_IDS = "i"  # in a device group: the ids of the devices sharing the group's fields
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
 GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
@@ -62,7 +62,7 @@ class State:
         # An empty device list is kept: it is a cached answer too.
         data = {k: v for k, v in asdict(self).items() if v is not None and v != {}}
         if "devices" in data:
-            data["dv"] = _pack_devices(data.pop("devices"))
+            data["dv"] = pack_devices(data.pop("devices"))
         data["v"] = STATE_VERSION
         return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
@@ -84,7 +84,7 @@ class State:
         if data.pop("v") == 1:
             _from_v1(data)
         elif "dv" in data:
-            data["devices"] = _unpack_devices(data.pop("dv"))
+            data["devices"] = unpack_devices(data.pop("dv"))
         try:
             state = cls(**data)
         except TypeError as exc:
@@ -110,54 +110,6 @@ def station_key(station: str) -> str:
     if len(station) <= STATION_KEPT_CHARS:
         return station
     return "sha256:" + hashlib.sha256(station.encode()).hexdigest()[:32]
-
-
-def in_state_order(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Devices in the order the state gives them back: by plant, the other fields they share,
-    then id."""
-    return sorted(devices, key=lambda d: (*_group_key(d), d.get("id")))
-
-
-def _group_key(device: dict[str, Any]) -> tuple[str, str]:
-    """(plant, the other fields but id and name, as JSON): devices alike share a group."""
-    rest = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
-    return str(device.get("p")), json.dumps(rest, sort_keys=True)
-
-
-def _pack_devices(devices: Any) -> Any:
-    """[{"id": 1, "n": "Inv", "t": 38, "p": "NE=1"}, ...] -> {"NE=1": [{"t": 38, "i": [1, ...]},
-    ...], ...}: per plant, one group per set of shared fields, in the order first seen. Names
-    are left out (only ids and types are needed): 100 named devices would not fit 4 KB."""
-    ours = isinstance(devices, list) and all(
-        isinstance(d, dict) and isinstance(d.get("p"), str) for d in devices
-    )
-    if not ours:
-        return devices  # stored as it is, refused when read back
-    plants: dict[str, dict[str, dict[str, Any]]] = {}
-    for device in devices:
-        plant, rest = _group_key(device)
-        shared = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
-        group = plants.setdefault(plant, {}).setdefault(rest, {**shared, DEVICE_IDS: []})
-        group[DEVICE_IDS].append(device.get("id"))
-    return {plant: list(groups.values()) for plant, groups in plants.items()}
-
-
-def _unpack_devices(plants: Any) -> list[dict[str, Any]]:
-    """The device dicts (names empty) of stored groups, plants in sorted order (as JSON keeps
-    them); StateError when they are not ours."""
-    ok = isinstance(plants, dict) and all(
-        isinstance(groups, list)
-        and all(isinstance(g, dict) and isinstance(g.get(DEVICE_IDS), list) for g in groups)
-        for groups in plants.values()
-    )
-    if not ok:
-        raise StateError("stored state has a device list of the wrong shape")
-    return [
-        {"id": i, "n": "", "p": plant, **{k: v for k, v in g.items() if k != DEVICE_IDS}}
-        for plant in sorted(plants)
-        for g in plants[plant]
-        for i in g[DEVICE_IDS]
-    ]
 
 
 def _number(value: Any) -> bool:

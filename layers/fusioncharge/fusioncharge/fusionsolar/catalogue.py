@@ -16,7 +16,8 @@ from fusioncharge.errors import PlantNotFound, UnexpectedResponse
 from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.models import REAL_TIME_TYPES, Device, Plant
-from fusioncharge.state import State, in_state_order, station_key
+from fusioncharge.state import State, station_key
+from fusioncharge.state_codec import in_state_order
 
 DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
