@@ -1,0 +1,61 @@
+"""The site's inverters: their AC power summed, known for every plant, or no site meters."""
+
+from collections.abc import Sequence
+
+from fusioncharge.accounting import plausibility
+from fusioncharge.accounting.types import AccountingLog, NoSiteMeters, SitePlant, field_value
+from fusioncharge.models import INVERTER_TYPES, Reading
+
+STANDBY_NO_IRRADIATION = 40960
+SHUTDOWN_STATES = range(768, 775)  # 768-774: shutdown on fault, on command, ... DC switch off
+
+
+def inverters_ac(inverters: list[Reading], log: AccountingLog) -> float | NoSiteMeters:
+    """Σ active_power (kW); a non-numeric value is 0 only when the inverter says it is idle."""
+    if not inverters:
+        return NoSiteMeters("no inverter reading: solar production is unknown")
+    total = 0.0
+    for inverter in inverters:
+        if not inverter.values and not inverter.unknown:
+            return NoSiteMeters(
+                f"inverter {inverter.device_id} sent no reading (FusionSolar answered without "
+                "it): solar production is unknown"
+            )
+        power = field_value(inverter, "active_power")
+        if power is None:
+            state = field_value(inverter, "inverter_state")
+            if not _not_producing(state):
+                shown = "unknown" if state is None else f"{state:g}"
+                return NoSiteMeters(
+                    f"inverter {inverter.device_id} active_power unknown while producing "
+                    f"(inverter_state {shown})"
+                )
+            power = 0.0
+        problem = plausibility.power_problem(inverter, power)
+        if problem is not None:
+            why = f"inverter {inverter.device_id} active_power {power:g} kW is not plausible"
+            log.dropped.append(f"{why}: {problem}")
+            return NoSiteMeters(f"{why} ({problem}): solar production is unknown")
+        total += power
+    return total
+
+
+def _not_producing(state: float | None) -> bool:
+    return state is not None and (state == STANDBY_NO_IRRADIATION or state in SHUTDOWN_STATES)
+
+
+def plant_without_inverter(
+    plants: Sequence[SitePlant], inverters: list[Reading]
+) -> NoSiteMeters | None:
+    """With several plants, each must have an inverter reading: a plant left out would read as
+    less production, a partial sum that looks like the whole site."""
+    if len(plants) < 2:
+        return None
+    read = {r.device_id for r in inverters}
+    for plant in plants:
+        if not any(d.id in read for d in plant.devices if d.type_id in INVERTER_TYPES):
+            return NoSiteMeters(
+                f"no inverter reading for plant {plant.label}: the site's production is unknown "
+                "(the other plants' alone would look like the whole site)"
+            )
+    return None
