@@ -27,7 +27,7 @@ def response(body: bytes = b"{}", headers: list[tuple[str, str]] | None = None, 
 # --- token ---------------------------------------------------------------------------------
 def test_token_from_the_header_first():
     resp = response(headers=[("xsrf-token", "x-head"), ("Set-Cookie", "XSRF-TOKEN=x-cookie")])
-    assert transport._token_of(resp) == "x-head"
+    assert transport.token_of(resp) == "x-head"
 
 
 def test_token_from_the_cookie_when_there_is_no_header():
@@ -35,20 +35,20 @@ def test_token_from_the_cookie_when_there_is_no_header():
         ("Set-Cookie", "JSESSIONID=abc; Path=/; HttpOnly"),
         ("Set-Cookie", "XSRF-TOKEN=x-cookie-only; Path=/; Secure"),
     ]
-    assert transport._token_of(response(headers=headers)) == "x-cookie-only"
+    assert transport.token_of(response(headers=headers)) == "x-cookie-only"
 
 
 @pytest.mark.parametrize(
     "headers", [[], [("xsrf-token", "  ")], [("Set-Cookie", "XSRF-TOKEN=; Path=/")]]
 )
 def test_no_token(headers):
-    assert transport._token_of(response(headers=headers)) is None
+    assert transport.token_of(response(headers=headers)) is None
 
 
 # --- size limit --------------------------------------------------------------------------------
 def test_a_body_within_the_limit_is_read_whole():
     body = b"x" * transport.MAX_REPLY_BYTES
-    assert transport._read_limited("getDevList", response(body)) == body
+    assert transport.read_limited("getDevList", response(body)) == body
 
 
 def test_a_long_body_without_content_length_is_refused_without_reading_it_all():
@@ -57,7 +57,7 @@ def test_a_long_body_without_content_length_is_refused_without_reading_it_all():
     request = requests.Request("POST", "https://example.invalid/x").prepare()
     resp = HTTPAdapter().build_response(request, raw)
     with pytest.raises(UnexpectedResponse, match="KiB"):
-        transport._read_limited("getDevList", resp)
+        transport.read_limited("getDevList", resp)
     assert stream.tell() < 2 * transport.MAX_REPLY_BYTES
 
 
@@ -71,14 +71,14 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading():
     )
     request = requests.Request("POST", "https://example.invalid/x").prepare()
     with pytest.raises(UnexpectedResponse):
-        transport._read_limited("stations", HTTPAdapter().build_response(request, raw))
+        transport.read_limited("stations", HTTPAdapter().build_response(request, raw))
     assert stream.tell() == 0
 
 
 # --- retries -------------------------------------------------------------------------------------
 def retry_for(seconds_left: float, *, login: bool = False, room: float = 20.0):
     clock = FakeClock()
-    return transport._retry(Deadline.after(clock, seconds_left), room, login=login)
+    return transport.retry_rules(Deadline.after(clock, seconds_left), room, login=login)
 
 
 def server_error() -> HTTPResponse:
@@ -152,5 +152,5 @@ def test_credentials_repr_hides_the_system_code():
     ],
 )
 def test_transport_failures_say_what_failed_and_whether_the_server_saw_it(exc, reached, words):
-    assert transport._may_have_reached(exc) is reached
-    assert words in transport._transport_message("getDevList", exc)
+    assert transport.may_have_reached(exc) is reached
+    assert words in transport.transport_message("getDevList", exc)

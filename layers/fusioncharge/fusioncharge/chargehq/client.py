@@ -1,7 +1,7 @@
 """Push site meters (or an error) to ChargeHQ's Push API.
 
 One POST per run, 10 s timeout capped by the run's deadline, at most one retry (connection
-errors and 5xx only, and only when a whole attempt still fits before the deadline). 2xx is
+errors and 5xx only, and only when a whole attempt still fits before the deadline: web.py). 2xx is
 success; everything else is a typed ChargeHqError whose message never holds the API key (in any
 form: masking.mask, the rule the FusionSolar client masks with too).
 """
@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from fusioncharge import web
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.chargehq.body import build_body, masked, one_line, scrub
 from fusioncharge.clock import Deadline
@@ -25,22 +25,6 @@ EXCERPT_MAX_CHARS = 200
 RETRY_STATUSES = frozenset(range(500, 600))  # every 5xx; 4xx would fail again
 
 _logger = logging.getLogger(__name__)
-
-
-class _DeadlineRetry(Retry):
-    """urllib3's Retry that also gives up when a whole further attempt would overrun the run."""
-
-    deadline: Deadline | None = None
-    attempt_seconds: float = 0.0
-
-    def new(self, **kw: Any) -> "_DeadlineRetry":
-        retry = super().new(**kw)
-        retry.deadline, retry.attempt_seconds = self.deadline, self.attempt_seconds
-        return retry
-
-    def is_exhausted(self) -> bool:
-        out_of_time = self.deadline is not None and self.deadline.remaining() < self.attempt_seconds
-        return out_of_time or super().is_exhausted()
 
 
 class ChargeHqClient:
@@ -62,7 +46,7 @@ class ChargeHqClient:
         self.timeout = timeout
         self.logger = logger or _logger
         self.session = session or requests.Session()
-        retry = _DeadlineRetry(
+        retry = web.DeadlineRetry(
             total=1,
             connect=1,
             read=False,  # the request may have arrived: don't double the wait for a slow reply
@@ -73,8 +57,9 @@ class ChargeHqClient:
             allowed_methods=frozenset({"POST"}),
             raise_on_status=False,  # hand back the last 5xx so its status and body get reported
             respect_retry_after_header=False,  # a long Retry-After would outlive the run
+            deadline=deadline,
+            room=timeout,
         )
-        retry.deadline, retry.attempt_seconds = deadline, timeout
         adapter = HTTPAdapter(max_retries=retry)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
@@ -126,12 +111,10 @@ class ChargeHqClient:
         return body
 
     def _attempt_timeout(self) -> float:
-        if self.deadline is None:
-            return self.timeout
-        left = self.deadline.remaining()
-        if left <= 0:
+        capped = web.capped_timeouts((self.timeout,), self.deadline)
+        if capped is None:
             raise ChargeHqUnavailable("no time left in this run to push to ChargeHQ")
-        return min(self.timeout, left)
+        return capped[0]
 
     def _check(self, response: requests.Response) -> None:
         status = response.status_code
@@ -172,12 +155,6 @@ def _cause(exc: BaseException) -> str:
 
 def _head(response: requests.Response, limit: int = 4096) -> str:
     """The start of a reply, enough for an excerpt; an endless reply is not read on."""
-    data = b""
-    try:
-        for chunk in response.iter_content(1024):
-            data += chunk
-            if len(data) >= limit:
-                break
-    except requests.exceptions.RequestException:
-        pass  # a reply cut short still has its status to report
-    return data[:limit].decode(response.encoding or "utf-8", errors="replace")
+    # A reply cut short still has its status to report: what came is the excerpt.
+    data, _ = web.read_capped(response, limit, chunk=1024, partial=True)
+    return data.decode(response.encoding or "utf-8", errors="replace")

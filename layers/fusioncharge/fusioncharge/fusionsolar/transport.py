@@ -1,7 +1,8 @@
 """The HTTP layer of the FusionSolar client: retries, size limit, token and transport errors.
 
-Retries are urllib3's (no loops of our own): at most one, only when it is safe, and only
-while the run's deadline leaves room for a whole further attempt. A retry is safe after a
+On the rules both clients share (web.py). Retries are urllib3's (no loops of our own): at most
+one, only when it is safe, and only while the run's deadline leaves room for a whole further
+attempt. A retry is safe after a
 failed connect (the server never saw the request) and, except for login, after a 5xx.
 Read timeouts and broken replies are never retried: the server may have counted the call
 (quota) or the wrong password (lockout).
@@ -16,8 +17,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
-from urllib3.util.retry import Retry
 
+from fusioncharge import web
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import UnexpectedResponse
 from fusioncharge.fusionsolar import replies
@@ -28,36 +29,18 @@ LOGIN_PATH = "/thirdData/login"
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
 
 
-class DeadlineRetry(Retry):
-    """urllib3 Retry that refuses to retry when the run has too little time left."""
-
-    def __init__(self, *args: Any, deadline: Deadline | None = None, room: float = 0.0, **kw: Any):
-        super().__init__(*args, **kw)
-        self.deadline, self.room = deadline, room
-
-    def new(self, **kw: Any) -> "DeadlineRetry":
-        kw.setdefault("deadline", self.deadline)
-        kw.setdefault("room", self.room)
-        return super().new(**kw)
-
-    def is_exhausted(self) -> bool:
-        if self.history and self.deadline is not None and self.deadline.remaining() < self.room:
-            return True  # a retry would not finish before the run must end
-        return super().is_exhausted()
-
-
 def mount_adapters(
     session: requests.Session, base_url: str, deadline: Deadline | None, room: float
 ) -> None:
     """Give the session our retry rules for this portal; login gets the stricter ones."""
-    session.mount(base_url + "/", HTTPAdapter(max_retries=_retry(deadline, room, login=False)))
+    session.mount(base_url + "/", HTTPAdapter(max_retries=retry_rules(deadline, room, login=False)))
     session.mount(
-        base_url + LOGIN_PATH, HTTPAdapter(max_retries=_retry(deadline, room, login=True))
+        base_url + LOGIN_PATH, HTTPAdapter(max_retries=retry_rules(deadline, room, login=True))
     )
 
 
-def _retry(deadline: Deadline | None, room: float, *, login: bool) -> DeadlineRetry:
-    return DeadlineRetry(
+def retry_rules(deadline: Deadline | None, room: float, *, login: bool) -> web.DeadlineRetry:
+    return web.DeadlineRetry(
         total=1,
         connect=1,  # the request never reached the server: safe to send again
         read=False,  # it may have: a repeat could count twice (quota, wrong password)
@@ -104,31 +87,28 @@ def post(
             url, json=body, headers=headers, timeout=timeout, stream=True, allow_redirects=False
         ) as resp:
             retries = getattr(getattr(resp.raw, "retries", None), "history", ())
-            raw = _read_limited(interface, resp)
-            return Reply(resp.status_code, raw, _token_of(resp), 1 + len(retries))
+            raw = read_limited(interface, resp)
+            return Reply(resp.status_code, raw, token_of(resp), 1 + len(retries))
     except requests.RequestException as exc:
-        raise NoReply(_transport_message(interface, exc), _may_have_reached(exc)) from None
+        raise NoReply(transport_message(interface, exc), may_have_reached(exc)) from None
 
 
-def _read_limited(interface: str, resp: requests.Response) -> bytes:
+def read_limited(interface: str, resp: requests.Response) -> bytes:
     """The body, refused past MAX_REPLY_BYTES without reading it whole."""
     declared = as_int(resp.headers.get("Content-Length"))
-    chunks, size = [], 0
-    if declared is None or declared <= MAX_REPLY_BYTES:
-        for chunk in resp.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_REPLY_BYTES:
-                break
-            chunks.append(chunk)
-    if size > MAX_REPLY_BYTES or (declared or 0) > MAX_REPLY_BYTES:
+    over = declared is not None and declared > MAX_REPLY_BYTES
+    raw = b""
+    if not over:
+        raw, over = web.read_capped(resp, MAX_REPLY_BYTES)
+    if over:
         raise UnexpectedResponse(
             f"FusionSolar {interface} sent a reply over {MAX_REPLY_BYTES // 1024} KiB "
             f"(HTTP {resp.status_code}); refused. Check FUSIONSOLAR_BASE_URL."
         )
-    return b"".join(chunks)
+    return raw
 
 
-def _token_of(resp: requests.Response) -> str | None:
+def token_of(resp: requests.Response) -> str | None:
     """The session token: the xsrf-token header, else the XSRF-TOKEN cookie."""
     token = resp.headers.get("xsrf-token", "").strip()
     if token:
@@ -144,7 +124,7 @@ def _token_of(resp: requests.Response) -> str | None:
     return None
 
 
-def _may_have_reached(exc: requests.RequestException) -> bool:
+def may_have_reached(exc: requests.RequestException) -> bool:
     """False only when no connection was made (then the server cannot have counted the call)."""
     if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError | ValueError):
         return False  # ValueError: requests' InvalidURL, MissingSchema... (nothing was sent)
@@ -152,13 +132,13 @@ def _may_have_reached(exc: requests.RequestException) -> bool:
     return not isinstance(reason, ConnectTimeoutError)  # also refused and unresolvable hosts
 
 
-def _transport_message(interface: str, exc: requests.RequestException) -> str:
+def transport_message(interface: str, exc: requests.RequestException) -> str:
     """Says what failed without echoing URLs, headers or bodies."""
     if isinstance(exc, ValueError):
         what = "has no usable URL (check FUSIONSOLAR_BASE_URL)"
     elif isinstance(exc, requests.exceptions.SSLError):
         what = "failed TLS verification (check FUSIONSOLAR_BASE_URL)"
-    elif not _may_have_reached(exc):
+    elif not may_have_reached(exc):
         what = "could not connect (check FUSIONSOLAR_BASE_URL and the network)"
     elif isinstance(exc, requests.Timeout):
         what = "timed out waiting for the reply"
@@ -221,9 +201,9 @@ class Portal:
 
     def _timeout(self, interface: str) -> tuple[float, float]:
         """(connect, read) seconds, capped by what is left of the run."""
-        connect, read = self.timeouts
-        left = self.deadline.remaining() if self.deadline else float("inf")
-        if left < MIN_CALL_SECONDS:
+        capped = web.capped_timeouts(self.timeouts, self.deadline, MIN_CALL_SECONDS)
+        if capped is None:
             message = f"no time left in this run to call FusionSolar {interface}"
             raise NoReply(message + "; the next run tries again", reached=False)
-        return min(connect, left), min(read, left)
+        connect, read = capped
+        return connect, read
