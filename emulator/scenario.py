@@ -25,6 +25,7 @@ A bad scenario raises ScenarioError saying which part to fix.
 
 import copy
 import json
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -68,53 +69,50 @@ def default_station(code: str = DEFAULT_PLANT_CODE, name: str = "Home") -> dict[
     }
 
 
-def default_devices(plant_code: str = DEFAULT_PLANT_CODE) -> list[dict[str, Any]]:
-    """A dongle, a residential inverter, a power sensor and a LUNA2000 battery."""
+@dataclass(frozen=True)
+class _Home:
+    """What a home's devices share: where it is, its first id and its firmware."""
 
-    def device(n: int, name: str, type_id: int, esn: str | None, model: str | None) -> dict:
+    plant_code: str
+    first_id: int
+    latitude: float
+    longitude: float
+    software: str
+
+    def device(self, n: int, name: str, type_id: int, esn: str | None, model: str | None) -> dict:
         return {
             "devName": name,
             "devTypeId": type_id,
             "esnCode": esn,
-            "id": 1000000012345600 + n,
+            "id": self.first_id + n,
             "invType": model,
-            "latitude": 49.945273,
-            "longitude": 8.222305,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
             "optimizerNumber": 0 if type_id == 38 else None,
-            "softwareVersion": "V100R001C00SPC141" if esn else None,
-            "stationCode": plant_code,
+            "softwareVersion": self.software if esn else None,
+            "stationCode": self.plant_code,
         }
 
+
+def default_devices(plant_code: str = DEFAULT_PLANT_CODE) -> list[dict[str, Any]]:
+    """A dongle, a residential inverter, a power sensor and a LUNA2000 battery."""
+    home = _Home(plant_code, 1000000012345600, 49.945273, 8.222305, "V100R001C00SPC141")
     return [
-        device(1, "Dongle-1", 62, "HV2240085917", None),
-        device(2, "Inverter-1", 38, "HV2240468303", "SUN2000-10KTL-M1"),
-        device(3, "Meter-1", 47, None, None),
-        device(4, "Battery-1", 39, "HV2250112233", "LUNA2000-10-S0"),
+        home.device(1, "Dongle-1", 62, "HV2240085917", None),
+        home.device(2, "Inverter-1", 38, "HV2240468303", "SUN2000-10KTL-M1"),
+        home.device(3, "Meter-1", 47, None, None),
+        home.device(4, "Battery-1", 39, "HV2250112233", "LUNA2000-10-S0"),
     ]
 
 
 def emma_home_devices(plant_code: str = EMMA_PLANT_CODE) -> list[dict[str, Any]]:
     """A newer home: hybrid inverter, EMMA energy manager (no power sensor), battery, SmartGuard."""
-
-    def device(n: int, name: str, type_id: int, esn: str | None, model: str | None) -> dict:
-        return {
-            "devName": name,
-            "devTypeId": type_id,
-            "esnCode": esn,
-            "id": 1000000023456700 + n,
-            "invType": model,
-            "latitude": 40.416775,
-            "longitude": -3.70379,
-            "optimizerNumber": 0 if type_id == 38 else None,
-            "softwareVersion": "V100R025C00SPC100" if esn else None,
-            "stationCode": plant_code,
-        }
-
+    home = _Home(plant_code, 1000000023456700, 40.416775, -3.70379, "V100R025C00SPC100")
     return [
-        device(1, "Inverter-1", 38, "HV2440468311", "SUN2000-6KTL-L1"),
-        device(2, "SA4H-BT2570669683", 23070, "BT2570669683", "EMMA-A02"),
-        device(3, "Battery-1", 39, "HV2550112299", "LUNA2000-7-S1"),
-        device(4, "Smart Guard", 23071, "HV2560001122", None),
+        home.device(1, "Inverter-1", 38, "HV2440468311", "SUN2000-6KTL-L1"),
+        home.device(2, "SA4H-BT2570669683", 23070, "BT2570669683", "EMMA-A02"),
+        home.device(3, "Battery-1", 39, "HV2550112299", "LUNA2000-7-S1"),
+        home.device(4, "Smart Guard", 23071, "HV2560001122", None),
     ]
 
 

@@ -64,3 +64,8 @@ class Reading:
     def get(self, key: str) -> float | None:
         """The value, or None when it is unknown or missing."""
         return self.values.get(key)
+
+    @property
+    def empty(self) -> bool:
+        """FusionSolar answered without this device (it asked, nothing came)."""
+        return not self.values and not self.unknown

@@ -52,7 +52,7 @@ def battery_of(
         return None
     charge_w = 0.0
     for battery in counted:
-        if not battery.values and not battery.unknown:
+        if battery.empty:
             return NoSiteMeters(
                 f"battery {battery.device_id} sent no reading (FusionSolar answered with no data "
                 "for it): the installer may not have given this account the battery's "

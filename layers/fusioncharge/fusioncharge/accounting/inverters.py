@@ -16,7 +16,7 @@ def inverters_ac(inverters: list[Reading], log: AccountingLog) -> float | NoSite
         return NoSiteMeters("no inverter reading: solar production is unknown")
     total = 0.0
     for inverter in inverters:
-        if not inverter.values and not inverter.unknown:
+        if inverter.empty:
             return NoSiteMeters(
                 f"inverter {inverter.device_id} sent no reading (FusionSolar answered without "
                 "it): solar production is unknown"
