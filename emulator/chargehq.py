@@ -40,7 +40,7 @@ from emulator.httpserve import fault_reply as transport_fault_reply
 from fusioncharge.clock import Clock
 
 PUSH_PATH = "/api/public/push-solar-data"
-FAULT_KINDS = TRANSPORT_FAULTS | {"http_400", "http_401"}
+PUSH_FAULT_KINDS = TRANSPORT_FAULTS | {"http_400", "http_401"}
 TOP_FIELDS = frozenset({"apiKey", "tsms", "error", "siteMeters"})
 METER_FIELDS = (
     "production_kw",
@@ -328,5 +328,7 @@ def _scheduled(entry: Mapping[str, Any]) -> _ScheduledFault:
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in FAULT_KINDS:
-        raise ValueError(f"unknown chargehq fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
+    if kind not in PUSH_FAULT_KINDS:
+        raise ValueError(
+            f"unknown chargehq fault kind {kind!r}; use one of {sorted(PUSH_FAULT_KINDS)}"
+        )

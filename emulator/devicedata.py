@@ -11,18 +11,9 @@ from typing import Any
 
 from emulator.daycurve import BATTERY_MAX_KW, PlantState, unit_noise
 from fusioncharge.accounting.meters import METER_BY_TYPE, MeterType
+from fusioncharge.models import BATTERY, EMMA, GRID_METER, INVERTER_TYPES, POWER_SENSOR
 
-STRING_INVERTER, GRID_METER, RESIDENTIAL_INVERTER, BATTERY, ESS, POWER_SENSOR = (
-    1,
-    17,
-    38,
-    39,
-    41,
-    47,
-)
-INVERTER_TYPES = frozenset({STRING_INVERTER, RESIDENTIAL_INVERTER})
-# Types getDevRealKpi serves (doc p.53); their counts set the 5-minute quota.
-EMMA = 23070
+# Types getDevRealKpi serves (doc p.53): the library's, and 10 (EMI) and 41 (ESS) it never reads.
 KPI_TYPES = frozenset({1, 10, 17, 38, 39, 41, 47, EMMA})
 OVERFLOW_SENTINEL_W = -65_230_000.0  # what grid meters occasionally report (16-bit overflow)
 GRID_CONNECTED, STANDBY = 512, 40960

@@ -24,7 +24,7 @@ from fusioncharge.masking import MASK, show_url
 EXCERPT_MAX_CHARS = 200
 RETRY_STATUSES = frozenset(range(500, 600))  # every 5xx; 4xx would fail again
 
-_logger = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class ChargeHqClient:
@@ -38,13 +38,11 @@ class ChargeHqClient:
         deadline: Deadline | None = None,
         timeout: float = 10.0,
         session: requests.Session | None = None,
-        logger: logging.Logger | None = None,
     ) -> None:
         self.url = url
         self._api_key = api_key
         self.deadline = deadline
         self.timeout = timeout
-        self.logger = logger or _logger
         self.session = session or requests.Session()
         retry = web.DeadlineRetry(
             total=1,
@@ -77,7 +75,7 @@ class ChargeHqClient:
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         timeout = self._attempt_timeout()
-        self.logger.debug("ChargeHQ push: %s", json.dumps(masked(body), separators=(",", ":")))
+        logger.debug("ChargeHQ push: %s", json.dumps(masked(body), separators=(",", ":")))
         data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
         try:
             response = self.session.post(
@@ -107,7 +105,7 @@ class ChargeHqClient:
             self._check(response)
         finally:
             response.close()
-        self.logger.debug("ChargeHQ accepted the push (HTTP %s)", response.status_code)
+        logger.debug("ChargeHQ accepted the push (HTTP %s)", response.status_code)
         return body
 
     def _attempt_timeout(self) -> float:

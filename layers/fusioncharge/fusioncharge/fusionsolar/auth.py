@@ -35,7 +35,6 @@ LOGIN_LOCKED = {
     20400: "wrong user name or system code, user locked, password expired or too many sessions",
     20403: "logins of this user are restricted",
 }
-SECRET_KEYS = guard.SECRET_KEYS
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,7 @@ class Auth:
             "FusionSolar rejected the credentials; no login with them before %s", guard.utc(until)
         )
         return CredentialsRejected(
-            f"FusionSolar {what}. Fix {SECRET_KEYS} in the secret (the Northbound API "
+            f"FusionSolar {what}. Fix {guard.LOGIN_KEYS} in the secret (the Northbound API "
             "account, not the app login). To avoid locking the account, no login is tried "
             f"with these values before {guard.utc(until)}."
         )
@@ -177,7 +176,7 @@ class Auth:
         return cls(
             f"FusionSolar refused the login (failCode {code}: {LOGIN_LOCKED[code]}). The "
             "account may be locked, after wrong logins, for 30 minutes: no login of any "
-            f"credentials is tried before {guard.utc(until)}. Check {SECRET_KEYS} in the "
+            f"credentials is tried before {guard.utc(until)}. Check {guard.LOGIN_KEYS} in the "
             "secret (the Northbound API account) and the account in FusionSolar (Northbound "
             "management)."
         )

@@ -28,7 +28,7 @@ MAX_REFUSED_IN_WINDOW = 2  # Huawei locks at 5: the user and other apps keep 3 t
 HUAWEI_LOCKS_AFTER = 5
 GUARD_SECONDS = 30 * 60  # how long Huawei locks an account
 MAX_GUARDED = 5  # rejected credential sets remembered
-SECRET_KEYS = "fusionsolar_username / fusionsolar_system_code"  # noqa: S105 (names, not values)
+LOGIN_KEYS = "fusionsolar_username / fusionsolar_system_code"
 
 
 class Login(Protocol):
@@ -48,21 +48,21 @@ def check(state: State, creds: Login, now: float) -> None:
             f"Not logging in to FusionSolar before {utc(state.locked_until)}: it probably "
             "locked the account after wrong logins (it then refuses every password for 30 "
             "minutes, the right one too). The next login is tried then, with what the secret "
-            f"holds; check {SECRET_KEYS} meanwhile."
+            f"holds; check {LOGIN_KEYS} meanwhile."
         )
     if len(tries) >= MAX_REFUSED_IN_WINDOW:
         raise AccountLocked(
             f"Not logging in to FusionSolar before {utc(min(tries) + WINDOW_SECONDS)}: "
             f"{len(tries)} logins in the last 10 minutes were refused or unanswered, and 5 "
             "wrong ones lock the account for 30 minutes. The next login is tried then, with "
-            f"what {SECRET_KEYS} in the secret hold."
+            f"what {LOGIN_KEYS} in the secret hold."
         )
     guarded = state.no_login_before is not None and now < state.no_login_before
     if guarded and any(_same_credentials(h, creds) for h in _hashes(state)):
         raise AccountLocked(
             f"Not logging in to FusionSolar before {utc(state.no_login_before or now)}: it "
             "rejected these credentials, and 5 wrong tries in 10 minutes lock the account for "
-            f"30 minutes. Fix {SECRET_KEYS} in the secret; changed values are tried at the next "
+            f"30 minutes. Fix {LOGIN_KEYS} in the secret; changed values are tried at the next "
             "run (at most 2 wrong logins in 10 minutes)."
         )
 

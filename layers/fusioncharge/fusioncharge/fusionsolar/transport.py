@@ -147,8 +147,8 @@ def transport_message(interface: str, exc: requests.RequestException) -> str:
     return f"FusionSolar {interface} {what}; the next run tries again"
 
 
-def log_exchange(log: logging.Logger, interface: str, reply: Reply, seconds: float) -> None:
-    log.debug(
+def log_exchange(logger: logging.Logger, interface: str, reply: Reply, seconds: float) -> None:
+    logger.debug(
         "FusionSolar %s: HTTP %d, %d bytes, %d request(s) in %.0f ms",
         interface,
         reply.status,
