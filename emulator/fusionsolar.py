@@ -135,7 +135,7 @@ class FusionSolarEmulator(Served):
         self._next_faults: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
         self.clock_offset = 0.0  # FusionSolar's clock minus the shared clock, seconds
         self._misstamps: list[float] = []
-        self._index_plants_and_devices()
+        self.index_plants_and_devices()
 
     # --- lifecycle ------------------------------------------------------------------------
     def serve_forever(self) -> None:
@@ -185,7 +185,8 @@ class FusionSolarEmulator(Served):
             )
 
     # --- plumbing -------------------------------------------------------------------------
-    def _index_plants_and_devices(self) -> None:
+    def index_plants_and_devices(self) -> None:
+        """Take the scenario's plants and devices as they are now (a test may change them)."""
         self._stations = self.scenario["stations"]
         self._devices = self.scenario["devices"]
         self._device_by_id = {int(d["id"]): d for d in self._devices if _is_int(d.get("id"))}

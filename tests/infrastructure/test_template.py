@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from fusioncharge.settings import ENV_VARS
 from tests.support.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
 from tools.status import RUN_MAX_SECONDS
 
@@ -176,11 +177,8 @@ def test_environment_sets_exactly_the_settings_the_code_reads(cfn):
     secret_id, _ = only_resource(cfn, "AWS::SecretsManager::Secret")
     assert env["SECRET_ID"] == {"Ref": secret_id}
 
-    settings = pytest.importorskip(
-        "fusioncharge.settings", reason="fusioncharge.settings (ENV_VARS) not written yet"
-    )
     powertools_only = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
-    assert set(env) - powertools_only == set(settings.ENV_VARS)
+    assert set(env) - powertools_only == set(ENV_VARS)
 
 
 def test_log_group_has_retention_and_receives_the_logs(cfn):

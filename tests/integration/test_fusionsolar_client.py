@@ -390,7 +390,7 @@ def test_a_type_answering_20013_is_not_asked_again_until_the_devices_change(runs
     runs.run()
     assert runs.state.unserved_types == [38]
     emu.scenario["devices"].append({**emu.scenario["devices"][1], "id": 77, "devName": "Inv-2"})
-    emu._index_plants_and_devices()  # a second inverter is installed
+    emu.index_plants_and_devices()  # a second inverter is installed
     runs.clock.advance(6 * 3600)
     assert 38 in {r.type_id for r in runs.run()}  # a changed list: asked again
     assert runs.state.unserved_types is None
@@ -454,7 +454,7 @@ def test_a_plant_re_created_under_a_new_code_is_looked_up_afresh(runs, emu):
         for item in items:
             if int(item["devId"]) in moved:
                 item["devId"] = int(item["devId"]) + 1000
-    emu._index_plants_and_devices()
+    emu.index_plants_and_devices()
     runs.clock.advance(3600)  # the device list may be fetched again
     with pytest.raises(UnexpectedResponse) as caught:
         runs.run()
