@@ -56,7 +56,9 @@ class StdoutCapture(io.TextIOBase):
 
 
 @dataclass
-class RunRecord:
+class SimulatedRun:
+    """One run of the simulated day as the bench saw it (the run's own result is a RunResult)."""
+
     index: int
     scheduled: float  # simulated epoch seconds
     cold: bool  # first run of a new container
@@ -71,7 +73,7 @@ class RunRecord:
 @dataclass
 class DayResult:
     mode: str
-    runs: list[RunRecord]
+    runs: list[SimulatedRun]
     aws: AwsCalls
     parameter_version: int | None  # moto's version of the state parameter at the end
     notes: list[str] = field(default_factory=list)
@@ -157,7 +159,7 @@ def simulate_day(
         for i in range(RUNS_PER_DAY)
     ]
     counter.reset()
-    runs: list[RunRecord] = []
+    runs: list[SimulatedRun] = []
     # The emulator spends the modelled round trip on its clock, so pacing meets real latency.
     day = {**(scenario or {}), "current_time_ms": int(schedule[0] * 1000)}
     site = Site(day, latency=ROUND_TRIP_S)
@@ -184,14 +186,14 @@ def _one_run(
     index: int,
     at: float,
     cold: bool,
-) -> RunRecord:
+) -> SimulatedRun:
     capture.take()
     started_sim = site.clock.now()
     with counter.counting():
         started = time.perf_counter()
         out = site.run()
         handler_ms = (time.perf_counter() - started) * 1000
-    return RunRecord(
+    return SimulatedRun(
         index=index,
         scheduled=at,
         cold=cold,

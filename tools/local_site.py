@@ -30,14 +30,16 @@ SCHEDULE_SECONDS = 300
 
 
 @dataclass
-class Outcome:
-    """What one invocation did, seen from outside: the raised error and the traffic it caused."""
+class ObservedRun:
+    """One invocation seen from outside: the raised error and the traffic it caused. What the
+    run itself says it did is its RunResult, `result`."""
 
     returned: dict[str, Any] | None
     error: BaseException | None
     logins: int
     calls: list[Any]  # emulator CallRecords of this run
     pushes: list[Any]  # receiver PushRecords of this run
+    result: Any = None  # the handler's RunResult
 
     def calls_to(self, interface: str) -> int:
         return sum(1 for c in self.calls if c.interface == interface)
@@ -128,7 +130,7 @@ class Site:
             cm.__exit__(None, None, None)
 
     # --- driving -------------------------------------------------------------------------
-    def run(self, *, timeout_seconds: float = 60.0) -> Outcome:
+    def run(self, *, timeout_seconds: float = 60.0) -> ObservedRun:
         """One scheduled invocation of the real handler. Only BridgeErrors may escape it."""
         calls_before, pushes_before = len(self.emulator.calls), len(self.receiver.pushes)
         returned, error = None, None
@@ -139,15 +141,16 @@ class Site:
         except BridgeError as exc:
             error = exc
         calls = self.emulator.calls[calls_before:]
-        return Outcome(
+        return ObservedRun(
             returned=returned,
             error=error,
             logins=sum(1 for c in calls if c.interface == "login"),
             calls=calls,
             pushes=self.receiver.pushes[pushes_before:],
+            result=self.wiring.last_result,
         )
 
-    def next_run(self, seconds: float = SCHEDULE_SECONDS) -> Outcome:
+    def next_run(self, seconds: float = SCHEDULE_SECONDS) -> ObservedRun:
         self.clock.advance(seconds)
         return self.run()
 

@@ -101,6 +101,7 @@ class Wiring:
     def run(self, event: EventBridgeEvent, context: LambdaContext) -> RunResult:
         try:
             settings = load_settings()
+            secret_id, state_parameter = settings.aws_names()
         except BridgeError as exc:
             return RunResult(error=exc)
         logger.setLevel(settings.log_level)
@@ -108,8 +109,8 @@ class Wiring:
         deadline = self.deadline(context)
         return run_poll(
             settings,
-            self.secrets(settings.secret_id or ""),
-            SsmStateStore(settings.state_parameter or "", self.aws_client("ssm"), clock=self.clock),
+            self.secrets(secret_id),
+            SsmStateStore(state_parameter, self.aws_client("ssm"), clock=self.clock),
             self.fusionsolar_factory(settings, deadline),
             self.chargehq_factory(settings, deadline),
             dry_run=self.dry_run,

@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 from bench.awscount import AwsCalls
-from bench.day import DayResult, RunRecord, two_plants_scenario
+from bench.day import DayResult, SimulatedRun, two_plants_scenario
 from bench.report import two_plant_figures
 
 
@@ -11,9 +11,9 @@ def call(interface: str, outcome: str = "ok") -> SimpleNamespace:
     return SimpleNamespace(interface=interface, outcome=outcome)
 
 
-def run(index: int, *calls: SimpleNamespace) -> RunRecord:
+def run(index: int, *calls: SimpleNamespace) -> SimulatedRun:
     push = SimpleNamespace(body={"siteMeters": {"production_kw": 1.0}}, status=200, problems=[])
-    return RunRecord(index, 0.0, False, 1.0, 0.0, list(calls), [push], None, "")
+    return SimulatedRun(index, 0.0, False, 1.0, 0.0, list(calls), [push], None, "")
 
 
 def test_a_run_with_a_fourth_reading_call_or_a_refusal_misses_the_targets():

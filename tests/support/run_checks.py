@@ -21,7 +21,7 @@ import pytest
 
 from fusioncharge.errors import BridgeError
 from tools.lambda_env import REGION, STATE_PARAMETER
-from tools.local_site import Outcome, Site
+from tools.local_site import ObservedRun, Site
 
 GUARD_SECONDS = 30 * 60  # no login for 30 minutes after FusionSolar rejected the credentials
 WRONG_LOGIN_WINDOW, MAX_WRONG_LOGINS = 10 * 60, 2  # at most 2 refused logins in any 10 minutes
@@ -104,7 +104,7 @@ class Run:
     """One invocation as seen from outside, with what held before it started."""
 
     number: int
-    outcome: Outcome
+    outcome: ObservedRun
     started: float  # on the site's clock
     guard_until: float | None  # the lockout guard held until then when the run started
     hard_guard_until: float | None = None  # no login of any credentials until then

@@ -64,11 +64,11 @@ def run_poll(
     secret: SiteSecret | None = None
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
-        credentials = _credentials(secret, settings)
+        credentials, api_key = _filled_in(secret)
         result.site_meters = _read_site_meters(settings, store, fusionsolar, credentials, result)
-        result.body = build_body(secret.chargehq_api_key or "", site_meters=result.site_meters)
+        result.body = build_body(api_key, site_meters=result.site_meters)
         if not dry_run:
-            chargehq(secret.chargehq_api_key or "").push_site_meters(result.site_meters)
+            chargehq(api_key).push_site_meters(result.site_meters)
         result.pushed = not dry_run
         if result.unsaved_state is not None:
             raise result.unsaved_state  # pushed, but the next run may not know this one's calls
@@ -91,15 +91,21 @@ def run_poll(
     return result
 
 
-def _credentials(secret: SiteSecret, settings: Settings) -> Credentials:
+def _filled_in(secret: SiteSecret) -> tuple[Credentials, str]:
+    """The FusionSolar credentials and the ChargeHQ API key, or the error saying what to fill in."""
     missing = secret.missing()
-    if missing:
+    user, code, api_key = (
+        secret.fusionsolar_username,
+        secret.fusionsolar_system_code,
+        secret.chargehq_api_key,
+    )
+    if missing or user is None or code is None or api_key is None:
         error = secret_keys_missing_error(secret.source, missing)
         if secret.chargehq_api_key is not None:
             # ChargeHQ can still be told: readings can't be had until the secret is filled in.
             raise _AsReadingsUnavailable(str(error)) from None
         raise error
-    return Credentials(secret.fusionsolar_username or "", secret.fusionsolar_system_code or "")
+    return Credentials(user, code), api_key
 
 
 class _AsReadingsUnavailable(SecretError):

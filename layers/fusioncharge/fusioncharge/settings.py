@@ -60,6 +60,12 @@ class Settings:
     state_parameter: str | None  # the SSM parameter holding the State between runs
     meter_plants: str = ""  # of STATION's plants, those whose meters count; empty: all
 
+    def aws_names(self) -> tuple[str, str]:
+        """(SECRET_ID, STATE_PARAMETER): both set whenever the settings were read for AWS."""
+        if self.secret_id is None or self.state_parameter is None:
+            raise ConfigError("SECRET_ID and STATE_PARAMETER are needed to run in AWS")
+        return self.secret_id, self.state_parameter
+
 
 def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = True) -> Settings:
     """Read and validate the settings; raise ConfigError naming the first bad one."""
