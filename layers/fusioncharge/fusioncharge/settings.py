@@ -216,13 +216,10 @@ def _is_loopback(host: str) -> bool:
 
 
 def _parameter_name(env: Mapping[str, str]) -> str:
-    """The state parameter's name: STATE_PARAMETER, or TOKEN_PARAMETER (its name before
-    2026-11) from a function deployed before the rename; both name the same parameter."""
-    name = (
-        "STATE_PARAMETER"
-        if env.get("STATE_PARAMETER") or "TOKEN_PARAMETER" not in env
-        else ("TOKEN_PARAMETER")
-    )
+    """The state parameter's name: STATE_PARAMETER, or OLD_STATE_PARAMETER from a function
+    deployed before the rename; both name the same parameter."""
+    old = OLD_STATE_PARAMETER
+    name = old if old in env and not env.get("STATE_PARAMETER") else "STATE_PARAMETER"
     value = _required(env, name)
     if not _SSM_NAME.match(value):
         raise ConfigError(

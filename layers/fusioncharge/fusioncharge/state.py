@@ -6,7 +6,7 @@ when each device type was last fetched (Huawei's 5-minute quota). Devices are ke
 grouped by what they share (plant, type, capacity), without names: a device list of 45 named
 devices used to fill the parameter. States written by earlier versions (v1) are still read.
 Stores: in memory (tests), a local file (LIVE=1 runs, mode 600) and SSM SecureString
-(deployed; see aws.py).
+(deployed; see aws/state_store.py).
 """
 
 import hashlib
