@@ -10,7 +10,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.lambda_env import ROOT
+
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 LAYER, FUNCTION = "FusionchargeLayer", "PollerFunction"
 

@@ -6,8 +6,8 @@ from typing import Any
 import yaml
 
 from bench.cost import Deployment
+from tools.lambda_env import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
 

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.lambda_env import ROOT
+
 SOURCE_PATH = (ROOT / "layers" / "fusioncharge", ROOT / "functions" / "poller")
 _IMPORT = (
     "import time; t = time.perf_counter(); import app; print((time.perf_counter() - t) * 1000)"
