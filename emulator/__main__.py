@@ -5,6 +5,7 @@ The clock is real time, starting at the scenario's current_time_ms when it gives
 """
 
 import argparse
+import signal
 import sys
 import time
 
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emulator: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
         return 2
     print(emu.base_url, flush=True)
+    # Ctrl-C (and `kill`) stop it cleanly even when started from a script that runs it in the
+    # background: such shells start it with SIGINT ignored, and Python then keeps it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         emu.serve_forever()
     except KeyboardInterrupt:
@@ -47,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         emu.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

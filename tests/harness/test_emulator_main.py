@@ -39,7 +39,10 @@ def test_serves_in_the_foreground_and_prints_the_base_url_first(tmp_path):
         assert "login ok" in line
     finally:
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=5)
+        try:
+            _, err = proc.communicate(timeout=5)
+        finally:
+            proc.kill()  # never leave an emulator behind, whatever happened above
     assert proc.returncode == 0, err
 
 
