@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from fusioncharge.errors import AccountLocked, CredentialsRejected, StateError
-from tests.support.aws_faults import answer_with_error, read_back_as
+from tests.support.aws_faults import answer_with_error, fail_calls, read_back_as
 from tests.support.run_checks import LogCapture, RunLog, library_logging_restored
 from tools.local_site import Site, worked_example_scenario
 
@@ -71,6 +71,22 @@ def test_a_huawei_lock_stops_every_login_for_30_minutes() -> None:
         runs.set_secret(site.secret)
         after = runs.run(advance=300)  # 30 minutes on
         assert after.outcome.logins == 1 and after.pushed_site_meters
+    runs.check_invariants(logs.text)
+
+
+def test_a_lock_survives_a_save_throttled_once_after_the_refused_login() -> None:
+    """The save after a refused login is what keeps the 30-minute stop: a throttled save is
+    retried, so the next runs do not log in into a locked account."""
+    with Site(worked_example_scenario()) as site, LogCapture(site.app) as logs:
+        runs = RunLog(site)
+        ssm = site.wiring.aws_client("ssm")
+        fail_calls(ssm, "PutParameter", "ThrottlingException", {2})  # 1: the count; 2: the lock
+        site.emulator.fault_next("login", "fail_code", 20400)
+        locked = runs.run()
+        assert isinstance(locked.error, CredentialsRejected)
+        during = [runs.run(advance=300) for _ in range(5)]  # 25 minutes
+        assert sum(r.outcome.logins for r in during) == 0
+        assert all(isinstance(r.error, AccountLocked) for r in during)
     runs.check_invariants(logs.text)
 
 

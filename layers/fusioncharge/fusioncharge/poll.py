@@ -22,6 +22,7 @@ from fusioncharge.accounting.site_meters import (
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq.body import build_body
 from fusioncharge.chargehq.client import ChargeHqClient
+from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import (
     BridgeError,
     CallTooSoon,
@@ -133,7 +134,8 @@ def _read_site_meters(
     try:
         readings, plants = _readings(client, settings)
     except BaseException:
-        _save_quietly(store, state, saved[0])  # what the failed run learned (the guard!) counts
+        # What the failed run learned (the guard!) counts.
+        _save_quietly(store, state, saved[0], client.clock, client.deadline)
         raise
     finally:
         result.fusionsolar_calls += client.calls
@@ -157,12 +159,15 @@ def _read_site_meters(
     return meters
 
 
-def _save_quietly(store: StateStore, state: State, before: str) -> None:
-    """Save after a failed run; a second failure is logged, the first one is the story."""
+def _save_quietly(
+    store: StateStore, state: State, before: str, clock: Clock, deadline: Deadline | None
+) -> None:
+    """Save after a failed run, retried while the run has time (a lock just learned must
+    survive a throttled save); a failure is logged, the run's own error is the story."""
     if state.to_json() == before:
         return
     try:
-        store.save(state)
+        checkpoint.save(store, state, clock, deadline)
     except StateError as exc:
         logger.error("could not save the state after a failed run: %s", exc)
 
