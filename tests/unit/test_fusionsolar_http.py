@@ -1,11 +1,13 @@
 """The FusionSolar HTTP layer's rules, on real urllib3/requests objects (no network)."""
 
 import io
+import ssl
 
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.response import HTTPResponse
 
 from emulator.clock import FakeClock
@@ -141,12 +143,25 @@ def test_credentials_repr_hides_the_system_code():
     assert "hunter22" not in repr(Credentials("me", "hunter22"))
 
 
+def _refused_certificate() -> MaxRetryError:
+    """As requests wraps it: urllib3 gave up on an SSLError caused by the certificate check."""
+    cause = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed")
+    return MaxRetryError(None, "/thirdData/login", Urllib3SSLError(cause))  # type: ignore[arg-type]
+
+
+def _bad_record() -> MaxRetryError:
+    cause = ssl.SSLError(1, "[SSL: DECRYPTION_FAILED_OR_BAD_RECORD_MAC] bad record mac")
+    return MaxRetryError(None, "/thirdData/login", Urllib3SSLError(cause))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("exc", "reached", "words"),
     [
         (requests.exceptions.InvalidURL("x"), False, "usable URL"),
         (requests.ConnectTimeout("x"), False, "could not connect"),
-        (requests.exceptions.SSLError("x"), False, "TLS"),
+        (requests.exceptions.SSLError(_refused_certificate()), False, "TLS verification"),
+        # A TLS error after the request went out (a bad record): it may have been counted.
+        (requests.exceptions.SSLError(_bad_record()), True, "broke off the TLS"),
         (requests.ReadTimeout("x"), True, "timed out"),
         (requests.exceptions.ChunkedEncodingError("x"), True, "broke off"),
     ],

@@ -9,6 +9,7 @@ Read timeouts and broken replies are never retried: the server may have counted 
 """
 
 import logging
+import ssl
 import time
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
@@ -126,18 +127,40 @@ def token_of(resp: requests.Response) -> str | None:
 
 def may_have_reached(exc: requests.RequestException) -> bool:
     """False only when no connection was made (then the server cannot have counted the call)."""
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError | ValueError):
+    if isinstance(exc, requests.ConnectTimeout | ValueError):
         return False  # ValueError: requests' InvalidURL, MissingSchema... (nothing was sent)
+    if isinstance(exc, requests.exceptions.SSLError):
+        # A refused certificate stops the handshake before the request; any other TLS error
+        # may come after it was sent (and counted: a wrong password, a reading's window).
+        return not certificate_refused(exc)
     reason = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3 MaxRetryError
     return not isinstance(reason, ConnectTimeoutError)  # also refused and unresolvable hosts
+
+
+def certificate_refused(exc: BaseException) -> bool:
+    """True when the server's certificate was refused, anywhere in the exception's causes."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        error = stack.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return True
+        linked = [*error.args, getattr(error, "reason", None), error.__cause__, error.__context__]
+        stack += [e for e in linked if isinstance(e, BaseException)]
+    return False
 
 
 def transport_message(interface: str, exc: requests.RequestException) -> str:
     """Says what failed without echoing URLs, headers or bodies."""
     if isinstance(exc, ValueError):
         what = "has no usable URL (check FUSIONSOLAR_BASE_URL)"
-    elif isinstance(exc, requests.exceptions.SSLError):
+    elif isinstance(exc, requests.exceptions.SSLError) and certificate_refused(exc):
         what = "failed TLS verification (check FUSIONSOLAR_BASE_URL)"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        what = "broke off the TLS connection"
     elif not may_have_reached(exc):
         what = "could not connect (check FUSIONSOLAR_BASE_URL and the network)"
     elif isinstance(exc, requests.Timeout):
