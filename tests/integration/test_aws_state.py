@@ -64,6 +64,29 @@ def test_garbage_in_the_parameter_is_survived_and_logged(aws, caplog, garbage):
     assert caplog.text.count("starting over") == 1
 
 
+def test_damage_elsewhere_does_not_forget_the_lockout_guard(aws, caplog):
+    """A time written ahead (by a laptop's clock, say) damages the state; the wrong logins
+    counted and the lock it holds are still kept, or the next runs could lock the account."""
+    damaged = State(
+        login_tries=[NOW - 120, NOW - 60],
+        locked_until=NOW + 1500,
+        no_login_before=NOW + 1200,
+        rejected_credentials="salt$hash",
+        plant_checked_at=NOW + 600,  # the damage
+    )
+    ssm().put_parameter(Name=NAME, Value=damaged.to_json(), Type="SecureString")
+    with caplog.at_level(logging.WARNING):
+        state = SsmStateStore(NAME, ssm(), clock=FakeClock(NOW)).load()
+    assert state == State(
+        kpi_pending=NOW,
+        login_tries=[NOW - 120, NOW - 60],
+        locked_until=NOW + 1500,
+        no_login_before=NOW + 1200,
+        rejected_credentials="salt$hash",
+    )
+    assert caplog.text.count("starting over") == 1
+
+
 def test_times_a_little_ahead_are_kept(aws):
     """A guard runs 30 minutes ahead and a clock may differ by seconds: not damage."""
     state = State(

@@ -163,6 +163,32 @@ def _check_times(state: State, now: float) -> None:
         raise StateError("stored state holds times in the future")
 
 
+def start_over(text: str | None, now: float) -> State:
+    """The state to run with when the stored one is damaged.
+
+    As if the last run had just read every device type (this run skips Huawei's window rather
+    than risk a 407), keeping each lockout-guard field that is sound on its own: damage
+    elsewhere (a time a laptop wrote ahead) must not forget wrong logins or a lock.
+    """
+    state = State(kpi_pending=now)
+    try:
+        data = json.loads(text or "")
+    except ValueError:
+        return state
+    if not isinstance(data, dict):
+        return state
+    tries = data.get("login_tries")
+    if isinstance(tries, list) and all(_number(t) and t <= now + PAST_TIMES_SLACK for t in tries):
+        state.login_tries = [float(t) for t in tries] or None
+    for name in _GUARD_TIMES:
+        value = data.get(name)
+        if isinstance(value, int | float) and _number(value) and value <= now + GUARD_TIMES_SLACK:
+            setattr(state, name, float(value))
+    if isinstance(data.get("rejected_credentials"), str):
+        state.rejected_credentials = data["rejected_credentials"]
+    return state
+
+
 class StateStore(Protocol):
     """Loads and saves State. Implementations raise StateError on I/O failure."""
 

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fusioncharge.aws.clients import error_code
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
-from fusioncharge.state import State
+from fusioncharge.state import State, start_over
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +22,9 @@ SSM_MAX_CHARS = 4096  # bytes: a Standard parameter's limit (moto does not enfor
 class SsmStateStore:
     """State in an SSM SecureString parameter (the function creates it on first run).
 
-    Missing or empty content means a first run. Garbage means starting over with one WARNING,
-    as if the last run had just read every device type (its calls are unknown: this run skips
-    Huawei's 5-minute window rather than risk a 407). AWS errors raise StateError.
+    Missing or empty content means a first run. Garbage means starting over with one WARNING
+    (state.start_over: the guard's sound fields kept, and this run skips Huawei's 5-minute
+    window rather than risk a 407). AWS errors raise StateError.
     """
 
     def __init__(self, name: str, client: Any, clock: Clock | None = None) -> None:
@@ -47,8 +47,13 @@ class SsmStateStore:
         try:
             return State.from_json(text, now)
         except StateError as exc:
-            logger.warning("state parameter %s ignored (%s): starting over", self.name, exc)
-            return State(kpi_pending=now)
+            logger.warning(
+                "state parameter %s ignored (%s): starting over, keeping the lockout guard's "
+                "sound fields",
+                self.name,
+                exc,
+            )
+            return start_over(text, now)
 
     def save(self, state: State) -> None:
         value = state.to_json()
