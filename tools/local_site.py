@@ -115,8 +115,11 @@ class Site:
         import app
 
         self.app = app
-        # This site's own collaborators: its clock, short timeouts (loopback answers at once).
-        self.wiring = app.Wiring(clock=self.clock, http_timeouts=(1.0, 0.5), chargehq_timeout=0.5)
+        # This site's own collaborators: its clock, short timeouts (loopback answers at once),
+        # under the emulators' hold for a "timeout" fault, and with as much room as that leaves:
+        # a loaded machine (a CI run, a garbage collection) can pause a reply for half a second.
+        read = max(0.5, self.timeout_hold - 0.5)
+        self.wiring = app.Wiring(clock=self.clock, http_timeouts=(1.0, read), chargehq_timeout=read)
         self.handler = app.build_handler(self.wiring)
         return self
 
