@@ -15,7 +15,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
@@ -112,7 +112,7 @@ def station_key(station: str) -> str:
     return "sha256:" + hashlib.sha256(station.encode()).hexdigest()[:32]
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     """A finite int or float; JSON's NaN/Infinity and booleans are not numbers here."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -182,7 +182,7 @@ def start_over(text: str | None, now: float) -> State:
         state.login_tries = [float(t) for t in tries] or None
     for name in _GUARD_TIMES:
         value = data.get(name)
-        if isinstance(value, int | float) and _number(value) and value <= now + GUARD_TIMES_SLACK:
+        if _number(value) and value <= now + GUARD_TIMES_SLACK:
             setattr(state, name, float(value))
     if isinstance(data.get("rejected_credentials"), str):
         state.rejected_credentials = data["rejected_credentials"]
