@@ -27,6 +27,7 @@ SETTINGS = {
     "BATTERY_COUPLING": ("BatteryCoupling", "dc"),
     "BATTERY_CAPACITY_KWH": ("BatteryCapacityKwh", ""),
     "CHARGEHQ_PUSH_URL": ("ChargeHqPushUrl", "https://api.chargehq.net/api/public/push-solar-data"),
+    "PLANT_TIMEZONE": ("PlantTimezone", ""),
     "POWERTOOLS_LOG_LEVEL": ("LogLevel", "INFO"),
 }
 NAMESPACE = "FusionSolarChargeHQ"

@@ -42,6 +42,7 @@ def test_every_setting_read_is_listed():
         "CHARGEHQ_PUSH_URL": "http://127.0.0.1:9999/api/public/push-solar-data",
         "POWERTOOLS_LOG_LEVEL": "debug",
         "METER_PLANTS": "Home",
+        "PLANT_TIMEZONE": "Australia/Perth",
     }
     assert set(env) == set(ENV_VARS)
     s = load_settings(env)
@@ -53,6 +54,7 @@ def test_every_setting_read_is_listed():
     assert a.battery_capacity_kwh == 10.5
     assert s.log_level == "DEBUG"
     assert s.meter_plants == "Home"
+    assert s.plant_timezone == "Australia/Perth"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fusioncharge.accounting.site_meters import AccountingOptions
 from fusioncharge.errors import ConfigError
 from fusioncharge.masking import show_url
+from fusioncharge.plant_time import is_time_zone
 
 DEFAULT_FUSIONSOLAR_BASE_URL = "https://intl.fusionsolar.huawei.com"
 DEFAULT_CHARGEHQ_PUSH_URL = "https://api.chargehq.net/api/public/push-solar-data"
@@ -31,6 +32,7 @@ ENV_VARS = (
     "BATTERY_COUPLING",
     "BATTERY_CAPACITY_KWH",
     "CHARGEHQ_PUSH_URL",
+    "PLANT_TIMEZONE",
     "POWERTOOLS_LOG_LEVEL",
     "SECRET_ID",
     "STATE_PARAMETER",
@@ -59,6 +61,7 @@ class Settings:
     secret_id: str | None  # None only for local runs that do not use AWS
     state_parameter: str | None  # the SSM parameter holding the State between runs
     meter_plants: str = ""  # of STATION's plants, those whose meters count; empty: all
+    plant_timezone: str = ""  # the plant's IANA time zone; empty: from FusionSolar (plant_time)
 
     def aws_names(self) -> tuple[str, str]:
         """(SECRET_ID, STATE_PARAMETER): both set whenever the settings were read for AWS."""
@@ -88,6 +91,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = T
         secret_id=_required(env, "SECRET_ID") if require_aws else env.get("SECRET_ID") or None,
         state_parameter=_parameter_name(env) if require_aws else None,
         meter_plants=_meter_plants(env),
+        plant_timezone=_timezone(env),
     )
 
 
@@ -182,6 +186,16 @@ def _capacity(env: Mapping[str, str]) -> float | None:
             "capacity in kWh (a number above 0 and at most 1000), or leave it empty"
         )
     return kwh
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    value = _raw(env, "PLANT_TIMEZONE")
+    if value and not is_time_zone(value):
+        raise ConfigError(
+            f"PLANT_TIMEZONE={_show(value)} is not a time zone name: give your plant's IANA "
+            "time zone such as Australia/Sydney or Europe/Amsterdam, or leave it empty"
+        )
+    return value
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:

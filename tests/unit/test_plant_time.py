@@ -1,0 +1,47 @@
+"""The plant's clock: the PLANT_TIMEZONE setting, else FusionSolar's offset, else UTC."""
+
+from datetime import UTC, timedelta
+
+import pytest
+
+from fusioncharge.errors import ConfigError
+from fusioncharge.plant_time import is_time_zone, local_time, plant_zone
+from fusioncharge.settings import load_settings
+
+BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/fusionsolar-state"}
+# 2026-01-15 01:30 UTC: summer in Sydney (UTC+11), winter in Amsterdam (UTC+1).
+JANUARY = 1768440600
+
+
+def test_setting_wins_and_keeps_daylight_saving():
+    sydney = plant_zone("Australia/Sydney", "2023-03-31T09:56:55+01:00")
+    assert local_time(JANUARY, sydney).strftime("%Y%m%d %H:%M") == "20260115 12:30"
+    july = JANUARY + 181 * 86400
+    assert local_time(july, sydney).utcoffset() == timedelta(hours=10)
+
+
+def test_fusionsolar_offset_when_no_setting():
+    zone = plant_zone("", "2023-03-31T09:56:55+01:00")
+    assert local_time(JANUARY, zone).strftime("%H:%M") == "02:30"
+
+
+@pytest.mark.parametrize("stamp", [None, "", "yesterday", "2023-03-31T09:56:55", "1+99:00"])
+def test_utc_without_a_usable_offset(stamp):
+    assert plant_zone("", stamp) is UTC
+
+
+@pytest.mark.parametrize("name", ["Europe/Amsterdam", "UTC", "America/Argentina/Buenos_Aires"])
+def test_known_zones(name):
+    assert is_time_zone(name)
+    assert load_settings({**BASE, "PLANT_TIMEZONE": name}).plant_timezone == name
+
+
+@pytest.mark.parametrize("name", ["Sydney", "Europe/Amsterdamm", "../etc/passwd", "/UTC", "+10"])
+def test_unknown_zone_is_a_named_error(name):
+    assert not is_time_zone(name)
+    with pytest.raises(ConfigError, match=r"PLANT_TIMEZONE=.*Australia/Sydney"):
+        load_settings({**BASE, "PLANT_TIMEZONE": name})
+
+
+def test_empty_is_the_default():
+    assert load_settings(BASE).plant_timezone == ""
