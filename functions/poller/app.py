@@ -37,6 +37,7 @@ copy_config_to_registered_loggers(source_logger=logger, include={"fusioncharge"}
 
 # Time kept back to save the state (one AWS call at its slowest), log and flush metrics.
 DEADLINE_MARGIN_SECONDS = AWS_CALL_MAX_SECONDS + 3.0
+ALARM_ENV = ("ALARM_ARN", "ALARM_TOPIC_ARN")  # set by the template, read here only
 ALARM_CHECK_SECONDS = 4 * AWS_CALL_MAX_SECONDS + 3.0  # mind_the_alarm_mail's calls at worst
 RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 
@@ -104,7 +105,7 @@ class Wiring:
         """After a run that did not push: the alarm's lost first mail (aws/alarm_mail.py).
         Never fails the run: the alarm is a report about runs, not part of one; a run short
         of time for its four calls leaves it to the next (its metrics must still flush)."""
-        alarm, topic = os.environ.get("ALARM_ARN"), os.environ.get("ALARM_TOPIC_ARN")
+        alarm, topic = (os.environ.get(name) for name in ALARM_ENV)
         if not alarm or not topic:
             return  # no AlarmEmail, or a local run
         if context.get_remaining_time_in_millis() / 1000 < ALARM_CHECK_SECONDS:

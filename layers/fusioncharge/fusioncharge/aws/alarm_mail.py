@@ -51,6 +51,7 @@ def rearm_once_confirmed(
 
 
 def subscription_confirmed(sns: Any, topic_arn: str) -> bool:
-    """At least one subscription of the topic confirmed (its owner clicked AWS's link)."""
-    attributes = sns.get_topic_attributes(TopicArn=topic_arn).get("Attributes", {})
-    return int(attributes.get("SubscriptionsConfirmed", "0") or 0) > 0
+    """At least one subscription of the topic confirmed (its owner clicked AWS's link): a
+    pending one has "PendingConfirmation" for its ARN."""
+    found = sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])
+    return any(s.get("SubscriptionArn", "").startswith("arn:") for s in found)
