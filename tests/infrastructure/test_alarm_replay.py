@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from fusioncharge.errors import CallTooSoon, ChargeHqUnavailable, CredentialsRejected
+from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected
 from fusioncharge.result import RunResult
 from tests.support.alarm_replay import RunMetrics, emf_metrics, replay
 from tests.support.cfn import load_template, only_resource, transform
@@ -144,10 +144,8 @@ def _case(
         extra_range=extra_range,
     )
     alarms = [at for at, state in result.mails if state == "ALARM"]
-    if new:
-        reference = max(created, confirmed)
-    else:
-        reference = day[min(failing)].time if failing else START
+    outage_start = day[min(failing)].time if failing else START
+    reference = max(created, confirmed) if new else outage_start
     return [round((at - reference) / 60, 1) for at in alarms], reference
 
 

@@ -266,7 +266,9 @@ def test_no_credential_is_a_parameter_or_in_samconfig(sam_template):
         assert not re.search(rf"^\s*{key}\s*=", samconfig, re.M), f"samconfig.toml sets {key}"
 
 
-NO_TOPIC = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-no-alarm-topic"
+NO_TOPIC = (
+    "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-no-alarm-topic"
+)
 
 
 def test_poller_role_grants_exactly_what_the_poller_needs(cfn):
