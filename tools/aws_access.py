@@ -46,7 +46,7 @@ def region_problem(region: str) -> str | None:
 def configured_region() -> str:
     """The region the AWS configuration gives (AWS_REGION, AWS_DEFAULT_REGION, the profile)."""
     try:
-        return boto3.Session().region_name or ""
+        return os.environ.get("AWS_REGION") or boto3.Session().region_name or ""
     except aws_errors.ProfileNotFound:
         return ""
 
@@ -54,14 +54,14 @@ def configured_region() -> str:
 def check(region: str | None) -> str | None:
     """The one-line problem with this machine's AWS access, or None when it looks usable."""
     try:
-        session = boto3.Session(region_name=region or None)
+        session = boto3.Session(region_name=region or os.environ.get("AWS_REGION") or None)
         credentials = session.get_credentials()
     except aws_errors.ProfileNotFound:
         return f"AWS_PROFILE={os.environ.get('AWS_PROFILE')} names no profile in ~/.aws. " + SUMMARY
     if credentials is None:
         return "no AWS credentials on this machine. " + SUMMARY
     if not session.region_name:
-        return "no AWS region: make deploy asks for one, or set AWS_REGION (e.g. eu-central-1)"
+        return "no AWS region: make deploy asks for one, or set AWS_DEFAULT_REGION=eu-central-1"
     return region_problem(session.region_name)
 
 
@@ -70,7 +70,7 @@ def problem(exc: BaseException) -> str | None:
     if isinstance(exc, aws_errors.NoCredentialsError | aws_errors.PartialCredentialsError):
         return "no AWS credentials on this machine. " + SUMMARY
     if isinstance(exc, aws_errors.NoRegionError):
-        return "no AWS region: make deploy asks for one, or set AWS_REGION"
+        return "no AWS region: make deploy asks for one, or set AWS_DEFAULT_REGION=eu-central-1"
     if isinstance(exc, aws_errors.ProfileNotFound):
         return f"{exc}. " + SUMMARY
     if isinstance(exc, aws_errors.TokenRetrievalError | aws_errors.SSOError):
