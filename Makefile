@@ -26,8 +26,8 @@ PIP_AUDIT_PIN := pip-audit==2.10.1
 # sam build runs pip as python3.13 from PATH, so the dev venv goes first.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(VENV_SAM)/bin/sam
 
-# Your own deploy settings (region, Station, ...) live in samconfig.local.toml once the first,
-# guided deploy has written them; until then the shared samconfig.toml.
+# Your own deploy settings (region, Station, ...) live in samconfig.local.toml once the first
+# make deploy's questions have written them; until then the shared samconfig.toml.
 SAM_CONFIG := $(if $(wildcard samconfig.local.toml),samconfig.local.toml,samconfig.toml)
 config_value = $(shell sed -nE 's/^$(1) *= *"([^"]*)".*/\1/p' $(SAM_CONFIG) | tail -n 1)
 STACK_NAME ?= $(call config_value,stack_name)
