@@ -28,6 +28,7 @@ from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.parse import match_plants
 from tools.aws_access import problem
 from tools.run_lines import RunLine, meters_text, run_line
+from tools.status_alarm import alarm_lines
 from tools.status_headline import CANNOT_TELL, NOT_WORKING, WORKING, Facts, Headline, Proof, decide
 
 CHECKS = Path(__file__).resolve().parent.parent / ".local" / "status-checks.json"
@@ -101,7 +102,8 @@ def status(
     report.facts.next_run = _next_run(runs, parameters)
     _history(report, runs, parameters, now, edited)
     _check(report, secret, runs, edited, parameters, outputs, session, proof)
-    _alarm(report, session, stack)
+    for label, text in alarm_lines(session, stack):
+        report.add(label, text)
     failed = _failed_since_last_push(runs)
     if failed:
         report.add("failed runs", f"{failed} since the last push (the failure queue keeps each)")
@@ -175,42 +177,6 @@ def _next_run(runs: list[RunLine], parameters: dict[str, str]) -> str:
 def _failed_since_last_push(runs: list[RunLine]) -> int:
     pushes = [i for i, r in enumerate(runs) if r.outcome == "pushed"]
     return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])
-
-
-def _alarm(report: Report, session: Any, stack: str) -> None:
-    """The no-push alarm's state, and whether its mail can reach anyone."""
-    cloudwatch = session.client("cloudwatch")
-    try:
-        found = cloudwatch.describe_alarms(AlarmNamePrefix=f"{stack}-NoPushAlarm")
-        alarms = found.get("MetricAlarms", [])
-        if not alarms:
-            report.add("alarm", "not found (make deploy creates it)")
-            return
-        alarm = alarms[0]
-        since = alarm.get("StateUpdatedTimestamp")
-        at = f" since {_clock(_epoch(since))}" if since else ""
-        report.add("alarm", f"{alarm['StateValue']}{at} (no push for 25 minutes mails)")
-        topics = alarm.get("AlarmActions") or []
-        if not alarm.get("ActionsEnabled", True):
-            report.add("mail", "off while paused")
-        elif not topics:
-            report.add("mail", "none: no AlarmEmail (make deploy SET=AlarmEmail=you@example.com)")
-        else:
-            report.add("mail", _mail(session.client("sns"), topics[0]))
-    except Exception as exc:
-        if problem(exc) is None and not hasattr(exc, "response"):
-            raise
-        report.add("alarm", f"could not be read ({type(exc).__name__})")
-
-
-def _mail(sns: Any, topic: str) -> str:
-    found = sns.list_subscriptions_by_topic(TopicArn=topic).get("Subscriptions", [])
-    confirmed = [s for s in found if s.get("SubscriptionArn", "").startswith("arn:")]
-    if confirmed:
-        return f"to {confirmed[0].get('Endpoint', '?')} (confirmed)"
-    if found:
-        return f"not confirmed: click the link AWS sent to {found[0].get('Endpoint', '?')}"
-    return "no subscription: make deploy SET=AlarmEmail=you@example.com"
 
 
 def _check(report, secret, runs, edited, parameters, outputs, session, proof) -> None:

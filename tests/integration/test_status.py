@@ -16,7 +16,8 @@ from emulator.chargehq import ChargeHqReceiver
 from emulator.fusionsolar import FusionSolarEmulator
 from fusioncharge.state import State
 from tools.lambda_env import REGION, fake_aws
-from tools.status import _mail, main, status
+from tools.status import main, status
+from tools.status_alarm import mail_line
 
 STACK = "my-solar"
 GROUP = "/aws/lambda/my-solar-poller"
@@ -229,7 +230,7 @@ def test_the_mail_line_for_a_pending_subscription():
                 "Subscriptions": [{"SubscriptionArn": "PendingConfirmation", "Endpoint": "a@b.c"}]
             }
 
-    assert _mail(Sns(), "topic") == "not confirmed: click the link AWS sent to a@b.c"
+    assert mail_line(Sns(), "topic") == "not confirmed: click the link AWS sent to a@b.c"
 
 
 def test_no_stack_no_credentials_no_region_each_give_one_line(monkeypatch, capsys, tmp_path):
