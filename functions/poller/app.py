@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge.aws.alarm_mail import rearm_once_confirmed
+from fusioncharge.aws.alarm_mail import ALARM_ENV, rearm_once_confirmed
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config, aws_reason
 from fusioncharge.aws.secrets import SecretSource
 from fusioncharge.aws.state_store import SsmStateStore
@@ -37,7 +37,6 @@ copy_config_to_registered_loggers(source_logger=logger, include={"fusioncharge"}
 
 # Time kept back to save the state (one AWS call at its slowest), log and flush metrics.
 DEADLINE_MARGIN_SECONDS = AWS_CALL_MAX_SECONDS + 3.0
-ALARM_ENV = ("ALARM_ARN", "ALARM_TOPIC_ARN")  # set by the template, read here only
 ALARM_CHECK_SECONDS = 4 * AWS_CALL_MAX_SECONDS + 3.0  # mind_the_alarm_mail's calls at worst
 RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 
@@ -111,9 +110,8 @@ class Wiring:
         if context.get_remaining_time_in_millis() / 1000 < ALARM_CHECK_SECONDS:
             return
         try:
-            done = rearm_once_confirmed(
-                self.aws_client("cloudwatch"), self.aws_client("sns"), alarm, topic
-            )
+            cloudwatch, sns = self.aws_client("cloudwatch"), self.aws_client("sns")
+            done = rearm_once_confirmed(cloudwatch, sns, alarm, topic, now=self.clock.now())
         except Exception as exc:  # any AWS trouble: said, and the run goes on
             logger.warning(f"could not check the alarm's mail subscription: {aws_reason(exc)}")
             return

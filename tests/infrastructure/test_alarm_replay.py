@@ -15,6 +15,7 @@ from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected
 from fusioncharge.result import RunResult
 from tests.support.alarm_replay import RunMetrics, emf_metrics, replay
 from tests.support.cfn import load_template, only_resource, transform
+from tests.support.run_checks import library_logging_restored
 
 START = 5_666_667 * 300.0  # a period boundary
 TOPIC = ["topic"]
@@ -32,8 +33,14 @@ def emitted(result: RunResult) -> dict[str, float]:
     return emf_metrics(lines)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _library_logging():
+    with library_logging_restored():  # importing the handler hands the loggers to Powertools
+        yield
+
+
 @pytest.fixture(scope="module")
-def kinds() -> dict[str, dict[str, float]]:
+def kinds(_library_logging) -> dict[str, dict[str, float]]:
     return {
         "pushed": emitted(RunResult(pushed=True, body={"siteMeters": {}})),
         # ChargeHQ was told the error: a push, but of no site meters.

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import app
+from fusioncharge.aws.alarm_mail import ALARM_ENV
 from fusioncharge.settings import ENV_VARS
 from tests.support.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
 from tools.status import RUN_MAX_SECONDS
@@ -180,10 +180,10 @@ def test_environment_sets_exactly_the_settings_the_code_reads(cfn):
     assert env["SECRET_ID"] == {"Ref": secret_id}
 
     powertools_only = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
-    alarm_arn, alarm_topic = app.ALARM_ENV  # the handler's own: the alarm it may re-arm
+    alarm_arn, alarm_topic = ALARM_ENV  # the handler's own: the alarm it may re-arm
     assert env[alarm_arn] == {"Fn::GetAtt": ["NoPushAlarm", "Arn"]}
     assert env[alarm_topic]["Fn::If"][1] == {"Ref": "AlarmTopic"}
-    assert set(env) - powertools_only - set(app.ALARM_ENV) == set(ENV_VARS)
+    assert set(env) - powertools_only - set(ALARM_ENV) == set(ENV_VARS)
 
 
 def test_log_group_has_retention_and_receives_the_logs(cfn):

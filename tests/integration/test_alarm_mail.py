@@ -10,7 +10,25 @@ import boto3
 import pytest
 
 from fusioncharge.aws.alarm_mail import CONFIRMED_TAG, SETTLE_SECONDS, rearm_once_confirmed
+from tests.support.run_checks import library_logging_restored
 from tools.lambda_env import REGION, fake_aws
+from tools.local_site import Site
+
+ALARM = {
+    "AlarmName": "no-push",
+    "Namespace": "FusionSolarChargeHQ",
+    "MetricName": "Pushes",
+    "Statistic": "Sum",
+    "Period": 300,
+    "EvaluationPeriods": 5,
+    "Threshold": 1,
+    "ComparisonOperator": "LessThanThreshold",
+}
+WRONG_SECRET = {
+    "fusionsolar_username": "demo",
+    "fusionsolar_system_code": "wrong-Secret-7",
+    "chargehq_api_key": "0b7c2e4e-0000-4000-8000-000000000000",
+}
 
 
 @pytest.fixture
@@ -66,3 +84,24 @@ def test_a_young_alarm_is_left_alone_and_an_ok_one_only_noted(aws):
     cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="OK", StateReason="pushed")
     assert rearm_once_confirmed(cloudwatch, sns, arn, topic) == "confirmed"
     assert rearm_once_confirmed(cloudwatch, sns, arn, topic) == "seen before"
+
+
+def test_the_handler_rearms_after_a_run_that_did_not_push(monkeypatch):
+    """The real handler, a wrong secret, and an alarm that went off before the confirmation."""
+    with library_logging_restored(), Site(secret=WRONG_SECRET) as site:
+        cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="alarms")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+        cloudwatch.put_metric_alarm(**ALARM, AlarmActions=[topic])
+        (alarm,) = cloudwatch.describe_alarms(AlarmNames=["no-push"])["MetricAlarms"]
+        cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+        monkeypatch.setenv("ALARM_ARN", alarm["AlarmArn"])
+        monkeypatch.setenv("ALARM_TOPIC_ARN", topic)
+        site.clock.set(_later())  # the alarm is old enough by the function's clock
+        run = site.run()
+        assert run.error is not None and run.error.code == "credentials_rejected"
+        assert _state(cloudwatch) == "OK"
+        cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="again")
+        site.next_run()
+        assert _state(cloudwatch) == "ALARM"  # once per stack

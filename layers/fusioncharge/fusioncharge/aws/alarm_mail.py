@@ -17,6 +17,7 @@ check costs one call per non-pushing run afterwards, and none at all while runs 
 import time
 from typing import Any
 
+ALARM_ENV = ("ALARM_ARN", "ALARM_TOPIC_ARN")  # the function's environment, set by the template
 SETTLE_SECONDS = 20 * 60  # with 5-minute runs, the mail follows the deploy within 30 minutes
 CONFIRMED_TAG = "mail-confirmed-seen"  # value: epoch seconds when a run first saw it
 REARM_REASON = (
