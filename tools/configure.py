@@ -1,6 +1,6 @@
 """The first `make deploy`'s four questions, and `make deploy SET=Name=value` later.
 
-Only what a home owner must decide is asked (AWS region, FusionSolar portal, plant, alarm
+Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, alarm
 e-mail), each with a line of explanation and a checked answer. The answers are saved in
 samconfig.local.toml at once, before AWS is called, so missing AWS credentials lose nothing.
 Every other template parameter keeps its default and can be set with SET= (checked against
