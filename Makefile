@@ -26,14 +26,17 @@ PIP_AUDIT_PIN := pip-audit==2.10.1
 # sam build runs pip as python3.13 from PATH, so the dev venv goes first.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(VENV_SAM)/bin/sam
 
-# Your own deploy settings (region, Station, ...) live in samconfig.local.toml once the first,
-# guided deploy has written them; until then the shared samconfig.toml.
+# Your own deploy settings (region, Station, ...) live in samconfig.local.toml once the first
+# make deploy's questions have written them; until then the shared samconfig.toml.
 SAM_CONFIG := $(if $(wildcard samconfig.local.toml),samconfig.local.toml,samconfig.toml)
 config_value = $(shell sed -nE 's/^$(1) *= *"([^"]*)".*/\1/p' $(SAM_CONFIG) | tail -n 1)
 STACK_NAME ?= $(call config_value,stack_name)
 REGION ?= $(call config_value,region)
 REGION_OPT = $(if $(REGION),--region $(REGION))
 STATE_PARAMETER = /$(STACK_NAME)/fusionsolar-state
+# Before anything calls AWS: credentials and a known region, else one line saying how to get
+# them (README "AWS access") instead of SAM's or botocore's error. Offline; no AWS call.
+AWS_CHECK = $(RUN_PY) -m tools.aws_access $(REGION)
 
 # One line each, since make runs each recipe line in its own shell.
 # is_py313 INTERPRETER: true when it runs and is Python 3.13 (a pyenv shim may not run).
@@ -128,13 +131,15 @@ recover_failed_create = if aws --version >/dev/null 2>&1 && [ "$$(aws cloudforma
 # The first time, four explained questions (tools/configure.py); the answers go to
 # samconfig.local.toml before AWS is called, so nothing is lost without AWS credentials.
 # Later: the saved answers; SET=Name=value changes one setting (checked) and keeps the rest.
+# SET reaches the tool through the environment, so quotes in it ("Station=Dad's House") are safe.
 deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (4 questions the first time; SET=Name=value changes one setting)
 	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
-	@$(RUN_PY) -m tools.configure $(if $(SET),--set '$(SET)')
+	@$(RUN_PY) -m tools.configure $(if $(SET),--set "$$SET")
 	@$(MAKE) --no-print-directory deploy-saved
 
 # A second make, so STACK_NAME and REGION come from the answers just saved.
 deploy-saved: build
+	@$(AWS_CHECK)
 	@$(recover_failed_create)
 	$(SAM) deploy --config-file samconfig.local.toml
 
@@ -144,16 +149,22 @@ configure: $(DEV_STAMP) ## ask the first deploy's 4 questions again (then make d
 
 # One line per run (its summary line, filtered at CloudWatch); FULL=1 for every JSON line.
 logs: $(SAM_STAMP) $(DEV_STAMP) ## follow the deployed function's runs, one line each (FULL=1: all JSON)
+	@$(AWS_CHECK)
 	$(if $(FULL),$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail,set -o pipefail; $(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail --output json --filter '"run_outcome"' | $(RUN_PY) -m tools.run_lines)
 
 status: $(DEV_STAMP) ## does the deployed poller work now? last push, last error, console links
 	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
 
-invoke: $(SAM_STAMP) ## run the deployed function once now, with events/scheduled.json
+# Not in make help: a run started by hand usually lands inside Huawei's 5-minute reading
+# window (it then skips) or spends the window the next scheduled run needs (that one skips).
+# make status answers "does it work?" without either; this stays for those who know.
+invoke: $(SAM_STAMP) $(DEV_STAMP)
+	@$(AWS_CHECK)
 	$(SAM) remote invoke PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --event-file events/scheduled.json
 
 # CloudFormation did not create the SSM parameter (the function did), so it is removed here.
-delete: $(SAM_STAMP) ## delete the stack, then the function's SSM parameter
+delete: $(SAM_STAMP) $(DEV_STAMP) ## delete the stack, then the function's SSM parameter
+	@$(AWS_CHECK)
 	$(SAM) delete --stack-name $(STACK_NAME) $(REGION_OPT) --config-file $(SAM_CONFIG)
 	@cmd="aws ssm delete-parameter --name $(STATE_PARAMETER) $(REGION_OPT)"; \
 	if ! aws --version >/dev/null 2>&1; then \

@@ -1,6 +1,6 @@
 """The first `make deploy`'s four questions, and `make deploy SET=Name=value` later.
 
-Only what a home owner must decide is asked (AWS region, FusionSolar portal, plant, alarm
+Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, alarm
 e-mail), each with a line of explanation and a checked answer. The answers are saved in
 samconfig.local.toml at once, before AWS is called, so missing AWS credentials lose nothing.
 Every other template parameter keeps its default and can be set with SET= (checked against
@@ -19,12 +19,17 @@ from typing import Any
 
 import yaml
 
+from tools.aws_access import configured_region, region_problem
+
 ROOT = Path(__file__).resolve().parent.parent
-# Huawei's regional portals; an account works only on the one it was created on.
-PORTALS = ("eu5", "intl", "sg5", "la5")
-PORTAL_HOST = re.compile(r"^(?:https://)?([a-z0-9-]+)\.fusionsolar\.huawei\.com/?$")
+# Huawei's regional Northbound hosts; an account works only on the one it was created on.
+PORTALS = ("eu5", "intl", "sg5", "la5", "au5", "jp5")
+SHORT_NAME = re.compile(r"^(intl|[a-z]{2}\d{1,2})$")  # eu5, au5, jp5, ... and intl
+PORTAL_HOST = re.compile(r"^(?:https?://)?([a-z0-9-]+)\.fusionsolar\.huawei\.com/?(?:[?#/].*)?$")
+# The host a browser shows after login (region01eu5, uni004eu5): the web app's, which does not
+# serve /thirdData (it answers 404); the regional host is the part after the digits.
+BROWSER_HOST = re.compile(r"^(?:region|uni)\d+([a-z]+\d*)$")
 EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
-REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
 class Answer(ValueError):
@@ -32,19 +37,46 @@ class Answer(ValueError):
 
 
 def check_region(text: str) -> str:
-    if not REGION.fullmatch(text):
-        raise Answer("an AWS region code, like eu-central-1 or ap-southeast-2")
+    text = text.strip()
+    found = region_problem(text) if text else "an empty answer"
+    if found:
+        raise Answer(f"an AWS region code, like eu-central-1 or ap-southeast-2 ({found})")
     return text
 
 
 def check_portal(text: str) -> str:
+    """The Northbound API's URL, from a short name (eu5), its host, or a browser's host."""
+    name = northbound_name(text)
+    if name is None:
+        raise Answer(
+            f"your region's short name ({', '.join(PORTALS)}, ...) or its host, like "
+            "eu5.fusionsolar.huawei.com"
+        )
+    return f"https://{name}.fusionsolar.huawei.com"
+
+
+def northbound_name(text: str) -> str | None:
     text = text.strip().lower()
-    if text in PORTALS:
-        return f"https://{text}.fusionsolar.huawei.com"
     match = PORTAL_HOST.fullmatch(text)
-    if not match:
-        raise Answer(f"one of {', '.join(PORTALS)}, or a host like xx.fusionsolar.huawei.com")
-    return f"https://{match[1]}.fusionsolar.huawei.com"
+    name = match[1] if match else text
+    browser = BROWSER_HOST.fullmatch(name)
+    if browser:
+        name = browser[1]
+    return name if SHORT_NAME.fullmatch(name) else None
+
+
+def portal_note(text: str) -> str | None:
+    """What to tell someone who gave the host their browser shows, or None."""
+    match = PORTAL_HOST.fullmatch(text.strip().lower())
+    host = match[1] if match else text.strip().lower()
+    browser = BROWSER_HOST.fullmatch(host)
+    if not browser:
+        return None
+    return (
+        f"  {host} is the host of FusionSolar's web pages, which does not serve the Northbound "
+        f"API (it answers 404 there); your region's API host is {browser[1]}.fusionsolar.huawei"
+        ".com: using that."
+    )
 
 
 def check_plant(text: str) -> str:
@@ -75,8 +107,9 @@ QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
     ),
     (
         "FusionSolarBaseUrl",
-        "FusionSolar portal",
-        f"The host in your browser when you log in to FusionSolar ({', '.join(PORTALS)}, ...).",
+        "FusionSolar region",
+        f"Your account's Northbound API host: its region's short name ({', '.join(PORTALS)}, "
+        "...). Your browser shows it after login, e.g. region01eu5... or uni004eu5... is eu5.",
         check_portal,
     ),
     (
@@ -95,8 +128,26 @@ QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
 ]
 
 
+class Stopped(Exception):
+    """Ctrl-C or Ctrl-D at a question; `answers` holds those given so far."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        super().__init__("stopped")
+        self.answers = answers
+
+
 def ask(prompt: Callable[[str], str], out: Any, defaults: dict[str, str]) -> dict[str, str]:
-    answers = {}
+    answers: dict[str, str] = {}
+    try:
+        _ask_each(prompt, out, defaults, answers)
+    except (EOFError, KeyboardInterrupt):
+        raise Stopped(answers) from None
+    return answers
+
+
+def _ask_each(
+    prompt: Callable[[str], str], out: Any, defaults: dict[str, str], answers: dict[str, str]
+) -> None:
     for name, question, explanation, check in QUESTIONS:
         print(f"\n{question}: {explanation}", file=out)
         default = defaults.get(name, "")
@@ -104,10 +155,12 @@ def ask(prompt: Callable[[str], str], out: Any, defaults: dict[str, str]) -> dic
             text = prompt(f"{question}{f' [{default}]' if default else ''}: ") or default
             try:
                 answers[name] = check(text)
+                note = portal_note(text) if check is check_portal else None
+                if note:
+                    print(note, file=out)
                 break
             except Answer as exc:
                 print(f"  expected {exc}", file=out)
-    return answers
 
 
 # --- samconfig.local.toml ----------------------------------------------------------------------
@@ -193,8 +246,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     print("Four questions; the answers are saved in samconfig.local.toml before anything is")
-    print("deployed, and every other setting keeps its default (docs/settings.md).")
-    answers = ask(input, sys.stdout, {**overrides, "region": region or _aws_region()})
+    print("deployed, and every other setting keeps its default (docs/reference.md, Settings).")
+    try:
+        answers = ask(input, sys.stdout, {**overrides, "region": region or configured_region()})
+    except Stopped as stop:
+        kept = stop.answers
+        write_config(
+            args.config, args.shared, kept.pop("region", region or ""), {**overrides, **kept}
+        )
+        print(
+            f"\nStopped. Your answers so far are saved in {args.config.name}; make deploy goes on."
+        )
+        return 130
     region = answers.pop("region")
     write_config(args.config, args.shared, region, {**overrides, **answers})
     print(f"\nSaved in {args.config.name}.")
@@ -203,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _set_one(args: argparse.Namespace, region: str | None, overrides: dict[str, str]) -> int:
     name, _, value = args.set.partition("=")
+    value = _unquoted(value.strip())
     if "Station" not in overrides or not region:
         print("error: deploy once first (make deploy), then change settings", file=sys.stderr)
         return 2
@@ -211,7 +275,15 @@ def _set_one(args: argparse.Namespace, region: str | None, overrides: dict[str, 
     except Answer as exc:
         print(f"error: SET={args.set}: expected {exc}", file=sys.stderr)
         return 2
-    if name == "region":
+    if name.strip() == "region" and value != region:
+        print(
+            f"error: the stack is set up in {region}; a second one in {value} would poll the same "
+            f"account as well. make delete first (it removes the stack in {region}), then "
+            "make configure (its first question is the region) and make deploy",
+            file=sys.stderr,
+        )
+        return 2
+    if name.strip() == "region":
         region = value
     else:
         overrides[name.strip()] = value
@@ -220,8 +292,11 @@ def _set_one(args: argparse.Namespace, region: str | None, overrides: dict[str, 
     return 0
 
 
-def _aws_region() -> str:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
+def _unquoted(value: str) -> str:
+    """SET='Station="My Home"' means My Home: one pair of surrounding quotes is dropped."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.models import Reading
 from fusioncharge.settings import DEFAULT_FUSIONSOLAR_BASE_URL
 from fusioncharge.state import FileStateStore, InMemoryStateStore, StateStore
-from tools import deployed_stack
+from tools import deployed_stack, live_inputs
 from tools.run_local import LOCAL_STATE
 
 MAX_PLANTS_SHOWN = 100
@@ -81,6 +81,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     try:
         if os.environ.get("LIVE", "").strip().lower() in {"1", "true", "yes"}:
+            live_inputs.prepare(["FUSIONSOLAR_USERNAME", "FUSIONSOLAR_SYSTEM_CODE"])
             credentials = Credentials(
                 os.environ.get("FUSIONSOLAR_USERNAME", ""),
                 os.environ.get("FUSIONSOLAR_SYSTEM_CODE", ""),

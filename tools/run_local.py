@@ -72,8 +72,14 @@ def run_live(runs: int) -> int:
     from fusioncharge.result import RunResult
     from fusioncharge.settings import load_settings
     from fusioncharge.state import FileStateStore
-    from tools import deployed_stack
+    from tools import deployed_stack, live_inputs
 
+    missing = live_inputs.prepare(list(live_inputs.ASKED))
+    if missing:
+        print(
+            f"# set {', '.join(missing)} in the environment (or run in a terminal)", file=sys.stderr
+        )
+        return 2
     deployed_stack.warn()  # before any login: a deployed stack may share the account
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
     clock = SystemClock()

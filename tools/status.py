@@ -26,7 +26,10 @@ from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.parse import match_plants
+from tools.aws_access import problem
 from tools.run_lines import RunLine, meters_text, run_line
+from tools.status_alarm import alarm_lines
+from tools.status_headline import CANNOT_TELL, NOT_WORKING, WORKING, Facts, Headline, Proof, decide
 
 CHECKS = Path(__file__).resolve().parent.parent / ".local" / "status-checks.json"
 LOOK_BACK_SECONDS = 24 * 3600
@@ -38,7 +41,14 @@ LINKS = ("SecretConsoleUrl", "LogsConsoleUrl", "DashboardConsoleUrl", "AlarmsCon
 @dataclass
 class Report:
     lines: list[str] = field(default_factory=list)
-    working: bool | None = None  # None: not known yet
+    facts: Facts = field(default_factory=Facts)
+    headline: Headline | None = None
+
+    @property
+    def working(self) -> bool | None:
+        """True for WORKING, False for NOT WORKING, None while CHECKING."""
+        word = self.headline.word if self.headline else None
+        return True if word == WORKING else False if word == NOT_WORKING else None
 
     def add(self, label: str, text: str) -> None:
         self.lines.append(f"  {label:<12}{text}")
@@ -47,17 +57,25 @@ class Report:
 def main() -> int:
     stack, region = os.environ.get("STACK_NAME", ""), os.environ.get("REGION") or None
     if not stack:
-        print("error: no stack name; run make deploy first", file=sys.stderr)
-        return 2
-    session = boto3.Session(region_name=region)
+        print(f"{decide(Facts(deployed=False)).text()}", file=sys.stderr)
+        return decide(Facts(deployed=False)).exit_code
     try:
-        outputs, parameters = describe_stack(session.client("cloudformation"), stack)
-    except StackMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    report = status(stack, session, outputs, parameters, now=time.time())
+        session = boto3.Session(region_name=region)
+        try:
+            outputs, parameters = describe_stack(session.client("cloudformation"), stack)
+        except StackMissing as exc:
+            headline = decide(Facts(deployed=False))
+            print(f"{stack} ({session.region_name}): {headline.text()} ({exc})")
+            return headline.exit_code
+        report = status(stack, session, outputs, parameters, now=time.time())
+    except Exception as exc:
+        said = problem(exc)
+        if said is None:
+            raise
+        print(f"error: {said}", file=sys.stderr)
+        return CANNOT_TELL
     print("\n".join(report.lines))
-    return 0 if report.working is not False else 1
+    return report.headline.exit_code if report.headline else CANNOT_TELL
 
 
 class StackMissing(Exception):
@@ -81,15 +99,21 @@ def status(
     secret = parse_secret(json.loads(value["SecretString"]), outputs["SecretArn"])
     proof = LoginProof(checks, stack, value["VersionId"], now)
     report = Report()
-    _headline(report, stack, session.region_name, runs, now)
-    _history(report, runs, parameters, now)
+    report.facts.next_run = _next_run(runs, parameters)
+    _history(report, runs, parameters, now, edited)
     _check(report, secret, runs, edited, parameters, outputs, session, proof)
-    queued = _queued(session.client("sqs"), outputs.get("FailureQueueUrl"))
-    if queued:
-        report.add("failed runs", f"{queued} in the failure queue (a record, kept 14 days)")
+    for label, text in alarm_lines(session, stack):
+        report.add(label, text)
+    failed = _failed_since_last_push(runs)
+    if failed:
+        report.add("failed runs", f"{failed} since the last push (the failure queue keeps each)")
     for name in LINKS:
         if name in outputs:
             report.add(name.removesuffix("ConsoleUrl").lower(), outputs[name])
+    if parameters.get("Paused") == "true":
+        report.facts.paused = True
+    report.headline = decide(report.facts)
+    report.lines.insert(0, f"{stack} ({session.region_name}): {report.headline.text()}")
     return report
 
 
@@ -119,20 +143,9 @@ def _runs(client: Any, group: str, now: float) -> list[RunLine]:
             return sorted(runs, key=lambda r: r.at)
 
 
-def _headline(report: Report, stack: str, region: str, runs: list[RunLine], now: float) -> None:
-    last = runs[-1] if runs else None
-    if last is None:
-        state = "NO RUNS in the last day (the schedule runs every few minutes after a deploy)"
-    elif last.outcome == "pushed":
-        state = "WORKING: ChargeHQ gets your site meters"
-    elif last.outcome == "skipped":
-        state = "WORKING (the last run waited for Huawei's 5-minute window)"
-    else:
-        state = f"NOT WORKING: {last.error_code}"
-    report.lines.append(f"{stack} ({region}): {state}")
-
-
-def _history(report: Report, runs: list[RunLine], parameters: dict[str, str], now: float) -> None:
+def _history(
+    report: Report, runs: list[RunLine], parameters: dict[str, str], now: float, edited: float
+) -> None:
     pushed = [r for r in runs if r.outcome == "pushed"]
     if pushed:
         report.add(
@@ -142,31 +155,48 @@ def _history(report: Report, runs: list[RunLine], parameters: dict[str, str], no
         report.add("last push", "none in the last day")
     failed = [r for r in runs if r.outcome == "failed"]
     if failed:
-        report.add("last error", f"{_when(failed[-1].at, now)}: {failed[-1].message}")
+        old = " (before the secret's last edit)" if failed[-1].at < edited + RUN_MAX_SECONDS else ""
+        report.add("last error", f"{_when(failed[-1].at, now)}: {failed[-1].message}{old}")
     hour = [r for r in runs if r.at >= now - 3600]
     if hour:
         counts = {o: sum(r.outcome == o for r in hour) for o in ("pushed", "failed", "skipped")}
         summary = ", ".join(f"{n} {o}" for o, n in counts.items() if n)
         report.add("last hour", f"{len(hour)} runs: {summary}")
     schedule = parameters.get("ScheduleExpression", "rate(5 minutes)")
-    if runs:
-        minutes = int("".join(c for c in schedule if c.isdigit()) or 5)
-        report.add("next run", f"about {_clock(runs[-1].at + minutes * 60)} ({schedule})")
+    report.add("next run", f"{report.facts.next_run.removeprefix('the run ')} ({schedule})")
+
+
+def _next_run(runs: list[RunLine], parameters: dict[str, str]) -> str:
+    schedule = parameters.get("ScheduleExpression", "rate(5 minutes)")
+    minutes = int("".join(c for c in schedule if c.isdigit()) or 5)
+    if not runs:
+        return f"the run due within {minutes} minutes of the deploy"
+    return f"the run at about {_clock(runs[-1].at + minutes * 60)}"
+
+
+def _failed_since_last_push(runs: list[RunLine]) -> int:
+    pushes = [i for i, r in enumerate(runs) if r.outcome == "pushed"]
+    return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])
 
 
 def _check(report, secret, runs, edited, parameters, outputs, session, proof) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
+    facts = report.facts
     missing = secret.missing()
     if missing:
-        report.working = False
+        facts.missing = missing
         report.add("secret", f"still needs filling in: {', '.join(missing)} (link below)")
         return
     # Each run reads the secret as it starts: one that ended a run's length after the edit
     # may have started before it.
     since = [r for r in runs if r.at >= edited + RUN_MAX_SECONDS and r.outcome != "skipped"]
     report.add("secret", f"last edited {_when(edited, proof.now)}")
-    if any(r.outcome == "pushed" for r in since):
-        report.working = True
+    facts.pushed_since_edit = any(r.outcome == "pushed" for r in since)
+    if since:
+        facts.last_outcome = since[-1].outcome
+        if since[-1].outcome == "failed":
+            facts.last_error_code = since[-1].error_code or "failed"
+    if facts.pushed_since_edit:
         report.add("check", "credentials and API key work: a run since the edit pushed")
         return
     if since:
@@ -175,7 +205,7 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof) ->
     chargehq = _check_chargehq(secret, runs, parameters, proof.now)
     report.add("FusionSolar", fusionsolar[1])
     report.add("ChargeHQ", chargehq[1])
-    report.working = fusionsolar[0] and chargehq[0] is not False
+    facts.proofs = [Proof("FusionSolar", *fusionsolar), Proof("ChargeHQ", *chargehq)]
 
 
 def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> tuple[bool, str]:
@@ -245,14 +275,6 @@ def _check_chargehq(secret, runs, parameters, now) -> tuple[bool | None, str]:
     except BridgeError as exc:
         return False, f"{exc.code}: {exc}"
     return True, f"the API key works now (it took the reading of {_clock(pushed[-1].at)} again)"
-
-
-def _queued(client: Any, url: str | None) -> int:
-    if not url:
-        return 0
-    names = ["ApproximateNumberOfMessages"]
-    attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-    return int(attributes.get("ApproximateNumberOfMessages", 0))
 
 
 def _when(at: float, now: float) -> str:

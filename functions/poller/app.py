@@ -14,7 +14,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
+from fusioncharge.aws.alarm_mail import ALARM_ENV, rearm_once_confirmed
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config, aws_reason
 from fusioncharge.aws.secrets import SecretSource
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
@@ -36,6 +37,7 @@ copy_config_to_registered_loggers(source_logger=logger, include={"fusioncharge"}
 
 # Time kept back to save the state (one AWS call at its slowest), log and flush metrics.
 DEADLINE_MARGIN_SECONDS = AWS_CALL_MAX_SECONDS + 3.0
+ALARM_CHECK_SECONDS = 4 * AWS_CALL_MAX_SECONDS + 3.0  # mind_the_alarm_mail's calls at worst
 RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 
 
@@ -98,6 +100,24 @@ class Wiring:
 
         return build
 
+    def mind_the_alarm_mail(self, context: LambdaContext) -> None:
+        """After a run that did not push: the alarm's lost first mail (aws/alarm_mail.py).
+        Never fails the run: the alarm is a report about runs, not part of one; a run short
+        of time for its four calls leaves it to the next (its metrics must still flush)."""
+        alarm, topic = (os.environ.get(name) for name in ALARM_ENV)
+        if not alarm or not topic:
+            return  # no AlarmEmail, or a local run
+        if context.get_remaining_time_in_millis() / 1000 < ALARM_CHECK_SECONDS:
+            return
+        try:
+            cloudwatch, sns = self.aws_client("cloudwatch"), self.aws_client("sns")
+            done = rearm_once_confirmed(cloudwatch, sns, alarm, topic, now=self.clock.now())
+        except Exception as exc:  # any AWS trouble: said, and the run goes on
+            logger.warning(f"could not check the alarm's mail subscription: {aws_reason(exc)}")
+            return
+        if done == "re-armed":
+            logger.warning("the alarm mail is confirmed now: re-armed the alarm, which mails next")
+
     def run(self, event: EventBridgeEvent, context: LambdaContext) -> RunResult:
         try:
             settings = load_settings()
@@ -133,6 +153,8 @@ def build_handler(wiring: Wiring) -> Handler:
         result = wiring.run(event, context)
         wiring.last_result = result
         _report(result)
+        if not _pushed_site_meters(result) and not wiring.dry_run:
+            wiring.mind_the_alarm_mail(context)
         if result.error is not None:
             raise result.error
         return {"pushed": result.pushed, "body": masked_body(result), "skipped": result.skipped}
@@ -144,6 +166,10 @@ WIRING = Wiring()
 lambda_handler = build_handler(WIRING)
 
 
+def _pushed_site_meters(result: RunResult) -> bool:
+    return result.pushed and result.error is None
+
+
 def _report(result: RunResult) -> None:
     """One readable log line per run, and the run's metrics."""
     count = MetricUnit.Count
@@ -153,13 +179,16 @@ def _report(result: RunResult) -> None:
     metrics.add_metric(name="ImplausibleReadings", unit=count, value=result.implausible_readings)
     if result.meter_direction_suspect:
         metrics.add_metric(name="MeterDirectionSuspect", unit=count, value=1)
+    # Every run that ends says whether it pushed, failed and skipped runs too: the no-push alarm
+    # then sees a real 0 at once, not a gap that older pushes in its range would outweigh.
+    # (A failed run that told ChargeHQ its error pushed no site meters: 0 too.)
+    metrics.add_metric(name="Pushes", unit=count, value=int(_pushed_site_meters(result)))
     if result.error is not None:
         metrics.add_metric(name="Failures", unit=count, value=1)
         if result.error_pushed:
             metrics.add_metric(name="ErrorPushes", unit=count, value=1)
         logger.error(result.summary(), extra={"error_code": result.error.code, RUN: "failed"})
         return
-    metrics.add_metric(name="Pushes", unit=count, value=1 if result.pushed else 0)
     if result.skipped is not None:
         logger.warning(result.summary(), extra={RUN: "skipped"})
         return

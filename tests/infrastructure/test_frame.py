@@ -68,7 +68,8 @@ def project(tmp_path: Path) -> Path:
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")  # SET= checks against it
     (tmp_path / "tools").mkdir()
-    shutil.copy(ROOT / "tools/configure.py", tmp_path / "tools/configure.py")  # the real one
+    for real in ("configure.py", "aws_access.py", "__init__.py"):  # the real ones
+        shutil.copy(ROOT / "tools" / real, tmp_path / "tools" / real)
     (tmp_path / "layers/fusioncharge").mkdir(parents=True)
     shutil.copy(ROOT / "layers/fusioncharge/requirements.txt", tmp_path / "layers/fusioncharge")
     bin_dir = tmp_path / "stand-ins"
@@ -103,7 +104,14 @@ def make(
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "PYTHON"))
     }
+    # Stand-in credentials: the Makefile's AWS check looks for some, offline, before sam runs.
+    environment.update(AWS_ACCESS_KEY_ID="AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY="example")
+    environment.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent")
+    environment.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent")
     environment.update(CALLS=str(project / "calls.log"), **env)
+    for name, value in env.items():
+        if value == "":  # make(..., AWS_ACCESS_KEY_ID="") removes a variable
+            environment.pop(name)
     environment["PATH"] = f"{project / 'stand-ins'}{os.pathsep}{environment['PATH']}"
     return subprocess.run(
         [MAKE, "--no-print-directory", *args],
@@ -147,7 +155,7 @@ def test_first_deploy_asks_four_checked_questions_and_saves_them(project):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("expected") == 3  # a wrong portal, plant code and e-mail were asked again
-    assert "FusionSolar portal: The host in your browser" in out  # each question explained
+    assert "FusionSolar region: Your account's Northbound API host" in out  # each explained
     region, overrides = deploy_answers(project)
     assert region == "eu-central-1"
     assert overrides == {
@@ -218,6 +226,48 @@ def test_logs_and_invoke_target_the_saved_stack_and_region(project):
     assert "--event-file events/scheduled.json" in invoke
 
 
+def test_aws_targets_without_credentials_say_how_in_one_line(project):
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    (project / "calls.log").unlink(missing_ok=True)
+    for target in ("logs", "invoke", "delete", "deploy"):
+        result = make(project, target, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="")
+        assert result.returncode != 0, target
+        (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+        assert line.startswith("error: no AWS credentials on this machine. AWS access: "), target
+        assert "Traceback" not in result.stderr, target
+    assert not [c for c in calls(project) if not c.startswith("sam build")]
+
+
+def test_a_region_typo_is_caught_before_aws(project):
+    save_guided_answers(project, "my-solar", "ap-southest-2")
+    result = make(project, "logs")
+    assert result.returncode != 0
+    assert "'ap-southest-2' is not an AWS region; did you mean ap-southeast-2" in result.stderr
+    assert not calls(project)
+
+
+def test_set_with_quotes_and_a_region_change(project):
+    make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
+    assert make(project, "deploy", "SET=Station=Dad's House").returncode == 0
+    assert deploy_answers(project)[1]["Station"] == "Dad's House"
+    assert make(project, "deploy", 'SET=Station="My Home"').returncode == 0
+    assert deploy_answers(project)[1]["Station"] == "My Home"
+    (project / "calls.log").unlink(missing_ok=True)
+    moved = make(project, "deploy", "SET=region=eu-west-1")
+    assert moved.returncode != 0 and "make delete first" in moved.stderr
+    assert deploy_answers(project)[0] == "eu-central-1" and not calls(project, "sam")
+
+
+def test_ctrl_d_at_a_question_ends_quietly_and_keeps_the_answers(project):
+    result = make(project, "deploy", stdin="eu-central-1\neu5\n", CONFIGURE_FROM_STDIN="1")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "Your answers so far are saved" in result.stdout
+    region, overrides = deploy_answers(project)
+    assert region == "eu-central-1"
+    assert overrides["FusionSolarBaseUrl"] == "https://eu5.fusionsolar.huawei.com"
+    assert not calls(project, "sam")
+
+
 def test_delete_removes_the_stack_then_the_state_parameter(project):
     save_guided_answers(project, "my-solar", "eu-central-1")
     (project / "calls.log").unlink(missing_ok=True)
@@ -232,7 +282,7 @@ def test_delete_removes_the_stack_then_the_state_parameter(project):
 
 
 def test_delete_without_the_aws_cli_prints_the_command(project):
-    result = make(project, "delete", AWS_CLI_MISSING="127")
+    result = make(project, "delete", AWS_CLI_MISSING="127", AWS_REGION="eu-central-1")
     assert result.returncode == 0, result.stderr
     assert (
         "aws ssm delete-parameter --name /fusionsolar-chargehq/fusionsolar-state" in result.stdout

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from fusioncharge.aws.alarm_mail import ALARM_ENV
 from fusioncharge.settings import ENV_VARS
 from tests.support.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
 from tools.status import RUN_MAX_SECONDS
@@ -179,7 +180,10 @@ def test_environment_sets_exactly_the_settings_the_code_reads(cfn):
     assert env["SECRET_ID"] == {"Ref": secret_id}
 
     powertools_only = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
-    assert set(env) - powertools_only == set(ENV_VARS)
+    alarm_arn, alarm_topic = ALARM_ENV  # the handler's own: the alarm it may re-arm
+    assert env[alarm_arn] == {"Fn::GetAtt": ["NoPushAlarm", "Arn"]}
+    assert env[alarm_topic]["Fn::If"][1] == {"Ref": "AlarmTopic"}
+    assert set(env) - powertools_only - set(ALARM_ENV) == set(ENV_VARS)
 
 
 def test_log_group_has_retention_and_receives_the_logs(cfn):
@@ -262,6 +266,11 @@ def test_no_credential_is_a_parameter_or_in_samconfig(sam_template):
         assert not re.search(rf"^\s*{key}\s*=", samconfig, re.M), f"samconfig.toml sets {key}"
 
 
+NO_TOPIC = (
+    "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-no-alarm-topic"
+)
+
+
 def test_poller_role_grants_exactly_what_the_poller_needs(cfn):
     role_ref = function(cfn)["Role"]
     role = cfn["Resources"][role_ref[GET_ATT][0]]
@@ -281,6 +290,12 @@ def test_poller_role_grants_exactly_what_the_poller_needs(cfn):
         ("ssm:PutParameter", as_json(state_arn)),
         ("sqs:SendMessage", as_json(failure_queue)),
     }
+    # The no-push alarm's lost first mail (fusioncharge/aws/alarm_mail.py): this alarm only.
+    alarm_id, _ = only_resource(cfn, "AWS::CloudWatch::Alarm")
+    for action in ("DescribeAlarms", "ListTagsForResource", "TagResource", "SetAlarmState"):
+        expected.add((f"cloudwatch:{action}", as_json(arn_of(alarm_id))))
+    topic = {"Fn::If": ["SendAlarmEmail", {"Ref": "AlarmTopic"}, {"Fn::Sub": NO_TOPIC}]}
+    expected.add(("sns:ListSubscriptionsByTopic", as_json(topic)))
     assert grants(role) == expected
     assert not role["Properties"].get("ManagedPolicyArns"), "managed policies grant Resource '*'"
     principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
@@ -333,12 +348,13 @@ def test_no_alarm_latches_on_a_queue_or_mails_every_failed_run(cfn):
     assert not [w for w in watched if w[0] in ("AWS/SQS", "AWS/Lambda")], watched
 
 
-def test_an_alarm_fires_after_30_minutes_without_a_push(cfn):
+def test_an_alarm_fires_after_25_minutes_without_a_push(cfn):
     (alarm,) = alarm_on(cfn, NAMESPACE, "Pushes")
     assert alarm["Dimensions"] == [{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]
     assert alarm["Statistic"] == "Sum"
-    # Every 5-minute period of the last 30 minutes without a push: one failed run never mails.
-    assert alarm["Period"] * alarm["EvaluationPeriods"] == 1800
+    # Every 5-minute period of the last 25 minutes without a push: one failed run never mails,
+    # and an outage mails within 30 minutes of its first failed run (test_alarm_replay.py).
+    assert alarm["Period"] * alarm["EvaluationPeriods"] == 1500
     assert alarm["DatapointsToAlarm"] == alarm["EvaluationPeriods"]
     assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
     assert alarm["TreatMissingData"] == "breaching"  # no run at all is an outage too

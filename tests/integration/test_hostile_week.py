@@ -258,6 +258,9 @@ def test_a_hostile_week() -> None:
     shown = "hostile week:\n" + json.dumps(report, indent=1)
     print(shown)
     print(f"alarm notifications in the hostile week: {len(mails)}")
+    for name, start in outage_starts.items():
+        minutes = [round((m["at"] - start) / 60, 1) for m in mails if m["at"] >= start]
+        print(f"  {name}: mail at {minutes[:1]} min after its first failed run")
 
     assert len(mails) <= ALARM_MAILS_AT_MOST, shown
     for name, start in outage_starts.items():

@@ -16,7 +16,8 @@ from emulator.chargehq import ChargeHqReceiver
 from emulator.fusionsolar import FusionSolarEmulator
 from fusioncharge.state import State
 from tools.lambda_env import REGION, fake_aws
-from tools.status import status
+from tools.status import main, status
+from tools.status_alarm import mail_line
 
 STACK = "my-solar"
 GROUP = "/aws/lambda/my-solar-poller"
@@ -118,7 +119,10 @@ def test_right_after_a_secret_edit_it_checks_without_spending_the_schedules_quot
     edited = time.time()
     _runs(site, (edited - 400, FAILED), (edited - 100, PUSHED))  # before the edit
     working, text = _status(site, edited + 30)
-    assert working is True, text
+    # Proven now, but WORKING only once a run since the edit pushed: the next one.
+    assert working is None and text.startswith("my-solar (us-east-1): CHECKING: "), text
+    assert "the credentials work now; the run at about" in text.splitlines()[0]
+    assert "(before the secret's last edit)" in text  # the old error is labelled
     emu = site["emu"]
     assert emu.count("login") == 1 and emu.count("stations") == 1, text
     assert emu.count("getDevRealKpi") == 0  # the next scheduled reading is untouched
@@ -128,7 +132,12 @@ def test_right_after_a_secret_edit_it_checks_without_spending_the_schedules_quot
     assert _state(site).token
     # A second look finds that token and logs in no more.
     working, text = _status(site, edited + 60)
-    assert working is True and emu.count("login") == 1, text
+    assert working is None and emu.count("login") == 1, text
+    # The next scheduled run pushes: now it works.
+    _runs(site, (edited + 300, PUSHED))
+    working, text = _status(site, edited + 330)
+    assert working is True and "WORKING: ChargeHQ gets your site meters" in text, text
+    assert emu.count("login") == 1 and "before the secret's last edit" in text
 
 
 def test_rejected_credentials_are_tried_once_then_guarded(site):
@@ -164,17 +173,21 @@ def test_placeholders_are_named_and_nothing_is_called(site):
     assert site["emu"].calls == [] and site["receiver"].pushes == []
 
 
-def test_failed_runs_in_the_queue_are_counted(site):
-    queue = site["stack"][0]["FailureQueueUrl"]
-    site["session"].client("sqs").send_message(QueueUrl=queue, MessageBody="{}")
-    _, text = _status(site, time.time() + 30)
-    assert "1 in the failure queue" in text
+def test_failed_runs_are_counted_only_since_the_last_push(site):
+    base = time.time()  # the secret was created (edited) now; these runs all come after it
+    _runs(site, (base + 600, FAILED), (base + 900, FAILED), (base + 1200, PUSHED))
+    working, text = _status(site, base + 1500)
+    assert working is True and "failed runs" not in text, text  # old failures: not shown
+    _runs(site, (base + 1500, FAILED))
+    working, text = _status(site, base + 1600)
+    assert "failed runs 1 since the last push" in text, text
+    assert working is False and "fusionsolar_unavailable: nothing: FusionSolar is not" in text
 
 
 @pytest.mark.parametrize(
     ("station", "working", "said"),
     [
-        ("Home,EMMA Home", True, "plants 'Home', 'EMMA Home' found"),
+        ("Home,EMMA Home", None, "plants 'Home', 'EMMA Home' found"),
         ("Home,Shed", False, "'Shed' in STATION 'Home,Shed' matches no plant"),
     ],
 )
@@ -184,3 +197,64 @@ def test_a_station_of_several_plants_is_checked_plant_by_plant(site, station, wo
     _runs(site, (edited - 100, PUSHED))
     ok, text = _status(site, edited + 30)
     assert ok is working and said in text, text
+
+
+def test_the_alarm_and_its_mail_subscription_are_shown(site):
+    session = site["session"]
+    sns, cloudwatch = session.client("sns"), session.client("cloudwatch")
+    topic = sns.create_topic(Name="alarms")["TopicArn"]
+    cloudwatch.put_metric_alarm(
+        AlarmName="my-solar-NoPushAlarm-AB12CD",  # as CloudFormation names it
+        Namespace="FusionSolarChargeHQ",
+        MetricName="Pushes",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=5,
+        Threshold=1,
+        ComparisonOperator="LessThanThreshold",
+        AlarmActions=[topic],
+    )
+    _runs(site, (time.time() - 100, PUSHED))
+    _, text = _status(site, time.time() + 30)
+    assert "(no push for 25 minutes mails)" in text, text
+    assert "mail        no subscription" in text, text  # moto has no pending state to show
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    _, text = _status(site, time.time() + 30)
+    assert "mail        to me@example.com (confirmed)" in text, text
+
+
+def test_the_mail_line_for_a_pending_subscription():
+    class Sns:  # AWS's answer for an unconfirmed e-mail subscription (moto confirms at once)
+        def list_subscriptions_by_topic(self, TopicArn: str) -> dict:
+            return {
+                "Subscriptions": [{"SubscriptionArn": "PendingConfirmation", "Endpoint": "a@b.c"}]
+            }
+
+    assert mail_line(Sns(), "topic") == "not confirmed: click the link AWS sent to a@b.c"
+
+
+def test_no_stack_no_credentials_no_region_each_give_one_line(monkeypatch, capsys, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("STACK_NAME", "my-solar")
+    monkeypatch.setenv("REGION", "eu-west-1")
+    assert main() == 2
+    out = capsys.readouterr()
+    assert out.err.startswith("error: no AWS credentials on this machine. AWS access: "), out
+    assert len(out.err.strip().splitlines()) == 1 and out.out == ""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.delenv("REGION")
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    assert main() == 2
+    assert capsys.readouterr().err.startswith("error: no AWS region")
+
+
+def test_without_a_stack_name_it_is_not_deployed(monkeypatch, capsys):
+    monkeypatch.setenv("STACK_NAME", "")
+    assert main() == 4
+    assert "NOT DEPLOYED: no stack here yet: make deploy" in capsys.readouterr().err

@@ -55,7 +55,7 @@ def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
     """The one clear message a user sees until they fill the secret in."""
     if secret_id.startswith(ENVIRONMENT):  # make run LIVE=1 / make discover LIVE=1
         names = ", ".join(k.upper() for k in keys)
-        return SecretError(f"set {names} in the environment (see README, make run LIVE=1)")
+        return SecretError(f"set {names} in the environment (docs/reference.md, make run)")
     return SecretError(
         f"secret {secret_id}: key {', '.join(keys)} still needs filling in; open it in the AWS "
         "console (Secrets Manager > Retrieve secret value > Edit) and replace the placeholder"

@@ -86,6 +86,12 @@ def status_error(
         )
     if status >= 500:
         return FusionSolarUnavailable(f"{where}; the next run tries again")
+    if status == 404:  # a browser's host (region01eu5..., uni001eu5...) has no /thirdData
+        return UnexpectedResponse(
+            f"{where}. This host does not serve the Northbound API: use your region's host, "
+            "e.g. https://eu5.fusionsolar.huawei.com (intl, sg5, la5, au5, jp5, ...), not the "
+            "one your browser shows after logging in"
+        )
     return UnexpectedResponse(
         f"{where}. Check FUSIONSOLAR_BASE_URL is your region's portal, "
         "e.g. https://eu5.fusionsolar.huawei.com"

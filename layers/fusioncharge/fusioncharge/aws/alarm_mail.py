@@ -1,0 +1,58 @@
+"""The no-push alarm's first mail, which SNS would otherwise drop.
+
+A new alarm whose metric has no data yet goes to ALARM about a minute after the deploy, while
+the e-mail subscription still awaits its confirmation: SNS delivers that notification to no
+one, and an alarm that stays in ALARM never notifies again. So a setup that never pushed would
+never be mailed. A run that did not push calls `rearm_once_confirmed`: the first time it finds
+the subscription confirmed, an alarm already in ALARM is set back to OK, and CloudWatch's next
+evaluation (within a minute, the runs still pushing nothing) sets it to ALARM again and mails.
+
+Not before the alarm is SETTLE_SECONDS old: a first run that fails once (or waits for Huawei's
+window) must not mail about a stack deployed minutes ago; the first run after that does it.
+
+A tag on the alarm records that the confirmation was seen, so this happens once per stack: the
+check costs one call per non-pushing run afterwards, and none at all while runs push.
+"""
+
+import time
+from typing import Any
+
+ALARM_ENV = ("ALARM_ARN", "ALARM_TOPIC_ARN")  # the function's environment, set by the template
+SETTLE_SECONDS = 20 * 60  # with 5-minute runs, the mail follows the deploy within 30 minutes
+CONFIRMED_TAG = "mail-confirmed-seen"  # value: epoch seconds when a run first saw it
+REARM_REASON = (
+    "Re-armed by the poller: the alarm's mail subscription is confirmed now, and the alarm "
+    "went to ALARM before anyone could be mailed"
+)
+
+
+def rearm_once_confirmed(
+    cloudwatch: Any, sns: Any, alarm_arn: str, topic_arn: str, now: float | None = None
+) -> str:
+    """What was done: "seen before", "pending", "too early", "confirmed" or "re-armed"."""
+    tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm_arn).get("Tags", [])
+    if any(t.get("Key") == CONFIRMED_TAG for t in tags):
+        return "seen before"
+    if not subscription_confirmed(sns, topic_arn):
+        return "pending"
+    now = time.time() if now is None else now
+    name = alarm_arn.rsplit(":alarm:", 1)[-1]
+    alarms = cloudwatch.describe_alarms(AlarmNames=[name]).get("MetricAlarms", [])
+    alarm = alarms[0] if alarms else {}
+    in_alarm = alarm.get("StateValue") == "ALARM"
+    created = alarm.get("AlarmConfigurationUpdatedTimestamp")
+    if in_alarm and created is not None and now - created.timestamp() < SETTLE_SECONDS:
+        return "too early"
+    tag = {"Key": CONFIRMED_TAG, "Value": str(int(now))}
+    cloudwatch.tag_resource(ResourceARN=alarm_arn, Tags=[tag])
+    if not in_alarm:
+        return "confirmed"
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason=REARM_REASON)
+    return "re-armed"
+
+
+def subscription_confirmed(sns: Any, topic_arn: str) -> bool:
+    """At least one subscription of the topic confirmed (its owner clicked AWS's link): a
+    pending one has "PendingConfirmation" for its ARN."""
+    found = sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])
+    return any(s.get("SubscriptionArn", "").startswith("arn:") for s in found)

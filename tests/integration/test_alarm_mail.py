@@ -1,0 +1,107 @@
+"""The alarm's lost first mail, against moto's CloudWatch and SNS.
+
+moto confirms an e-mail subscription at once; a topic with no subscription yet stands for one
+that awaits its confirmation (AWS lists that one as "PendingConfirmation", not an ARN).
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from fusioncharge.aws.alarm_mail import CONFIRMED_TAG, SETTLE_SECONDS, rearm_once_confirmed
+from tests.support.run_checks import library_logging_restored
+from tools.lambda_env import REGION, fake_aws
+from tools.local_site import Site
+
+ALARM = {
+    "AlarmName": "no-push",
+    "Namespace": "FusionSolarChargeHQ",
+    "MetricName": "Pushes",
+    "Statistic": "Sum",
+    "Period": 300,
+    "EvaluationPeriods": 5,
+    "Threshold": 1,
+    "ComparisonOperator": "LessThanThreshold",
+}
+WRONG_SECRET = {
+    "fusionsolar_username": "demo",
+    "fusionsolar_system_code": "wrong-Secret-7",
+    "chargehq_api_key": "0b7c2e4e-0000-4000-8000-000000000000",
+}
+
+
+@pytest.fixture
+def aws():
+    with fake_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="alarms")["TopicArn"]
+        cloudwatch.put_metric_alarm(
+            AlarmName="no-push",
+            Namespace="FusionSolarChargeHQ",
+            MetricName="Pushes",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=5,
+            Threshold=1,
+            ComparisonOperator="LessThanThreshold",
+            AlarmActions=[topic],
+        )
+        (alarm,) = cloudwatch.describe_alarms(AlarmNames=["no-push"])["MetricAlarms"]
+        yield cloudwatch, sns, topic, alarm["AlarmArn"]
+
+
+def _state(cloudwatch) -> str:
+    return cloudwatch.describe_alarms(AlarmNames=["no-push"])["MetricAlarms"][0]["StateValue"]
+
+
+def _later() -> float:
+    return (datetime.now(UTC) + timedelta(seconds=SETTLE_SECONDS + 60)).timestamp()
+
+
+def test_an_alarm_that_went_off_before_the_confirmation_is_rearmed_once(aws):
+    cloudwatch, sns, topic, arn = aws
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "pending"
+    assert _state(cloudwatch) == "ALARM"
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")  # confirmed
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "re-armed"
+    assert _state(cloudwatch) == "OK"  # CloudWatch's next evaluation sets ALARM, and mails
+    tags = cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+    assert [t["Key"] for t in tags] == [CONFIRMED_TAG]
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="mailed")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "seen before"
+    assert _state(cloudwatch) == "ALARM"  # one mail per outage: never again
+
+
+def test_a_young_alarm_is_left_alone_and_an_ok_one_only_noted(aws):
+    cloudwatch, sns, topic, arn = aws
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic) == "too early"
+    assert cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"] == []
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="OK", StateReason="pushed")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic) == "confirmed"
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic) == "seen before"
+
+
+def test_the_handler_rearms_after_a_run_that_did_not_push(monkeypatch):
+    """The real handler, a wrong secret, and an alarm that went off before the confirmation."""
+    with library_logging_restored(), Site(secret=WRONG_SECRET) as site:
+        cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="alarms")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+        cloudwatch.put_metric_alarm(**ALARM, AlarmActions=[topic])
+        (alarm,) = cloudwatch.describe_alarms(AlarmNames=["no-push"])["MetricAlarms"]
+        cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+        monkeypatch.setenv("ALARM_ARN", alarm["AlarmArn"])
+        monkeypatch.setenv("ALARM_TOPIC_ARN", topic)
+        site.clock.set(_later())  # the alarm is old enough by the function's clock
+        run = site.run()
+        assert run.error is not None and run.error.code == "credentials_rejected"
+        assert _state(cloudwatch) == "OK"
+        cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="again")
+        site.next_run()
+        assert _state(cloudwatch) == "ALARM"  # once per stack
