@@ -254,6 +254,13 @@ class FusionSolarEmulator(Served):
             return _Answer(json_reply(quota, 400), f"fault:{kind}")
         if kind == "overflow_sentinel":
             return self._sentinel(now, body)
+        if kind in ("success_false", "empty_object"):
+            shape = {"success": False, "data": None} if kind == "success_false" else {}
+            return _Answer(json_reply(shape), f"fault:{kind}")
+        if kind in ("http_401", "http_403"):
+            status = 401 if kind == "http_401" else 403
+            page = b"<html><body><h1>Error</h1></body></html>"
+            return _Answer(Reply(status, page, (("Content-Type", "text/html"),)), f"fault:{kind}")
         ok_body = json_reply(_envelope([], now, body)).body
         return _Answer(fault_reply(kind, ok_body), f"fault:{kind}")
 

@@ -13,6 +13,7 @@ import pytest
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
+from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import CallTooSoon
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -50,12 +51,15 @@ def simulate_day(
             emu.clock_offset += drift_a_day / RUNS_A_DAY + (step if run == RUNS_A_DAY // 2 else 0)
             if misstamp is not None and run == RUNS_A_DAY // 4:
                 emu.misstamp_next(misstamp)
+            deadline = Deadline.after(clock, 55)
+            checkpoint = Checkpoint(store, clock, deadline)
             client = FusionSolarClient(
                 emu.base_url,
                 CREDENTIALS,
-                store.load(),
+                checkpoint.load(),
                 clock=clock,
-                deadline=Deadline.after(clock, 55),
+                deadline=deadline,
+                checkpoint=checkpoint,
             )
             try:
                 plant = client.plant("Home")
@@ -64,7 +68,7 @@ def simulate_day(
             except CallTooSoon:
                 refused += 1
             finally:
-                store.save(client.state)
+                checkpoint.save(client.state)
         quota = emu.count("getDevRealKpi", "quota")
     return read, refused, quota
 

@@ -31,6 +31,7 @@ class SsmStateStore:
         self.name = name
         self.client = client
         self.clock = clock or SystemClock()
+        self._warned: str | None = None  # the damaged value last warned about (saves re-read)
 
     def load(self) -> State:
         try:
@@ -47,6 +48,9 @@ class SsmStateStore:
         try:
             return State.from_json(text, now)
         except StateError as exc:
+            if text == self._warned:  # the same damage, re-read before a save: said once
+                return start_over(text, now)
+            self._warned = text
             logger.warning(
                 "state parameter %s ignored (%s): starting over, keeping the lockout guard's "
                 "sound fields",
