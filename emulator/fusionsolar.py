@@ -104,7 +104,7 @@ class FusionSolarEmulator(Served):
         host: str = "127.0.0.1",
         port: int = 0,
         on_call: Callable[[CallRecord], None] | None = None,
-        latency: float = 0.0,
+        latency: float | Callable[[], float] = 0.0,
     ) -> None:
         self.scenario = load_scenario(scenario)
         # Network round trip to model on a FakeClock: half before the server stamps the call,
@@ -230,9 +230,11 @@ class FusionSolarEmulator(Served):
         return answer.reply
 
     def _travel(self) -> None:
-        """Half the round trip passes on a FakeClock (a real clock passes it by itself)."""
-        if self.latency and isinstance(self.clock, FakeClock):
-            self.clock.advance(self.latency / 2)
+        """Half the round trip passes on a FakeClock (a real clock passes it by itself). A
+        callable latency gives each way its own round trip (jitter: trips vary call by call)."""
+        trip = self.latency() if callable(self.latency) else self.latency
+        if trip and isinstance(self.clock, FakeClock):
+            self.clock.advance(trip / 2)
 
     def _take_fault(self, interface: str, nth: int) -> tuple[str, int | None] | None:
         if self._next_faults[interface]:
