@@ -368,12 +368,13 @@ def _next_runs(site: Site, runs: RunLog, where: str, want_next: str, advance: fl
 def test_every_fault_kind_is_in_the_matrix() -> None:
     """Nothing of the scenario format or the AWS side is left out of EXPECTED."""
     from emulator.chargehq import PUSH_FAULT_KINDS as CHARGEHQ_KINDS
-    from emulator.httpserve import TRANSPORT_FAULTS
+    from emulator.httpserve import LOGIN_FAULTS, TRANSPORT_FAULTS
 
     fail_codes = {f"fail_code {c}" for c in (305, 401, 407, 20400, 20006)}
     for where in ("login", "stations", "getDevList", "getDevRealKpi"):
         faults = {f for w, f in EXPECTED if w == where}
-        assert faults == TRANSPORT_FAULTS | fail_codes, where
+        login_only = LOGIN_FAULTS | {f"fail_code {c}" for c in (20001, 20003, 31337)}
+        assert faults == TRANSPORT_FAULTS | fail_codes | (login_only if where == "login" else set())
     assert {f for w, f in EXPECTED if w == "chargehq"} == CHARGEHQ_KINDS
     aws = {f for w, f in EXPECTED if w in ("ssm parameter", "secret")}
     for fault in ("missing", "not JSON", "placeholders"):

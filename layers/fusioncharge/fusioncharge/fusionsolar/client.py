@@ -97,8 +97,8 @@ class FusionSolarClient:
         """Current readings of the plants' devices of these types: one call per type, whatever
         the number of plants (a chunk of 100 ids a call, as Huawei allows).
 
-        Types without devices are skipped. A device missing from a reply means the device
-        list is stale: it is refreshed and the readings that came back are returned.
+        Types without devices are skipped. A device missing from a reply is returned as
+        unknown (no list call: a dead device would spend the day's getDevList calls).
         failCode 20006/20008 (devices changed or gone) also refreshes it, then raises
         (20007, or no devices at all: the plant is gone, looked up afresh next run):
         the next run reads with the new list (a second call for the type now would break
@@ -122,11 +122,9 @@ class FusionSolarClient:
             found, missing = self._read_types(plants, ids_by_type)
         finally:
             self.state.kpi_pending = None  # each call that may have counted is in last_fetch
-        if missing:
+        if missing:  # no list call: the 6-hourly refresh finds a removed device
             ids = [r.device_id for r in missing]
-            self.catalogue.refresh_stale_devices(
-                plants, f"device(s) {ids} missing from the readings"
-            )
+            self.logger.warning("device(s) %s missing from the readings: unknown", ids)
         # A missing device is unknown, not absent: left out, it would count as zero in the sums.
         return found + missing
 
