@@ -128,3 +128,28 @@ def test_make_status_during_a_run_does_not_roll_the_reading_times_back():
         clock.advance(300)
         one_run(store, emu, clock)
         assert emu.count("getDevRealKpi", "quota") == 0
+
+
+def test_on_ssm_a_save_merges_only_when_another_run_wrote_in_between():
+    """The merge read (a KMS decrypt) is spent only when the parameter's version moved."""
+    import boto3
+    from moto import mock_aws
+
+    from fusioncharge.aws.state_store import SsmStateStore
+
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        ssm.put_parameter(Name="/t/state", Value=State().to_json(), Type="SecureString")
+        clock = FakeClock()
+        run = Checkpoint(SsmStateStore("/t/state", ssm, clock), clock)
+        status = Checkpoint(SsmStateStore("/t/state", ssm, clock), clock)
+        ours, theirs = run.load(), status.load()
+        ours.last_fetch["38"] = clock.now()
+        run.save(ours)
+        assert run.store.changed() is False  # nobody else wrote: no merge read needed
+        theirs.token, theirs.token_issued_at = "x-status", clock.now()
+        status.save(theirs)  # loaded before the run saved: merged, not rolled back
+        kept = State.from_json(
+            ssm.get_parameter(Name="/t/state", WithDecryption=True)["Parameter"]["Value"]
+        )
+        assert kept.last_fetch == {"38": clock.now()} and kept.token == "x-status"

@@ -79,6 +79,13 @@ class Checkpoint:
                 "from locking the FusionSolar account or breaking its quota."
             ) from None
 
+    def _maybe_changed(self) -> bool:
+        """False only when the store can tell, cheaply, that nobody wrote since our last save."""
+        if self.base is None:
+            return True
+        changed = getattr(self.store, "changed", None)
+        return True if changed is None else bool(changed())
+
     def _retried(self, state: State, *, verify: bool) -> None:
         error = StateError("the state was not saved: no time left in the run to try")
         for delay in (0.0, *RETRY_DELAYS):
@@ -95,7 +102,7 @@ class Checkpoint:
         raise error
 
     def _merge_and_save(self, state: State, verify: bool) -> None:
-        if self.merging:
+        if self.merging and self._maybe_changed():
             stored = self.store.load()
             merge(state, stored if self.base is None else self.base, stored)
         self.store.save(state)

@@ -32,14 +32,17 @@ class SsmStateStore:
         self.client = client
         self.clock = clock or SystemClock()
         self._warned: str | None = None  # the damaged value last warned about (saves re-read)
+        self.version: int | None = None  # the parameter's version this store last read or wrote
 
     def load(self) -> State:
         try:
             reply = self.client.get_parameter(Name=self.name, WithDecryption=True)
             text = reply["Parameter"]["Value"]
+            self.version = reply["Parameter"].get("Version")
         except ClientError as exc:
             if error_code(exc) == "ParameterNotFound":
                 logger.info("state parameter %s does not exist yet: first run", self.name)
+                self.version = None
                 return State()
             raise self._error("read", exc) from None
         except BotoCoreError as exc:
@@ -69,7 +72,7 @@ class SsmStateStore:
                 "plants' device count"
             )
         try:
-            self.client.put_parameter(
+            reply = self.client.put_parameter(
                 Name=self.name,
                 Value=value,
                 Type="SecureString",
@@ -77,6 +80,21 @@ class SsmStateStore:
             )
         except (ClientError, BotoCoreError) as exc:
             raise self._error("write", exc) from None
+        self.version = reply.get("Version")
+
+    def changed(self) -> bool:
+        """Whether another run wrote the parameter since this store last read or wrote it: its
+        version, read without decryption (no KMS request; the merge read costs one)."""
+        try:
+            reply = self.client.get_parameter(Name=self.name, WithDecryption=False)
+            version = reply["Parameter"].get("Version")
+        except ClientError as exc:
+            if error_code(exc) == "ParameterNotFound":
+                return self.version is not None
+            raise self._error("read", exc) from None
+        except BotoCoreError as exc:
+            raise self._error("read", exc) from None
+        return version is None or version != self.version
 
     def _error(self, verb: str, exc: Exception) -> StateError:
         reason = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__
