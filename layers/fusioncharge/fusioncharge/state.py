@@ -74,7 +74,8 @@ class State:
         With `now`, times too far in the future are refused too: a damaged time would stop
         logins or readings for as long as it lies ahead.
         """
-        if not text or not text.strip():
+        text = (text or "").removeprefix("\ufeff")  # a byte order mark an editor added
+        if not text.strip():
             return cls()
         try:
             data = json.loads(text)
@@ -173,7 +174,7 @@ def start_over(text: str | None, now: float) -> State:
     """
     state = State(kpi_pending=now)
     try:
-        data = json.loads(text or "")
+        data = json.loads((text or "").removeprefix("\ufeff"))
     except ValueError:
         return state
     if not isinstance(data, dict):
