@@ -65,7 +65,12 @@ class State:
         if "devices" in data:
             data["dv"] = pack_devices(data.pop("devices"))
         data["v"] = STATE_VERSION
-        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # a lone surrogate (a plant name from FusionSolar): escaped
+            text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+        return text
 
     @classmethod
     def from_json(cls, text: str | None, now: float | None = None) -> "State":

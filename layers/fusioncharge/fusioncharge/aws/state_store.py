@@ -13,6 +13,7 @@ from fusioncharge.aws.clients import error_code
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.state import State, start_over
+from fusioncharge.state_salvage import fitted
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,14 @@ class SsmStateStore:
             return start_over(text, now)
 
     def save(self, state: State) -> None:
+        state, dropped = fitted(state, SSM_MAX_CHARS)
+        if dropped:
+            logger.warning(
+                "the state did not fit the parameter %s: saved without its %s (fetched again "
+                "when needed; the lockout guard, token and reading times are kept)",
+                self.name,
+                ", ".join(dropped),
+            )
         value = state.to_json()
         size = len(value.encode())
         if size > SSM_MAX_CHARS:
