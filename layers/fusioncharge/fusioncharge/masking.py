@@ -31,13 +31,13 @@ def normalised(text: str) -> str:
 def mask(text: str, secrets: Iterable[str | None]) -> str:
     """`text` (normalised) with every form of each secret, any FRAGMENT characters of one, and
     a word that starts or ends with MIN_EDGE of one, as ***."""
-    secrets = [unicodedata.normalize("NFC", s) for s in filter(None, secrets)]
-    if secrets and text:
+    wanted = [unicodedata.normalize("NFC", s) for s in secrets if s]
+    if wanted and text:
         text = normalised(text)
     windows: set[str] = set()
     whole: set[str] = set()
     edges: set[str] = set()
-    for secret in secrets:
+    for secret in wanted:
         for cut in range(MIN_EDGE, min(FRAGMENT, len(secret))):
             edges.update({secret[:cut].lower(), secret[-cut:].lower()})
         for form, short_ok in _forms(secret):
