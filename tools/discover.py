@@ -93,7 +93,8 @@ def main() -> int:
                 return 2
             base = os.environ.get("FUSIONSOLAR_BASE_URL") or DEFAULT_FUSIONSOLAR_BASE_URL
             deployed_stack.warn()  # before the login: a deployed stack may share the account
-            discover(base, credentials, FileStateStore(LOCAL_STATE), SystemClock())
+            store = deployed_stack.shared_store(FileStateStore(LOCAL_STATE))
+            discover(base, credentials, store, SystemClock())
             return 0
         from emulator.clock import FakeClock
         from emulator.fusionsolar import FusionSolarEmulator

@@ -80,13 +80,14 @@ def run_live(runs: int) -> int:
     try:
         settings = load_settings(require_aws=False)
         secrets = _EnvSecrets()
+        store = deployed_stack.shared_store(FileStateStore(LOCAL_STATE))  # the stack's guard
         for _ in range(runs):
             deadline = Deadline.after(clock, 60)
             result = run_poll(
                 settings,
                 secrets,
-                FileStateStore(LOCAL_STATE),
-                lambda creds, store, d=deadline: _live_client(settings, creds, store, clock, d),
+                store,
+                lambda creds, st, d=deadline: _live_client(settings, creds, st, clock, d),
                 lambda key, d=deadline: ChargeHqClient(settings.chargehq_push_url, key, deadline=d),
                 dry_run=_flag("DRY_RUN"),
             )
