@@ -60,8 +60,9 @@ class Checkpoint:
         """Save; retry a failed save while the run has time. Raises the last StateError."""
         self._retried(state, verify=False)
 
-    def before(self, state: State, call: str) -> None:
+    def before(self, state: State, call: str, *, verify: bool | None = None) -> None:
         """Save before `call` (a login, the readings); raise StateNotSaved when that fails.
+        A save before a login is read back, unless the caller reads it back itself (`verify`).
 
         Only with time for the slowest save left: the run's last save has its own margin.
         """
@@ -72,7 +73,7 @@ class Checkpoint:
                 "it (the next run tries again)"
             )
         try:
-            self._retried(state, verify=call == "login")
+            self._retried(state, verify=call == "login" if verify is None else verify)
         except StateError as exc:
             raise StateNotSaved(
                 f"{exc}; not making the {call} now: the saved state is what keeps the next runs "

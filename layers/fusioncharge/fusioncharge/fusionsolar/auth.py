@@ -26,6 +26,7 @@ from fusioncharge.errors import (
     CallTooSoon,
     CredentialsRejected,
     FusionSolarUnavailable,
+    StateNotSaved,
     UnexpectedResponse,
 )
 from fusioncharge.fusionsolar import login_guard as guard
@@ -110,7 +111,8 @@ class Auth:
         # A few random microseconds tell this run's count from a racing run's at the same time.
         at = now + secrets.randbelow(10_000) / 1e6
         guard.count_try(self.state, at)
-        self.checkpoint.before(self.state, "login")  # StateError: no saved guard, no login
+        # StateError: no saved guard, no login. Read back by _make_way, a second later.
+        self.checkpoint.before(self.state, "login", verify=False)
         self._make_way(at, now)
         self.logins += 1
         refused = True  # unless answered otherwise: a lost reply may have counted as wrong
@@ -142,6 +144,12 @@ class Auth:
         except AccountLocked as exc:
             self.logger.warning("%s", exc)
             raise
+        if at not in stored and not others:
+            raise StateNotSaved(
+                "the state read back from its store does not hold the login's count; not "
+                "logging in (the saved count is what keeps the next runs from locking the "
+                "FusionSolar account)"
+            )
         if others or at not in stored:
             self.logger.warning("another run is logging in to FusionSolar; this one gives way")
             raise CallTooSoon(
