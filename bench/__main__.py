@@ -15,6 +15,7 @@ from bench.awscount import AwsCallCounter
 from bench.build import BuildFailed, compiled_copy, folder_bytes, sam_build, zipped_bytes
 from bench.cost import LatencyModel, monthly_cost, usage_per_month
 from bench.day import DAY_START, StdoutCapture, simulate_day, two_plants_scenario
+from bench.jitter import jitter_figures, jitter_rows
 from bench.plot import plot_day
 from bench.prices import NO_FREE_TIER, PRICES_DATE
 from bench.report import (
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     baseline = simulate_day("baseline", counter, capture, args.seed)
     _progress("simulating the same day on two plants summed into one site ...")
     two_plants = simulate_day("ours", counter, capture, args.seed, two_plants_scenario())
+    _progress("simulating days of jittery round trips and a drifting Huawei clock ...")
+    jitter = jitter_figures(args.seed)
     _progress("timing cold imports of the handler ...")
     summary: dict[str, Any] = {**day_figures(ours), **handler_latency(ours)}
     summary["cold_import_ms"] = round(cold_import_ms(), 1)
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     base = day_figures(baseline)
     summary["baseline"] = {k: base[k] for k in (*QUOTA_KEYS, *base) if k in base}
     summary["ratio"] = ratios(summary, base)
+    summary["jitter"] = jitter  # quota refusals and skipped runs when trips vary
+    summary["jitter_quota_refusals"] = sum(f["quota_refusals"] for f in jitter.values())
     summary["targets"] = check_targets(summary)
     summary["two_plants"] = two_plant_figures(two_plants)  # beside the one-plant keys above
     summary["ssm_count_source"] = (
@@ -82,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     picture = plot_day(ours.site_meter_pushes, DAY_START, RESULTS / "site-meters-day.png")
     notes += _notes(summary, ours.parameter_version, picture)
-    table = render(summary, usage, cost, list_cost, notes)
+    table = render(summary, usage, cost, list_cost, notes) + "\n" + "\n".join(jitter_rows(jitter))
     (RESULTS / "table.txt").write_text(table + "\n", encoding="utf-8")
     (RESULTS / "results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(table)

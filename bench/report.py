@@ -23,7 +23,9 @@ DAY_TARGETS: tuple[Target, ...] = (
     ("quota refusals a day", "quota_refusals_per_day", "<=", 0),
     ("logins a day", "logins_per_day", "<=", 49),
     ("discovery calls a day", "discovery_calls_per_day", "<=", 6),
-    ("runs that pushed site meters", "pushes_per_day", ">=", 288),
+    # The pacing's safety margin skips up to 12 runs a day (docs/reference.md, the 5-minute
+    # window): each a push 5 minutes late, never a 407.
+    ("runs that pushed site meters", "pushes_per_day", ">=", 276),
 )
 TARGETS: tuple[Target, ...] = (
     ("FusionSolar calls per run", "fusionsolar_calls_per_poll", "<=", 3.2),
@@ -31,6 +33,7 @@ TARGETS: tuple[Target, ...] = (
     ("handler p50 (ms)", "handler_ms_p50", "<=", 50),
     ("cold import (ms)", "cold_import_ms", "<=", 400),
     ("monthly cost, one site (US$)", "monthly_cost_usd", "<=", 0.50),
+    ("quota refusals under jitter", "jitter_quota_refusals", "<=", 0),
 )
 # The same day on two plants (emulator/scenarios/two-plants.json): the quota of one plant.
 TWO_PLANT_TARGETS: tuple[Target, ...] = (

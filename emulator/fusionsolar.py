@@ -104,7 +104,7 @@ class FusionSolarEmulator(Served):
         host: str = "127.0.0.1",
         port: int = 0,
         on_call: Callable[[CallRecord], None] | None = None,
-        latency: float = 0.0,
+        latency: float | Callable[[], float] = 0.0,
     ) -> None:
         self.scenario = load_scenario(scenario)
         # Network round trip to model on a FakeClock: half before the server stamps the call,
@@ -230,9 +230,11 @@ class FusionSolarEmulator(Served):
         return answer.reply
 
     def _travel(self) -> None:
-        """Half the round trip passes on a FakeClock (a real clock passes it by itself)."""
-        if self.latency and isinstance(self.clock, FakeClock):
-            self.clock.advance(self.latency / 2)
+        """Half the round trip passes on a FakeClock (a real clock passes it by itself). A
+        callable latency gives each way its own round trip (jitter: trips vary call by call)."""
+        trip = self.latency() if callable(self.latency) else self.latency
+        if trip and isinstance(self.clock, FakeClock):
+            self.clock.advance(trip / 2)
 
     def _take_fault(self, interface: str, nth: int) -> tuple[str, int | None] | None:
         if self._next_faults[interface]:
@@ -254,6 +256,13 @@ class FusionSolarEmulator(Served):
             return _Answer(json_reply(quota, 400), f"fault:{kind}")
         if kind == "overflow_sentinel":
             return self._sentinel(now, body)
+        if kind in ("success_false", "empty_object"):
+            shape = {"success": False, "data": None} if kind == "success_false" else {}
+            return _Answer(json_reply(shape), f"fault:{kind}")
+        if kind in ("http_401", "http_403"):
+            status = 401 if kind == "http_401" else 403
+            page = b"<html><body><h1>Error</h1></body></html>"
+            return _Answer(Reply(status, page, (("Content-Type", "text/html"),)), f"fault:{kind}")
         ok_body = json_reply(_envelope([], now, body)).body
         return _Answer(fault_reply(kind, ok_body), f"fault:{kind}")
 

@@ -49,7 +49,10 @@ TRANSPORT_FAULTS = frozenset(
 # Kinds only the FusionSolar emulator serves: a failCode, a reading it cannot be (the grid
 # meters' overflow sentinel), success with no data, and the gateway's quota body.
 READING_FAULTS = frozenset({"overflow_sentinel", "data_empty", "data_null", "gateway_quota"})
-FAULT_KINDS = TRANSPORT_FAULTS | READING_FAULTS | {"fail_code"}
+# Odd answers a login may get (Huawei changed its login reply once already): each is counted as
+# a refused login by the poller's guard.
+LOGIN_FAULTS = frozenset({"http_401", "http_403", "success_false", "empty_object"})
+FAULT_KINDS = TRANSPORT_FAULTS | READING_FAULTS | LOGIN_FAULTS | {"fail_code"}
 
 JSON_TYPE = "application/json;charset=UTF-8"
 HTML_TYPE = "text/html;charset=UTF-8"

@@ -4,13 +4,14 @@ Huawei keeps one session per Northbound account, and allows one reading per devi
 5 minutes. A LIVE run with the account a deployed stack polls ends the stack's session (its next
 run logs in again) and spends the reading window the stack's next run needs (that run may be
 refused: quota_exceeded, an error in the ChargeHQ app). This machine has deployed (or set up) a
-stack when samconfig.local.toml exists: the warning is printed before any login.
+stack when samconfig.local.toml exists: the warning is printed before any login, and the LIVE
+tools then share the stack's lockout guard (shared_store).
 """
 
 import sys
 import tomllib
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from tools.configure import read_overrides
 from tools.lambda_env import ROOT
@@ -58,3 +59,32 @@ def _stack(config: Path) -> tuple[str, str | None, bool]:
     except (OSError, UnicodeDecodeError, KeyError, ValueError, AttributeError):
         return DEFAULT_STACK, None, False  # TOMLDecodeError and shlex's errors are ValueErrors
     return str(stack or DEFAULT_STACK), region, overrides.get("Paused") == "true"
+
+
+def shared_store(local: Any, config: Path | None = None) -> Any:
+    """The LIVE tools' state store: beside a stack deployed from here, one that shares the
+    stack's lockout guard (tools/shared_guard.py); `local` alone when there is none or its
+    state cannot be read (said on stderr: then only the warning above protects it)."""
+    config = config or LOCAL_CONFIG
+    if not config.exists():
+        return local
+    stack, region, _ = _stack(config)
+    try:
+        import boto3
+
+        from fusioncharge.aws.state_store import SsmStateStore
+        from tools.shared_guard import SharedGuardStore
+
+        session = boto3.Session(region_name=region)
+        described = session.client("cloudformation").describe_stacks(StackName=stack)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0]["Outputs"]}
+        deployed = SsmStateStore(outputs["StateParameterName"], session.client("ssm"))
+        deployed.load()
+    except Exception as exc:  # no credentials, no stack, no access: the tool still runs
+        print(
+            f"note: the lockout guard of stack {stack!r} could not be read "
+            f"({type(exc).__name__}); this LIVE run keeps its own in .local/",
+            file=sys.stderr,
+        )
+        return local
+    return SharedGuardStore(local, deployed)

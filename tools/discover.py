@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 
+from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -34,9 +35,11 @@ _INTERESTING = (
 
 
 def discover(base_url: str, credentials: Credentials, store: StateStore, clock: Clock) -> None:
-    state = store.load()
+    deadline = Deadline.after(clock, 120)
+    checkpoint = Checkpoint(store, clock, deadline)  # the guard is saved before any login
+    state = checkpoint.load()
     client = FusionSolarClient(
-        base_url, credentials, state, clock=clock, deadline=Deadline.after(clock, 120)
+        base_url, credentials, state, clock=clock, deadline=deadline, checkpoint=checkpoint
     )
     try:
         plants = client.list_plants()
@@ -66,7 +69,7 @@ def discover(base_url: str, credentials: Credentials, store: StateStore, clock: 
                 "they share one grid connection (docs/reference.md, Settings)."
             )
     finally:
-        store.save(state)
+        checkpoint.save(state)  # merged with what a racing run saved meanwhile
 
 
 def _shown(reading: Reading) -> dict:
@@ -91,7 +94,8 @@ def main() -> int:
                 return 2
             base = os.environ.get("FUSIONSOLAR_BASE_URL") or DEFAULT_FUSIONSOLAR_BASE_URL
             deployed_stack.warn()  # before the login: a deployed stack may share the account
-            discover(base, credentials, FileStateStore(LOCAL_STATE), SystemClock())
+            store = deployed_stack.shared_store(FileStateStore(LOCAL_STATE))
+            discover(base, credentials, store, SystemClock())
             return 0
         from emulator.clock import FakeClock
         from emulator.fusionsolar import FusionSolarEmulator

@@ -67,7 +67,6 @@ def run_live(runs: int) -> int:
     from fusioncharge.chargehq.client import ChargeHqClient
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
-    from fusioncharge.fusionsolar import FusionSolarClient
     from fusioncharge.poll import run_poll
     from fusioncharge.result import RunResult
     from fusioncharge.settings import load_settings
@@ -87,15 +86,14 @@ def run_live(runs: int) -> int:
     try:
         settings = load_settings(require_aws=False)
         secrets = _EnvSecrets()
+        store = deployed_stack.shared_store(FileStateStore(LOCAL_STATE))  # the stack's guard
         for _ in range(runs):
             deadline = Deadline.after(clock, 60)
             result = run_poll(
                 settings,
                 secrets,
-                FileStateStore(LOCAL_STATE),
-                lambda creds, state, d=deadline: FusionSolarClient(
-                    settings.fusionsolar_base_url, creds, state, clock=clock, deadline=d
-                ),
+                store,
+                lambda creds, st, d=deadline: _live_client(settings, creds, st, clock, d),
                 lambda key, d=deadline: ChargeHqClient(settings.chargehq_push_url, key, deadline=d),
                 dry_run=_flag("DRY_RUN"),
             )
@@ -108,6 +106,21 @@ def run_live(runs: int) -> int:
         return 1
     _print_body(result)
     return 0
+
+
+def _live_client(settings: Any, creds: Any, store: Any, clock: Any, deadline: Any) -> Any:
+    from fusioncharge.checkpoint import Checkpoint
+    from fusioncharge.fusionsolar import FusionSolarClient
+
+    checkpoint = Checkpoint(store, clock, deadline)
+    return FusionSolarClient(
+        settings.fusionsolar_base_url,
+        creds,
+        checkpoint.load(),
+        clock=clock,
+        deadline=deadline,
+        checkpoint=checkpoint,
+    )
 
 
 class _EnvSecrets:

@@ -23,6 +23,8 @@ from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.secrets import parse_secret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
+from fusioncharge.checkpoint import Checkpoint
+from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.parse import match_plants
@@ -210,18 +212,24 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof) ->
 
 def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> tuple[bool, str]:
     store = SsmStateStore(outputs["StateParameterName"], session.client("ssm"))
+    clock = SystemClock()
+    # The run's way to the state: the guard saved before the login, and every save merged with
+    # what a run racing this check saved (its reading times never roll back).
+    checkpoint = Checkpoint(store, clock, Deadline.after(clock, RUN_MAX_SECONDS))
     try:
-        state = store.load()
+        state = checkpoint.load()
         issued = state.token_issued_at or 0.0
         if state.token and (issued >= edited + RUN_MAX_SECONDS or proof.holds(issued)):
             return True, f"the credentials work (logged in with them at {_clock(issued)})"
         state.token, state.token_issued_at = None, None  # a token of the old credentials
         credentials = Credentials(secret.fusionsolar_username, secret.fusionsolar_system_code)
-        client = FusionSolarClient(parameters["FusionSolarBaseUrl"], credentials, state)
+        client = FusionSolarClient(
+            parameters["FusionSolarBaseUrl"], credentials, state, checkpoint=checkpoint
+        )
         try:
             plants = client.list_plants()
         finally:
-            store.save(state)  # the new token for the next run, or the lockout guard
+            checkpoint.save(state)  # the new token for the next run, or the lockout guard
         proof.keep(state.token_issued_at)
         found = match_plants(parameters["Station"], plants)
     except PlantNotFound as exc:

@@ -19,13 +19,14 @@ from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config, aws_reaso
 from fusioncharge.aws.secrets import SecretSource
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
+from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.poll import ChargeHqFactory, FusionSolarFactory, run_poll
 from fusioncharge.result import RunResult, masked_body
 from fusioncharge.settings import Settings, load_settings
-from fusioncharge.state import State
+from fusioncharge.state import StateStore
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FusionSolarChargeHQ"))
@@ -77,14 +78,16 @@ class Wiring:
         return Deadline(self.clock, self.clock.now() + max(0.0, seconds))
 
     def fusionsolar_factory(self, settings: Settings, deadline: Deadline) -> FusionSolarFactory:
-        def build(credentials: Credentials, state: State) -> FusionSolarClient:
+        def build(credentials: Credentials, store: StateStore) -> FusionSolarClient:
+            checkpoint = Checkpoint(store, self.clock, deadline)
             return FusionSolarClient(
                 settings.fusionsolar_base_url,
                 credentials,
-                state,
+                checkpoint.load(),
                 clock=self.clock,
                 deadline=deadline,
                 timeouts=self.http_timeouts,
+                checkpoint=checkpoint,
             )
 
         return build

@@ -149,9 +149,19 @@ def test_real_values_that_look_like_words_are_not_placeholders(value):
     assert secret.fusionsolar_username == value
 
 
-def test_a_state_too_big_for_ssm_is_refused_by_name(aws):
+def test_a_device_list_too_big_for_ssm_is_left_out_and_the_guard_kept(aws):
     ids = range(10**15, 10**15 + 300)  # 300 read devices: beyond what a home has
-    huge = State(devices=[{"id": i, "n": "", "t": 38, "p": "NE=1"} for i in ids])
+    huge = State(devices=[{"id": i, "n": "", "t": 38, "p": "NE=1"} for i in ids], login_tries=[1.0])
+    store = SsmStateStore(NAME, ssm())
+    store.save(huge)  # salvaged: a cache, fetched again when needed
+    kept = State.from_json(
+        ssm().get_parameter(Name=NAME, WithDecryption=True)["Parameter"]["Value"]
+    )
+    assert kept.devices is None and kept.login_tries == [1.0]
+
+
+def test_a_state_too_big_for_ssm_even_salvaged_is_refused_by_name(aws):
+    huge = State(token="x" * 5000)  # nothing left to drop: the token is kept
     with pytest.raises(StateError, match="does not fit"):
         SsmStateStore(NAME, ssm()).save(huge)
 

@@ -44,7 +44,7 @@ from fusioncharge.errors import (
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.settings import load_settings
-from fusioncharge.state import FileStateStore, State
+from fusioncharge.state import FileStateStore, InMemoryStateStore, State
 from tests.support.aws_faults import answer_with_error
 from tests.support.run_checks import LogCapture, RunLog, library_logging_restored
 from tools.lambda_env import scheduled_event
@@ -182,7 +182,7 @@ def _handler_clients(base_url: str, push_url: str) -> tuple[FusionSolarClient, C
     )
     deadline = Deadline.after(SystemClock(), 30)
     fusionsolar = app.Wiring().fusionsolar_factory(settings, deadline)(
-        Credentials("tls-user", SYSTEM_CODE), State()
+        Credentials("tls-user", SYSTEM_CODE), InMemoryStateStore()
     )
     return fusionsolar, app.Wiring().chargehq_factory(settings, deadline)(API_KEY)
 

@@ -224,14 +224,14 @@ def test_a_day_on_two_plants_costs_the_quota_of_one():
     """Every run reads the 3 device types of both plants with 3 calls (one per type) and pushes
     their sum: call for call what the default one-plant home (3 types too) spends on the same
     schedule. A run that our own pacing skips (its safety margin adds up over a day of exact
-    5-minute runs until a run would wait over 20 s) is skipped for one plant as for two."""
+    5-minute runs until a run would wait over 30 s) is skipped for one plant as for two."""
     scenario = two_plants()
     del scenario["kpis"]  # the emulator's day: night, sunrise, noon, evening
     two = a_day(scenario)
     one = a_day({"current_time_ms": scenario["current_time_ms"]})
     assert [r[0] for r in two] == [r[0] for r in one]
     assert {r[0] for r in two} <= {0, 3}
-    assert sum(1 for r in two if r[0] == 3) >= 287
+    assert sum(1 for r in two if r[0] == 3) >= 288 - 12  # at most 12 runs skipped a day
     assert sum(r[1] for r in two) == 0  # no quota refusal
     assert sum(r[2] for r in two) <= 49  # logins
     assert all(pushed for calls, _, _, pushed in two if calls)

@@ -92,3 +92,54 @@ def test_url_settings_are_shown_without_user_info_or_query():
 def test_a_chargehq_client_shows_its_url_masked():
     client = ChargeHqClient("https://u:p4ssw0rd@push.example/x?apiKey=K3y", "K3y")
     assert "p4ssw0rd" not in repr(client) and "K3y" not in repr(client)
+
+
+CODE = "Sys/C0de-kq2&Secret"  # a slash and an ampersand: what Java and HTML escape
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        CODE.replace("/", "\\/"),  # Java's JSON escaping of "/"
+        CODE.replace("&", "&amp;"),  # an HTML entity
+        CODE.replace("/", "&#47;").replace("&S", "&#38;S"),  # numeric entities
+        "".join(f"&#{ord(c)};" for c in CODE),  # every character an entity
+    ],
+    ids=["java-slash", "html-amp", "numeric-entities", "all-entities"],
+)
+@pytest.mark.parametrize("masker", list(MASKERS))
+def test_an_escaped_echo_is_masked_after_normalising(masker, echo):
+    shown = MASKERS[masker](f"invalid systemCode {echo} for user", CODE)
+    assert "C0de" not in shown and "kq2" not in shown, shown
+
+
+def test_a_decomposed_unicode_echo_is_masked():
+    secret = "Pässwört-Geheim-1"
+    decomposed = __import__("unicodedata").normalize("NFD", secret)
+    assert "Geheim" not in mask(f"echo {decomposed}", [secret])
+
+
+@pytest.mark.parametrize("cut", [4, 5, 6, 7])
+def test_an_echo_of_the_first_or_last_characters_is_masked(cut):
+    assert CODE[:cut] not in mask(f'code "{CODE[:cut]}" is wrong', [CODE])
+    assert CODE[-cut:] not in mask(f"code ...{CODE[-cut:]} is wrong", [CODE])
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda raw: replies.decode_envelope("login", 200, raw, []),
+        lambda raw: replies.decode_envelope("login", 200, b"<html>" + raw, []),
+        lambda raw: (_ for _ in ()).throw(
+            replies.status_error("login", 500, raw, []) or ValueError()
+        ),
+    ],
+    ids=["json-not-object", "html", "http-500"],
+)
+def test_a_login_reply_is_never_quoted(build):
+    """Even unmasked (no secret given), a login reply's body never reaches a message."""
+    raw = json.dumps(["echo", "UnMaskedSystemCode"]).encode()
+    with pytest.raises(Exception) as caught:
+        build(raw)
+    assert "UnMaskedSystemCode" not in str(caught.value)
+    assert "not shown" in str(caught.value)

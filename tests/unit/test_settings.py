@@ -125,3 +125,8 @@ def test_a_function_deployed_before_the_rename_keeps_its_state_parameter():
     assert load_settings(both).state_parameter == BASE["STATE_PARAMETER"]
     with pytest.raises(ConfigError, match="TOKEN_PARAMETER"):
         load_settings({**old, "TOKEN_PARAMETER": "no-leading-slash"})
+
+
+def test_a_blank_state_parameter_falls_back_like_an_unset_one():
+    old = {**BASE, "STATE_PARAMETER": "   ", "TOKEN_PARAMETER": "/stack/old-state"}
+    assert load_settings(old).state_parameter == "/stack/old-state"

@@ -26,6 +26,7 @@ from fusioncharge.state import (
     FileStateStore,
     InMemoryStateStore,
     State,
+    start_over,
     station_key,
 )
 from fusioncharge.state_codec import in_state_order
@@ -180,3 +181,11 @@ def test_file_store_is_private(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert store.load() == full_state()
     assert FileStateStore(tmp_path / "absent.json").load() == State()
+
+
+def test_a_byte_order_mark_an_editor_added_keeps_the_state_and_its_guard():
+    text = State(login_tries=[1_700_000_000.0], locked_until=1_700_001_000.0).to_json()
+    state = State.from_json("\ufeff" + text, 1_700_000_100.0)
+    assert state.login_tries == [1_700_000_000.0] and state.locked_until == 1_700_001_000.0
+    saved = start_over("\ufeff" + text.replace('"v":2', '"v":99'), 1_700_000_100.0)
+    assert saved.login_tries == [1_700_000_000.0]  # damage elsewhere: the guard still kept

@@ -1,59 +1,125 @@
-"""Saving the state when Huawei's limits depend on it, retried within the run's deadline.
+"""Saving the state when Huawei's limits depend on it, merged with racing runs, retried.
 
 Before a login (the lockout guard's count) and before real-time calls (the quota mark), the
 state must be in the store: a run that cannot save it does not make the call. A save before a
 login is read back too, so a store that returns garbage cannot hide the count.
+
+Runs may overlap and SSM has no conditional write, so every save re-reads the store and merges
+what racing runs saved since this run last loaded or saved (state_merge.py): a guard count or a
+reading time another run saved is never lost by this run's save. `Checkpoint` is the one way a
+run loads and saves; it knows what it last saved, the base of that merge.
 """
+
+import copy
 
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import StateError, StateNotSaved
 from fusioncharge.state import State, StateStore
+from fusioncharge.state_merge import merge
 
 RETRY_DELAYS = (0.3, 1.0, 2.0)  # seconds before each retry: throttling clears in moments
 MIN_SECONDS_FOR_A_SAVE = 2.0  # do not start a retry with less of the run left
 
 
+class Checkpoint:
+    """The run's store: loads the state, and saves it merged with what others saved."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        clock: Clock,
+        deadline: Deadline | None = None,
+        *,
+        merging: bool = True,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.deadline = deadline
+        self.merging = merging  # False: the caller owns the state alone (the old save())
+        # What this run last loaded or saved; None before either: then the store's content is
+        # taken as the base (a state built by hand keeps what it holds).
+        self.base: State | None = None
+
+    def load(self) -> State:
+        state = self.store.load()
+        self.base = copy.deepcopy(state)
+        return state
+
+    def saved(self, state: State) -> bool:
+        """True when the store holds `state` as this run last saved (or loaded) it."""
+        return state == self.base
+
+    def refresh(self, state: State) -> None:
+        """Fold what racing runs saved since this run's last save into `state`, unsaved."""
+        stored = self.store.load()
+        merge(state, stored if self.base is None else self.base, stored)
+        self.base = stored
+
+    def save(self, state: State) -> None:
+        """Save; retry a failed save while the run has time. Raises the last StateError."""
+        self._retried(state, verify=False)
+
+    def before(self, state: State, call: str, *, verify: bool | None = None) -> None:
+        """Save before `call` (a login, the readings); raise StateNotSaved when that fails.
+        A save before a login is read back, unless the caller reads it back itself (`verify`).
+
+        Only with time for the slowest save left: the run's last save has its own margin.
+        """
+        deadline = self.deadline
+        if deadline is not None and deadline.remaining() < AWS_CALL_MAX_SECONDS:
+            raise StateNotSaved(
+                f"not enough of the run left to save the state before the {call}; not making "
+                "it (the next run tries again)"
+            )
+        try:
+            self._retried(state, verify=call == "login" if verify is None else verify)
+        except StateError as exc:
+            raise StateNotSaved(
+                f"{exc}; not making the {call} now: the saved state is what keeps the next runs "
+                "from locking the FusionSolar account or breaking its quota."
+            ) from None
+
+    def _maybe_changed(self) -> bool:
+        """False only when the store can tell, cheaply, that nobody wrote since our last save."""
+        if self.base is None:
+            return True
+        changed = getattr(self.store, "changed", None)
+        return True if changed is None else bool(changed())
+
+    def _retried(self, state: State, *, verify: bool) -> None:
+        error = StateError("the state was not saved: no time left in the run to try")
+        for delay in (0.0, *RETRY_DELAYS):
+            if delay:
+                left = self.deadline.remaining() if self.deadline is not None else float("inf")
+                if left < delay + MIN_SECONDS_FOR_A_SAVE:
+                    break
+                self.clock.sleep(delay)
+            try:
+                self._merge_and_save(state, verify)
+                return
+            except StateError as exc:
+                error = exc
+        raise error
+
+    def _merge_and_save(self, state: State, verify: bool) -> None:
+        if self.merging and self._maybe_changed():
+            stored = self.store.load()
+            merge(state, stored if self.base is None else self.base, stored)
+        self.store.save(state)
+        self.base = copy.deepcopy(state)  # written: a retry merges against it
+        if verify and self.store.load().to_json() != state.to_json():
+            # Garbage, or a racing run saved in between: merged again on the retry.
+            raise StateError("the state read back from its store is not what was saved")
+
+
 def save(store: StateStore, state: State, clock: Clock, deadline: Deadline | None) -> None:
-    """Save; retry a failed save while the run has time. Raises the last StateError."""
-    _retried(store, state, clock, deadline, verify=False)
+    """Save, unmerged (for a caller that owns the state alone); see Checkpoint.save."""
+    Checkpoint(store, clock, deadline, merging=False).save(state)
 
 
 def save_before(
     store: StateStore, state: State, clock: Clock, deadline: Deadline | None, call: str
 ) -> None:
-    """Save before `call` (a login, the readings); raise StateNotSaved when that fails.
-
-    Only with time for the slowest save left: the run's last save has its own margin.
-    """
-    if deadline is not None and deadline.remaining() < AWS_CALL_MAX_SECONDS:
-        raise StateNotSaved(
-            f"not enough of the run left to save the state before the {call}; not making it "
-            "(the next run tries again)"
-        )
-    try:
-        _retried(store, state, clock, deadline, verify=call == "login")
-    except StateError as exc:
-        raise StateNotSaved(
-            f"{exc}; not making the {call} now: the saved state is what keeps the next runs "
-            "from locking the FusionSolar account or breaking its quota."
-        ) from None
-
-
-def _retried(
-    store: StateStore, state: State, clock: Clock, deadline: Deadline | None, *, verify: bool
-) -> None:
-    for delay in (0.0, *RETRY_DELAYS):
-        if delay:
-            left = deadline.remaining() if deadline is not None else float("inf")
-            if left < delay + MIN_SECONDS_FOR_A_SAVE:
-                break
-            clock.sleep(delay)
-        try:
-            store.save(state)
-            if verify and store.load().to_json() != state.to_json():
-                raise StateError("the state read back from its store is not what was saved")
-            return
-        except StateError as exc:
-            error = exc
-    raise error
+    """Save before `call`, unmerged; see Checkpoint.before."""
+    Checkpoint(store, clock, deadline, merging=False).before(state, call)

@@ -2,26 +2,44 @@
 
 A server may echo a secret back in any form it handled it in, so besides the secret itself its
 JSON-escaped, URL-encoded and base64 forms are masked, in any letter case, and so is any run of
-FRAGMENT characters of any of them (a reply cut short, or a secret inside a longer value). URL
+FRAGMENT characters of any of them (a reply cut short, or a secret inside a longer value). A
+word that starts or ends like a secret (MIN_EDGE characters or more) is masked too: an echo of
+the first 7 characters is a head start on guessing it. Text is normalised first (Java's `\\/`,
+HTML entities, Unicode NFC), so no escaping of its own carries a secret past the mask. URL
 settings are shown with their user info and query masked: either may carry a credential.
 """
 
 import base64
+import html
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
 FRAGMENT = 8  # characters: any run this long of a secret (in any of its forms) is masked
+MIN_EDGE = 4  # characters: a word starting or ending with this much of a secret is masked
 _URL = re.compile(r"^(?P<scheme>[^:/?#]+://)?(?P<user>[^/?#]*@)?(?P<rest>[^?#]*)(?P<tail>[?#].*)?$")
 
 
+def normalised(text: str) -> str:
+    """`\\/` as `/`, HTML entities as their characters, Unicode NFC: one spelling to mask."""
+    return unicodedata.normalize("NFC", html.unescape(text.replace("\\/", "/")))
+
+
 def mask(text: str, secrets: Iterable[str | None]) -> str:
-    """`text` with every form of each secret, and any FRAGMENT characters of one, as ***."""
+    """`text` (normalised) with every form of each secret, any FRAGMENT characters of one, and
+    a word that starts or ends with MIN_EDGE of one, as ***."""
+    wanted = [unicodedata.normalize("NFC", s) for s in secrets if s]
+    if wanted and text:
+        text = normalised(text)
     windows: set[str] = set()
     whole: set[str] = set()
-    for secret in filter(None, secrets):
+    edges: set[str] = set()
+    for secret in wanted:
+        for cut in range(MIN_EDGE, min(FRAGMENT, len(secret))):
+            edges.update({secret[:cut].lower(), secret[-cut:].lower()})
         for form, short_ok in _forms(secret):
             if len(form) >= FRAGMENT:
                 ends = range(FRAGMENT, len(form) + 1)
@@ -32,6 +50,10 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
         return text
     low = _lower_same_length(text)
     hit = bytearray(len(text))
+    for word in re.finditer(r"[^\s\"'<>(),;:=]+", low):
+        token = word.group()
+        if any(token.startswith(e) or token.endswith(e) for e in edges):
+            hit[word.start() : word.end()] = b"\1" * len(token)
     if windows:
         for i in range(len(low) - FRAGMENT + 1):
             if low[i : i + FRAGMENT] in windows:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from fusioncharge import checkpoint, masking
+from fusioncharge import masking
 from fusioncharge.accounting import meter_direction
 from fusioncharge.accounting.site_meters import (
     Accounting,
@@ -22,7 +22,7 @@ from fusioncharge.accounting.site_meters import (
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error
 from fusioncharge.chargehq.body import build_body
 from fusioncharge.chargehq.client import ChargeHqClient
-from fusioncharge.clock import Clock, Deadline
+from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.errors import (
     BridgeError,
     CallTooSoon,
@@ -45,7 +45,9 @@ class Secrets(Protocol):
     def get(self) -> SiteSecret: ...
 
 
-FusionSolarFactory = Callable[[Credentials, State], FusionSolarClient]
+# Builds the run's client on the run's store: the factory wraps it in a Checkpoint (the run's
+# clock and deadline), which loads the state and is the client's required way to save it.
+FusionSolarFactory = Callable[[Credentials, StateStore], FusionSolarClient]
 ChargeHqFactory = Callable[[str], ChargeHqClient]
 
 
@@ -122,20 +124,13 @@ def _read_site_meters(
     credentials: Credentials,
     result: RunResult,
 ) -> SiteMeters:
-    state = store.load()
-    saved = [state.to_json()]  # what the store holds now, as far as this run knows
-
-    def save_before(st: State, call: str) -> None:
-        checkpoint.save_before(store, st, client.clock, client.deadline, call)
-        saved[0] = st.to_json()
-
-    client = fusionsolar(credentials, state)
-    client.save_state = save_before
+    client = fusionsolar(credentials, store)
+    state, saves = client.state, client.checkpoint
     try:
         readings, plants = _readings(client, settings)
     except BaseException:
         # What the failed run learned (the guard!) counts.
-        _save_quietly(store, state, saved[0], client.clock, client.deadline)
+        _save_quietly(saves, state)
         raise
     finally:
         result.fusionsolar_calls += client.calls
@@ -148,8 +143,8 @@ def _read_site_meters(
         logger.warning(suspect)
         result.meter_direction_suspect = True
     try:
-        if state.to_json() != saved[0]:
-            checkpoint.save(store, state, client.clock, client.deadline)
+        if not saves.saved(state):
+            saves.save(state)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
         result.unsaved_state = exc
@@ -159,15 +154,13 @@ def _read_site_meters(
     return meters
 
 
-def _save_quietly(
-    store: StateStore, state: State, before: str, clock: Clock, deadline: Deadline | None
-) -> None:
+def _save_quietly(saves: Checkpoint, state: State) -> None:
     """Save after a failed run, retried while the run has time (a lock just learned must
     survive a throttled save); a failure is logged, the run's own error is the story."""
-    if state.to_json() == before:
+    if saves.saved(state):
         return
     try:
-        checkpoint.save(store, state, clock, deadline)
+        saves.save(state)
     except StateError as exc:
         logger.error("could not save the state after a failed run: %s", exc)
 

@@ -28,7 +28,7 @@ STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
 GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
 PENDING_SLACK = 15 * 60 + 60.0  # a run's pending calls end within Lambda's 15-minute maximum
-_EVENT_TIMES = ("token_issued_at", "devices_fetched_at", "plant_checked_at")
+_EVENT_TIMES = ("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at")
 _GUARD_TIMES = ("no_login_before", "locked_until")
 
 
@@ -45,6 +45,7 @@ class State:
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
     devices_fetched_at: float | None = None
+    devices_asked_at: float | None = None  # the last getDevList that failed: asked hourly
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
     # FusionSolar's clock - ours at sending, seconds, for the last calls (oldest first).
     server_leads: list[float] | None = None
@@ -64,7 +65,12 @@ class State:
         if "devices" in data:
             data["dv"] = pack_devices(data.pop("devices"))
         data["v"] = STATE_VERSION
-        return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # a lone surrogate (a plant name from FusionSolar): escaped
+            text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+        return text
 
     @classmethod
     def from_json(cls, text: str | None, now: float | None = None) -> "State":
@@ -73,7 +79,8 @@ class State:
         With `now`, times too far in the future are refused too: a damaged time would stop
         logins or readings for as long as it lies ahead.
         """
-        if not text or not text.strip():
+        text = (text or "").removeprefix("\ufeff")  # a byte order mark an editor added
+        if not text.strip():
             return cls()
         try:
             data = json.loads(text)
@@ -172,7 +179,7 @@ def start_over(text: str | None, now: float) -> State:
     """
     state = State(kpi_pending=now)
     try:
-        data = json.loads(text or "")
+        data = json.loads((text or "").removeprefix("\ufeff"))
     except ValueError:
         return state
     if not isinstance(data, dict):

@@ -4,6 +4,7 @@ Every AWS failure becomes a SecretError that names the secret and what to do; no
 from AWS ever reaches a message.
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +77,11 @@ class SecretSource:
         provider = self.provider or parameters.SecretsProvider(boto_config=aws_config())
         self.provider = provider
         try:
-            return provider.get(self.secret_id, transform="json", force_fetch=True)
-        except parameters.exceptions.TransformParameterError:
+            raw = provider.get(self.secret_id, force_fetch=True)
+            # Parsed here, not by Powertools: a byte order mark (Notepad adds one) is allowed.
+            text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else str(raw)
+            return json.loads(text.removeprefix("\ufeff"))
+        except (ValueError, RecursionError, parameters.exceptions.TransformParameterError):
             raise SecretError(
                 f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it "
                 "holds the keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"

@@ -13,6 +13,7 @@ from fusioncharge.aws.clients import error_code
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.state import State, start_over
+from fusioncharge.state_salvage import fitted
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +32,18 @@ class SsmStateStore:
         self.name = name
         self.client = client
         self.clock = clock or SystemClock()
+        self._warned: str | None = None  # the damaged value last warned about (saves re-read)
+        self.version: int | None = None  # the parameter's version this store last read or wrote
 
     def load(self) -> State:
         try:
             reply = self.client.get_parameter(Name=self.name, WithDecryption=True)
             text = reply["Parameter"]["Value"]
+            self.version = reply["Parameter"].get("Version")
         except ClientError as exc:
             if error_code(exc) == "ParameterNotFound":
                 logger.info("state parameter %s does not exist yet: first run", self.name)
+                self.version = None
                 return State()
             raise self._error("read", exc) from None
         except BotoCoreError as exc:
@@ -47,6 +52,9 @@ class SsmStateStore:
         try:
             return State.from_json(text, now)
         except StateError as exc:
+            if text == self._warned:  # the same damage, re-read before a save: said once
+                return start_over(text, now)
+            self._warned = text
             logger.warning(
                 "state parameter %s ignored (%s): starting over, keeping the lockout guard's "
                 "sound fields",
@@ -56,6 +64,14 @@ class SsmStateStore:
             return start_over(text, now)
 
     def save(self, state: State) -> None:
+        state, dropped = fitted(state, SSM_MAX_CHARS)
+        if dropped:
+            logger.warning(
+                "the state did not fit the parameter %s: saved without its %s (fetched again "
+                "when needed; the lockout guard, token and reading times are kept)",
+                self.name,
+                ", ".join(dropped),
+            )
         value = state.to_json()
         size = len(value.encode())
         if size > SSM_MAX_CHARS:
@@ -65,7 +81,7 @@ class SsmStateStore:
                 "plants' device count"
             )
         try:
-            self.client.put_parameter(
+            reply = self.client.put_parameter(
                 Name=self.name,
                 Value=value,
                 Type="SecureString",
@@ -73,6 +89,21 @@ class SsmStateStore:
             )
         except (ClientError, BotoCoreError) as exc:
             raise self._error("write", exc) from None
+        self.version = reply.get("Version")
+
+    def changed(self) -> bool:
+        """Whether another run wrote the parameter since this store last read or wrote it: its
+        version, read without decryption (no KMS request; the merge read costs one)."""
+        try:
+            reply = self.client.get_parameter(Name=self.name, WithDecryption=False)
+            version = reply["Parameter"].get("Version")
+        except ClientError as exc:
+            if error_code(exc) == "ParameterNotFound":
+                return self.version is not None
+            raise self._error("read", exc) from None
+        except BotoCoreError as exc:
+            raise self._error("read", exc) from None
+        return version is None or version != self.version
 
     def _error(self, verb: str, exc: Exception) -> StateError:
         reason = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__

@@ -4,24 +4,38 @@ Safety rules, from Huawei's limits (5 wrong passwords in 10 minutes lock the acc
 30 minutes; 5 logins per 10 minutes):
 - at most one login per run, and only when the lockout guard (login_guard.py) allows it; each
   login is counted in the state and saved before it is sent;
+- every reply to a login that is not a success (a token and failCode 0) counts as refused: an
+  unknown failCode, an HTML page, `{}`, HTTP 401... may be Huawei's new way of saying "wrong
+  password" (it changed once, in 2025). Only an explicit quota refusal and a request that never
+  left are not counted;
+- runs that overlap do not log in together: after saving its count a run waits a moment,
+  re-reads the store, and logs in only when its count is still there and no other run counted
+  a login in the last minute (two logins at once would end each other's session);
 - a login is only retried when the request cannot have reached the server (transport.py).
 """
 
+import json
 import logging
-from collections.abc import Callable
+import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fusioncharge.clock import Clock
 from fusioncharge.errors import (
     AccountLocked,
+    CallTooSoon,
     CredentialsRejected,
     FusionSolarUnavailable,
+    StateNotSaved,
     UnexpectedResponse,
 )
 from fusioncharge.fusionsolar import login_guard as guard
 from fusioncharge.fusionsolar import replies
-from fusioncharge.fusionsolar.transport import NoReply, Portal
+from fusioncharge.fusionsolar.transport import NoReply, Portal, Reply
 from fusioncharge.state import State
+
+if TYPE_CHECKING:
+    from fusioncharge.checkpoint import Checkpoint
 
 TOKEN_REFRESH_AGE = 29 * 60  # Huawei's token lasts 30 minutes: renew a minute early
 # Login failCodes that mean "these credentials will not work": guarded like a wrong password.
@@ -30,6 +44,8 @@ LOGIN_REJECTED = {
     20002: "the third-party system is forbidden",
     20003: "the third-party system has expired",
 }
+LOGIN_SETTLE = 1.0  # seconds between saving the count and re-reading it: racing saves land
+RACING_SECONDS = 60.0  # another run's login counted this recently may still be under way
 # Login failCodes that may mean Huawei locked the account: no login of any credentials for a while.
 LOGIN_LOCKED = {
     20400: "wrong user name or system code, user locked, password expired or too many sessions",
@@ -44,8 +60,8 @@ class Credentials:
 
 
 class Auth:
-    """Holds the run's login count; `save_state(call)` saves the state before a login and
-    raises StateError when it cannot (no saved guard, no login)."""
+    """Holds the run's login count; `checkpoint.before(state, "login")` saves the state before
+    a login and raises StateError when it cannot (no saved guard, no login)."""
 
     def __init__(
         self,
@@ -54,15 +70,16 @@ class Auth:
         state: State,
         clock: Clock,
         logger: logging.Logger,
-        save_state: Callable[[str], None],
+        checkpoint: "Checkpoint",
     ) -> None:
         self.portal = portal
         self.credentials = credentials
         self.state = state
         self.clock = clock
         self.logger = logger
-        self.save_state = save_state
+        self.checkpoint = checkpoint
         self.logins = 0
+        self._quota_reply = False
 
     def secrets(self) -> list[str]:
         """What no message may show: the system code and the token."""
@@ -91,30 +108,63 @@ class Auth:
                 "(repeated logins can lock the account). Another app or poller using the same "
                 "FusionSolar account may be ending this session: give this one its own account."
             )
-        guard.count_try(self.state, now)
-        self.save_state("login")  # raises StateError: no saved guard, no login
+        # A few random microseconds tell this run's count from a racing run's at the same time.
+        at = now + secrets.randbelow(10_000) / 1e6
+        guard.count_try(self.state, at)
+        # StateError: no saved guard, no login. Read back by _make_way, a second later.
+        self.checkpoint.before(self.state, "login", verify=False)
+        self._make_way(at, now)
         self.logins += 1
         refused = True  # unless answered otherwise: a lost reply may have counted as wrong
+        self._quota_reply = False
         try:
-            self._send_login(now)
+            self._send_login(self.clock.now())  # after the wait: the token's real age
             refused = False
         except NoReply as exc:
             refused = exc.reached
             raise FusionSolarUnavailable(str(exc)) from None
-        except (CredentialsRejected, AccountLocked):
-            raise
         except Exception:
-            refused = False  # a quota, an outage or an odd reply: not a wrong password
+            # Anything but a success may be a wrong password in a shape we do not know yet.
+            refused = not self._quota_reply
             raise
         finally:
             if not refused:
-                guard.not_refused(self.state, now)
+                guard.not_refused(self.state, at)
+
+    def _make_way(self, at: float, now: float) -> None:
+        """Log in alone: wait for racing saves to land, merge them, and give way (the try
+        uncounted; the run skips) when a racing run's count is there or ours was lost."""
+        self.clock.sleep(LOGIN_SETTLE)
+        self.checkpoint.refresh(self.state)
+        stored = (self.checkpoint.base or State()).login_tries or ()
+        guard.not_refused(self.state, at)
+        others = [t for t in self.state.login_tries or () if abs(t - at) < RACING_SECONDS]
+        try:
+            guard.check(self.state, self.credentials, now)  # with what racing runs counted
+        except AccountLocked as exc:
+            self.logger.warning("%s", exc)
+            raise
+        if at not in stored and not others:
+            raise StateNotSaved(
+                "the state read back from its store does not hold the login's count; not "
+                "logging in (the saved count is what keeps the next runs from locking the "
+                "FusionSolar account)"
+            )
+        if others or at not in stored:
+            self.logger.warning("another run is logging in to FusionSolar; this one gives way")
+            raise CallTooSoon(
+                "another run (a manual invoke, make status, a LIVE tool) is logging in to "
+                "FusionSolar at the same moment; this run does not, since two logins at once "
+                "end each other's session. The next run reads as usual."
+            )
+        guard.count_try(self.state, at)
 
     def _send_login(self, now: float) -> None:
         creds = self.credentials
         reply = self.portal.exchange(
             "login", {"userName": creds.username, "systemCode": creds.system_code}, None
         )
+        self._quota_reply = quota_refusal(reply)
         if reply.status == 200 and not reply.body.strip():
             raise self._reject(now, "rejected the user name or system code")
         envelope = self.portal.decode("login", reply, self.secrets())
@@ -180,3 +230,19 @@ class Auth:
             "secret (the Northbound API account) and the account in FusionSolar (Northbound "
             "management)."
         )
+
+
+def quota_refusal(reply: Reply) -> bool:
+    """True for Huawei's explicit "too many calls" (HTTP 429, the gateway's quota body,
+    failCode 407/20618): the one refusal of a login that is not a possible wrong password."""
+    if reply.status == 429:
+        return True
+    try:
+        body = json.loads(reply.body)
+    except (ValueError, RecursionError):
+        return False
+    if not isinstance(body, dict):
+        return False
+    return str(body.get("errorCode")) == replies.GATEWAY_QUOTA or (
+        replies.fail_code(body) in replies.QUOTA_CODES
+    )

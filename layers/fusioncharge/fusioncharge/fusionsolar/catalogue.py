@@ -12,7 +12,12 @@ from dataclasses import replace
 from typing import Any
 
 from fusioncharge.clock import Clock
-from fusioncharge.errors import PlantNotFound, UnexpectedResponse
+from fusioncharge.errors import (
+    FusionSolarUnavailable,
+    PlantNotFound,
+    QuotaExceeded,
+    UnexpectedResponse,
+)
 from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.models import REAL_TIME_TYPES, Device, Plant
@@ -21,6 +26,10 @@ from fusioncharge.state_codec import in_state_order
 
 DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
+# A device list refused, failed or empty is asked again this late: 2 hours keeps even a 5xx
+# (retried once) within the daily cap of about 25 list calls.
+LIST_RETRY_INTERVAL = 2 * 3600
+NEXT_RUN = 240  # seconds: soon enough for the next 5-minute run
 READ_TYPES = REAL_TIME_TYPES  # what the poller reads; never dongles, optimizers, SmartGuard
 PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
 # 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
@@ -95,13 +104,42 @@ class Catalogue:
         return found
 
     def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
-        """The plants' devices, from the cache unless it is older than 6 hours."""
+        """The plants' devices, from the cache unless it is older than 6 hours; the cache also
+        when the list cannot be had, or was not to be had under an hour ago."""
         plants = as_list(plants)
         cached = self.cached_devices(plants)
-        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
+        now = self.clock.now()
+        age = now - (self.state.devices_fetched_at or 0.0)
         if cached is not None and 0 <= age < DEVICES_MAX_AGE:
             return cached
-        return self.fetch_devices(plants)
+        asked = self.state.devices_asked_at
+        if asked is not None and 0 <= now - asked < LIST_RETRY_INTERVAL:
+            if cached is not None:
+                return cached
+            raise FusionSolarUnavailable(
+                f"FusionSolar gave no device list at {utc(asked)}; it is asked again after "
+                f"{utc(asked + LIST_RETRY_INTERVAL)} (Huawei allows it about 25 times a day)"
+            )
+        try:
+            found = self.fetch_devices(plants)
+        except (QuotaExceeded, FusionSolarUnavailable, UnexpectedResponse) as exc:
+            if isinstance(exc, PlantGone):
+                raise
+            # Without a list to read with, a first failure is tried again at the next run;
+            # after that every two hours, as with one (at most 25 list calls a day).
+            again = cached is None and self.state.devices_asked_at is None
+            self.state.devices_asked_at = now - (LIST_RETRY_INTERVAL - NEXT_RUN if again else 0)
+            if cached is None:
+                raise
+            self.logger.warning(
+                "device list not to be had (%s); reading with the one of %s, asking again after %s",
+                exc,
+                utc(self.state.devices_fetched_at or now),
+                utc(now + LIST_RETRY_INTERVAL),
+            )
+            return cached
+        self.state.devices_asked_at = None
+        return found
 
     def cached_devices(self, plants: list[Plant]) -> list[Device] | None:
         try:
@@ -133,6 +171,15 @@ class Catalogue:
             if d.plant_code in (*codes, "")
         ]
         ours = self.state.plant_code in (None, ",".join(codes))  # `make discover` reads others
+        empty = [p for p in plants if not any(d.plant_code == p.code for d in found)]
+        if empty and ours:
+            # Not cached (the last good list stays): a hiccup, or a plant re-created under a
+            # new code, which its readings then answer with 20007 (looked up afresh).
+            names = ", ".join(f"{p.name!r} ({p.code})" for p in empty)
+            raise UnexpectedResponse(
+                f"FusionSolar listed no devices for plant {names}; the device list is asked "
+                "again in two hours (if the plant was removed or re-created, set STATION to it)"
+            )
         if ours:
             # Only what the poller reads, without names (messages name devices by id), in the
             # order the state keeps them: optimizers (one per panel), or names, would overflow
@@ -154,13 +201,9 @@ class Catalogue:
                 "not as any plant's meter or inverter",
                 [d.id for d in found if not d.plant_code],
             )
-        empty = [p for p in plants if not any(d.plant_code == p.code for d in found)]
-        if empty and self.state.plant_code == ",".join(codes):
-            self.state.devices = None  # not cached: the plant may have been re-created
-            raise self.plant_gone(empty, plants, "an empty device list")
         return found
 
-    def plant_gone(self, gone: list[Plant], plants: list[Plant], what: str) -> UnexpectedResponse:
+    def plant_gone(self, gone: list[Plant], plants: list[Plant], what: str) -> "PlantGone":
         """A plant vanished (re-created under a new code?): STATION is looked up afresh next run.
         `gone` are the plants it may be (20007 does not say which of several)."""
         st = self.state
@@ -168,7 +211,7 @@ class Catalogue:
             st.plant_code, st.devices, st.devices_fetched_at = None, None, None
         names = ", ".join(f"{p.name!r} ({p.code})" for p in gone)
         which = f"plant {names}: it" if len(gone) == 1 else f"plants {names}: one of them"
-        return UnexpectedResponse(
+        return PlantGone(
             f"FusionSolar answered {what} for {which} may have been removed or re-created under "
             "a new code. The next run looks STATION up again in the plant list."
         )
@@ -182,6 +225,10 @@ class Catalogue:
         self.logger.info("device list looks stale (%s); fetching it again", why)
         self.fetch_devices(plants)
         return True
+
+
+class PlantGone(UnexpectedResponse):
+    """FusionSolar says the plant does not exist (20007): no cached device list stands in."""
 
 
 def as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:

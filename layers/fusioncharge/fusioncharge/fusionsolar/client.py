@@ -6,6 +6,7 @@ in `State`, which the client mutates in place. The client is the facade a run us
   (login_guard.py: the lockout promise);
 - pacing.py: one getDevRealKpi per device type per 5 minutes (the quota promise);
 - catalogue.py: the plants STATION names and their device list, cached;
+- session.py: the call funnel (a valid token, one relogin, pacing notes) and the checkpoint;
 - transport.py: the request funnel (retries, timeouts, size limit, transport errors).
 
 Several plants (STATION "Home,Garage") cost what one does: one getDevList for all of them, and
@@ -16,17 +17,18 @@ a lost save later cannot lead to a 407.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 import requests
 
+from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
-from fusioncharge.errors import FusionSolarUnavailable, UnexpectedResponse
+from fusioncharge.errors import UnexpectedResponse
 from fusioncharge.fusionsolar import pacing, parse, replies
-from fusioncharge.fusionsolar.auth import Auth, Credentials
+from fusioncharge.fusionsolar.auth import Credentials
 from fusioncharge.fusionsolar.catalogue import PLANT_GONE_CODES, READ_TYPES, Catalogue, as_list
-from fusioncharge.fusionsolar.transport import NoReply, Portal, Reply
+from fusioncharge.fusionsolar.session import Session
+from fusioncharge.fusionsolar.transport import Portal
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.state import State
 
@@ -49,21 +51,21 @@ class FusionSolarClient:
         deadline: Deadline | None = None,
         timeouts: tuple[float, float] = (5.0, 15.0),
         session: requests.Session | None = None,
+        checkpoint: Checkpoint,
     ) -> None:
         self.state = state
         self.clock: Clock = clock or SystemClock()
         self.deadline = deadline
         self.timeouts = timeouts
         self.logger = logger
-        # Set by the run: saves the state before a "login" or the "readings" (the call named),
-        # raising StateError when it cannot. Without it the caller saves the state afterwards.
-        self.save_state: Callable[[State, str], None] | None = None
+        self.checkpoint = checkpoint  # saves the state before a login or readings: required
         self.session = session or requests.Session()
         self.portal = Portal(
             base_url, self.session, timeouts=timeouts, deadline=deadline, logger=logger
         )
-        self.auth = Auth(self.portal, credentials, state, self.clock, logger, self._save_state)
-        self.catalogue = Catalogue(state, self.clock, logger, self._call)
+        self.fusionsolar = Session(self.portal, credentials, state, self.clock, logger, checkpoint)
+        self.auth = self.fusionsolar.auth
+        self.catalogue = Catalogue(state, self.clock, logger, self.fusionsolar.call)
 
     @property
     def calls(self) -> int:
@@ -95,8 +97,8 @@ class FusionSolarClient:
         """Current readings of the plants' devices of these types: one call per type, whatever
         the number of plants (a chunk of 100 ids a call, as Huawei allows).
 
-        Types without devices are skipped. A device missing from a reply means the device
-        list is stale: it is refreshed and the readings that came back are returned.
+        Types without devices are skipped. A device missing from a reply is returned as
+        unknown (no list call: a dead device would spend the day's getDevList calls).
         failCode 20006/20008 (devices changed or gone) also refreshes it, then raises
         (20007, or no devices at all: the plant is gone, looked up afresh next run):
         the next run reads with the new list (a second call for the type now would break
@@ -115,16 +117,14 @@ class FusionSolarClient:
             return []
         now = self.clock.now()
         pacing.mark_pending(self.state, now, self.deadline.at if self.deadline else None)
-        self._save_state("readings")
+        self.fusionsolar.save_before("readings")
         try:
             found, missing = self._read_types(plants, ids_by_type)
         finally:
             self.state.kpi_pending = None  # each call that may have counted is in last_fetch
-        if missing:
+        if missing:  # no list call: the 6-hourly refresh finds a removed device
             ids = [r.device_id for r in missing]
-            self.catalogue.refresh_stale_devices(
-                plants, f"device(s) {ids} missing from the readings"
-            )
+            self.logger.warning("device(s) %s missing from the readings: unknown", ids)
         # A missing device is unknown, not absent: left out, it would count as zero in the sums.
         return found + missing
 
@@ -162,7 +162,7 @@ class FusionSolarClient:
     ) -> list[Reading] | None:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
         accept = replies.STALE_DEVICE_CODES | PLANT_GONE_CODES
-        envelope = self._call("getDevRealKpi", body, pace=type_id, accept=accept)
+        envelope = self.fusionsolar.call("getDevRealKpi", body, pace=type_id, accept=accept)
         code = replies.fail_code(envelope)
         if code == TYPE_NOT_SERVED:
             # E.g. an EMMA before SmartPVMS 25.2.0: asking again would only spend quota.
@@ -189,51 +189,3 @@ class FusionSolarClient:
             )
         wanted = set(ids)
         return [r for r in parse.readings(envelope, type_id) if r.device_id in wanted]
-
-    # --- calls --------------------------------------------------------------------------
-    def _call(
-        self,
-        interface: str,
-        body: dict[str, Any],
-        *,
-        pace: int | None = None,
-        accept: frozenset[int] = frozenset(),
-    ) -> dict[str, Any]:
-        """One API call with a valid token; logs in again once when FusionSolar asks to."""
-        self.auth.ensure_token()
-        envelope = self._attempt(interface, body, pace)
-        code = replies.fail_code(envelope)
-        if code in replies.RELOGIN_CODES:
-            self.auth.session_ended(code)
-            envelope = self._attempt(interface, body, pace)
-            code = replies.fail_code(envelope)
-        if code != 0 and code not in accept:
-            raise replies.fail_code_error(interface, code, envelope, self.auth.secrets())
-        return envelope
-
-    def _attempt(self, interface: str, body: dict[str, Any], pace: int | None) -> dict[str, Any]:
-        """Send once and decode. For a paced device type, note the time of any reply that may
-        have counted toward Huawei's quota: all but 305 and requests that never left."""
-        envelope = None
-        reached = True
-        sent = self.clock.now()
-        reply: Reply | None = None
-        try:
-            reply = self.portal.exchange(interface, body, self.state.token)
-            envelope = self.portal.decode(interface, reply, self.auth.secrets())
-            return envelope
-        except NoReply as exc:
-            reached = exc.reached
-            raise FusionSolarUnavailable(str(exc)) from None
-        finally:
-            relogin = envelope is not None and replies.fail_code(envelope) in replies.RELOGIN_CODES
-            if pace is not None and reached and not relogin:
-                single = reply is not None and reply.requests_sent == 1
-                stamp = parse.server_time(envelope) if envelope is not None and single else None
-                arrived = self.clock.now()
-                counted = pacing.counted_at(self.state, sent, arrived, stamp)
-                self.state.last_fetch[str(pace)] = counted
-
-    def _save_state(self, call: str) -> None:
-        if self.save_state is not None:
-            self.save_state(self.state, call)

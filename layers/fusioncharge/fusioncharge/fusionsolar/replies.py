@@ -20,6 +20,8 @@ from fusioncharge.fusionsolar.parse import as_int
 from fusioncharge.masking import mask
 
 EXCERPT_CHARS = 200
+# A login reply is never quoted: it is the one reply that can carry the system code.
+NOT_QUOTED = "(a login reply is not shown: it may echo the system code)"
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 RELOGIN_CODES = frozenset({305, 306, 307})
@@ -48,6 +50,10 @@ def excerpt(raw: bytes, secrets: Iterable[str] = ()) -> str:
     return text or "(empty body)"
 
 
+def _quoted(interface: str, raw: bytes, secrets: Iterable[str]) -> str:
+    return NOT_QUOTED if interface == "login" else excerpt(raw, secrets)
+
+
 def decode_envelope(
     interface: str, status: int, raw: bytes, secrets: Iterable[str] = ()
 ) -> dict[str, Any]:
@@ -63,12 +69,13 @@ def decode_envelope(
         kind = "an HTML page" if raw.lstrip()[:1] == b"<" else "a body that is not JSON"
         raise FusionSolarUnavailable(
             f"FusionSolar {interface} answered HTTP {status} with {kind} "
-            f"(truncated or an error page): {excerpt(raw, secrets)}; the next run tries again"
+            f"(truncated or an error page): {_quoted(interface, raw, secrets)}; the next run "
+            "tries again"
         ) from None
     if not isinstance(body, dict):
         raise UnexpectedResponse(
             f"FusionSolar {interface} answered with JSON that is not an object: "
-            f"{excerpt(raw, secrets)}"
+            f"{_quoted(interface, raw, secrets)}"
         )
     return body
 
@@ -79,7 +86,7 @@ def status_error(
     """The error an HTTP status other than 200 means, or None for 200."""
     if status == 200:
         return None
-    where = f"FusionSolar {interface} answered HTTP {status}: {excerpt(raw, secrets)}"
+    where = f"FusionSolar {interface} answered HTTP {status}: {_quoted(interface, raw, secrets)}"
     if status in (403, 429) or _gateway_quota(raw):
         return QuotaExceeded(
             f"{where}. API quota: not retried, the next scheduled run is the retry"
@@ -111,7 +118,9 @@ def fail_code_error(
     interface: str, code: int, envelope: Mapping[str, Any], secrets: Iterable[str] = ()
 ) -> FusionSolarError:
     """The typed error for a non-zero failCode (the client handles 305-307 and 20006/20013)."""
-    said = excerpt(str(envelope.get("message") or envelope.get("data") or "").encode(), secrets)
+    said = _quoted(
+        interface, str(envelope.get("message") or envelope.get("data") or "").encode(), secrets
+    )
     where = f"FusionSolar {interface} answered failCode {code} ({said})"
     if code in QUOTA_CODES:
         when = "tomorrow (daily cap)" if code == 20618 else "in a later run"

@@ -3,9 +3,10 @@
 On the rules both clients share (web.py). Retries are urllib3's (no loops of our own): at most
 one, only when it is safe, and only while the run's deadline leaves room for a whole further
 attempt. A retry is safe after a
-failed connect (the server never saw the request) and, except for login, after a 5xx.
-Read timeouts and broken replies are never retried: the server may have counted the call
-(quota) or the wrong password (lockout).
+failed connect (the server never saw the request) and, except for login and getDevRealKpi,
+after a 5xx. Read timeouts and broken replies are never retried: the server may have counted
+the call (quota) or the wrong password (lockout). A 5xx is a reply too: Huawei may have counted
+the reading call behind it, and a second one inside 5 minutes earns a 407.
 """
 
 import logging
@@ -27,17 +28,19 @@ from fusioncharge.fusionsolar.parse import as_int
 
 MAX_REPLY_BYTES = 1 << 20
 LOGIN_PATH = "/thirdData/login"
+KPI_PATH = "/thirdData/getDevRealKpi"  # quota-counted: once a reply came, never sent again
 MIN_CALL_SECONDS = 1.0  # do not start a call with less of the run left
 
 
 def mount_adapters(
     session: requests.Session, base_url: str, deadline: Deadline | None, room: float
 ) -> None:
-    """Give the session our retry rules for this portal; login gets the stricter ones."""
+    """Give the session our retry rules for this portal; login and the reading call get the
+    stricter ones (a failed connect only)."""
     session.mount(base_url + "/", HTTPAdapter(max_retries=retry_rules(deadline, room, login=False)))
-    session.mount(
-        base_url + LOGIN_PATH, HTTPAdapter(max_retries=retry_rules(deadline, room, login=True))
-    )
+    strict = HTTPAdapter(max_retries=retry_rules(deadline, room, login=True))
+    session.mount(base_url + LOGIN_PATH, strict)
+    session.mount(base_url + KPI_PATH, strict)
 
 
 def retry_rules(deadline: Deadline | None, room: float, *, login: bool) -> web.DeadlineRetry:

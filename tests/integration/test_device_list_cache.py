@@ -1,0 +1,75 @@
+"""The device list is a cache, not a gate: over a day of 5-minute runs, a refused, failed or
+empty getDevList keeps the last good list for the readings and is asked again at most hourly,
+so the list calls stay within Huawei's daily cap (about 25) whatever it answers."""
+
+import pytest
+
+from emulator.clock import FakeClock
+from emulator.fusionsolar import FusionSolarEmulator
+from fusioncharge.checkpoint import Checkpoint
+from fusioncharge.clock import Deadline
+from fusioncharge.errors import BridgeError, CallTooSoon
+from fusioncharge.fusionsolar import FusionSolarClient
+from fusioncharge.state import InMemoryStateStore
+from tests.integration.test_fusionsolar_client import RIGHT, TYPES, scenario
+
+DAILY_CAP = 25
+FAULTS = {
+    "refused (daily cap)": ("fail_code", 20618),
+    "quota 429": ("http_429", None),
+    "server error": ("http_500", None),
+    "empty list": ("data_empty", None),
+    "odd reply": ("html", None),
+}
+
+
+def a_day(kind: str, code: int | None, *, first_ok: bool) -> tuple[int, int]:
+    """288 runs; every getDevList after the first (or every one) answers the fault. Returns
+    (runs that read, getDevList calls)."""
+    start = 2 if first_ok else 1
+    faults = [
+        {"interface": "getDevList", "kind": kind, "fail_code": code, "nth": n}
+        for n in range(start, 700)
+    ]
+    clock = FakeClock(1_700_049_600.0)
+    store = InMemoryStateStore(clock=clock)
+    read = 0
+    with FusionSolarEmulator(scenario(faults=faults), clock=clock, timeout_hold=1.0) as emu:
+        for _ in range(288):
+            deadline = Deadline.after(clock, 55)
+            checkpoint = Checkpoint(store, clock, deadline)
+            client = FusionSolarClient(
+                emu.base_url,
+                RIGHT,
+                checkpoint.load(),
+                clock=clock,
+                deadline=deadline,
+                timeouts=(1.0, 1.0),
+                checkpoint=checkpoint,
+            )
+            try:
+                client.readings(client.plant("Home"), TYPES)
+                read += 1
+            except CallTooSoon:
+                pass
+            except BridgeError:
+                pass
+            finally:
+                checkpoint.save(client.state)
+            clock.set(clock.now() // 300 * 300 + 300)
+        return read, emu.count("getDevList")
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_bad_device_list_keeps_the_last_good_one_and_the_daily_cap(fault):
+    kind, code = FAULTS[fault]
+    read, calls = a_day(kind, code, first_ok=True)
+    assert calls <= DAILY_CAP, f"{calls} getDevList calls in a day"
+    assert read >= 288 - 12, f"only {read} runs read with the cached list"
+
+
+@pytest.mark.parametrize("fault", ["refused (daily cap)", "empty list"])
+def test_without_any_good_list_the_calls_still_keep_the_daily_cap(fault):
+    kind, code = FAULTS[fault]
+    _, calls = a_day(kind, code, first_ok=False)
+    assert calls <= DAILY_CAP, f"{calls} getDevList calls in a day"
