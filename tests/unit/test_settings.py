@@ -130,3 +130,9 @@ def test_a_function_deployed_before_the_rename_keeps_its_state_parameter():
 def test_a_blank_state_parameter_falls_back_like_an_unset_one():
     old = {**BASE, "STATE_PARAMETER": "   ", "TOKEN_PARAMETER": "/stack/old-state"}
     assert load_settings(old).state_parameter == "/stack/old-state"
+
+
+def test_state_parameter_that_is_not_text_is_a_named_error():
+    env = {**BASE, "STATE_PARAMETER": 7, "TOKEN_PARAMETER": "/old/fusionsolar-token"}
+    with pytest.raises(ConfigError, match="STATE_PARAMETER must be text"):
+        load_settings(env)  # type: ignore[arg-type]

@@ -233,7 +233,7 @@ def _parameter_name(env: Mapping[str, str]) -> str:
     """The state parameter's name: STATE_PARAMETER, or OLD_STATE_PARAMETER from a function
     deployed before the rename; both name the same parameter."""
     old = OLD_STATE_PARAMETER
-    blank = not (env.get("STATE_PARAMETER") or "").strip()  # spaces: as if unset
+    blank = not _raw(env, "STATE_PARAMETER")  # spaces: as if unset; not text: a ConfigError
     name = old if old in env and blank else "STATE_PARAMETER"
     value = _required(env, name)
     if not _SSM_NAME.match(value):
