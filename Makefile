@@ -101,8 +101,8 @@ check-template: $(DEV_STAMP) $(SAM_STAMP) ## cfn-lint and sam validate --lint on
 	$(VENV)/bin/cfn-lint template.yaml
 	AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}" $(SAM) validate --lint --template template.yaml
 
-run: $(DEV_STAMP) ## one poll cycle locally (SCENARIO=file.json LIVE=1 DRY_RUN=1 RUNS=n)
-	$(foreach v,SCENARIO LIVE DRY_RUN RUNS,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.run_local
+run: $(DEV_STAMP) ## one poll cycle locally (SCENARIO=file.json LIVE=1 DRY_RUN=1 RUNS=n SINKS=chargehq,hass,pvoutput)
+	$(foreach v,SCENARIO LIVE DRY_RUN RUNS SINKS,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.run_local
 
 discover: $(DEV_STAMP) ## list plants and devices (LIVE=1 for your real account)
 	$(foreach v,SCENARIO LIVE,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.discover

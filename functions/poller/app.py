@@ -10,20 +10,25 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
-from fusioncharge.aws.secrets import SecretSource
+from fusioncharge.aws.secrets import SecretSource, SiteSecret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.plant_time import plant_zone
 from fusioncharge.poll import ChargeHqFactory, FusionSolarFactory, run_poll
 from fusioncharge.result import RunResult, masked_body
 from fusioncharge.settings import Settings, load_settings
+from fusioncharge.sinks import Sink, SinkFactory
+from fusioncharge.sinks.hass import HassSink
+from fusioncharge.sinks.pvoutput import DEFAULT_URL as PVOUTPUT_URL
+from fusioncharge.sinks.pvoutput import PvOutputSink
 from fusioncharge.state import State
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
@@ -49,15 +54,22 @@ class Wiring:
 
     clock: Clock = field(default_factory=SystemClock)
     http_timeouts: tuple[float, float] = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
-    chargehq_timeout: float = 10.0  # seconds for the push
+    chargehq_timeout: float = 10.0  # seconds for the push (and for each other sink's)
     dry_run: bool = False  # `make run DRY_RUN=1`: compute, do not push
     last_result: RunResult | None = None  # what the latest run did (`make run` prints it)
     secret_source: SecretSource | None = None
     aws_clients: dict[str, Any] = field(default_factory=dict)
+    pvoutput_url: str = PVOUTPUT_URL  # the loopback stand-in's in `make run` and tests
 
     def fresh(self) -> "Wiring":
         """The same settings in a new container: no client, secret source or result kept."""
-        return Wiring(self.clock, self.http_timeouts, self.chargehq_timeout, self.dry_run)
+        return Wiring(
+            self.clock,
+            self.http_timeouts,
+            self.chargehq_timeout,
+            self.dry_run,
+            pvoutput_url=self.pvoutput_url,
+        )
 
     def aws_client(self, service: str) -> Any:
         if service not in self.aws_clients:
@@ -88,15 +100,36 @@ class Wiring:
         return build
 
     def chargehq_factory(self, settings: Settings, deadline: Deadline) -> ChargeHqFactory:
-        def build(api_key: str) -> ChargeHqClient:
+        def build(api_key: str, within: Deadline | None = None, /) -> ChargeHqClient:
             return ChargeHqClient(
                 settings.chargehq_push_url,
                 api_key,
-                deadline=deadline,
+                deadline=within or deadline,
                 timeout=self.chargehq_timeout,
             )
 
         return build
+
+    def sink_factories(self, settings: Settings) -> dict[str, SinkFactory]:
+        """The sinks beside ChargeHQ, each built from the run's secret (its keys checked)."""
+
+        def hass(secret: SiteSecret) -> Sink:
+            # Built only when the secret has the sink's keys (poll checks): "" never goes out.
+            return HassSink(
+                secret.hass_webhook_url or "", self.clock, timeout=self.chargehq_timeout
+            )
+
+        def pvoutput(secret: SiteSecret) -> Sink:
+            return PvOutputSink(
+                secret.pvoutput_api_key or "",
+                secret.pvoutput_system_id or "",
+                plant_zone(settings.plant_timezone, None),
+                self.clock,
+                url=self.pvoutput_url,
+                timeout=self.chargehq_timeout,
+            )
+
+        return {"hass": hass, "pvoutput": pvoutput}
 
     def run(self, event: EventBridgeEvent, context: LambdaContext) -> RunResult:
         try:
@@ -114,6 +147,8 @@ class Wiring:
             self.fusionsolar_factory(settings, deadline),
             self.chargehq_factory(settings, deadline),
             dry_run=self.dry_run,
+            others=self.sink_factories(settings),
+            deadline=deadline,
         )
 
 
@@ -153,6 +188,7 @@ def _report(result: RunResult) -> None:
     metrics.add_metric(name="ImplausibleReadings", unit=count, value=result.implausible_readings)
     if result.meter_direction_suspect:
         metrics.add_metric(name="MeterDirectionSuspect", unit=count, value=1)
+    _report_sinks(result.sinks)
     if result.error is not None:
         metrics.add_metric(name="Failures", unit=count, value=1)
         if result.error_pushed:
@@ -176,3 +212,17 @@ def _report(result: RunResult) -> None:
                 metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
     outcome = {RUN: "pushed" if result.pushed else "dry_run"}
     logger.info(result.summary(), extra={**outcome, "site_meters": meters and meters.as_dict()})
+
+
+def _report_sinks(outcomes: dict[str, str]) -> None:
+    """Per sink, with the sink as a dimension: SinkPushes 1/0 and SinkFailures 1/0."""
+    for sink, outcome in outcomes.items():
+        for name, value in (("SinkPushes", outcome == "ok"), ("SinkFailures", outcome == "FAILED")):
+            with single_metric(
+                name=name,
+                unit=MetricUnit.Count,
+                value=int(value),
+                namespace=metrics.namespace,
+                default_dimensions=metrics.default_dimensions,
+            ) as metric:
+                metric.add_dimension(name="sink", value=sink)

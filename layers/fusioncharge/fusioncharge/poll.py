@@ -5,10 +5,11 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from fusioncharge import checkpoint, masking
+from fusioncharge import checkpoint, masking, sinks
 from fusioncharge.accounting import meter_direction
 from fusioncharge.accounting.site_meters import (
     Accounting,
@@ -19,10 +20,11 @@ from fusioncharge.accounting.site_meters import (
     device_types_needed,
     next_meter_type,
 )
-from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
+from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.chargehq.body import build_body
 from fusioncharge.chargehq.client import ChargeHqClient
-from fusioncharge.clock import Clock, Deadline
+from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import (
     BridgeError,
     CallTooSoon,
@@ -35,6 +37,8 @@ from fusioncharge.fusionsolar import Credentials, FusionSolarClient, parse
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
+from fusioncharge.sinks import Sink, SinkFactory
+from fusioncharge.sinks.chargehq import ChargeHqSink
 from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)
@@ -46,7 +50,20 @@ class Secrets(Protocol):
 
 
 FusionSolarFactory = Callable[[Credentials, State], FusionSolarClient]
-ChargeHqFactory = Callable[[str], ChargeHqClient]
+
+
+class ChargeHqFactory(Protocol):
+    """Builds the ChargeHQ client for an API key, within a deadline (the sink's slice)."""
+
+    def __call__(self, api_key: str, deadline: Deadline | None = None, /) -> ChargeHqClient: ...
+
+
+@dataclass
+class _Loaded:
+    """The state this run loaded and what of it is saved: the sinks keep their memory in it."""
+
+    state: State | None = None
+    saved: str | None = None
 
 
 def run_poll(
@@ -57,19 +74,32 @@ def run_poll(
     chargehq: ChargeHqFactory,
     *,
     dry_run: bool = False,
+    others: Mapping[str, SinkFactory] | None = None,
+    deadline: Deadline | None = None,
 ) -> RunResult:
-    """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (ChargeHQ
-    was told when readings could not be had and the API key is known): the caller raises it,
-    so Lambda counts the failure."""
+    """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (the sinks
+    with an error channel were told when readings could not be had): the caller raises it, so
+    Lambda counts the failure. `others` builds the sinks beside ChargeHQ (hass, pvoutput) from
+    the secret; SINKS says which go."""
     result = RunResult()
     secret: SiteSecret | None = None
+    loaded = _Loaded()
+    deadline = deadline or Deadline.after(SystemClock(), 60.0)
+    built = _SinkBuilder(settings, chargehq, others or {}, deadline)
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
-        credentials, api_key = _filled_in(secret)
-        result.site_meters = _read_site_meters(settings, store, fusionsolar, credentials, result)
-        result.body = build_body(api_key, site_meters=result.site_meters)
+        credentials = _filled_in(secret, settings.sinks)
+        meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
+        result.site_meters = meters
+        result.body = build_body(secret.chargehq_api_key or "", site_meters=meters)
         if not dry_run:
-            chargehq(api_key).push_site_meters(result.site_meters)
+            delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded)
+            result.sinks = delivery.outcomes
+            _keep_memory(store, loaded, deadline)
+            _log_failures(delivery.errors, delivery.run_failed())
+            failed = delivery.run_failed()
+            if failed is not None:
+                raise failed
         result.pushed = not dry_run
         if result.unsaved_state is not None:
             raise result.unsaved_state  # pushed, but the next run may not know this one's calls
@@ -88,25 +118,88 @@ def run_poll(
         result.error = InternalError.of(exc)
         logger.error("%s", result.error)
     if result.error is not None:
-        _tell_chargehq(chargehq, secret, result.error, result, dry_run)
+        _tell_sinks(built, secret, result.error, result, dry_run, loaded, store)
     return result
 
 
-def _filled_in(secret: SiteSecret) -> tuple[Credentials, str]:
-    """The FusionSolar credentials and the ChargeHQ API key, or the error saying what to fill in."""
-    missing = secret.missing()
-    user, code, api_key = (
-        secret.fusionsolar_username,
-        secret.fusionsolar_system_code,
-        secret.chargehq_api_key,
-    )
-    if missing or user is None or code is None or api_key is None:
+def _filled_in(secret: SiteSecret, sink_names: tuple[str, ...]) -> Credentials:
+    """The FusionSolar credentials, or the error saying what to fill in: FusionSolar's keys and
+    every listed sink's, checked before FusionSolar is called."""
+    missing = secret.missing(sink_names)
+    user, code = secret.fusionsolar_username, secret.fusionsolar_system_code
+    error = sink_keys_error(secret, sink_names)
+    if missing or user is None or code is None:
         error = secret_keys_missing_error(secret.source, missing)
-        if secret.chargehq_api_key is not None:
-            # ChargeHQ can still be told: readings can't be had until the secret is filled in.
+    if error is not None or user is None or code is None:
+        if any(secret.has_keys(name) for name in sink_names):
+            # The sinks with their keys can still be told: no readings until this is fixed.
             raise _AsReadingsUnavailable(str(error)) from None
-        raise error
-    return Credentials(user, code), api_key
+        raise error or SecretError("the FusionSolar credentials are missing")
+    return Credentials(user, code)
+
+
+class _SinkBuilder:
+    """The sinks SINKS names whose keys are in the secret, in their order, and the delivery."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        chargehq: ChargeHqFactory,
+        others: Mapping[str, SinkFactory],
+        deadline: Deadline,
+    ) -> None:
+        self.names = settings.sinks
+        self.chargehq, self.others = chargehq, others
+        # One slowest AWS call is kept back for saving what the sinks remember.
+        self.run_deadline = deadline
+        self.deadline = Deadline(deadline.clock, deadline.at - AWS_CALL_MAX_SECONDS)
+
+    def build(self, secret: SiteSecret) -> list[Sink]:
+        built: list[Sink] = []
+        for name in self.names:
+            if not secret.has_keys(name):
+                continue
+            if name == "chargehq" and secret.chargehq_api_key is not None:
+                built.append(
+                    ChargeHqSink(self.chargehq, secret.chargehq_api_key, self.deadline.clock)
+                )
+            elif name in self.others:
+                built.append(self.others[name](secret))
+        return built
+
+    def deliver(
+        self,
+        secret: SiteSecret,
+        send: Callable[[Sink, Deadline, sinks.Memory], str],
+        loaded: _Loaded,
+    ) -> sinks.Delivery:
+        state = loaded.state
+        memory: dict[str, Any] = {} if state is None else dict(state.sinks or {})
+        built = self.build(secret)
+        for sink in built:
+            memory[sink.name] = dict(memory.get(sink.name) or {})
+        delivery = sinks.deliver(built, send, self.deadline, memory)
+        if state is not None:
+            state.sinks = {name: kept for name, kept in memory.items() if kept} or None
+        return delivery
+
+
+def _keep_memory(store: StateStore, loaded: _Loaded, deadline: Deadline) -> None:
+    """Save what the sinks remember (PVOutput's day, ChargeHQ's silence) when it changed."""
+    state = loaded.state
+    if state is None or state.to_json() == loaded.saved:
+        return
+    try:
+        checkpoint.save(store, state, deadline.clock, deadline)
+    except StateError as exc:
+        logger.error("could not save what the sinks remember: %s", exc)
+
+
+def _log_failures(errors: Mapping[str, BridgeError], run_error: BridgeError | None) -> None:
+    """A WARNING per failed sink the run does not fail for (the summary names the rest)."""
+    for name, exc in errors.items():
+        if exc is not run_error:
+            logger.warning("sink %s failed: %s: %s", name, exc.code, exc)
 
 
 class _AsReadingsUnavailable(SecretError):
@@ -121,13 +214,15 @@ def _read_site_meters(
     fusionsolar: FusionSolarFactory,
     credentials: Credentials,
     result: RunResult,
+    loaded: _Loaded,
 ) -> SiteMeters:
     state = store.load()
     saved = [state.to_json()]  # what the store holds now, as far as this run knows
+    loaded.state, loaded.saved = state, saved[0]
 
     def save_before(st: State, call: str) -> None:
         checkpoint.save_before(store, st, client.clock, client.deadline, call)
-        saved[0] = st.to_json()
+        saved[0] = loaded.saved = st.to_json()
 
     client = fusionsolar(credentials, state)
     client.save_state = save_before
@@ -150,6 +245,7 @@ def _read_site_meters(
     try:
         if state.to_json() != saved[0]:
             checkpoint.save(store, state, client.clock, client.deadline)
+            loaded.saved = state.to_json()
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
         result.unsaved_state = exc
@@ -223,22 +319,30 @@ def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings)
     ]
 
 
-def _tell_chargehq(
-    chargehq: ChargeHqFactory,
+def _tell_sinks(
+    built: _SinkBuilder,
     secret: SiteSecret | None,
     exc: BridgeError,
     result: RunResult,
     dry_run: bool,
+    loaded: _Loaded,
+    store: StateStore,
 ) -> None:
-    """Push `error` when readings could not be had, so the ChargeHQ app shows it."""
-    if not exc.push_to_chargehq or secret is None or secret.chargehq_api_key is None:
+    """Push `error` to every sink with an error channel when readings could not be had, so the
+    ChargeHQ app and Home Assistant's error sensor show it."""
+    if not exc.push_to_chargehq or secret is None:
         return
     message = masking.for_third_party(f"{exc.code}: {exc}")[:300]
-    result.body = build_body(secret.chargehq_api_key, error=message)  # shown even if it fails
+    result.body = build_body(secret.chargehq_api_key or "", error=message)  # shown if it fails
     if dry_run:
         return
-    try:
-        chargehq(secret.chargehq_api_key).push_error(message)
-        result.pushed = True
-    except BridgeError as push_exc:
-        logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
+
+    def tell(sink: Sink, deadline: Deadline, memory: sinks.Memory) -> str:
+        return sinks.OK if sink.tell(message, deadline, memory) else "not told"
+
+    delivery = built.deliver(secret, tell, loaded)
+    result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
+    result.pushed = sinks.OK in result.sinks.values()
+    _keep_memory(store, loaded, built.run_deadline)
+    for name, push_exc in delivery.errors.items():
+        logger.error("could not tell %s about the failure: %s", name, push_exc)
