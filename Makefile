@@ -8,6 +8,7 @@ SCENARIO ?=
 LIVE ?=
 DRY_RUN ?=
 RUNS ?=
+SINKS ?=
 FULL ?=
 PORT ?= 8080
 # PYTHON: a Python 3.13 interpreter to build the virtualenvs with (found on PATH or in pyenv).

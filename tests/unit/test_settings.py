@@ -43,6 +43,7 @@ def test_every_setting_read_is_listed():
         "POWERTOOLS_LOG_LEVEL": "debug",
         "METER_PLANTS": "Home",
         "PLANT_TIMEZONE": "Australia/Perth",
+        "SINKS": "pvoutput, HASS,hass",
     }
     assert set(env) == set(ENV_VARS)
     s = load_settings(env)
@@ -55,6 +56,7 @@ def test_every_setting_read_is_listed():
     assert s.log_level == "DEBUG"
     assert s.meter_plants == "Home"
     assert s.plant_timezone == "Australia/Perth"
+    assert s.sinks == ("pvoutput", "hass")  # each once, in the order given
 
 
 @pytest.mark.parametrize(
@@ -125,3 +127,10 @@ def test_a_function_deployed_before_the_rename_keeps_its_state_parameter():
     assert load_settings(both).state_parameter == BASE["STATE_PARAMETER"]
     with pytest.raises(ConfigError, match="TOKEN_PARAMETER"):
         load_settings({**old, "TOKEN_PARAMETER": "no-leading-slash"})
+
+
+def test_sinks_default_to_chargehq_and_refuse_an_unknown_name():
+    assert load_settings(BASE).sinks == ("chargehq",)  # an existing stack: as before
+    assert load_settings({**BASE, "SINKS": " "}).sinks == ("chargehq",)
+    with pytest.raises(ConfigError, match="SINKS names 'zappi'.*chargehq, hass, pvoutput"):
+        load_settings({**BASE, "SINKS": "chargehq,zappi"})

@@ -42,7 +42,11 @@ def advance(
     else:
         gen = use = None  # a gap, a first reading, or a clock that went back: unknown today
     memory.update(day=today, at=at, p=production_kw, c=consumption_kw, gen_wh=gen, use_wh=use)
-    return gen, use
+    return _rounded(gen), _rounded(use)
+
+
+def _rounded(wh: float | None) -> float | None:
+    return None if wh is None else round(wh, 1)
 
 
 def _add(total: Any, before: Any, now: float | None, hours: float) -> float | None:
@@ -50,7 +54,7 @@ def _add(total: Any, before: Any, now: float | None, hours: float) -> float | No
         return None
     if before < 0 or now < 0:
         return None  # a negative power is not energy consumed or generated: unknown
-    return round(total + (before + now) / 2 * 1000 * hours, 1)
+    return total + (before + now) / 2 * 1000 * hours
 
 
 def _midnight(at: float, zone: tzinfo) -> float:
