@@ -26,6 +26,7 @@ from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.parse import match_plants
+from tools import sink_status
 from tools.run_lines import RunLine, meters_text, run_line
 
 CHECKS = Path(__file__).resolve().parent.parent / ".local" / "status-checks.json"
@@ -83,6 +84,7 @@ def status(
     report = Report()
     _headline(report, stack, session.region_name, runs, now)
     _history(report, runs, parameters, now)
+    sink_status.last_outcomes(report.add, runs)
     _check(report, secret, runs, edited, parameters, outputs, session, proof)
     queued = _queued(session.client("sqs"), outputs.get("FailureQueueUrl"))
     if queued:
@@ -156,7 +158,8 @@ def _history(report: Report, runs: list[RunLine], parameters: dict[str, str], no
 
 def _check(report, secret, runs, edited, parameters, outputs, session, proof) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
-    missing = secret.missing()
+    sinks = sink_status.configured(parameters)
+    missing = secret.missing(sinks)
     if missing:
         report.working = False
         report.add("secret", f"still needs filling in: {', '.join(missing)} (link below)")
@@ -172,10 +175,18 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof) ->
     if since:
         report.add("check", f"the runs since the edit fail with {since[-1].error_code}")
     fusionsolar = _check_fusionsolar(secret, parameters, outputs, session, edited, proof)
-    chargehq = _check_chargehq(secret, runs, parameters, proof.now)
     report.add("FusionSolar", fusionsolar[1])
-    report.add("ChargeHQ", chargehq[1])
-    report.working = fusionsolar[0] and chargehq[0] is not False
+    works = [fusionsolar[0]]
+    if "chargehq" in sinks:
+        chargehq = _check_chargehq(secret, runs, parameters, proof.now)
+        report.add("ChargeHQ", chargehq[1])
+        works.append(chargehq[0] is not False)
+    for label, ok, text in sink_status.check_others(
+        secret, sinks, _recent_reading(runs, proof.now), parameters
+    ):
+        report.add(label, text)
+        works.append(ok is not False)
+    report.working = all(works)
 
 
 def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> tuple[bool, str]:
@@ -245,6 +256,13 @@ def _check_chargehq(secret, runs, parameters, now) -> tuple[bool | None, str]:
     except BridgeError as exc:
         return False, f"{exc.code}: {exc}"
     return True, f"the API key works now (it took the reading of {_clock(pushed[-1].at)} again)"
+
+
+def _recent_reading(runs: list[RunLine], now: float) -> tuple[float, dict[str, float]] | None:
+    pushed = [r for r in runs if r.outcome == "pushed" and r.site_meters]
+    if not pushed or pushed[-1].at < now - RECENT_READING_SECONDS or not pushed[-1].site_meters:
+        return None
+    return pushed[-1].at, pushed[-1].site_meters
 
 
 def _queued(client: Any, url: str | None) -> int:

@@ -193,7 +193,8 @@ def _report(result: RunResult) -> None:
         metrics.add_metric(name="Failures", unit=count, value=1)
         if result.error_pushed:
             metrics.add_metric(name="ErrorPushes", unit=count, value=1)
-        logger.error(result.summary(), extra={"error_code": result.error.code, RUN: "failed"})
+        extra = {"error_code": result.error.code, RUN: "failed", **_sink_fields(result)}
+        logger.error(result.summary(), extra=extra)
         return
     metrics.add_metric(name="Pushes", unit=count, value=1 if result.pushed else 0)
     if result.skipped is not None:
@@ -211,7 +212,15 @@ def _report(result: RunResult) -> None:
             if value is not None:
                 metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
     outcome = {RUN: "pushed" if result.pushed else "dry_run"}
-    logger.info(result.summary(), extra={**outcome, "site_meters": meters and meters.as_dict()})
+    extra = {**outcome, "site_meters": meters and meters.as_dict(), **_sink_fields(result)}
+    logger.info(result.summary(), extra=extra)
+
+
+def _sink_fields(result: RunResult) -> dict[str, Any]:
+    """Each sink's outcome and, when it failed, its error code (make status shows them)."""
+    if not result.sinks:
+        return {}
+    return {"sinks": result.sinks, "sink_errors": result.sink_errors}
 
 
 def _report_sinks(outcomes: dict[str, str]) -> None:

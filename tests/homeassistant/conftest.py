@@ -74,7 +74,9 @@ class HomeAssistant:
 
 def _hass_bin() -> str | None:
     given = os.environ.get("HASS_BIN")
-    return given if given and Path(given).exists() else None
+    if given and not Path(given).exists():
+        pytest.fail(f"HASS_BIN={given} does not exist: make test-hass installs it")
+    return given or None
 
 
 def _free_port() -> int:

@@ -132,5 +132,5 @@ def test_a_function_deployed_before_the_rename_keeps_its_state_parameter():
 def test_sinks_default_to_chargehq_and_refuse_an_unknown_name():
     assert load_settings(BASE).sinks == ("chargehq",)  # an existing stack: as before
     assert load_settings({**BASE, "SINKS": " "}).sinks == ("chargehq",)
-    with pytest.raises(ConfigError, match="SINKS names 'zappi'.*chargehq, hass, pvoutput"):
+    with pytest.raises(ConfigError, match=r"SINKS names 'zappi'.*chargehq, hass, pvoutput"):
         load_settings({**BASE, "SINKS": "chargehq,zappi"})

@@ -95,6 +95,7 @@ def run_poll(
         if not dry_run:
             delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded)
             result.sinks = delivery.outcomes
+            result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
             _keep_memory(store, loaded, deadline)
             _log_failures(delivery.errors, delivery.run_failed())
             failed = delivery.run_failed()
@@ -343,6 +344,7 @@ def _tell_sinks(
     delivery = built.deliver(secret, tell, loaded)
     result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
     result.pushed = sinks.OK in result.sinks.values()
+    result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
     _keep_memory(store, loaded, built.run_deadline)
     for name, push_exc in delivery.errors.items():
         logger.error("could not tell %s about the failure: %s", name, push_exc)

@@ -23,6 +23,7 @@ class RunResult:
     implausible_readings: int = 0  # readings left out as not a measurement (each logged)
     meter_direction_suspect: bool = False  # meter power and counters disagree (logged)
     sinks: dict[str, str] = field(default_factory=dict)  # sink -> ok / FAILED / waiting
+    sink_errors: dict[str, str] = field(default_factory=dict)  # failed sink -> its error code
 
     @property
     def sinks_line(self) -> str:
