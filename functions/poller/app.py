@@ -22,10 +22,11 @@ from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.plant_time import plant_zone
-from fusioncharge.poll import ChargeHqFactory, FusionSolarFactory, run_poll
+from fusioncharge.poll import FusionSolarFactory, run_poll
 from fusioncharge.result import RunResult, masked_body
 from fusioncharge.settings import Settings, load_settings
 from fusioncharge.sinks import Sink, SinkFactory
+from fusioncharge.sinks.builder import ChargeHqFactory
 from fusioncharge.sinks.hass import HassSink
 from fusioncharge.sinks.pvoutput import DEFAULT_URL as PVOUTPUT_URL
 from fusioncharge.sinks.pvoutput import PvOutputSink

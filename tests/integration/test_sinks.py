@@ -2,7 +2,6 @@
 default stack unchanged, the same site meters to every sink, each sink's faults isolated (the
 fault matrix's rows per sink), ChargeHQ gone after a day, PVOutput's rules and limit."""
 
-
 import pytest
 
 from fusioncharge.chargehq.body import build_body

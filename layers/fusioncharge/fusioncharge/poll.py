@@ -7,7 +7,7 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from fusioncharge import checkpoint, masking, sinks
 from fusioncharge.accounting import meter_direction
@@ -20,10 +20,8 @@ from fusioncharge.accounting.site_meters import (
     device_types_needed,
     next_meter_type,
 )
-from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.chargehq.body import build_body
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import (
     BridgeError,
@@ -38,7 +36,7 @@ from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
 from fusioncharge.sinks import Sink, SinkFactory
-from fusioncharge.sinks.chargehq import ChargeHqSink
+from fusioncharge.sinks.builder import ChargeHqFactory, SinkBuilder, keep_memory, log_failures
 from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)
@@ -50,12 +48,6 @@ class Secrets(Protocol):
 
 
 FusionSolarFactory = Callable[[Credentials, State], FusionSolarClient]
-
-
-class ChargeHqFactory(Protocol):
-    """Builds the ChargeHQ client for an API key, within a deadline (the sink's slice)."""
-
-    def __call__(self, api_key: str, deadline: Deadline | None = None, /) -> ChargeHqClient: ...
 
 
 @dataclass
@@ -85,7 +77,7 @@ def run_poll(
     secret: SiteSecret | None = None
     loaded = _Loaded()
     deadline = deadline or Deadline.after(SystemClock(), 60.0)
-    built = _SinkBuilder(settings, chargehq, others or {}, deadline)
+    built = SinkBuilder(settings, chargehq, others or {}, deadline)
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
         credentials = _filled_in(secret, settings.sinks)
@@ -93,11 +85,11 @@ def run_poll(
         result.site_meters = meters
         result.body = build_body(secret.chargehq_api_key or "", site_meters=meters)
         if not dry_run:
-            delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded)
+            delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded.state)
             result.sinks = delivery.outcomes
             result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
-            _keep_memory(store, loaded, deadline)
-            _log_failures(delivery.errors, delivery.run_failed())
+            keep_memory(store, loaded.state, loaded.saved, deadline)
+            log_failures(delivery.errors, delivery.run_failed())
             failed = delivery.run_failed()
             if failed is not None:
                 raise failed
@@ -137,70 +129,6 @@ def _filled_in(secret: SiteSecret, sink_names: tuple[str, ...]) -> Credentials:
             raise _AsReadingsUnavailable(str(error)) from None
         raise error or SecretError("the FusionSolar credentials are missing")
     return Credentials(user, code)
-
-
-class _SinkBuilder:
-    """The sinks SINKS names whose keys are in the secret, in their order, and the delivery."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        chargehq: ChargeHqFactory,
-        others: Mapping[str, SinkFactory],
-        deadline: Deadline,
-    ) -> None:
-        self.names = settings.sinks
-        self.chargehq, self.others = chargehq, others
-        # One slowest AWS call is kept back for saving what the sinks remember.
-        self.run_deadline = deadline
-        self.deadline = Deadline(deadline.clock, deadline.at - AWS_CALL_MAX_SECONDS)
-
-    def build(self, secret: SiteSecret) -> list[Sink]:
-        built: list[Sink] = []
-        for name in self.names:
-            if not secret.has_keys(name):
-                continue
-            if name == "chargehq" and secret.chargehq_api_key is not None:
-                built.append(
-                    ChargeHqSink(self.chargehq, secret.chargehq_api_key, self.deadline.clock)
-                )
-            elif name in self.others:
-                built.append(self.others[name](secret))
-        return built
-
-    def deliver(
-        self,
-        secret: SiteSecret,
-        send: Callable[[Sink, Deadline, sinks.Memory], str],
-        loaded: _Loaded,
-    ) -> sinks.Delivery:
-        state = loaded.state
-        memory: dict[str, Any] = {} if state is None else dict(state.sinks or {})
-        built = self.build(secret)
-        for sink in built:
-            memory[sink.name] = dict(memory.get(sink.name) or {})
-        delivery = sinks.deliver(built, send, self.deadline, memory)
-        if state is not None:
-            state.sinks = {name: kept for name, kept in memory.items() if kept} or None
-        return delivery
-
-
-def _keep_memory(store: StateStore, loaded: _Loaded, deadline: Deadline) -> None:
-    """Save what the sinks remember (PVOutput's day, ChargeHQ's silence) when it changed."""
-    state = loaded.state
-    if state is None or state.to_json() == loaded.saved:
-        return
-    try:
-        checkpoint.save(store, state, deadline.clock, deadline)
-    except StateError as exc:
-        logger.error("could not save what the sinks remember: %s", exc)
-
-
-def _log_failures(errors: Mapping[str, BridgeError], run_error: BridgeError | None) -> None:
-    """A WARNING per failed sink the run does not fail for (the summary names the rest)."""
-    for name, exc in errors.items():
-        if exc is not run_error:
-            logger.warning("sink %s failed: %s: %s", name, exc.code, exc)
 
 
 class _AsReadingsUnavailable(SecretError):
@@ -321,7 +249,7 @@ def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings)
 
 
 def _tell_sinks(
-    built: _SinkBuilder,
+    built: SinkBuilder,
     secret: SiteSecret | None,
     exc: BridgeError,
     result: RunResult,
@@ -341,10 +269,10 @@ def _tell_sinks(
     def tell(sink: Sink, deadline: Deadline, memory: sinks.Memory) -> str:
         return sinks.OK if sink.tell(message, deadline, memory) else "not told"
 
-    delivery = built.deliver(secret, tell, loaded)
+    delivery = built.deliver(secret, tell, loaded.state)
     result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
     result.pushed = sinks.OK in result.sinks.values()
     result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
-    _keep_memory(store, loaded, built.run_deadline)
+    keep_memory(store, loaded.state, loaded.saved, built.run_deadline)
     for name, push_exc in delivery.errors.items():
         logger.error("could not tell %s about the failure: %s", name, push_exc)
