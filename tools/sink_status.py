@@ -12,10 +12,11 @@ from fusioncharge.plant_time import plant_zone
 from fusioncharge.settings import load_settings
 from fusioncharge.sinks import Sink
 from fusioncharge.sinks.hass import HassSink
+from fusioncharge.sinks.pvoutput import DEFAULT_URL as PVOUTPUT_URL
 from fusioncharge.sinks.pvoutput import PvOutputSink
 from tools.run_lines import RunLine
 
-LABELS = {"chargehq": "ChargeHQ", "hass": "Home Assistant", "pvoutput": "PVOutput"}
+LABELS = {"chargehq": "ChargeHQ", "hass": "HA webhook", "pvoutput": "PVOutput"}
 
 
 def configured(parameters: dict[str, str]) -> tuple[str, ...]:
@@ -47,11 +48,12 @@ def check_others(
     sinks: tuple[str, ...],
     reading: tuple[float, dict[str, float]] | None,
     parameters: dict[str, str],
+    pvoutput_url: str = PVOUTPUT_URL,
 ) -> list[tuple[str, bool | None, str]]:
     """(label, works, what was found) for Home Assistant and PVOutput when listed."""
     found = []
     for name in sinks:
-        sink = _build(name, secret, parameters)
+        sink = _build(name, secret, parameters, pvoutput_url)
         if sink is None:
             continue
         if reading is None:
@@ -75,13 +77,16 @@ def check_others(
     return found
 
 
-def _build(name: str, secret: SiteSecret, parameters: dict[str, str]) -> Sink | None:
+def _build(
+    name: str, secret: SiteSecret, parameters: dict[str, str], pvoutput_url: str
+) -> Sink | None:
     clock = SystemClock()
     if name == "hass" and secret.hass_webhook_url:
         return HassSink(secret.hass_webhook_url, clock)
     if name == "pvoutput" and secret.pvoutput_api_key and secret.pvoutput_system_id:
         zone = plant_zone(parameters.get("PlantTimezone", ""), None)
-        return PvOutputSink(secret.pvoutput_api_key, secret.pvoutput_system_id, zone, clock)
+        key, system = secret.pvoutput_api_key, secret.pvoutput_system_id
+        return PvOutputSink(key, system, zone, clock, url=pvoutput_url)
     return None
 
 

@@ -72,6 +72,7 @@ def status(
     parameters: dict[str, str],
     now: float,
     checks: Path = CHECKS,
+    pvoutput_url: str = sink_status.PVOUTPUT_URL,
 ) -> Report:
     """Everything `make status` prints, from the stack's outputs, parameters and resources."""
     runs = _runs(session.client("logs"), f"/aws/lambda/{outputs['PollerFunctionName']}", now)
@@ -85,7 +86,7 @@ def status(
     _headline(report, stack, session.region_name, runs, now)
     _history(report, runs, parameters, now)
     sink_status.last_outcomes(report.add, runs)
-    _check(report, secret, runs, edited, parameters, outputs, session, proof)
+    _check(report, secret, runs, edited, parameters, outputs, session, proof, pvoutput_url)
     queued = _queued(session.client("sqs"), outputs.get("FailureQueueUrl"))
     if queued:
         report.add("failed runs", f"{queued} in the failure queue (a record, kept 14 days)")
@@ -156,7 +157,7 @@ def _history(report: Report, runs: list[RunLine], parameters: dict[str, str], no
         report.add("next run", f"about {_clock(runs[-1].at + minutes * 60)} ({schedule})")
 
 
-def _check(report, secret, runs, edited, parameters, outputs, session, proof) -> None:
+def _check(report, secret, runs, edited, parameters, outputs, session, proof, pv_url) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
     sinks = sink_status.configured(parameters)
     missing = secret.missing(sinks)
@@ -182,7 +183,7 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof) ->
         report.add("ChargeHQ", chargehq[1])
         works.append(chargehq[0] is not False)
     for label, ok, text in sink_status.check_others(
-        secret, sinks, _recent_reading(runs, proof.now), parameters
+        secret, sinks, _recent_reading(runs, proof.now), parameters, pv_url
     ):
         report.add(label, text)
         works.append(ok is not False)
