@@ -225,13 +225,20 @@ def _sink_fields(result: RunResult) -> dict[str, Any]:
 
 
 def _report_sinks(outcomes: dict[str, str]) -> None:
-    """Per sink, with the sink as a dimension: SinkPushes 1/0 and SinkFailures 1/0."""
+    """With several sinks, per sink (dimension `sink`): SinkPushes 1/0 each run, SinkFailures 1
+    when it failed. A stack with one sink adds no metric: Pushes and Failures say it all, and
+    each metric beyond CloudWatch's free ten costs $0.30 a month."""
+    if len(outcomes) < 2:
+        return
     for sink, outcome in outcomes.items():
-        for name, value in (("SinkPushes", outcome == "ok"), ("SinkFailures", outcome == "FAILED")):
+        values = [("SinkPushes", int(outcome == "ok"))]
+        if outcome == "FAILED":
+            values.append(("SinkFailures", 1))
+        for name, value in values:
             with single_metric(
                 name=name,
                 unit=MetricUnit.Count,
-                value=int(value),
+                value=value,
                 namespace=metrics.namespace,
                 default_dimensions=metrics.default_dimensions,
             ) as metric:

@@ -2,6 +2,8 @@
 default stack unchanged, the same site meters to every sink, each sink's faults isolated (the
 fault matrix's rows per sink), ChargeHQ gone after a day, PVOutput's rules and limit."""
 
+import json
+
 import pytest
 
 from fusioncharge.chargehq.body import build_body
@@ -183,3 +185,28 @@ def test_pvoutput_hourly_limit_is_respected_and_its_4xx_never_retried():
         assert "Unauthorized 401: Invalid System ID" in str(refused.error)
         assert site.pvoutput.statuses[-1].status == 401 and len(site.pvoutput.statuses) == 4
         assert PVOUTPUT_SYSTEM not in str(refused.error) or True
+
+
+def _metrics(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
+
+
+def test_metrics_carry_the_sink_and_a_one_sink_stack_adds_none(capsys):
+    with _site() as site:
+        site.pvoutput.fault_next("http_500")
+        site.run()
+    emitted = _metrics(capsys.readouterr().out)
+    per_sink = {(m["sink"], name) for m in emitted if "sink" in m for name in m if "Sink" in name}
+    assert ("pvoutput", "SinkFailures") in per_sink and ("hass", "SinkPushes") in per_sink
+    assert ("hass", "SinkFailures") not in per_sink
+    failed = [m for m in emitted if m.get("sink") == "pvoutput" and "SinkFailures" in m]
+    assert failed[0]["SinkFailures"] == [1.0]
+    assert all(
+        ["sink", "service"] in d["Dimensions"]
+        for m in emitted
+        if "sink" in m
+        for d in m["_aws"]["CloudWatchMetrics"]
+    )
+    with _site(None) as site:
+        site.run()
+    assert not [m for m in _metrics(capsys.readouterr().out) if "sink" in m]
