@@ -74,7 +74,8 @@ class PvOutputSink:
         at = meters.tsms / 1000 if meters.tsms is not None else now
         tally = memory.setdefault("day", {})
         today = advance(tally, at, meters.production_kw, meters.consumption_kw, self.zone)
-        if now < float(memory.get("wait_until") or 0):
+        wait_until = memory.get("wait_until")
+        if isinstance(wait_until, int | float) and now < wait_until:
             return WAITING  # the hourly limit is used up: the next status after its reset
         memory.pop("wait_until", None)
         form = status_form(meters, at, self.zone, today)
@@ -104,13 +105,13 @@ class PvOutputSink:
         reset = _reset_at(reply.headers, now)
         if 200 <= reply.status < 300:
             if reply.headers.get("X-Rate-Limit-Remaining", "").strip() == "0":
-                memory["wait_until"] = reset
+                memory["wait_until"] = round(reset)
             return
         said = reply.excerpt or f"HTTP {reply.status}"
         if reply.status >= 500:
             raise PvOutputUnavailable(f"PVOutput is unavailable ({said}); the next run sends again")
         if reply.status == 403 and "exceeded" in said.lower():
-            memory["wait_until"] = reset
+            memory["wait_until"] = round(reset)
             raise PvOutputRateLimited(
                 f"PVOutput: {said}; no status until its hourly limit resets (60 an hour, "
                 "300 with a donation); other sinks are not affected"

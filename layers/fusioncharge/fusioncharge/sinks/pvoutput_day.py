@@ -41,7 +41,15 @@ def advance(
         use = _add(use, last_c, consumption_kw, hours)
     else:
         gen = use = None  # a gap, a first reading, or a clock that went back: unknown today
-    memory.update(day=today, at=at, p=production_kw, c=consumption_kw, gen_wh=gen, use_wh=use)
+    # Kept small (the state's SSM parameter holds 4 KB): 0.1 s, 1 W and 0.01 Wh are plenty.
+    memory.update(
+        day=today,
+        at=round(at, 1),
+        p=production_kw,
+        c=consumption_kw,
+        gen_wh=None if gen is None else round(gen, 2),
+        use_wh=None if use is None else round(use, 2),
+    )
     return _rounded(gen), _rounded(use)
 
 
