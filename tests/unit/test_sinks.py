@@ -172,6 +172,19 @@ def test_the_run_fails_only_when_every_charging_sink_failed():
     assert isinstance(only_pv.run_failed(), PvOutputRejected)
 
 
+def test_a_sinks_bug_is_its_own_failure_and_the_next_sink_still_gets_the_readings():
+    class Broken(_Sink):
+        def push(self, meters, deadline, memory):
+            raise ValueError("site meters must be finite numbers")
+
+    after = _Sink("pvoutput", False)
+    delivery = _deliver(Broken("hass", True), _Sink("chargehq", True), after)
+    assert delivery.outcomes == {"hass": FAILED, "chargehq": OK, "pvoutput": OK}
+    assert delivery.errors["hass"].code == "internal_error"
+    assert "finite" not in str(delivery.errors["hass"])  # where, never the message
+    assert after.slices
+
+
 def test_a_slice_never_goes_past_the_deadline():
     clock = FakeClock(0.0)
     assert share(Deadline(clock, 9.0), clock, 3).at == 3.0

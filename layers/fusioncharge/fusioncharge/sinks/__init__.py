@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Clock, Deadline
-from fusioncharge.errors import BridgeError
+from fusioncharge.errors import BridgeError, InternalError
 
 OK, FAILED, WAITING = "ok", "FAILED", "waiting"
 Memory = MutableMapping[str, Any]  # what a sink keeps between runs (in the state, small)
@@ -87,7 +87,9 @@ def deliver(
         slice_ = share(deadline, deadline.clock, len(ordered) - n)
         try:
             delivery.outcomes[sink.name] = send(sink, slice_, memory[sink.name])
-        except BridgeError as exc:
+        except Exception as exc:
+            # A sink's bug is its own failure too (named, never its message): the next goes on.
+            error = exc if isinstance(exc, BridgeError) else InternalError.of(exc)
             delivery.outcomes[sink.name] = FAILED
-            delivery.errors[sink.name] = exc
+            delivery.errors[sink.name] = error
     return delivery
