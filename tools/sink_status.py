@@ -94,6 +94,6 @@ def _works(name: str) -> str:
     if name == "hass":
         return (
             "the latest reading was sent again (Home Assistant answers 200 to any webhook id: "
-            "its 'FusionCharge last reading' sensor shows whether it arrived)"
+            "its 'FusionCharge last received' sensor shows whether it arrived)"
         )
     return "the API key and system id work now (the latest reading was sent again)"

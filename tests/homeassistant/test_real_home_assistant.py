@@ -63,7 +63,7 @@ def test_a_run_of_the_real_handler_shows_in_home_assistant(home_assistant):
     assert battery["attributes"]["unit_of_measurement"] == "%"
     assert battery["attributes"]["device_class"] == "battery"
     assert home_assistant.state(_sensor("error"))["state"] == "ok"
-    last = home_assistant.state(_sensor("last_reading"))
+    last = home_assistant.state(_sensor("last_received"))
     assert last["attributes"]["device_class"] == "timestamp"
 
 

@@ -3,7 +3,7 @@ fusioncharge.yaml turns them into sensors).
 
 The webhook URL is the only credential (whoever knows it can post readings), so it lives in the
 secret and is masked wherever it could show. Home Assistant answers 200 to every webhook call,
-also for an unknown id: "ok" here means sent; only the package's "last reading" sensor shows
+also for an unknown id: "ok" here means sent; only the package's "last received" sensor shows
 receipt. The body names its units: kW, kWh, and the battery's state of charge in %.
 """
 
