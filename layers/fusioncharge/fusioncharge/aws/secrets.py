@@ -63,13 +63,16 @@ def parse_secret(value: Any, secret_id: str) -> SiteSecret:
         source=secret_id,
         hass_webhook_url=_filled(value.get("hass_webhook_url")),
         pvoutput_api_key=_filled(value.get("pvoutput_api_key")),
-        pvoutput_system_id=_filled(value.get("pvoutput_system_id")),
+        pvoutput_system_id=_filled(_number_as_text(value.get("pvoutput_system_id"))),
     )
 
 
+def _number_as_text(value: Any) -> Any:
+    """A PVOutput system id typed as a JSON number is taken as its digits."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _filled(value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)  # a PVOutput system id typed as a JSON number
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
