@@ -100,7 +100,7 @@ def test_values_turn_unavailable_15_minutes_after_the_reading_without_another_pu
     _push(home_assistant, _meters(age_ms=14 * MINUTE_MS + 40_000, production_kw=5.0))
     home_assistant.wait_for(_sensor("production"), _is("5.0"))
     home_assistant.wait_for(_sensor("production"), _is("unavailable"), seconds=90)
-    home_assistant.wait_for(_sensor("error"), _is("no reading for 15 minutes"))
+    home_assistant.wait_for(_sensor("error"), _is("nothing received for 15 minutes"))
 
 
 def test_home_assistant_answers_200_to_an_unknown_webhook_id(home_assistant):
