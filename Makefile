@@ -8,6 +8,7 @@ SCENARIO ?=
 LIVE ?=
 DRY_RUN ?=
 RUNS ?=
+SINKS ?=
 FULL ?=
 PORT ?= 8080
 # PYTHON: a Python 3.13 interpreter to build the virtualenvs with (found on PATH or in pyenv).
@@ -16,11 +17,13 @@ PYTHON ?=
 VENV := .venv
 VENV_SAM := .venv-sam
 VENV_AUDIT := .venv-audit
+VENV_HASS := .venv-hass
 PY := $(VENV)/bin/python
 # The local tools import the library and the handler as the Lambda runtime would (as pytest does).
 RUN_PY := PYTHONPATH="$(CURDIR)/layers/fusioncharge:$(CURDIR)/functions/poller:$(CURDIR)" $(PY)
 DEV_STAMP := $(VENV)/.requirements-installed
 SAM_STAMP := $(VENV_SAM)/.requirements-installed
+HASS_STAMP := $(VENV_HASS)/.requirements-installed
 PIP_AUDIT_PIN := pip-audit==2.10.1
 
 # sam build runs pip as python3.13 from PATH, so the dev venv goes first.
@@ -48,7 +51,7 @@ ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))"
 # pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
 pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
 
-.PHONY: help venv test unit integration infra typecheck lint fmt check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
+.PHONY: help venv test test-hass unit integration infra typecheck lint fmt check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -66,6 +69,12 @@ $(SAM_STAMP): requirements-sam.txt
 	@$(call pip_install,$(VENV_SAM),-r requirements-sam.txt)
 	@touch $@
 
+$(HASS_STAMP): requirements-hass.txt
+	@$(call ensure_venv,$(VENV_HASS))
+	@echo "Installing requirements-hass.txt into $(VENV_HASS) (a real Home Assistant; a few minutes the first time)"
+	@$(call pip_install,$(VENV_HASS),-r requirements-hass.txt)
+	@touch $@
+
 venv: $(DEV_STAMP) $(SAM_STAMP) ## create or update both virtualenvs
 
 # --- development -------------------------------------------------------------------------------
@@ -75,6 +84,11 @@ test: $(DEV_STAMP) $(SAM_STAMP) ## lint, template checks, type check and every t
 	@$(MAKE) --no-print-directory check-template
 	@$(MAKE) --no-print-directory typecheck
 	$(VENV)/bin/pytest
+	@$(MAKE) --no-print-directory test-hass
+
+# The hass sink against a real Home Assistant on loopback (about a minute once installed).
+test-hass: $(DEV_STAMP) $(HASS_STAMP) ## the Home Assistant package and sink against a real Home Assistant
+	HASS_BIN="$(CURDIR)/$(VENV_HASS)/bin/hass" $(VENV)/bin/pytest -q tests/homeassistant
 
 # The tiers, cheapest first: unit (no sockets, no subprocess, no moto: seconds), integration
 # (the handler against the emulator and moto, and the test bed's own tests), infra (template,
@@ -104,8 +118,8 @@ check-template: $(DEV_STAMP) $(SAM_STAMP) ## cfn-lint and sam validate --lint on
 	$(VENV)/bin/cfn-lint template.yaml
 	AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}" $(SAM) validate --lint --template template.yaml
 
-run: $(DEV_STAMP) ## one poll cycle locally (SCENARIO=file.json LIVE=1 DRY_RUN=1 RUNS=n)
-	$(foreach v,SCENARIO LIVE DRY_RUN RUNS,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.run_local
+run: $(DEV_STAMP) ## one poll cycle locally (SCENARIO=file.json LIVE=1 DRY_RUN=1 RUNS=n SINKS=chargehq,hass,pvoutput)
+	$(foreach v,SCENARIO LIVE DRY_RUN RUNS SINKS,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.run_local
 
 discover: $(DEV_STAMP) ## list plants and devices (LIVE=1 for your real account)
 	$(foreach v,SCENARIO LIVE,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.discover
@@ -190,4 +204,4 @@ clean: ## remove build output
 	rm -rf .aws-sam
 
 clean-venvs: ## remove the virtualenvs (the next make recreates them)
-	rm -rf $(VENV) $(VENV_SAM) $(VENV_AUDIT)
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_AUDIT) $(VENV_HASS)

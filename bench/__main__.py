@@ -20,6 +20,7 @@ from bench.plot import plot_day
 from bench.prices import NO_FREE_TIER, PRICES_DATE
 from bench.report import (
     QUOTA_KEYS,
+    all_sinks_figures,
     check_targets,
     cost_inputs,
     day_figures,
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     two_plants = simulate_day("ours", counter, capture, args.seed, two_plants_scenario())
     _progress("simulating days of jittery round trips and a drifting Huawei clock ...")
     jitter = jitter_figures(args.seed)
+    _progress("simulating the same day with every sink on (chargehq, hass, pvoutput) ...")
+    every_sink = {"SINKS": "chargehq,hass,pvoutput", "PLANT_TIMEZONE": "America/New_York"}
+    all_sinks = simulate_day("ours", counter, capture, args.seed, settings=every_sink)
     _progress("timing cold imports of the handler ...")
     summary: dict[str, Any] = {**day_figures(ours), **handler_latency(ours)}
     summary["cold_import_ms"] = round(cold_import_ms(), 1)
@@ -79,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     summary["jitter_quota_refusals"] = sum(f["quota_refusals"] for f in jitter.values())
     summary["targets"] = check_targets(summary)
     summary["two_plants"] = two_plant_figures(two_plants)  # beside the one-plant keys above
+    sinks_usage = usage_per_month(cost_inputs(all_sinks, init_ms / 1000), deployment(template))
+    summary["all_sinks"] = all_sinks_figures(
+        all_sinks,
+        monthly_cost(sinks_usage)["total"],
+        monthly_cost(sinks_usage, free=NO_FREE_TIER)["total"],
+    )
     summary["ssm_count_source"] = (
         "botocore event counter on every session; PutParameter cross-checked with moto's "
         f"parameter version ({ours.parameter_version})"

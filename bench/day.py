@@ -77,6 +77,15 @@ class DayResult:
     aws: AwsCalls
     parameter_version: int | None  # moto's version of the state parameter at the end
     notes: list[str] = field(default_factory=list)
+    # With other sinks on (SINKS): what the Home Assistant and PVOutput stand-ins got.
+    sink_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sink_requests(self) -> int:
+        """Requests to sinks other than ChargeHQ (for the Lambda time model)."""
+        return self.sink_counts.get("hass_requests", 0) + self.sink_counts.get(
+            "pvoutput_requests", 0
+        )
 
     def calls_per_run(self, interface: str) -> dict[int, int]:
         """How many runs made n calls of the interface: {n: runs}."""
@@ -148,6 +157,7 @@ def simulate_day(
     capture: StdoutCapture,
     seed: int = 7,
     scenario: dict[str, Any] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> DayResult:
     """Run the day; `counter` must be installed before the first boto3 client exists.
     `scenario`: the emulated plants (default: the emulator's default plant)."""
@@ -162,7 +172,7 @@ def simulate_day(
     runs: list[SimulatedRun] = []
     # The emulator spends the modelled round trip on its clock, so pacing meets real latency.
     day = {**(scenario or {}), "current_time_ms": int(schedule[0] * 1000)}
-    site = Site(day, latency=ROUND_TRIP_S)
+    site = Site(day, latency=ROUND_TRIP_S, settings=settings)
     with redirect_stdout(capture), site:
         _route_log_handlers(capture)
         ssm = boto3.client("ssm", region_name=REGION)
@@ -175,8 +185,15 @@ def simulate_day(
             site.clock.set(max(site.clock.now(), at))
             runs.append(_one_run(site, counter, capture, index, at, cold))
         version = _parameter_version(ssm) if mode == "ours" else None
+        sinks = {
+            "hass_requests": site.hass.requests,
+            "hass_received": len(site.hass.received),
+            "pvoutput_requests": len(site.pvoutput.statuses),
+            "pvoutput_accepted": len(site.pvoutput.accepted),
+            "pvoutput_with_energy_today": sum(1 for s in site.pvoutput.accepted if "v1" in s.form),
+        }
         capture.take()  # whatever the site printed while closing
-    return DayResult(mode, runs, counter.reset(), version)
+    return DayResult(mode, runs, counter.reset(), version, sink_counts=sinks)
 
 
 def _one_run(

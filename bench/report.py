@@ -78,6 +78,28 @@ def two_plant_figures(day: DayResult) -> dict[str, Any]:
     return figures
 
 
+def all_sinks_figures(day: DayResult, cost: float, list_cost: float) -> dict[str, Any]:
+    """The day with SINKS=chargehq,hass,pvoutput: what each sink got, and what it costs."""
+    figures = {k: v for k, v in day_figures(day).items() if k in ALL_SINKS_KEYS}
+    return {
+        **figures,
+        **day.sink_counts,
+        "monthly_cost_usd": round(cost, 3),
+        "monthly_cost_usd_no_free_tier": round(list_cost, 3),
+    }
+
+
+ALL_SINKS_KEYS = (
+    *QUOTA_KEYS,
+    "pushes_per_day",
+    "failed_runs_per_day",
+    "ssm_reads_per_day",
+    "ssm_writes_per_day",
+    "kms_requests_per_day",
+    "log_bytes_per_run",
+)
+
+
 TWO_PLANT_KEYS = (
     *QUOTA_KEYS,
     "fusionsolar_calls_per_day",
@@ -104,7 +126,7 @@ def cost_inputs(day: DayResult, init_s: float) -> DayFigures:
         paced_wait_s=sum(r.waited_s for r in day.runs),
         init_s=init_s,
         fusionsolar_calls=day.calls(),
-        push_requests=day.push_requests,
+        push_requests=day.push_requests + day.sink_requests,
         ssm_calls=day.aws.count("ssm"),
         secret_reads=day.aws.count("secretsmanager"),
         kms_requests=day.aws.kms_requests,

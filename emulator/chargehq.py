@@ -13,9 +13,10 @@ later), so does this one by default; `reject_invalid=True` answers 400 instead.
 
 Faults: the transport kinds of `emulator.httpserve` (http_500, http_429, http_403_quota,
 timeout, html, empty_body, truncated_json), plus http_400 (echoes the request back, key and
-all, as some validation errors do) and http_401 (key refused). Scheduled by scenario entries
-`{"interface": "chargehq", "nth": N, "kind": ...}` (nth 1-based over pushes; omitted = every
-push; other interfaces are ignored) or by fault_next(kind), which goes first.
+all, as some validation errors do), http_401 (key refused), http_404 and http_410 (gone).
+Scheduled by scenario entries `{"interface": "chargehq", "nth": N, "kind": ...}` (nth 1-based
+over pushes; omitted = every push; other interfaces are ignored) or by fault_next(kind), which
+goes first.
 """
 
 import json
@@ -40,7 +41,8 @@ from emulator.httpserve import fault_reply as transport_fault_reply
 from fusioncharge.clock import Clock
 
 PUSH_PATH = "/api/public/push-solar-data"
-PUSH_FAULT_KINDS = TRANSPORT_FAULTS | {"http_400", "http_401"}
+# http_404 / http_410: the push API gone (ChargeHQ is closing).
+PUSH_FAULT_KINDS = TRANSPORT_FAULTS | {"http_400", "http_401", "http_404", "http_410"}
 TOP_FIELDS = frozenset({"apiKey", "tsms", "error", "siteMeters"})
 METER_FIELDS = (
     "production_kw",
@@ -291,6 +293,8 @@ class ChargeHqReceiver(Served):
             )
         if fault == "http_401":
             return json_reply({"error": "Unauthorized"}, status=401)
+        if fault in ("http_404", "http_410"):
+            return Reply(int(fault[-3:]), b"Not Found", (("Content-Type", "text/plain"),))
         if fault is not None:
             return transport_fault_reply(fault, ok.body)
         if problems and self.reject_invalid:

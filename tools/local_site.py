@@ -13,8 +13,11 @@ import boto3
 from emulator.chargehq import ChargeHqReceiver
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
+from emulator.hass import HassWebhook
+from emulator.pvoutput import PvOutputReceiver
 from emulator.scenario import load_scenario
 from fusioncharge.errors import BridgeError
+from fusioncharge.plant_time import plant_zone
 from tools.lambda_env import (
     DEMO_API_KEY,
     REGION,
@@ -27,6 +30,7 @@ from tools.lambda_env import (
 )
 
 SCHEDULE_SECONDS = 300
+PVOUTPUT_KEY, PVOUTPUT_SYSTEM = "0123456789abcdef0123456789abcdef01234567", "12345"
 
 
 @dataclass
@@ -68,6 +72,8 @@ class Site:
             "fusionsolar_username": user["username"],
             "fusionsolar_system_code": user["system_code"],
             "chargehq_api_key": self.api_key,
+            "pvoutput_api_key": PVOUTPUT_KEY,
+            "pvoutput_system_id": PVOUTPUT_SYSTEM,
         }
         self.settings = {
             "STATION": _first_plant(self.scenario),
@@ -97,6 +103,20 @@ class Site:
                 timeout_hold=self.timeout_hold,
             )
         )
+        # The other sinks' stand-ins (SINKS=chargehq,hass,pvoutput); idle unless SINKS names them.
+        self.hass = self._enter(HassWebhook(timeout_hold=self.timeout_hold))
+        zone = plant_zone(self.settings.get("PLANT_TIMEZONE", ""), None)
+        self.pvoutput = self._enter(
+            PvOutputReceiver(
+                PVOUTPUT_KEY,
+                PVOUTPUT_SYSTEM,
+                zone=zone,
+                clock=self.clock,
+                timeout_hold=self.timeout_hold,
+            )
+        )
+        if isinstance(self.secret, dict) and "pvoutput_api_key" in self.secret:
+            self.secret.setdefault("hass_webhook_url", self.hass.url)
         self._enter(fake_aws())
         self.secret_arn = seed_secret(self.secret)
         self._enter(
@@ -119,7 +139,12 @@ class Site:
         # under the emulators' hold for a "timeout" fault, and with as much room as that leaves:
         # a loaded machine (a CI run, a garbage collection) can pause a reply for half a second.
         read = max(0.5, self.timeout_hold - 0.5)
-        self.wiring = app.Wiring(clock=self.clock, http_timeouts=(1.0, read), chargehq_timeout=read)
+        self.wiring = app.Wiring(
+            clock=self.clock,
+            http_timeouts=(1.0, read),
+            chargehq_timeout=read,
+            pvoutput_url=self.pvoutput.url,
+        )
         self.handler = app.build_handler(self.wiring)
         return self
 

@@ -28,6 +28,8 @@ class RunLine:
     message: str
     error_code: str | None = None
     site_meters: dict[str, float] | None = None
+    sinks: dict[str, str] | None = None  # sink -> ok / FAILED / waiting (since SINKS)
+    sink_errors: dict[str, str] | None = None  # failed sink -> its error code
 
     def short(self) -> str:
         when = datetime.fromtimestamp(self.at, UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -53,7 +55,13 @@ def run_line(event: dict[str, Any]) -> RunLine | None:
         message=str(line.get("message", "")),
         error_code=line.get("error_code"),
         site_meters=meters if isinstance(meters, dict) else None,
+        sinks=_dict(line.get("sinks")),
+        sink_errors=_dict(line.get("sink_errors")),
     )
+
+
+def _dict(value: Any) -> dict[str, str] | None:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else None
 
 
 def meters_text(meters: dict[str, float] | None) -> str:

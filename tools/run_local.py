@@ -51,11 +51,15 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
             if out.error is not None:  # a failed run: shown, not hidden
                 print(f"# run {n + 1} failed: {out.error.code}: {out.error}", file=sys.stderr)
                 code = 1
-        _print_body(site.wiring.last_result)
+        last = site.wiring.last_result
+        if last is not None and last.sinks:
+            print(f"# sinks: {last.sinks_line}", file=sys.stderr)
+        _print_body(last)
         emu, receiver = site.emulator, site.receiver
         print(
             f"# emulator: {emu.count('login')} logins, {len(emu.calls)} FusionSolar calls; "
-            f"receiver: {len(receiver.pushes)} pushes"
+            f"receiver: {len(receiver.pushes)} pushes, Home Assistant stand-in: "
+            f"{len(site.hass.received)}, PVOutput stand-in: {len(site.pvoutput.accepted)} statuses"
             + "".join(f"; problems: {p.problems}" for p in receiver.pushes if p.problems),
             file=sys.stderr,
         )
@@ -64,6 +68,7 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
 
 def run_live(runs: int) -> int:
     """Against the real services, with credentials from the environment (no AWS needed)."""
+    from app import Wiring
     from fusioncharge.chargehq.client import ChargeHqClient
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
@@ -96,6 +101,8 @@ def run_live(runs: int) -> int:
                 lambda creds, st, d=deadline: _live_client(settings, creds, st, clock, d),
                 lambda key, d=deadline: ChargeHqClient(settings.chargehq_push_url, key, deadline=d),
                 dry_run=_flag("DRY_RUN"),
+                others=Wiring(clock=clock).sink_factories(settings),
+                deadline=deadline,
             )
             if result.error is not None:
                 raise result.error
@@ -124,7 +131,7 @@ def _live_client(settings: Any, creds: Any, store: Any, clock: Any, deadline: An
 
 
 class _EnvSecrets:
-    """The secret's three keys from the environment, for LIVE=1."""
+    """The secret's keys from the environment, for LIVE=1 (a sink's only when SINKS has it)."""
 
     def get(self):
         from fusioncharge.aws.secrets import ENVIRONMENT, parse_secret
@@ -134,6 +141,9 @@ class _EnvSecrets:
                 "fusionsolar_username": os.environ.get("FUSIONSOLAR_USERNAME", ""),
                 "fusionsolar_system_code": os.environ.get("FUSIONSOLAR_SYSTEM_CODE", ""),
                 "chargehq_api_key": os.environ.get("CHARGEHQ_API_KEY", ""),
+                "hass_webhook_url": os.environ.get("HASS_WEBHOOK_URL", ""),
+                "pvoutput_api_key": os.environ.get("PVOUTPUT_API_KEY", ""),
+                "pvoutput_system_id": os.environ.get("PVOUTPUT_SYSTEM_ID", ""),
             },
             ENVIRONMENT,
         )

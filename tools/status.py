@@ -28,6 +28,7 @@ from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.parse import match_plants
+from tools import sink_status
 from tools.aws_access import problem
 from tools.run_lines import RunLine, meters_text, run_line
 from tools.status_alarm import alarm_lines
@@ -91,6 +92,7 @@ def status(
     parameters: dict[str, str],
     now: float,
     checks: Path = CHECKS,
+    pvoutput_url: str = sink_status.PVOUTPUT_URL,
 ) -> Report:
     """Everything `make status` prints, from the stack's outputs, parameters and resources."""
     runs = _runs(session.client("logs"), f"/aws/lambda/{outputs['PollerFunctionName']}", now)
@@ -103,7 +105,8 @@ def status(
     report = Report()
     report.facts.next_run = _next_run(runs, parameters)
     _history(report, runs, parameters, now, edited)
-    _check(report, secret, runs, edited, parameters, outputs, session, proof)
+    sink_status.last_outcomes(report.add, runs)
+    _check(report, secret, runs, edited, parameters, outputs, session, proof, pvoutput_url)
     for label, text in alarm_lines(session, stack):
         report.add(label, text)
     failed = _failed_since_last_push(runs)
@@ -181,10 +184,12 @@ def _failed_since_last_push(runs: list[RunLine]) -> int:
     return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])
 
 
-def _check(report, secret, runs, edited, parameters, outputs, session, proof) -> None:
+def _check(report, secret, runs, edited, parameters, outputs, session, proof, pv_url) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
     facts = report.facts
-    missing = secret.missing()
+    sinks = sink_status.configured(parameters)
+    facts.receivers = " and ".join(sink_status.NAMES[name] for name in sinks)
+    missing = secret.missing(sinks)
     if missing:
         facts.missing = missing
         report.add("secret", f"still needs filling in: {', '.join(missing)} (link below)")
@@ -204,10 +209,17 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof) ->
     if since:
         report.add("check", f"the runs since the edit fail with {since[-1].error_code}")
     fusionsolar = _check_fusionsolar(secret, parameters, outputs, session, edited, proof)
-    chargehq = _check_chargehq(secret, runs, parameters, proof.now)
     report.add("FusionSolar", fusionsolar[1])
-    report.add("ChargeHQ", chargehq[1])
-    facts.proofs = [Proof("FusionSolar", *fusionsolar), Proof("ChargeHQ", *chargehq)]
+    facts.proofs = [Proof("FusionSolar", *fusionsolar)]
+    if "chargehq" in sinks:
+        chargehq = _check_chargehq(secret, runs, parameters, proof.now)
+        report.add("ChargeHQ", chargehq[1])
+        facts.proofs.append(Proof("ChargeHQ", *chargehq))
+    for label, ok, text in sink_status.check_others(
+        secret, sinks, _recent_reading(runs, proof.now), parameters, pv_url
+    ):
+        report.add(label, text)
+        facts.proofs.append(Proof(label, ok, text))
 
 
 def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> tuple[bool, str]:
@@ -283,6 +295,13 @@ def _check_chargehq(secret, runs, parameters, now) -> tuple[bool | None, str]:
     except BridgeError as exc:
         return False, f"{exc.code}: {exc}"
     return True, f"the API key works now (it took the reading of {_clock(pushed[-1].at)} again)"
+
+
+def _recent_reading(runs: list[RunLine], now: float) -> tuple[float, dict[str, float]] | None:
+    pushed = [r for r in runs if r.outcome == "pushed" and r.site_meters]
+    if not pushed or pushed[-1].at < now - RECENT_READING_SECONDS or not pushed[-1].site_meters:
+        return None
+    return pushed[-1].at, pushed[-1].site_meters
 
 
 def _when(at: float, now: float) -> str:

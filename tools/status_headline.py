@@ -23,6 +23,12 @@ TO_DO = {
     "chargehq_rejected": "fix chargehq_api_key in the secret",
     "fusionsolar_unavailable": "nothing: FusionSolar is not answering; the next runs try again",
     "chargehq_unavailable": "nothing: ChargeHQ is not answering; the next runs try again",
+    "chargehq_gone": "ChargeHQ's push API is gone: switch Sinks to hass and/or pvoutput "
+    "(README 'Where the readings go')",
+    "hass_rejected": "check hass_webhook_url in the secret (Home Assistant refused it)",
+    "hass_unavailable": "nothing if Home Assistant is only restarting; else check it is reachable",
+    "pvoutput_rejected": "fix pvoutput_api_key / pvoutput_system_id (PVOutput's reason above)",
+    "pvoutput_unavailable": "nothing: PVOutput is not answering; the next runs try again",
     "quota_exceeded": "nothing: the next run tries again; if it persists, give this poller its "
     "own API account",
     "bad_setting": "fix the setting the message names (make deploy SET=Name=value)",
@@ -48,6 +54,7 @@ class Facts:
     last_error_code: str | None = None  # ... and its error, when it failed after the edit
     proofs: list[Proof] = field(default_factory=list)
     next_run: str = "the next run"  # "the run at 14:05"
+    receivers: str = "ChargeHQ"  # the sinks the stack pushes to, in the users' words
 
 
 @dataclass
@@ -77,7 +84,7 @@ def decide(facts: Facts) -> Headline:
         to_do = TO_DO.get(facts.last_error_code, "see README 'Troubleshooting' for this error")
         return Headline(NOT_WORKING, f"{facts.last_error_code}: {to_do}")
     if facts.pushed_since_edit and facts.last_outcome == "pushed":
-        return Headline(WORKING, "ChargeHQ gets your site meters")
+        return Headline(WORKING, f"your site meters reach {facts.receivers}")
     if facts.pushed_since_edit:  # the latest run waited for Huawei's window
         return Headline(
             CHECKING, f"the last run waited for Huawei's window; {facts.next_run} reads"

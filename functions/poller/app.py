@@ -10,22 +10,28 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fusioncharge.aws.alarm_mail import ALARM_ENV, rearm_once_confirmed
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config, aws_reason
-from fusioncharge.aws.secrets import SecretSource
+from fusioncharge.aws.secrets import SecretSource, SiteSecret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.poll import ChargeHqFactory, FusionSolarFactory, run_poll
+from fusioncharge.plant_time import plant_zone
+from fusioncharge.poll import FusionSolarFactory, run_poll
 from fusioncharge.result import RunResult, masked_body
 from fusioncharge.settings import Settings, load_settings
+from fusioncharge.sinks import Sink, SinkFactory
+from fusioncharge.sinks.builder import ChargeHqFactory
+from fusioncharge.sinks.hass import HassSink
+from fusioncharge.sinks.pvoutput import DEFAULT_URL as PVOUTPUT_URL
+from fusioncharge.sinks.pvoutput import PvOutputSink
 from fusioncharge.state import StateStore
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
@@ -52,15 +58,22 @@ class Wiring:
 
     clock: Clock = field(default_factory=SystemClock)
     http_timeouts: tuple[float, float] = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
-    chargehq_timeout: float = 10.0  # seconds for the push
+    chargehq_timeout: float = 10.0  # seconds for the push (and for each other sink's)
     dry_run: bool = False  # `make run DRY_RUN=1`: compute, do not push
     last_result: RunResult | None = None  # what the latest run did (`make run` prints it)
     secret_source: SecretSource | None = None
     aws_clients: dict[str, Any] = field(default_factory=dict)
+    pvoutput_url: str = PVOUTPUT_URL  # the loopback stand-in's in `make run` and tests
 
     def fresh(self) -> "Wiring":
         """The same settings in a new container: no client, secret source or result kept."""
-        return Wiring(self.clock, self.http_timeouts, self.chargehq_timeout, self.dry_run)
+        return Wiring(
+            self.clock,
+            self.http_timeouts,
+            self.chargehq_timeout,
+            self.dry_run,
+            pvoutput_url=self.pvoutput_url,
+        )
 
     def aws_client(self, service: str) -> Any:
         if service not in self.aws_clients:
@@ -93,11 +106,11 @@ class Wiring:
         return build
 
     def chargehq_factory(self, settings: Settings, deadline: Deadline) -> ChargeHqFactory:
-        def build(api_key: str) -> ChargeHqClient:
+        def build(api_key: str, within: Deadline | None = None, /) -> ChargeHqClient:
             return ChargeHqClient(
                 settings.chargehq_push_url,
                 api_key,
-                deadline=deadline,
+                deadline=within or deadline,
                 timeout=self.chargehq_timeout,
             )
 
@@ -121,6 +134,27 @@ class Wiring:
         if done == "re-armed":
             logger.warning("the alarm mail is confirmed now: re-armed the alarm, which mails next")
 
+    def sink_factories(self, settings: Settings) -> dict[str, SinkFactory]:
+        """The sinks beside ChargeHQ, each built from the run's secret (its keys checked)."""
+
+        def hass(secret: SiteSecret) -> Sink:
+            # Built only when the secret has the sink's keys (poll checks): "" never goes out.
+            return HassSink(
+                secret.hass_webhook_url or "", self.clock, timeout=self.chargehq_timeout
+            )
+
+        def pvoutput(secret: SiteSecret) -> Sink:
+            return PvOutputSink(
+                secret.pvoutput_api_key or "",
+                secret.pvoutput_system_id or "",
+                plant_zone(settings.plant_timezone, None),
+                self.clock,
+                url=self.pvoutput_url,
+                timeout=self.chargehq_timeout,
+            )
+
+        return {"hass": hass, "pvoutput": pvoutput}
+
     def run(self, event: EventBridgeEvent, context: LambdaContext) -> RunResult:
         try:
             settings = load_settings()
@@ -137,6 +171,8 @@ class Wiring:
             self.fusionsolar_factory(settings, deadline),
             self.chargehq_factory(settings, deadline),
             dry_run=self.dry_run,
+            others=self.sink_factories(settings),
+            deadline=deadline,
         )
 
 
@@ -186,11 +222,13 @@ def _report(result: RunResult) -> None:
     # then sees a real 0 at once, not a gap that older pushes in its range would outweigh.
     # (A failed run that told ChargeHQ its error pushed no site meters: 0 too.)
     metrics.add_metric(name="Pushes", unit=count, value=int(_pushed_site_meters(result)))
+    _report_sinks(result.sinks)
     if result.error is not None:
         metrics.add_metric(name="Failures", unit=count, value=1)
         if result.error_pushed:
             metrics.add_metric(name="ErrorPushes", unit=count, value=1)
-        logger.error(result.summary(), extra={"error_code": result.error.code, RUN: "failed"})
+        extra = {"error_code": result.error.code, RUN: "failed", **_sink_fields(result)}
+        logger.error(result.summary(), extra=extra)
         return
     if result.skipped is not None:
         logger.warning(result.summary(), extra={RUN: "skipped"})
@@ -207,4 +245,33 @@ def _report(result: RunResult) -> None:
             if value is not None:
                 metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
     outcome = {RUN: "pushed" if result.pushed else "dry_run"}
-    logger.info(result.summary(), extra={**outcome, "site_meters": meters and meters.as_dict()})
+    extra = {**outcome, "site_meters": meters and meters.as_dict(), **_sink_fields(result)}
+    logger.info(result.summary(), extra=extra)
+
+
+def _sink_fields(result: RunResult) -> dict[str, Any]:
+    """Each sink's outcome and, when it failed, its error code (make status shows them)."""
+    if not result.sinks:
+        return {}
+    return {"sinks": result.sinks, "sink_errors": result.sink_errors}
+
+
+def _report_sinks(outcomes: dict[str, str]) -> None:
+    """With several sinks, per sink (dimension `sink`): SinkPushes 1/0 each run, SinkFailures 1
+    when it failed. A stack with one sink adds no metric: Pushes and Failures say it all, and
+    each metric beyond CloudWatch's free ten costs $0.30 a month."""
+    if len(outcomes) < 2:
+        return
+    for sink, outcome in outcomes.items():
+        values = [("SinkPushes", int(outcome == "ok"))]
+        if outcome == "FAILED":
+            values.append(("SinkFailures", 1))
+        for name, value in values:
+            with single_metric(
+                name=name,
+                unit=MetricUnit.Count,
+                value=value,
+                namespace=metrics.namespace,
+                default_dimensions=metrics.default_dimensions,
+            ) as metric:
+                metric.add_dimension(name="sink", value=sink)

@@ -21,7 +21,7 @@ from tests.support.cfn import ROOT
 
 TARGETS = ["test", "run", "discover", "emulator", "bench", "build", "deploy", "logs", "invoke"]
 TARGETS += ["delete", "audit", "lint", "fmt", "status"]
-TARGETS += ["unit", "integration", "infra", "typecheck"]
+TARGETS += ["unit", "integration", "infra", "typecheck", "test-hass"]
 ENV_VARS = ["FUSIONSOLAR_BASE_URL", "STATION", "USE_POWER_SENSOR_DATA", "USE_GRID_METER_DATA"]
 ENV_VARS += ["METER_PLANTS"]
 ENV_VARS += [
@@ -35,6 +35,7 @@ ENV_VARS += [
 ENV_VARS += [
     "CHARGEHQ_PUSH_URL",
     "PLANT_TIMEZONE",
+    "SINKS",
     "POWERTOOLS_LOG_LEVEL",
     "SECRET_ID",
     "STATE_PARAMETER",
@@ -64,7 +65,13 @@ print(json.dumps({"argv": sys.argv[1:], "env": {k: os.environ.get(k) for k in
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A scratch copy with the Makefile and stand-in venvs whose stamps are up to date."""
-    for name in ("Makefile", "samconfig.toml", "requirements-dev.txt", "requirements-sam.txt"):
+    for name in (
+        "Makefile",
+        "samconfig.toml",
+        "requirements-dev.txt",
+        "requirements-sam.txt",
+        "requirements-hass.txt",
+    ):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")  # SET= checks against it
     (tmp_path / "tools").mkdir()
@@ -74,7 +81,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "layers/fusioncharge/requirements.txt", tmp_path / "layers/fusioncharge")
     bin_dir = tmp_path / "stand-ins"
     bin_dir.mkdir()
-    for venv in (".venv", ".venv-sam"):
+    for venv in (".venv", ".venv-sam", ".venv-hass"):
         (tmp_path / venv / "bin").mkdir(parents=True)
         (tmp_path / venv / "bin" / "python").symlink_to(sys.executable)
         (tmp_path / venv / ".requirements-installed").touch()
@@ -311,7 +318,9 @@ def test_test_target_runs_lint_template_checks_and_pytest(project):
     assert result.returncode == 0, result.stderr
     for step in ("ruff check", "ruff format --check", "cfn-lint template.yaml", "validate --lint"):
         assert step in result.stdout, step
-    assert result.stdout.rstrip().endswith(".venv/bin/pytest")
+    assert "\n.venv/bin/pytest\n" in result.stdout
+    # then the real Home Assistant's tests, in their own target (CI runs them too)
+    assert result.stdout.rstrip().endswith(".venv/bin/pytest -q tests/homeassistant")
 
 
 def test_a_changed_requirements_file_reinstalls(project):

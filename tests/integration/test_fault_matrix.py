@@ -144,6 +144,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, type[BridgeError] | None, str]] = {
     ("chargehq", "truncated_json"): (HARMLESS, None, RECOVERS),
     ("chargehq", "http_400"): (RAISED, ChargeHqRejected, RECOVERS),
     ("chargehq", "http_401"): (RAISED, ChargeHqRejected, RECOVERS),
+    # ChargeHQ gone for a moment: still chargehq_rejected (gone takes a day: test_sinks.py)
+    ("chargehq", "http_404"): (RAISED, ChargeHqRejected, RECOVERS),
+    ("chargehq", "http_410"): (RAISED, ChargeHqRejected, RECOVERS),
     # The SSM state parameter (a later run). A state that cannot be kept fails the run, so
     # that the token and the quota pacing are never lost silently.
     ("ssm parameter", "missing"): (HARMLESS, None, RECOVERS),  # a first run: logs in again

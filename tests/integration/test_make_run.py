@@ -41,6 +41,16 @@ def test_make_run_twice_pushes_and_shows_the_masked_body():
     assert "receiver: 2 pushes" in result.stderr
 
 
+def test_make_run_with_every_sink_names_each_and_still_ends_with_the_chargehq_body():
+    result = make("run", "SINKS=chargehq,hass,pvoutput")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "# sinks: chargehq=ok hass=ok pvoutput=ok" in result.stderr
+    assert "pushed chargehq=ok hass=ok pvoutput=ok {" in result.stdout  # the summary log line
+    body = last_line(result)
+    assert body["apiKey"] == "***" and body["siteMeters"]["production_kw"] > 0
+    assert "Home Assistant stand-in: 1, PVOutput stand-in: 1 statuses" in result.stderr
+
+
 def test_make_run_dry_run_pushes_nothing():
     result = make("run", "DRY_RUN=1")
     assert result.returncode == 0, result.stderr[-2000:]

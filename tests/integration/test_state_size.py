@@ -45,6 +45,21 @@ def test_a_hundred_read_devices_fit_the_parameter_and_the_list_is_fetched_once()
     assert all(len(r.pushes) == 1 for r in runs)
 
 
+def test_a_hundred_read_devices_still_fit_with_every_sink_remembering_something():
+    settings = {"SINKS": "chargehq,hass,pvoutput", "PLANT_TIMEZONE": "Australia/Sydney"}
+    with Site(hundred_device_plant(), settings=settings) as site:
+        site.pvoutput.limit = 2  # PVOutput's limit used up: it keeps its reset time
+        runs = [site.run()]
+        for _ in range(2):
+            site.receiver.fault_next("http_404")  # ChargeHQ gone: it keeps since when
+            runs.append(site.next_run())
+        text = site.state_text() or ""
+    assert [r.error for r in runs] == [None] * 3
+    sinks = json.loads(text)["sinks"]
+    assert set(sinks) == {"chargehq", "pvoutput"} and "wait_until" in sinks["pvoutput"]
+    assert len(text.encode()) <= SSM_MAX_CHARS, f"state is {len(text.encode())} bytes"
+
+
 def test_the_parameter_of_a_stack_updated_from_the_previous_version_is_read():
     """What the previous version saved after its first run; the update's first run uses it."""
     with Site(worked_example_scenario()) as site:

@@ -136,7 +136,7 @@ def test_right_after_a_secret_edit_it_checks_without_spending_the_schedules_quot
     # The next scheduled run pushes: now it works.
     _runs(site, (edited + 300, PUSHED))
     working, text = _status(site, edited + 330)
-    assert working is True and "WORKING: ChargeHQ gets your site meters" in text, text
+    assert working is True and "WORKING: your site meters reach ChargeHQ" in text, text
     assert emu.count("login") == 1 and "before the secret's last edit" in text
 
 
@@ -258,3 +258,43 @@ def test_without_a_stack_name_it_is_not_deployed(monkeypatch, capsys):
     monkeypatch.setenv("STACK_NAME", "")
     assert main() == 4
     assert "NOT DEPLOYED: no stack here yet: make deploy" in capsys.readouterr().err
+
+
+def test_each_configured_sink_is_shown_and_its_keys_checked(site):
+    from emulator.hass import HassWebhook
+    from emulator.pvoutput import PvOutputReceiver
+
+    edited = time.time()
+    gone = {
+        **PUSHED,
+        "sinks": {"chargehq": "FAILED", "hass": "ok", "pvoutput": "ok"},
+        "sink_errors": {"chargehq": "chargehq_gone"},
+    }
+    _runs(site, (edited - 100, gone))
+    outputs, parameters = site["stack"]
+    site["stack"] = (outputs, {**parameters, "Sinks": "chargehq,hass,pvoutput"})
+    working, text = _status(site, edited + 30)
+    assert working is False, text
+    assert "sinks       chargehq=FAILED (chargehq_gone) hass=ok pvoutput=ok" in text
+    assert "still needs filling in: hass_webhook_url, pvoutput_api_key, pvoutput_system_id" in text
+
+    with HassWebhook() as hass, PvOutputReceiver("k" * 40, "4242") as pvoutput:
+        keys = {"hass_webhook_url": hass.url, "pvoutput_api_key": "k" * 40}
+        secret = {**json.loads(_secret(USER, CODE, KEY)), **keys, "pvoutput_system_id": "4243"}
+        secrets = site["session"].client("secretsmanager")
+        secrets.put_secret_value(SecretId=site["secret"], SecretString=json.dumps(secret))
+        site["stack"] = (outputs, {**parameters, "Sinks": "hass,pvoutput"})
+        report = status(
+            STACK,
+            site["session"],
+            *site["stack"],
+            now=time.time() + 30,
+            checks=site["checks"],
+            pvoutput_url=pvoutput.url,
+        )
+        working, text = report.working, "\n".join(report.lines)
+    assert working is False, text  # PVOutput refused the system id
+    assert "HA webhook  the latest reading was sent again" in text
+    assert len(hass.received) == 1
+    assert "pvoutput_rejected" in text and "Invalid System ID" in text
+    assert "ChargeHQ" not in text.split("sinks")[-1]  # not listed: not checked

@@ -43,6 +43,7 @@ def test_every_setting_read_is_listed():
         "POWERTOOLS_LOG_LEVEL": "debug",
         "METER_PLANTS": "Home",
         "PLANT_TIMEZONE": "Australia/Perth",
+        "SINKS": "pvoutput, HASS,hass",
     }
     assert set(env) == set(ENV_VARS)
     s = load_settings(env)
@@ -55,6 +56,7 @@ def test_every_setting_read_is_listed():
     assert s.log_level == "DEBUG"
     assert s.meter_plants == "Home"
     assert s.plant_timezone == "Australia/Perth"
+    assert s.sinks == ("pvoutput", "hass")  # each once, in the order given
 
 
 @pytest.mark.parametrize(
@@ -136,3 +138,10 @@ def test_state_parameter_that_is_not_text_is_a_named_error():
     env = {**BASE, "STATE_PARAMETER": 7, "TOKEN_PARAMETER": "/old/fusionsolar-token"}
     with pytest.raises(ConfigError, match="STATE_PARAMETER must be text"):
         load_settings(env)  # type: ignore[arg-type]
+
+
+def test_sinks_default_to_chargehq_and_refuse_an_unknown_name():
+    assert load_settings(BASE).sinks == ("chargehq",)  # an existing stack: as before
+    assert load_settings({**BASE, "SINKS": " "}).sinks == ("chargehq",)
+    with pytest.raises(ConfigError, match=r"SINKS names 'zappi'.*chargehq, hass, pvoutput"):
+        load_settings({**BASE, "SINKS": "chargehq,zappi"})

@@ -141,9 +141,54 @@ class ChargeHqRejected(ChargeHqError):
     """ChargeHQ answered with a non-2xx status other than 5xx."""
 
     code = "chargehq_rejected"
+    status: int | None = None  # the HTTP status ChargeHQ answered (404/410: perhaps gone)
 
 
 class ChargeHqUnavailable(ChargeHqError):
     """ChargeHQ timed out, refused the connection, or answered 5xx."""
 
     code = "chargehq_unavailable"
+
+
+class ChargeHqGone(ChargeHqError):
+    """ChargeHQ's push API has not answered for a day: its name does not resolve or it answers
+    404/410. ChargeHQ is closing; the message says which other sinks there are."""
+
+    code = "chargehq_gone"
+
+
+# --- the other sinks (sinks/) -------------------------------------------------------------------
+class SinkError(BridgeError):
+    """A push to a sink other than ChargeHQ failed."""
+
+    code = "sink"
+
+
+class HassUnavailable(SinkError):
+    """Home Assistant timed out, refused the connection, or answered 5xx."""
+
+    code = "hass_unavailable"
+
+
+class HassRejected(SinkError):
+    """Home Assistant answered with a 4xx (a refused address, an unreachable proxy)."""
+
+    code = "hass_rejected"
+
+
+class PvOutputUnavailable(SinkError):
+    """PVOutput timed out, refused the connection, or answered 5xx."""
+
+    code = "pvoutput_unavailable"
+
+
+class PvOutputRejected(SinkError):
+    """PVOutput refused the status (400/401/403): its own text says why. Never retried."""
+
+    code = "pvoutput_rejected"
+
+
+class PvOutputRateLimited(PvOutputRejected):
+    """PVOutput's hourly request limit is used up: no status until it resets."""
+
+    code = "pvoutput_rate_limited"

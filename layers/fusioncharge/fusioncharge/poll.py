@@ -5,10 +5,11 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
-from fusioncharge import masking
+from fusioncharge import masking, sinks
 from fusioncharge.accounting import meter_direction
 from fusioncharge.accounting.site_meters import (
     Accounting,
@@ -19,10 +20,10 @@ from fusioncharge.accounting.site_meters import (
     device_types_needed,
     next_meter_type,
 )
-from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error
+from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.chargehq.body import build_body
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.checkpoint import Checkpoint
+from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
     BridgeError,
     CallTooSoon,
@@ -35,6 +36,8 @@ from fusioncharge.fusionsolar import Credentials, FusionSolarClient, parse
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
+from fusioncharge.sinks import Sink, SinkFactory
+from fusioncharge.sinks.builder import ChargeHqFactory, SinkBuilder, keep_memory, log_failures
 from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)
@@ -48,7 +51,14 @@ class Secrets(Protocol):
 # Builds the run's client on the run's store: the factory wraps it in a Checkpoint (the run's
 # clock and deadline), which loads the state and is the client's required way to save it.
 FusionSolarFactory = Callable[[Credentials, StateStore], FusionSolarClient]
-ChargeHqFactory = Callable[[str], ChargeHqClient]
+
+
+@dataclass
+class _Loaded:
+    """The state this run loaded and its checkpoint: the sinks keep their memory in it."""
+
+    state: State | None = None
+    checkpoint: Checkpoint | None = None
 
 
 def run_poll(
@@ -59,19 +69,33 @@ def run_poll(
     chargehq: ChargeHqFactory,
     *,
     dry_run: bool = False,
+    others: Mapping[str, SinkFactory] | None = None,
+    deadline: Deadline | None = None,
 ) -> RunResult:
-    """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (ChargeHQ
-    was told when readings could not be had and the API key is known): the caller raises it,
-    so Lambda counts the failure."""
+    """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (the sinks
+    with an error channel were told when readings could not be had): the caller raises it, so
+    Lambda counts the failure. `others` builds the sinks beside ChargeHQ (hass, pvoutput) from
+    the secret; SINKS says which go."""
     result = RunResult()
     secret: SiteSecret | None = None
+    loaded = _Loaded()
+    deadline = deadline or Deadline.after(SystemClock(), 60.0)
+    built = SinkBuilder(settings, chargehq, others or {}, deadline)
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
-        credentials, api_key = _filled_in(secret)
-        result.site_meters = _read_site_meters(settings, store, fusionsolar, credentials, result)
-        result.body = build_body(api_key, site_meters=result.site_meters)
+        credentials = _filled_in(secret, settings.sinks)
+        meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
+        result.site_meters = meters
+        result.body = build_body(secret.chargehq_api_key or "", site_meters=meters)
         if not dry_run:
-            chargehq(api_key).push_site_meters(result.site_meters)
+            delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded.state)
+            result.sinks = delivery.outcomes
+            result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
+            keep_memory(loaded.checkpoint, loaded.state)
+            log_failures(delivery.errors, delivery.run_failed())
+            failed = delivery.run_failed()
+            if failed is not None:
+                raise failed
         result.pushed = not dry_run
         if result.unsaved_state is not None:
             raise result.unsaved_state  # pushed, but the next run may not know this one's calls
@@ -90,25 +114,24 @@ def run_poll(
         result.error = InternalError.of(exc)
         logger.error("%s", result.error)
     if result.error is not None:
-        _tell_chargehq(chargehq, secret, result.error, result, dry_run)
+        _tell_sinks(built, secret, result.error, result, dry_run, loaded)
     return result
 
 
-def _filled_in(secret: SiteSecret) -> tuple[Credentials, str]:
-    """The FusionSolar credentials and the ChargeHQ API key, or the error saying what to fill in."""
-    missing = secret.missing()
-    user, code, api_key = (
-        secret.fusionsolar_username,
-        secret.fusionsolar_system_code,
-        secret.chargehq_api_key,
-    )
-    if missing or user is None or code is None or api_key is None:
+def _filled_in(secret: SiteSecret, sink_names: tuple[str, ...]) -> Credentials:
+    """The FusionSolar credentials, or the error saying what to fill in: FusionSolar's keys and
+    every listed sink's, checked before FusionSolar is called."""
+    missing = secret.missing(sink_names)
+    user, code = secret.fusionsolar_username, secret.fusionsolar_system_code
+    error = sink_keys_error(secret, sink_names)
+    if missing or user is None or code is None:
         error = secret_keys_missing_error(secret.source, missing)
-        if secret.chargehq_api_key is not None:
-            # ChargeHQ can still be told: readings can't be had until the secret is filled in.
+    if error is not None or user is None or code is None:
+        if any(secret.has_keys(name) for name in sink_names):
+            # The sinks with their keys can still be told: no readings until this is fixed.
             raise _AsReadingsUnavailable(str(error)) from None
-        raise error
-    return Credentials(user, code), api_key
+        raise error or SecretError("the FusionSolar credentials are missing")
+    return Credentials(user, code)
 
 
 class _AsReadingsUnavailable(SecretError):
@@ -123,9 +146,11 @@ def _read_site_meters(
     fusionsolar: FusionSolarFactory,
     credentials: Credentials,
     result: RunResult,
+    loaded: _Loaded,
 ) -> SiteMeters:
     client = fusionsolar(credentials, store)
     state, saves = client.state, client.checkpoint
+    loaded.state, loaded.checkpoint = state, saves
     try:
         readings, plants = _readings(client, settings)
     except BaseException:
@@ -216,22 +241,30 @@ def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings)
     ]
 
 
-def _tell_chargehq(
-    chargehq: ChargeHqFactory,
+def _tell_sinks(
+    built: SinkBuilder,
     secret: SiteSecret | None,
     exc: BridgeError,
     result: RunResult,
     dry_run: bool,
+    loaded: _Loaded,
 ) -> None:
-    """Push `error` when readings could not be had, so the ChargeHQ app shows it."""
-    if not exc.push_to_chargehq or secret is None or secret.chargehq_api_key is None:
+    """Push `error` to every sink with an error channel when readings could not be had, so the
+    ChargeHQ app and Home Assistant's error sensor show it."""
+    if not exc.push_to_chargehq or secret is None:
         return
     message = masking.for_third_party(f"{exc.code}: {exc}")[:300]
-    result.body = build_body(secret.chargehq_api_key, error=message)  # shown even if it fails
+    result.body = build_body(secret.chargehq_api_key or "", error=message)  # shown if it fails
     if dry_run:
         return
-    try:
-        chargehq(secret.chargehq_api_key).push_error(message)
-        result.pushed = True
-    except BridgeError as push_exc:
-        logger.error("could not tell ChargeHQ about the failure: %s", push_exc)
+
+    def tell(sink: Sink, deadline: Deadline, memory: sinks.Memory) -> str:
+        return sinks.OK if sink.tell(message, deadline, memory) else "not told"
+
+    delivery = built.deliver(secret, tell, loaded.state)
+    result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
+    result.pushed = sinks.OK in result.sinks.values()
+    result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
+    keep_memory(loaded.checkpoint, loaded.state)
+    for name, push_exc in delivery.errors.items():
+        logger.error("could not tell %s about the failure: %s", name, push_exc)

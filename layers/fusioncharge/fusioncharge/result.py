@@ -1,6 +1,6 @@
 """What one run did: for the summary line, the metrics, `make run` and the handler's reply."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fusioncharge.accounting.site_meters import SiteMeters
@@ -22,6 +22,13 @@ class RunResult:
     logins: int = 0
     implausible_readings: int = 0  # readings left out as not a measurement (each logged)
     meter_direction_suspect: bool = False  # meter power and counters disagree (logged)
+    sinks: dict[str, str] = field(default_factory=dict)  # sink -> ok / FAILED / waiting
+    sink_errors: dict[str, str] = field(default_factory=dict)  # failed sink -> its error code
+
+    @property
+    def sinks_line(self) -> str:
+        """`chargehq=ok hass=ok pvoutput=FAILED`: every sink this run went to."""
+        return " ".join(f"{name}={outcome}" for name, outcome in self.sinks.items())
 
     @property
     def error_pushed(self) -> bool:
@@ -33,9 +40,15 @@ class RunResult:
         if self.skipped is not None:
             return f"SKIPPED {CallTooSoon.code}: {self.skipped} {calls}"
         if self.error is not None:
-            told = "; ChargeHQ was told" if self.error_pushed else ""
+            told = ""
+            if self.error_pushed:
+                only_chargehq = set(self.sinks) == {"chargehq"}
+                told = "; ChargeHQ was told" if only_chargehq else f"; told {self.sinks_line}"
+            elif self.sinks:
+                told = f"; {self.sinks_line}"
             return f"FAILED {self.error.code}: {self.error}{told} {calls}"
-        verb = "pushed" if self.pushed else "dry run, not pushed"
+        verb = " ".join(filter(None, ("pushed", self.sinks_line)))
+        verb = verb if self.pushed else "dry run, not pushed"
         meters = self.site_meters.as_dict() if self.site_meters else {}
         return f"{verb} {meters} {calls}"
 

@@ -33,6 +33,7 @@ ENV_VARS = (
     "BATTERY_CAPACITY_KWH",
     "CHARGEHQ_PUSH_URL",
     "PLANT_TIMEZONE",
+    "SINKS",
     "POWERTOOLS_LOG_LEVEL",
     "SECRET_ID",
     "STATE_PARAMETER",
@@ -62,6 +63,7 @@ class Settings:
     state_parameter: str | None  # the SSM parameter holding the State between runs
     meter_plants: str = ""  # of STATION's plants, those whose meters count; empty: all
     plant_timezone: str = ""  # the plant's IANA time zone; empty: from FusionSolar (plant_time)
+    sinks: tuple[str, ...] = ("chargehq",)  # where the site meters go (SINKS; sinks/)
 
     def aws_names(self) -> tuple[str, str]:
         """(SECRET_ID, STATE_PARAMETER): both set whenever the settings were read for AWS."""
@@ -92,7 +94,23 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = T
         state_parameter=_parameter_name(env) if require_aws else None,
         meter_plants=_meter_plants(env),
         plant_timezone=_timezone(env),
+        sinks=_sinks(env),
     )
+
+
+SINK_NAMES = ("chargehq", "hass", "pvoutput")
+
+
+def _sinks(env: Mapping[str, str]) -> tuple[str, ...]:
+    """SINKS: a comma list of sink names, each once; empty means chargehq (as before sinks)."""
+    names = [part.strip().lower() for part in _raw(env, "SINKS").split(",") if part.strip()]
+    for name in names:
+        if name not in SINK_NAMES:
+            raise ConfigError(
+                f"SINKS names {_show(name)}, which is not a sink: use a comma list of "
+                f"{', '.join(SINK_NAMES)} (for example chargehq,hass)"
+            )
+    return tuple(dict.fromkeys(names)) or ("chargehq",)
 
 
 def _raw(env: Mapping[str, str], name: str) -> str:

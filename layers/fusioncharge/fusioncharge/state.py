@@ -58,6 +58,9 @@ class State:
     # Set (and saved) before getDevRealKpi calls, cleared after: found set at the start of a
     # run, the last run's save was lost and its calls may have counted up to this time.
     kpi_pending: float | None = None
+    # What each sink remembers between runs (sinks/): PVOutput's day so far, since when ChargeHQ
+    # has not answered. Only sinks with something to remember appear.
+    sinks: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         # An empty device list is kept: it is a cached answer too.
@@ -129,6 +132,10 @@ def _number_or_numbers(value: Any) -> bool:
     return _number(value) or (isinstance(value, list) and all(map(_number, value)))
 
 
+def _dict(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
 def _check_types(state: State) -> None:
     numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending")
     ok = (
@@ -156,6 +163,8 @@ def _check_types(state: State) -> None:
             for name in ("token", "rejected_credentials", "plant_code", "plant_name")
         )
     )
+    sinks = state.sinks
+    ok = ok and (sinks is None or (isinstance(sinks, dict) and all(map(_dict, sinks.values()))))
     if not ok:
         raise StateError("stored state has fields of the wrong type or non-finite numbers")
 

@@ -7,11 +7,19 @@ from AWS ever reaches a message.
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from fusioncharge.aws.clients import aws_config, aws_reason
 from fusioncharge.errors import SecretError
 
 SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
+FUSIONSOLAR_KEYS = SECRET_KEYS[:2]
+# Each sink's keys in the same secret (SINKS names the sinks; sinks/ pushes to them).
+SINK_KEYS = {
+    "chargehq": ("chargehq_api_key",),
+    "hass": ("hass_webhook_url",),
+    "pvoutput": ("pvoutput_api_key", "pvoutput_system_id"),
+}
 ENVIRONMENT = "environment"  # the source name of values taken from environment variables
 # What the stack writes into the secret, and the usual stand-ins; real values never match.
 _PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me", "todo", "..."}
@@ -25,10 +33,19 @@ class SiteSecret:
     fusionsolar_system_code: str | None = field(repr=False)
     chargehq_api_key: str | None = field(repr=False)
     source: str = "the secret"  # where the values came from, for messages
+    hass_webhook_url: str | None = field(default=None, repr=False)
+    pvoutput_api_key: str | None = field(default=None, repr=False)
+    pvoutput_system_id: str | None = field(default=None, repr=False)
 
-    def missing(self) -> list[str]:
-        """Keys that are absent or still hold a placeholder."""
-        return [k for k in SECRET_KEYS if getattr(self, k) is None]
+    def missing(self, sinks: tuple[str, ...] = ("chargehq",)) -> list[str]:
+        """Keys that are absent or still hold a placeholder: FusionSolar's and those of the
+        given sinks (by default ChargeHQ's, as before there were other sinks)."""
+        keys = [*FUSIONSOLAR_KEYS, *(k for sink in sinks for k in SINK_KEYS.get(sink, ()))]
+        return [k for k in keys if getattr(self, k) is None]
+
+    def has_keys(self, sink: str) -> bool:
+        """Whether every key of this sink is filled in."""
+        return all(getattr(self, k) is not None for k in SINK_KEYS.get(sink, ("?",)))
 
 
 def parse_secret(value: Any, secret_id: str) -> SiteSecret:
@@ -40,7 +57,20 @@ def parse_secret(value: Any, secret_id: str) -> SiteSecret:
             '"chargehq_api_key": "..."} in the AWS console (Secrets Manager)'
         )
     username, system_code, api_key = (_filled(value.get(k)) for k in SECRET_KEYS)
-    return SiteSecret(username, system_code, api_key, source=secret_id)
+    return SiteSecret(
+        username,
+        system_code,
+        api_key,
+        source=secret_id,
+        hass_webhook_url=_filled(value.get("hass_webhook_url")),
+        pvoutput_api_key=_filled(value.get("pvoutput_api_key")),
+        pvoutput_system_id=_filled(_number_as_text(value.get("pvoutput_system_id"))),
+    )
+
+
+def _number_as_text(value: Any) -> Any:
+    """A PVOutput system id typed as a JSON number is taken as its digits."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _filled(value: Any) -> str | None:
@@ -61,6 +91,39 @@ def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
         f"secret {secret_id}: key {', '.join(keys)} still needs filling in; open it in the AWS "
         "console (Secrets Manager > Retrieve secret value > Edit) and replace the placeholder"
     )
+
+
+def sink_keys_error(secret: SiteSecret, sinks: tuple[str, ...]) -> SecretError | None:
+    """A sink key that is filled in but cannot be right (checked before FusionSolar is called);
+    the message names the key, never its value."""
+    where = f"secret {secret.source}"
+    url = secret.hass_webhook_url
+    if "hass" in sinks and url is not None and not _webhook_url(url):
+        return SecretError(
+            f"{where}: key hass_webhook_url must be the whole https:// address of your Home "
+            "Assistant webhook, such as https://hooks.nabu.casa/<id> or "
+            "https://<your-home>/api/webhook/<id> (README: Where the readings go)"
+        )
+    system_id = secret.pvoutput_system_id
+    if "pvoutput" in sinks and system_id is not None and not system_id.isdigit():
+        return SecretError(
+            f"{where}: key pvoutput_system_id must be the number PVOutput shows as System Id "
+            "(Settings > Registered Systems)"
+        )
+    return None
+
+
+def _webhook_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.username or parts.password or not host:
+        return False
+    if parts.scheme == "http":  # plain HTTP only to this machine (the tests' Home Assistant)
+        return host in ("127.0.0.1", "localhost", "::1")
+    return parts.scheme == "https"
 
 
 class SecretSource:

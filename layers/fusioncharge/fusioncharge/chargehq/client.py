@@ -124,7 +124,9 @@ class ChargeHqClient:
             raise ChargeHqUnavailable(
                 f"ChargeHQ is unavailable ({reply}); the next poll pushes again"
             )
-        raise ChargeHqRejected(f"ChargeHQ refused the push ({reply}); {_advice(status)}")
+        rejected = ChargeHqRejected(f"ChargeHQ refused the push ({reply}); {_advice(status)}")
+        rejected.status = status
+        raise rejected
 
     def _host(self) -> str:
         return urlsplit(self.url).hostname or "the push URL"
@@ -138,7 +140,7 @@ def _advice(status: int) -> str:
         )
     if status == 429:
         return "ChargeHQ asks for fewer pushes: keep the schedule at 1 minute or slower"
-    if status == 404 or 300 <= status < 400:
+    if status in (404, 410) or 300 <= status < 400:
         return "check CHARGEHQ_PUSH_URL"
     return "the body was not accepted: see the log at DEBUG for what was sent"
 

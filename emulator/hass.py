@@ -1,0 +1,55 @@
+"""A stand-in for a Home Assistant webhook on loopback, for `make run` and the fault matrix.
+
+It records each JSON body and, like Home Assistant, answers 200 to every webhook id (a 200
+means sent, not received). The real Home Assistant is tested in tests/hass/.
+
+    rcv = HassWebhook(webhook_id="fusioncharge-test")
+    with rcv:
+        rcv.url          # "http://127.0.0.1:<port>/api/webhook/<id>"
+        rcv.received     # JSON bodies that reached the right id
+        rcv.fault_next("http_500")
+"""
+
+import json
+import threading
+from collections import deque
+from typing import Any
+
+from emulator.httpserve import TRANSPORT_FAULTS, LoopbackServer, Reply, Request, Served
+from emulator.httpserve import fault_reply as transport_fault_reply
+
+
+class HassWebhook(Served):
+    def __init__(
+        self, webhook_id: str = "fusioncharge-demo", *, timeout_hold: float = 30.0
+    ) -> None:
+        self.webhook_id = webhook_id
+        self.received: list[dict[str, Any]] = []
+        self.requests = 0
+        self._next: deque[str] = deque()
+        self._lock = threading.Lock()
+        self._server = LoopbackServer(self._handle, timeout_hold=timeout_hold)
+
+    @property
+    def url(self) -> str:
+        return f"{self._server.base_url}/api/webhook/{self.webhook_id}"
+
+    def fault_next(self, kind: str) -> None:
+        if kind not in TRANSPORT_FAULTS:
+            raise ValueError(
+                f"unknown hass fault kind {kind!r}; use one of {sorted(TRANSPORT_FAULTS)}"
+            )
+        with self._lock:
+            self._next.append(kind)
+
+    def _handle(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests += 1
+            fault = self._next.popleft() if self._next else None
+        if fault is not None:
+            return transport_fault_reply(fault)
+        body = request.json()
+        if request.path == f"/api/webhook/{self.webhook_id}" and isinstance(body, dict):
+            with self._lock:
+                self.received.append(body)
+        return Reply(200, json.dumps({}).encode(), (("Content-Type", "application/json"),))

@@ -1,0 +1,160 @@
+"""A stand-in for PVOutput's addstatus service on loopback, as strict as its documentation.
+
+    rcv = PvOutputReceiver(api_key, system_id, zone=UTC, clock=None, limit=60)
+    with rcv:
+        rcv.url            # "http://127.0.0.1:<port>/service/r2/addstatus.jsp"
+        rcv.statuses       # [StatusRecord(time, status, form, reply)] every request, in order
+        rcv.fault_next("http_500")   # the next request gets a transport fault
+
+Rules enforced, each with PVOutput's documented error text: the X-Pvoutput-Apikey and
+X-Pvoutput-SystemId headers (401), d as yyyymmdd and t as hh:mm in the system's local time
+(not in the future, not older than 14 days, on a 5-minute slot), v1-v4 whole non-negative
+numbers and at least one of them (400), no donation-only field (n, v7-v12, b1-b6: 400), and
+60 requests an hour per key (403), with X-Rate-Limit-Remaining/-Limit/-Reset on every reply.
+"""
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from urllib.parse import parse_qsl
+
+from emulator.httpserve import TRANSPORT_FAULTS, LoopbackServer, Reply, Request, Served
+from emulator.httpserve import fault_reply as transport_fault_reply
+from fusioncharge.clock import Clock
+
+STATUS_PATH = "/service/r2/addstatus.jsp"
+HOUR = 3600
+MAX_AGE = timedelta(days=14)
+VALUES = ("v1", "v2", "v3", "v4")
+ALLOWED = frozenset({"d", "t", *VALUES, "v5", "v6", "c1"})
+DONATION = frozenset(
+    {"n", "delay", *(f"v{i}" for i in range(7, 13)), *(f"b{i}" for i in range(1, 7))}
+)
+_NAMES = {"v1": "energy", "v2": "power", "v3": "energy", "v4": "power"}
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    time: float
+    status: int | None  # None when the connection was held (timeout)
+    form: dict[str, str]
+    reply: str
+
+
+class PvOutputReceiver(Served):
+    def __init__(
+        self,
+        api_key: str,
+        system_id: str,
+        *,
+        zone: tzinfo = UTC,
+        clock: Clock | None = None,
+        limit: int = 60,
+        timeout_hold: float = 30.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.api_key, self.system_id, self.zone = api_key, system_id, zone
+        self.clock, self.limit = clock, limit
+        self.statuses: list[StatusRecord] = []
+        self._window: tuple[float, int] = (0.0, 0)  # (hour started, requests in it)
+        self._next: deque[str] = deque()
+        self._lock = threading.Lock()
+        self._server = LoopbackServer(self._handle, host=host, port=port, timeout_hold=timeout_hold)
+
+    @property
+    def url(self) -> str:
+        return self._server.base_url + STATUS_PATH
+
+    def fault_next(self, kind: str) -> None:
+        if kind not in TRANSPORT_FAULTS:
+            raise ValueError(
+                f"unknown pvoutput fault kind {kind!r}; use one of {sorted(TRANSPORT_FAULTS)}"
+            )
+        with self._lock:
+            self._next.append(kind)
+
+    @property
+    def accepted(self) -> list[StatusRecord]:
+        return [s for s in self.statuses if s.status == 200]
+
+    def _handle(self, request: Request) -> Reply:
+        now = self.clock.now() if self.clock is not None else time.time()
+        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        with self._lock:
+            fault = self._next.popleft() if self._next else None
+        if fault is not None:
+            reply = transport_fault_reply(fault)
+        elif request.path.split("?")[0] != STATUS_PATH or request.method != "POST":
+            reply = Reply(404, b"Not Found")
+        else:
+            reply = self._answer(request, form, now)
+        with self._lock:
+            self.statuses.append(
+                StatusRecord(now, None if reply.hold else reply.status, form, reply.body.decode())
+            )
+        return reply
+
+    def _answer(self, request: Request, form: dict[str, str], now: float) -> Reply:
+        if request.headers.get("X-Pvoutput-Apikey") != self.api_key:
+            return self._text(401, "Unauthorized 401: Invalid API Key", now, count=False)
+        if request.headers.get("X-Pvoutput-SystemId") != self.system_id:
+            return self._text(401, "Unauthorized 401: Invalid System ID", now, count=False)
+        with self._lock:
+            started, used = self._window
+            if now - started >= HOUR:
+                started, used = now, 0
+            self._window = (started, used + 1)
+        if used >= self.limit:
+            return self._text(403, "Forbidden 403: Exceeded number requests per hour", now)
+        problem = self.problem(form, now)
+        if problem is not None:
+            return self._text(400, f"Bad request 400: {problem}", now)
+        return self._text(200, "OK 200: Added Status", now)
+
+    def problem(self, form: dict[str, str], now: float) -> str | None:
+        """The first rule the status breaks, in PVOutput's words; None when it is fine."""
+        donation = sorted(set(form) & DONATION)
+        if donation:
+            return f"Donation mode required [{donation[0]}]"
+        unknown = sorted(set(form) - ALLOWED - DONATION)
+        if unknown:
+            return f"Unknown parameter [{unknown[0]}]"
+        try:
+            day = datetime.strptime(form.get("d", ""), "%Y%m%d")
+        except ValueError:
+            return "Invalid date format [d]"
+        try:
+            clock = datetime.strptime(form.get("t", ""), "%H:%M")
+        except ValueError:
+            return "Invalid time format [t]"
+        if len(form["d"]) != 8 or len(form["t"]) != 5:
+            return "Invalid date format [d]" if len(form["d"]) != 8 else "Invalid time format [t]"
+        when = day.replace(hour=clock.hour, minute=clock.minute, tzinfo=self.zone)
+        local_now = datetime.fromtimestamp(now, UTC).astimezone(self.zone)
+        if when > local_now + timedelta(minutes=5):
+            return "Date/time is in the future [t]"
+        if when < local_now - MAX_AGE:
+            return "Date is older than 14 days [d]"
+        if clock.minute % 5:
+            return "Time is not on a 5-minute status interval [t]"
+        given = [v for v in VALUES if v in form]
+        if not given:
+            return "No status data [v1,v2,v3,v4]"
+        for name in given:
+            if not form[name].isdigit():
+                return f"Invalid {_NAMES[name]} value [{name}]"
+        return None
+
+    def _text(self, status: int, text: str, now: float, *, count: bool = True) -> Reply:
+        started, used = self._window
+        reset = int(started + HOUR) if used else int(now + HOUR)
+        headers = (
+            ("Content-Type", "text/plain"),
+            ("X-Rate-Limit-Remaining", str(max(0, self.limit - used))),
+            ("X-Rate-Limit-Limit", str(self.limit)),
+            ("X-Rate-Limit-Reset", str(reset)),
+        )
+        return Reply(status, text.encode(), headers)

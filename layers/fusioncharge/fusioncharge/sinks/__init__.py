@@ -1,0 +1,95 @@
+"""Sinks: where the site meters go (SINKS). The run computes the site meters once and hands
+them to each sink in turn; a sink's failure never stops another.
+
+Charging sinks (ChargeHQ, Home Assistant: a car's charge follows them) go first, monitoring
+sinks (PVOutput) after. Each sink gets a fair slice of what is left of the run's deadline: the
+time left divided by the sinks still to go, so a hanging first sink cannot starve the last one
+and a quick one leaves its time to the next. Each sink converts units and signs itself; none
+turns an unknown value into a number.
+"""
+
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.clock import Clock, Deadline
+from fusioncharge.errors import BridgeError, InternalError
+
+OK, FAILED, WAITING = "ok", "FAILED", "waiting"
+Memory = MutableMapping[str, Any]  # what a sink keeps between runs (in the state, small)
+
+
+class Sink(Protocol):
+    name: str  # as in SINKS
+    charging: bool  # a charger follows it: the run fails only when every one of these failed
+
+    def push(self, meters: SiteMeters, deadline: Deadline, memory: Memory) -> str:
+        """Send the site meters; return OK or WAITING (nothing sent, on purpose); raise a
+        BridgeError when it failed."""
+        ...
+
+    def tell(self, message: str, deadline: Deadline, memory: Memory) -> bool:
+        """Tell the sink the readings could not be had; False when it has no error channel."""
+        ...
+
+
+SinkFactory = Callable[[Any], Sink]  # builds a sink from the run's SiteSecret
+
+
+@dataclass
+class Delivery:
+    """What each sink made of this run, in the order they went."""
+
+    outcomes: dict[str, str] = field(default_factory=dict)  # name -> ok / FAILED / waiting
+    errors: dict[str, BridgeError] = field(default_factory=dict)
+    charging: tuple[str, ...] = ()
+
+    @property
+    def line(self) -> str:
+        """`chargehq=ok hass=ok pvoutput=FAILED`"""
+        return " ".join(f"{name}={outcome}" for name, outcome in self.outcomes.items())
+
+    def run_failed(self) -> BridgeError | None:
+        """The error the run fails with: the first charging sink's, when every charging sink
+        failed (with no charging sink configured: every sink). None when the run is fine."""
+        counted = [n for n in self.outcomes if n in self.charging] or list(self.outcomes)
+        if counted and all(n in self.errors for n in counted):
+            return self.errors[counted[0]]
+        return None
+
+    @property
+    def any_ok(self) -> bool:
+        return OK in self.outcomes.values()
+
+
+def in_order(sinks: Sequence[Sink]) -> list[Sink]:
+    """Charging sinks first, each group in the order SINKS gives."""
+    return sorted(sinks, key=lambda sink: not sink.charging)
+
+
+def share(deadline: Deadline, clock: Clock, sinks_left: int) -> Deadline:
+    """This sink's slice: an equal part of the time left among the sinks still to go."""
+    now = clock.now()
+    return Deadline(clock, now + max(0.0, deadline.at - now) / max(1, sinks_left))
+
+
+def deliver(
+    sinks: Sequence[Sink],
+    send: Callable[[Sink, Deadline, Memory], str],
+    deadline: Deadline,
+    memory: Mapping[str, Memory],
+) -> Delivery:
+    """Call `send` for each sink in turn with its slice of the deadline; collect outcomes."""
+    ordered = in_order(sinks)
+    delivery = Delivery(charging=tuple(s.name for s in ordered if s.charging))
+    for n, sink in enumerate(ordered):
+        slice_ = share(deadline, deadline.clock, len(ordered) - n)
+        try:
+            delivery.outcomes[sink.name] = send(sink, slice_, memory[sink.name])
+        except Exception as exc:
+            # A sink's bug is its own failure too (named, never its message): the next goes on.
+            error = exc if isinstance(exc, BridgeError) else InternalError.of(exc)
+            delivery.outcomes[sink.name] = FAILED
+            delivery.errors[sink.name] = error
+    return delivery

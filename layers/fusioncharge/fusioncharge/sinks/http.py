@@ -1,0 +1,97 @@
+"""One POST to a sink (Home Assistant, PVOutput), the way the ChargeHQ client does it: TLS
+checks on, no redirects (they would carry a credential elsewhere), a timeout capped by the
+sink's slice of the deadline, the reply read only up to an excerpt, every credential masked.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from fusioncharge import web
+from fusioncharge.chargehq.body import one_line
+from fusioncharge.clock import Deadline
+from fusioncharge.errors import BridgeError
+from fusioncharge.masking import mask
+
+EXCERPT_MAX_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    excerpt: str  # the start of the body on one line, credentials masked
+
+
+def post(
+    url: str,
+    data: bytes,
+    headers: Mapping[str, str],
+    *,
+    deadline: Deadline,
+    timeout: float,
+    secrets: Sequence[str],
+    unavailable: type[BridgeError],
+    what: str,
+    retry: bool,
+) -> Reply:
+    """POST once (with `retry`, once more after a connection error or a 5xx, when a whole
+    attempt still fits); raise `unavailable` when no reply came."""
+    capped = web.capped_timeouts((timeout,), deadline)
+    if capped is None:
+        raise unavailable(f"no time left in this run to push to {what}")
+    session = requests.Session()
+    attempts = web.DeadlineRetry(
+        total=int(retry),
+        connect=int(retry),
+        read=False,
+        status=int(retry),
+        other=0,
+        redirect=0,
+        status_forcelist=frozenset(range(500, 600)),
+        allowed_methods=frozenset({"POST"}),
+        raise_on_status=False,
+        respect_retry_after_header=False,
+        deadline=deadline,
+        room=capped[0],
+    )
+    session.mount("https://", HTTPAdapter(max_retries=attempts))
+    session.mount("http://", HTTPAdapter(max_retries=attempts))
+    host = urlsplit(url).hostname or "its address"
+    try:
+        response = session.post(
+            url,
+            data=data,
+            headers=dict(headers),
+            timeout=capped[0],
+            allow_redirects=False,
+            verify=True,
+            stream=True,
+        )
+    except requests.exceptions.Timeout as exc:
+        raise unavailable(f"{what} did not answer within {capped[0]:g} s") from exc
+    except requests.exceptions.SSLError as exc:
+        raise unavailable(
+            f"the TLS certificate of {host} could not be verified (checks stay on)"
+        ) from exc
+    except requests.exceptions.RequestException as exc:
+        raise unavailable(f"could not reach {what} at {host} ({_cause(exc)})") from exc
+    finally:
+        session.close()
+    try:
+        head, _ = web.read_capped(response, 4096, chunk=1024, partial=True)
+    finally:
+        response.close()
+    text = mask(head.decode(response.encoding or "utf-8", errors="replace"), list(secrets))
+    return Reply(response.status_code, response.headers, one_line(text, EXCERPT_MAX_CHARS))
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost exception's class name: what failed, without echoing URLs."""
+    while exc.__context__ is not None and exc.__context__ is not exc:
+        exc = exc.__context__
+    reason = getattr(exc, "reason", None)
+    return type(reason).__name__ if isinstance(reason, BaseException) else type(exc).__name__
