@@ -11,7 +11,11 @@ PROVEN = [Proof("FusionSolar", True, "works"), Proof("ChargeHQ", True, "works")]
     ("facts", "headline", "code"),
     [
         (Facts(deployed=False), "NOT DEPLOYED: no stack here yet: make deploy", 4),
-        (Facts(pushed_since_edit=True, last_outcome="pushed"), "WORKING: ChargeHQ gets", 0),
+        (
+            Facts(pushed_since_edit=True, last_outcome="pushed"),
+            "WORKING: your site meters reach ChargeHQ",
+            0,
+        ),
         # Proven by make status's own check, but no run has pushed with them yet.
         (Facts(proofs=PROVEN, next_run="the run at about 14:05"), "CHECKING: the credentials", 3),
         # First setup: no run yet, nothing proven; the next run will tell.
