@@ -40,6 +40,30 @@ def inverters_ac(inverters: list[Reading], log: AccountingLog) -> float | NoSite
     return total
 
 
+def inverters_pv(inverters: list[Reading], log: AccountingLog) -> float | NoSiteMeters:
+    """Σ mppt_power (kW): what the PV strings give, without a DC battery's discharge. For a
+    site with a hybrid inverter whose battery sent no reading this run."""
+    total = 0.0
+    for inverter in inverters:
+        power = field_value(inverter, "mppt_power")
+        if power is None and _not_producing(field_value(inverter, "inverter_state")):
+            power = 0.0
+        if power is None:
+            return NoSiteMeters(
+                f"no battery reading counted this run and inverter {inverter.device_id} sends no "
+                "mppt_power: its AC output would count the battery's discharge as solar "
+                "production, so production is unknown"
+            )
+        # DC side: the AC V·I says nothing about it (PV may all go to the battery).
+        problem = plausibility.beyond_any_device(power)
+        if problem is not None:
+            why = f"inverter {inverter.device_id} mppt_power {power:g} kW is not plausible"
+            log.dropped.append(f"{why}: {problem}")
+            return NoSiteMeters(f"{why} ({problem}): solar production is unknown")
+        total += max(0.0, power)
+    return total
+
+
 def _not_producing(state: float | None) -> bool:
     return state is not None and (state == STANDBY_NO_IRRADIATION or state in SHUTDOWN_STATES)
 

@@ -20,8 +20,9 @@ COUNTER_SLACK_KWH = 0.01  # rounding of the counters
 
 def power_problem(reading: Reading, kw: float) -> str | None:
     """Why this power (kW) cannot be a measurement of this device, or None."""
-    if abs(kw) > MAX_DEVICE_KW:
-        return f"beyond any home connection ({MAX_DEVICE_KW:g} kW)"
+    beyond = beyond_any_device(kw)
+    if beyond is not None:
+        return beyond
     va = beyond_own_va(reading, kw * 1000)
     if va is not None:
         return f"far beyond the device's own V·I of {va:.0f} VA"
@@ -30,6 +31,12 @@ def power_problem(reading: Reading, kw: float) -> str | None:
     )
     if rated > 0 and abs(kw * 1000) > 1.5 * rated + 100:
         return f"far beyond the battery's rated {rated:.0f} W"
+    return None
+
+
+def beyond_any_device(kw: float) -> str | None:
+    if abs(kw) > MAX_DEVICE_KW:
+        return f"beyond any home connection ({MAX_DEVICE_KW:g} kW)"
     return None
 
 

@@ -29,9 +29,14 @@ every counted battery's is known, else averaged.
 import math
 from collections.abc import Iterable, Sequence
 
-from fusioncharge.accounting.battery import battery_capacities, battery_of, energy
+from fusioncharge.accounting.battery import (
+    BATTERY_OFFLINE,
+    battery_capacities,
+    battery_of,
+    energy,
+)
 from fusioncharge.accounting.grid import first_meter, grid_fields, site_meter
-from fusioncharge.accounting.inverters import inverters_ac, plant_without_inverter
+from fusioncharge.accounting.inverters import inverters_ac, inverters_pv, plant_without_inverter
 from fusioncharge.accounting.meters import METER_TYPES
 from fusioncharge.accounting.types import (
     Accounting,
@@ -41,6 +46,7 @@ from fusioncharge.accounting.types import (
     NoSiteMeters,
     SiteMeters,
     SitePlant,
+    field_value,
     kw,
     metered_plants,
 )
@@ -155,11 +161,10 @@ def _site_meters(
     meter = site_meter(readings, options, log, previous, plants)
 
     discharge = None if battery is None else kw(-battery.charge_kw)
-    if discharge is not None and options.battery_coupling == "dc":
-        # The hybrid inverter's AC output already holds the battery's discharge.
-        production = kw(max(0.0, inverter_ac - discharge))
-    else:
-        production = kw(max(0.0, inverter_ac))
+    produced = _production(inverter_ac, discharge, inverters, readings, options, plants, log)
+    if isinstance(produced, NoSiteMeters):
+        return produced, None
+    production = kw(produced)
     grid, sample = grid_fields(meter, production, discharge, options)
     meters = SiteMeters(
         production_kw=production,
@@ -170,6 +175,45 @@ def _site_meters(
         **grid,
     )
     return _checked(meters), sample
+
+
+def _production(
+    inverter_ac: float,
+    discharge: float | None,
+    inverters: list[Reading],
+    readings: list[Reading],
+    options: AccountingOptions,
+    plants: Sequence[SitePlant],
+    log: AccountingLog,
+) -> float | NoSiteMeters:
+    """Solar production (kW): never a DC battery's discharge (docs/accounting.md)."""
+    if options.battery_coupling != "dc":
+        return max(0.0, inverter_ac)
+    if discharge is not None:
+        # The hybrid inverter's AC output already holds the battery's discharge.
+        return max(0.0, inverter_ac - discharge)
+    if not _battery_unaccounted(readings, plants):
+        return max(0.0, inverter_ac)
+    # A DC battery is there but no reading of it counts (USE_BATTERY_DATA=false, no reply):
+    # the AC output may be the battery's, so production is taken from the PV side.
+    log.notes.append(
+        (
+            "production from mppt_power",
+            "the site has a battery behind its inverter but no battery reading counts: solar "
+            "production is read from the PV side (mppt_power), battery fields are left out",
+        )
+    )
+    return inverters_pv(inverters, log)
+
+
+def _battery_unaccounted(readings: list[Reading], plants: Sequence[SitePlant]) -> bool:
+    """The site has a battery (listed, or read) and no reading says what it does: none came,
+    or none counts. A battery that says it is offline (status 0) moves no energy."""
+    listed = any(d.type_id == BATTERY for p in plants for d in p.devices)
+    batteries = [r for r in readings if r.type_id == BATTERY]
+    if not listed and not batteries:
+        return False
+    return not any(field_value(r, "battery_status") == BATTERY_OFFLINE for r in batteries)
 
 
 def _unique(readings: list[Reading], log: AccountingLog) -> list[Reading]:
