@@ -134,6 +134,32 @@ def test_the_power_sensor_capture_is_a_small_import():
     )
 
 
+@pytest.mark.parametrize(
+    ("watts", "net_import"),
+    [
+        (4600.0, -4.6),  # a single-phase 5 kW inverter exporting on phase B
+        (-7400.0, 7.4),  # an EV charging 7.4 kW on phase B at night
+    ],
+)
+def test_an_unbalanced_home_keeps_its_grid_reading(watts, net_import):
+    """The captured sensor's meter_u/meter_i (234.1 V, 1.48 A) are one phase: three times that
+    phase's V·I once dropped these true readings as implausible, every run."""
+    items = {**cut_off_map("getDevRealKpi-powersensor47-tijs47.partial.txt"), "active_power": watts}
+    meters = site(inverter(0.0), reading(47, items))
+    assert meters.net_import_kw == net_import
+
+
+def test_per_phase_values_still_bound_a_meter():
+    """A meter that reports every phase: Σ V·I over them bounds its power, whatever the phase."""
+    phases = {"a_u": 230.0, "b_u": 231.0, "c_u": 229.0, "a_i": 0.5, "b_i": 32.0, "c_i": 0.4}
+    ev = reading(
+        17, {**phases, "active_power": -7400.0, "active_cap": 1.0, "reverse_active_cap": 2.0}
+    )
+    assert site(inverter(0.0), ev).net_import_kw == 7.4
+    overflow = reading(17, {**phases, "active_power": -65_000.0, "active_cap": 1.0})
+    assert site(inverter(0.0), overflow).net_import_kw is None
+
+
 def test_the_string_inverter_capture_is_plausible():
     name = "getDevRealKpi-stringinverter1-olibos1.partial.pyrepr.txt"
     start = text(name).index("{")
