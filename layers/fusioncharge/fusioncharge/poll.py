@@ -32,6 +32,7 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient, parse
+from fusioncharge.fusionsolar.catalogue import unserved_types
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
@@ -190,8 +191,9 @@ def _readings(
 ) -> tuple[list[Reading], list[SitePlant]]:
     """The readings of every plant STATION names, and the plants as the accounting sees them."""
     plants = client.plants(settings.station)
-    unserved = set(client.state.unserved_types or ())  # answered 20013 before: not asked
-    devices = [d for d in client.devices(plants) if d.type_id not in unserved]
+    listed = client.devices(plants)  # first: a fetched list forgets the types that said 20013
+    unserved = unserved_types(client.state)  # answered 20013 since: not asked
+    devices = [d for d in listed if d.type_id not in unserved]
     site = _site_plants(plants, devices, settings)
     options = settings.accounting
     types = device_types_needed(devices, options, site)

@@ -15,13 +15,17 @@ from fusioncharge.clock import Clock
 from fusioncharge.errors import PlantNotFound, UnexpectedResponse
 from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.fusionsolar.pacing import utc
-from fusioncharge.models import REAL_TIME_TYPES, Device, Plant
+from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
 from fusioncharge.state import State, station_key
 from fusioncharge.state_codec import in_state_order
 
 DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
 READ_TYPES = REAL_TIME_TYPES  # what the poller reads; never dongles, optimizers, SmartGuard
+# Of the types read, those a server may serve no real-time data for (20013): an EMMA before
+# SmartPVMS 25.2.0. Only these are remembered as unserved; an inverter, a battery or a meter
+# answering 20013 is one run's failure (docs/fusionsolar.md).
+MAY_BE_UNSERVED = frozenset({EMMA})
 PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
 # 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
 # refreshes the device list, which then answers 20007 or nothing when the plant is gone.
@@ -140,8 +144,9 @@ class Catalogue:
             kept = in_state_order(
                 [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
             )
-            if kept != self.state.devices:
-                self.state.unserved_types = None  # new devices: every type is asked again
+            # Each fetch forgets the types that said 20013 (a server update may serve them now):
+            # the list's 6 hours bound how long a type goes unasked.
+            self.state.unserved_types = None
             self.state.devices = kept
             self.state.devices_fetched_at = self.clock.now()
         for code in codes:
@@ -182,6 +187,12 @@ class Catalogue:
         self.logger.info("device list looks stale (%s); fetching it again", why)
         self.fetch_devices(plants)
         return True
+
+
+def unserved_types(state: State) -> set[int]:
+    """The types not asked this run: said 20013 since the last device-list fetch. Only types
+    that may be unserved count (older versions remembered any type, an inverter too)."""
+    return {int(t) for t in state.unserved_types or ()} & MAY_BE_UNSERVED
 
 
 def as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:
