@@ -431,6 +431,30 @@ def test_an_emma_answering_20013_is_asked_again_at_the_next_device_list_fetch(ru
     assert emu.count("getDevRealKpi") == asked + 2 + 3 + 2
 
 
+@pytest.mark.parametrize("type_id", [RESIDENTIAL_INVERTER, BATTERY])
+def test_a_device_list_without_a_type_does_not_drop_it_until_a_second_agrees(runs, emu, type_id):
+    """One partial list once dropped the inverter (72 failed runs) or the battery (its
+    discharge then counted as solar) for the list's 6 hours."""
+    runs.run()
+    runs.clock.advance(6 * 3600)  # the cached list expires
+    emu.leave_out_of_next_device_list(type_id)
+    assert type_id in {r.type_id for r in runs.run() if not r.empty}
+    assert emu.count("getDevList") == 2
+    assert runs.state.doubted_types == [type_id]
+    runs.clock.advance(300)
+    assert type_id in {r.type_id for r in runs.run() if not r.empty}
+    runs.clock.advance(6 * 3600)
+    runs.run()  # a full list again: nothing doubted
+    assert runs.state.doubted_types is None
+    runs.clock.advance(6 * 3600)
+    emu.leave_out_of_next_device_list(type_id)
+    emu.leave_out_of_next_device_list(type_id)
+    runs.run()
+    runs.clock.advance(6 * 3600)
+    assert type_id not in {r.type_id for r in runs.run()}  # two lists agree: it is gone
+    assert runs.state.doubted_types is None
+
+
 def test_only_types_with_real_time_data_are_asked(runs, emu):
     runs.run(types=(62, 46, 23071, 23072, 12345, 38))
     assert emu.count("getDevRealKpi") == 1

@@ -49,6 +49,7 @@ class State:
     # FusionSolar's clock - ours at sending, seconds, for the last calls (oldest first).
     server_leads: list[float] | None = None
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
+    doubted_types: list[int] | None = None  # lacking in the last device list: kept till confirmed
     meter_watch: dict[str, Any] | None = None  # meter_direction's last sample and streak
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
     # minutes, whatever the credentials, and a probable lock that stops every login.
@@ -128,9 +129,9 @@ def _check_types(state: State) -> None:
         isinstance(state.last_fetch, dict)
         and all(_number(v) for v in state.last_fetch.values())
         and (state.devices is None or isinstance(state.devices, list))
-        and (
-            state.unserved_types is None
-            or (isinstance(state.unserved_types, list) and all(map(_number, state.unserved_types)))
+        and all(
+            types is None or (isinstance(types, list) and all(map(_number, types)))
+            for types in (state.unserved_types, state.doubted_types)
         )
         and (
             state.meter_watch is None

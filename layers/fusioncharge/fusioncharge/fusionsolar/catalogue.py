@@ -13,7 +13,7 @@ from typing import Any
 
 from fusioncharge.clock import Clock
 from fusioncharge.errors import PlantNotFound, UnexpectedResponse
-from fusioncharge.fusionsolar import parse, replies
+from fusioncharge.fusionsolar import parse, partial_list, replies
 from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
 from fusioncharge.state import State, station_key
@@ -138,17 +138,7 @@ class Catalogue:
         ]
         ours = self.state.plant_code in (None, ",".join(codes))  # `make discover` reads others
         if ours:
-            # Only what the poller reads, without names (messages name devices by id), in the
-            # order the state keeps them: optimizers (one per panel), or names, would overflow
-            # SSM's 4 KB and the state could not be saved any more.
-            kept = in_state_order(
-                [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
-            )
-            # Each fetch forgets the types that said 20013 (a server update may serve them now):
-            # the list's 6 hours bound how long a type goes unasked.
-            self.state.unserved_types = None
-            self.state.devices = kept
-            self.state.devices_fetched_at = self.clock.now()
+            found = self._keep(found, plants)
         for code in codes:
             types = sorted({d.type_id for d in found if d.plant_code == code})
             mine = sum(1 for d in found if d.plant_code == code)
@@ -163,6 +153,36 @@ class Catalogue:
         if empty and self.state.plant_code == ",".join(codes):
             self.state.devices = None  # not cached: the plant may have been re-created
             raise self.plant_gone(empty, plants, "an empty device list")
+        return found
+
+    def _keep(self, found: list[Device], plants: list[Plant]) -> list[Device]:
+        """Cache what the poller reads, without names (messages name devices by id), in the
+        order the state keeps them: optimizers (one per panel), or names, would overflow SSM's
+        4 KB. A type the cached list has and this one lacks stays until a next list agrees
+        (partial_list.py); an empty plant is the plant-gone check's."""
+        st = self.state
+        kept = in_state_order(
+            [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
+        )
+        if all(any(d.plant_code == p.code for d in found) for p in plants):
+            cached = None if self.cached_devices(plants) is None else st.devices
+            believed = partial_list.believe(cached, kept, st.doubted_types)
+            if believed.kept_ids:
+                self.logger.warning(
+                    "the device list came without device type(s) %s that it had before: "
+                    "device(s) %s kept until a next list agrees they are gone",
+                    believed.doubted,
+                    believed.kept_ids,
+                )
+                ids = set(believed.kept_ids)
+                found = found + [
+                    Device.from_dict(d) for d in believed.devices if d.get("id") in ids
+                ]
+            kept, st.doubted_types = in_state_order(believed.devices), believed.doubted
+        # Each fetch forgets the types that said 20013 (a server update may serve them now):
+        # the list's 6 hours bound how long a type goes unasked.
+        st.unserved_types = None
+        st.devices, st.devices_fetched_at = kept, self.clock.now()
         return found
 
     def plant_gone(self, gone: list[Plant], plants: list[Plant], what: str) -> UnexpectedResponse:
