@@ -455,6 +455,25 @@ def test_a_device_list_without_a_type_does_not_drop_it_until_a_second_agrees(run
     assert runs.state.doubted_types is None
 
 
+def test_the_plants_facts_are_kept_and_learned_once_by_an_older_state(runs, emu):
+    runs.run()
+    plant = runs.new_client().plant("Home")
+    assert (plant.capacity_kwp, plant.latitude, plant.longitude) == (10.0, 49.9453, 8.2223)
+    assert plant.grid_connection_date == "2023-01-01T10:00:00+00:00"
+    state = runs.state
+    state.plant_facts = None  # as a stack deployed before facts were kept
+    runs.store.save(state)
+    runs.clock.advance(300)
+    runs.run()
+    assert emu.count("stations") == 1  # not before the device list is due
+    runs.clock.advance(6 * 3600)
+    runs.run()
+    runs.clock.advance(6 * 3600)
+    runs.run()
+    assert emu.count("stations") == 2  # once, beside a device-list fetch
+    assert runs.new_client().plant("Home").capacity_kwp == 10.0
+
+
 def test_only_types_with_real_time_data_are_asked(runs, emu):
     runs.run(types=(62, 46, 23071, 23072, 12345, 38))
     assert emu.count("getDevRealKpi") == 1

@@ -43,6 +43,9 @@ class State:
     plant_name: str | None = None  # their names, one a line
     plant_for_station: str | None = None  # station_key(the STATION the plants were found for)
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
+    # Per plant (plant_code's order): [capacity kWp, latitude, longitude, grid connection date]
+    # from the plant list (models.Plant.facts); [] once asked, when nothing was learned.
+    plant_facts: list[Any] | None = None
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
     devices_fetched_at: float | None = None
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
@@ -129,6 +132,7 @@ def _check_types(state: State) -> None:
         isinstance(state.last_fetch, dict)
         and all(_number(v) for v in state.last_fetch.values())
         and (state.devices is None or isinstance(state.devices, list))
+        and (state.plant_facts is None or isinstance(state.plant_facts, list))
         and all(
             types is None or (isinstance(types, list) and all(map(_number, types)))
             for types in (state.unserved_types, state.doubted_types)

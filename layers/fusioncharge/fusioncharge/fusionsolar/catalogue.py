@@ -65,6 +65,8 @@ class Catalogue:
         st = self.state
         same_station = st.plant_for_station == station_key(station)
         if same_station and st.plant_code is not None:
+            if st.plant_facts is None and self._devices_due():
+                self._learn_facts()  # a state from before plants' facts were kept: once
             return _stored_plants(st)
         now = self.clock.now()
         checked = st.plant_checked_at if same_station else None
@@ -96,7 +98,22 @@ class Catalogue:
         st.plant_code, st.plant_for_station = codes, station_key(station)
         names = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
         st.plant_name = NAMES_SEPARATOR.join(names)  # several: cut short, they label messages
+        st.plant_facts = [p.facts() for p in found]
         return found
+
+    def _devices_due(self) -> bool:
+        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
+        return self.state.devices is None or not 0 <= age < DEVICES_MAX_AGE
+
+    def _learn_facts(self) -> None:
+        """The plants' capacity, coordinates and grid connection date, read once from the plant
+        list beside a device-list fetch (a stations call of its ~34 a day). Marked as asked
+        first: a failed call is not repeated run after run; the fallbacks stand in."""
+        st = self.state
+        st.plant_facts = []
+        by_code = {p.code: p for p in self.list_plants()}
+        codes = (st.plant_code or "").split(",")
+        st.plant_facts = [by_code.get(c, Plant(c, "")).facts() for c in codes]
 
     def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
         """The plants' devices, from the cache unless it is older than 6 hours."""
@@ -229,4 +246,8 @@ def _stored_plants(state: State) -> list[Plant]:
     names = (state.plant_name or "").split(NAMES_SEPARATOR)
     if len(names) != len(codes):
         names = [""] * len(codes)  # names only label messages
-    return [Plant(code=c, name=n) for c, n in zip(codes, names, strict=True)]
+    facts = state.plant_facts if len(state.plant_facts or ()) == len(codes) else None
+    return [
+        Plant(code=c, name=n).with_facts(facts[i] if facts else None)
+        for i, (c, n) in enumerate(zip(codes, names, strict=True))
+    ]
