@@ -8,8 +8,8 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from fusioncharge import checkpoint, masking
-from fusioncharge.accounting import meter_direction
+from fusioncharge import checkpoint, masking, plant_time, sun
+from fusioncharge.accounting import consumption_check, meter_direction
 from fusioncharge.accounting.site_meters import (
     Accounting,
     NoSiteMeters,
@@ -142,12 +142,14 @@ def _read_site_meters(
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
     previous = meter_direction.previous(state.meter_watch)
-    accounting = account(readings, settings.accounting, previous, plants)
+    accounting = account(readings, settings.accounting, previous, plants, client.clock.now())
     _report_accounting(accounting, result)
     state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
-    if suspect is not None:
-        logger.warning(suspect)
-        result.meter_direction_suspect = True
+    state.negative_runs, negative = consumption_check.check(state.negative_runs, accounting.meters)
+    for warning in (suspect, negative):
+        if warning is not None:
+            logger.warning(warning)
+            result.meter_direction_suspect = True
     try:
         if state.to_json() != saved[0]:
             checkpoint.save(store, state, client.clock, client.deadline)
@@ -194,7 +196,7 @@ def _readings(
     listed = client.devices(plants)  # first: a fetched list forgets the types that said 20013
     unserved = unserved_types(client.state)  # answered 20013 since: not asked
     devices = [d for d in listed if d.type_id not in unserved]
-    site = _site_plants(plants, devices, settings)
+    site = _site_plants(plants, devices, settings, client.clock.now())
     options = settings.accounting
     types = device_types_needed(devices, options, site)
     readings = client.readings(plants, types)
@@ -207,8 +209,11 @@ def _readings(
     return readings, site
 
 
-def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings) -> list[SitePlant]:
-    """Each plant with its devices and whether its meter counts (METER_PLANTS; empty: all)."""
+def _site_plants(
+    plants: list[Plant], devices: list[Device], settings: Settings, now: float
+) -> list[SitePlant]:
+    """Each plant with its devices, whether its meter counts (METER_PLANTS; empty: all), its
+    capacity and whether the sun is down there now."""
     metered = {p.code for p in plants}
     if settings.meter_plants:
         among = "of those STATION names"
@@ -220,6 +225,13 @@ def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings)
             name=p.name,
             devices=tuple(d for d in devices if d.plant_code == p.code),
             meter_counts=p.code in metered,
+            capacity_kwp=p.capacity_kwp,
+            sun_down=sun.sun_down(
+                now,
+                plant_time.plant_zone(settings.plant_timezone, p.grid_connection_date),
+                settings.plant_location,
+                sun.readings_of(p.latitude, p.longitude),
+            ),
         )
         for p in plants
     ]

@@ -54,6 +54,7 @@ class State:
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
     doubted_types: list[int] | None = None  # lacking in the last device list: kept till confirmed
     meter_watch: dict[str, Any] | None = None  # meter_direction's last sample and streak
+    negative_runs: int | None = None  # runs in a row with negative consumption (a warning at 3)
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
     # minutes, whatever the credentials, and a probable lock that stops every login.
     login_tries: list[float] | None = None
@@ -127,7 +128,7 @@ def _number_or_numbers(value: Any) -> bool:
 
 
 def _check_types(state: State) -> None:
-    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending")
+    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending", "negative_runs")
     ok = (
         isinstance(state.last_fetch, dict)
         and all(_number(v) for v in state.last_fetch.values())

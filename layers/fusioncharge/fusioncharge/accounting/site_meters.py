@@ -29,15 +29,17 @@ every counted battery's is known, else averaged.
 import math
 from collections.abc import Iterable, Sequence
 
+from fusioncharge.accounting import plausibility
 from fusioncharge.accounting.battery import (
-    BATTERY_OFFLINE,
     battery_capacities,
     battery_of,
     energy,
 )
 from fusioncharge.accounting.grid import first_meter, grid_fields, site_meter
-from fusioncharge.accounting.inverters import inverters_ac, inverters_pv, plant_without_inverter
+from fusioncharge.accounting.inverters import inverters_ac, plant_without_inverter
 from fusioncharge.accounting.meters import METER_TYPES
+from fusioncharge.accounting.production import production
+from fusioncharge.accounting.site_bounds import export_checked, tsms
 from fusioncharge.accounting.types import (
     Accounting,
     AccountingLog,
@@ -46,9 +48,9 @@ from fusioncharge.accounting.types import (
     NoSiteMeters,
     SiteMeters,
     SitePlant,
-    field_value,
     kw,
     metered_plants,
+    site_capacity,
 )
 from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Reading
 
@@ -131,12 +133,14 @@ def account(
     options: AccountingOptions,
     previous: MeterSample | None = None,
     plants: Sequence[SitePlant] = (),
+    now: float | None = None,
 ) -> Accounting:
     """The site meters with what was dropped and chosen on the way. `previous` is the meter of
     an earlier run: its counters tell a counter that ran backwards. `plants`: the site's plants
-    with their devices (none: the readings are one plant's)."""
+    with their devices (none: the readings are one plant's). `now`: the run's clock (epoch s),
+    which the readings' server time must lie near."""
     log = AccountingLog()
-    result, meter = _site_meters(readings, options, previous, plants, log)
+    result, meter = _site_meters(readings, options, previous, plants, log, now)
     return Accounting(result, tuple(log.dropped), tuple(log.notes), meter, tuple(log.warnings))
 
 
@@ -146,10 +150,12 @@ def _site_meters(
     previous: MeterSample | None,
     plants: Sequence[SitePlant],
     log: AccountingLog,
+    now: float | None = None,
 ) -> tuple[SiteMeters | NoSiteMeters, MeterSample | None]:
     readings = _unique(list(readings), log)
     inverters = [r for r in readings if r.type_id in INVERTER_TYPES]
-    inverter_ac = inverters_ac(inverters, log)
+    dark = frozenset(d.id for p in plants if p.sun_down for d in p.devices)
+    inverter_ac = inverters_ac(inverters, log, dark)
     if isinstance(inverter_ac, NoSiteMeters):
         return inverter_ac, None
     unread = plant_without_inverter(plants, inverters)
@@ -161,59 +167,29 @@ def _site_meters(
     meter = site_meter(readings, options, log, previous, plants)
 
     discharge = None if battery is None else kw(-battery.charge_kw)
-    produced = _production(inverter_ac, discharge, inverters, readings, options, plants, log)
+    produced = production(inverter_ac, discharge, inverters, readings, options, plants, log, dark)
     if isinstance(produced, NoSiteMeters):
         return produced, None
-    production = kw(produced)
-    grid, sample = grid_fields(meter, production, discharge, options)
+    capacity = site_capacity(options, plants)
+    problem = plausibility.production_problem(produced, capacity)
+    if problem is not None:
+        log.dropped.append(f"production {produced:g} kW is not plausible: {problem}")
+        return NoSiteMeters(
+            f"production {produced:g} kW is not plausible ({problem}); if the plant is larger, "
+            "set PLANT_CAPACITY_KWP"
+        ), None
+    production_kw = kw(produced)
+    meter = export_checked(meter, capacity, discharge, options, log)
+    grid, sample = grid_fields(meter, production_kw, discharge, options)
     meters = SiteMeters(
-        production_kw=production,
-        tsms=min((r.time_ms for r in inverters if r.time_ms is not None), default=None),
+        production_kw=production_kw,
+        tsms=tsms(inverters, now, log),
         battery_discharge_kw=discharge,
         battery_soc=None if battery is None else battery.soc,
         battery_energy_kwh=energy(battery, options),
         **grid,
     )
     return _checked(meters), sample
-
-
-def _production(
-    inverter_ac: float,
-    discharge: float | None,
-    inverters: list[Reading],
-    readings: list[Reading],
-    options: AccountingOptions,
-    plants: Sequence[SitePlant],
-    log: AccountingLog,
-) -> float | NoSiteMeters:
-    """Solar production (kW): never a DC battery's discharge (docs/accounting.md)."""
-    if options.battery_coupling != "dc":
-        return max(0.0, inverter_ac)
-    if discharge is not None:
-        # The hybrid inverter's AC output already holds the battery's discharge.
-        return max(0.0, inverter_ac - discharge)
-    if not _battery_unaccounted(readings, plants):
-        return max(0.0, inverter_ac)
-    # A DC battery is there but no reading of it counts (USE_BATTERY_DATA=false, no reply):
-    # the AC output may be the battery's, so production is taken from the PV side.
-    log.notes.append(
-        (
-            "production from mppt_power",
-            "the site has a battery behind its inverter but no battery reading counts: solar "
-            "production is read from the PV side (mppt_power), battery fields are left out",
-        )
-    )
-    return inverters_pv(inverters, log)
-
-
-def _battery_unaccounted(readings: list[Reading], plants: Sequence[SitePlant]) -> bool:
-    """The site has a battery (listed, or read) and no reading says what it does: none came,
-    or none counts. A battery that says it is offline (status 0) moves no energy."""
-    listed = any(d.type_id == BATTERY for p in plants for d in p.devices)
-    batteries = [r for r in readings if r.type_id == BATTERY]
-    if not listed and not batteries:
-        return False
-    return not any(field_value(r, "battery_status") == BATTERY_OFFLINE for r in batteries)
 
 
 def _unique(readings: list[Reading], log: AccountingLog) -> list[Reading]:
