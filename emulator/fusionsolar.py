@@ -44,6 +44,7 @@ from emulator.httpserve import (
 )
 from emulator.limits import DailyCap, SlidingWindow, per_hundred
 from emulator.scenario import INTERFACES, ScenarioSource, load_scenario
+from fusioncharge.models import INVERTER_TYPES
 
 TOKEN_SECONDS = 1800
 LOGIN_WINDOW_SECONDS, LOGINS_PER_WINDOW = 600, 5
@@ -443,7 +444,12 @@ class FusionSolarEmulator(Served):
             for d in self._devices
             if d.get("stationCode") == plant and str(d.get("devTypeId")) == str(type_id)
         )
-        return devicedata.data_item_map(type_id, self._plant_state(plant, now), 1 / max(1, same))
+        state = self._plant_state(plant, now)
+        items = devicedata.data_item_map(type_id, state, 1 / max(1, same))
+        night = self.scenario["inverters_unknown_at_night"] and not state.producing
+        if type_id in INVERTER_TYPES and night:  # disconnected until the sun is back
+            return dict.fromkeys(items, "N/A")
+        return items
 
     def _plant_state(self, plant_code: Any, now: float) -> daycurve.PlantState:
         capacity = next(
