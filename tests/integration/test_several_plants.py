@@ -309,7 +309,11 @@ def test_the_state_of_the_most_plants_fits_ssm_with_every_field_at_its_largest(c
     state.unserved_types = [23070]
     state.doubted_types = [38, 39, 47]  # a partial device list, kept until a next one agrees
     assert state.plant_facts and all(f[0] and f[1] and f[3] for f in state.plant_facts)
+    state.negative_runs = 288 * 7  # a week of negative consumption
+    assert state.meter_watch is not None
+    state.meter_watch["x"] = 12  # counters left out: the last good ones held
     state.last_fetch.update({str(t): now + 0.123456789 for t in READ_TYPES})
     text = state.to_json()
+    print(f"{count} plants: the largest state is {len(text)} characters")
     assert len(text) <= SSM_MAX_CHARS, f"{count} plants: {len(text)} characters"
     assert State.from_json(text, now) == state
