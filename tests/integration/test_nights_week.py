@@ -9,6 +9,8 @@ pushed `error` and the no-push alarm mailed every night.
 
 import json
 
+import pytest
+
 from emulator.scenario import default_station
 from tests.support.alarm_replay import RunMetrics, emf_metrics, template_notifications
 from tests.support.run_checks import LogCapture, RunLog
@@ -22,6 +24,7 @@ NO_BATTERY = [
 ]
 
 
+@pytest.mark.slow
 def test_a_week_of_nights_with_a_disconnected_inverter_mails_nothing() -> None:
     scenario = {
         "stations": [{**default_station("NE=1"), **TOKYO, "capacity": 6.0}],

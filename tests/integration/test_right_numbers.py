@@ -87,3 +87,16 @@ def test_an_ev_charging_on_another_phase_keeps_the_grid_reading():
     with Site(scenario) as site:
         pushed = meters(site.run())
     assert pushed["net_import_kw"] == 7.4
+
+
+def test_a_clamp_mounted_backwards_is_named_after_three_runs_of_negative_consumption():
+    """Power and counters reversed together: the direction self-check sees them agree, and
+    ChargeHQ got negative consumption 54 times a day without a word."""
+    scenario = hybrid(0.0)
+    scenario["kpis"]["38"][0]["dataItemMap"].update({"active_power": 0.0, "mppt_power": 0.0})
+    scenario["kpis"]["39"][0]["dataItemMap"]["ch_discharge_power"] = 0
+    scenario["kpis"]["47"][0]["dataItemMap"]["active_power"] = 1200  # importing, read as export
+    with Site(scenario) as site:
+        runs = [site.run()] + [site.next_run() for _ in range(3)]
+    assert [meters(r)["consumption_kw"] for r in runs] == [-1.2] * 4
+    assert [r.result.meter_direction_suspect for r in runs] == [False, False, True, True]
