@@ -44,6 +44,7 @@ from emulator.httpserve import (
 )
 from emulator.limits import DailyCap, SlidingWindow, per_hundred
 from emulator.scenario import INTERFACES, ScenarioSource, load_scenario
+from fusioncharge.models import INVERTER_TYPES
 
 TOKEN_SECONDS = 1800
 LOGIN_WINDOW_SECONDS, LOGINS_PER_WINDOW = 600, 5
@@ -135,6 +136,7 @@ class FusionSolarEmulator(Served):
         self._next_faults: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
         self.clock_offset = 0.0  # FusionSolar's clock minus the shared clock, seconds
         self._misstamps: list[float] = []
+        self._lists_without: list[int] = []  # device types the next getDevList replies leave out
         self.index_plants_and_devices()
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -168,6 +170,12 @@ class FusionSolarEmulator(Served):
             raise ValueError('fault kind "fail_code" needs fail_code=N')
         with self._lock:
             self._next_faults[interface].append((kind, fail_code))
+
+    def leave_out_of_next_device_list(self, type_id: int) -> None:
+        """The next getDevList reply lacks this device type, though its devices stay and still
+        answer getDevRealKpi (a partial list, as FusionSolar has sent). Queued, one list each."""
+        with self._lock:
+            self._lists_without.append(type_id)
 
     def misstamp_next(self, seconds: float) -> None:
         """The next reply carrying params.currentTime says a time `seconds` off (a bogus
@@ -366,6 +374,9 @@ class FusionSolarEmulator(Served):
         if isinstance(codes, _Answer):
             return codes
         devices = [d for d in self._devices if d.get("stationCode") in codes]
+        if self._lists_without:
+            left_out = self._lists_without.pop(0)
+            devices = [d for d in devices if d.get("devTypeId") != left_out]
         return _ok(devices, now, body)
 
     def _station_real_kpi(self, request: Request, body: dict, now: float) -> _Answer:
@@ -442,7 +453,12 @@ class FusionSolarEmulator(Served):
             for d in self._devices
             if d.get("stationCode") == plant and str(d.get("devTypeId")) == str(type_id)
         )
-        return devicedata.data_item_map(type_id, self._plant_state(plant, now), 1 / max(1, same))
+        state = self._plant_state(plant, now)
+        items = devicedata.data_item_map(type_id, state, 1 / max(1, same))
+        night = self.scenario["inverters_unknown_at_night"] and not state.producing
+        if type_id in INVERTER_TYPES and night:  # disconnected until the sun is back
+            return dict.fromkeys(items, "N/A")
+        return items
 
     def _plant_state(self, plant_code: Any, now: float) -> daycurve.PlantState:
         capacity = next(

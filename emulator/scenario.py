@@ -13,6 +13,9 @@ Format (examples in emulator/scenarios/). Every part is optional:
       kpis             {"<devTypeId>": [items as getDevRealKpi data]}   default {} (the day model)
       current_time_ms  int, default DEFAULT_TIME_MS             start of the emulator's clock
       utc_offset_hours float                                   local solar time = UTC + this
+      inverters_unknown_at_night  bool, default false          inverters disconnected while
+                                                                they produce nothing: every
+                                                                value "N/A" (as some homes see)
       faults           [{"interface", "nth" (int | None = every call), "kind", "fail_code"}]
       settings         {}                                      the run's environment (not used here)
     plus any other keys as given (e.g. chargehq_api_key).
@@ -148,6 +151,7 @@ def load_scenario(source: ScenarioSource = None) -> dict[str, Any]:
     given_ms = _optional_int(raw, "current_time_ms")
     out["current_time_ms"] = DEFAULT_TIME_MS if given_ms is None else given_ms
     out["utc_offset_hours"] = _number(raw, "utc_offset_hours", 0.0)
+    out["inverters_unknown_at_night"] = raw.get("inverters_unknown_at_night") is True
     out["faults"] = [_fault(i, f) for i, f in enumerate(_list(raw, "faults"))]
     out["settings"] = dict(raw.get("settings") or {})
     return out

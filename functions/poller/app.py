@@ -23,7 +23,7 @@ from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.plant_time import plant_zone
+from fusioncharge.plant_time import connection_date, plant_zone
 from fusioncharge.poll import FusionSolarFactory, run_poll
 from fusioncharge.result import RunResult, masked_body
 from fusioncharge.settings import Settings, load_settings
@@ -32,7 +32,7 @@ from fusioncharge.sinks.builder import ChargeHqFactory
 from fusioncharge.sinks.hass import HassSink
 from fusioncharge.sinks.pvoutput import DEFAULT_URL as PVOUTPUT_URL
 from fusioncharge.sinks.pvoutput import PvOutputSink
-from fusioncharge.state import StateStore
+from fusioncharge.state import State, StateStore
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FusionSolarChargeHQ"))
@@ -137,17 +137,17 @@ class Wiring:
     def sink_factories(self, settings: Settings) -> dict[str, SinkFactory]:
         """The sinks beside ChargeHQ, each built from the run's secret (its keys checked)."""
 
-        def hass(secret: SiteSecret) -> Sink:
+        def hass(secret: SiteSecret, state: State | None) -> Sink:
             # Built only when the secret has the sink's keys (poll checks): "" never goes out.
             return HassSink(
                 secret.hass_webhook_url or "", self.clock, timeout=self.chargehq_timeout
             )
 
-        def pvoutput(secret: SiteSecret) -> Sink:
+        def pvoutput(secret: SiteSecret, state: State | None) -> Sink:
             return PvOutputSink(
                 secret.pvoutput_api_key or "",
                 secret.pvoutput_system_id or "",
-                plant_zone(settings.plant_timezone, None),
+                plant_zone(settings.plant_timezone, connection_date(state and state.plant_facts)),
                 self.clock,
                 url=self.pvoutput_url,
                 timeout=self.chargehq_timeout,

@@ -29,6 +29,8 @@ SETTINGS = {
     "BATTERY_CAPACITY_KWH": ("BatteryCapacityKwh", ""),
     "CHARGEHQ_PUSH_URL": ("ChargeHqPushUrl", "https://api.chargehq.net/api/public/push-solar-data"),
     "PLANT_TIMEZONE": ("PlantTimezone", ""),
+    "PLANT_CAPACITY_KWP": ("PlantCapacityKwp", ""),
+    "PLANT_LOCATION": ("PlantLocation", ""),
     "POWERTOOLS_LOG_LEVEL": ("LogLevel", "INFO"),
 }
 NAMESPACE = "FusionSolarChargeHQ"
@@ -94,6 +96,8 @@ def test_switches_accept_only_their_documented_values(sam_template):
     ("name", "accepted", "refused"),
     [
         ("BatteryCapacityKwh", ["", "10", "15.5"], ["ten", "-5", "10 kWh"]),
+        ("PlantCapacityKwp", ["", "6.6", "10"], ["six", "-5", "10 kWp"]),
+        ("PlantLocation", ["", "-33.87,151.21", "52.1, 4.3"], ["Sydney", "52.1", "1,2,3"]),
         ("AlarmEmail", ["", "me@example.com"], ["me", "a@b", "a@b.c d@e.f"]),
         (
             "FusionSolarBaseUrl",

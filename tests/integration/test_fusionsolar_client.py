@@ -33,7 +33,7 @@ from fusioncharge.errors import (
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.auth import LOGIN_SETTLE
-from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER, Reading
+from fusioncharge.models import BATTERY, EMMA, POWER_SENSOR, RESIDENTIAL_INVERTER, Reading
 from fusioncharge.state import InMemoryStateStore, State
 
 TYPES = (RESIDENTIAL_INVERTER, POWER_SENSOR, BATTERY)
@@ -378,27 +378,105 @@ def test_device_type_mismatch_refreshes_the_list_and_raises(runs, emu, code):
     assert len(runs.run()) == 3
 
 
-def test_a_type_answering_20013_is_not_asked_again_until_the_devices_change(runs, emu):
+def test_one_20013_for_the_inverter_is_one_runs_failure(runs, emu):
+    """It once marked the inverter unserved until the device list changed: a day or more of
+    failed runs that only deleting the state ended."""
     runs.run()
     runs.clock.advance(300)
     emu.fault_next("getDevRealKpi", "fail_code", 20013)  # the first type asked: 38
     readings = runs.run()
-    assert {r.type_id for r in readings} == {39, 47}  # the others still read, nothing raised
-    assert runs.state.unserved_types == [38]
+    inverters = [r for r in readings if r.type_id == 38]
+    assert inverters and all(r.empty for r in inverters)  # unknown, never left out (never 0)
+    assert {r.type_id for r in readings if not r.empty} == {39, 47}
+    assert runs.state.unserved_types is None
+    runs.clock.advance(300)
+    assert all(not r.empty for r in runs.run())  # asked again at once
+    assert emu.count("getDevList") == 1  # not taken for a stale device list
+
+
+def test_an_inverter_an_older_version_remembered_as_unserved_is_read(runs, emu):
+    runs.run()
+    state = runs.state
+    state.unserved_types = [RESIDENTIAL_INVERTER]  # what an earlier version kept after a 20013
+    runs.store.save(state)
+    runs.clock.advance(300)
+    assert RESIDENTIAL_INVERTER in {r.type_id for r in runs.run() if not r.empty}
+
+
+@pytest.mark.parametrize("type_id", [BATTERY, POWER_SENSOR])
+def test_one_20013_for_a_battery_or_a_meter_is_not_remembered(runs, emu, type_id):
+    runs.run(types=(type_id,))
+    runs.clock.advance(300)
+    emu.fault_next("getDevRealKpi", "fail_code", 20013)
+    assert all(r.empty for r in runs.run(types=(type_id,)))
+    assert runs.state.unserved_types is None
+    runs.clock.advance(300)
+    assert all(not r.empty for r in runs.run(types=(type_id,)))
+
+
+def test_an_emma_answering_20013_is_asked_again_at_the_next_device_list_fetch(runs, emu):
+    emu.scenario["devices"].append(
+        {"id": 88, "devName": "SA4H-1", "devTypeId": EMMA, "stationCode": PLANT_CODE}
+    )
+    emu.index_plants_and_devices()
+    runs.run(types=(RESIDENTIAL_INVERTER, EMMA))
+    runs.clock.advance(300)
     asked = emu.count("getDevRealKpi")
+    emu.fault_next("getDevRealKpi", "fail_code", 20013)  # 38 first ...
+    emu.fault_next("getDevRealKpi", "fail_code", 20013)  # ... then the EMMA
+    runs.run(types=(RESIDENTIAL_INVERTER, EMMA))
+    assert runs.state.unserved_types == [EMMA]  # the inverter's 20013 is not remembered
     for _ in range(3):
         runs.clock.advance(300)
-        assert {r.type_id for r in runs.run()} == {39, 47}
-    assert emu.count("getDevRealKpi") == asked + 2 * 3  # never 38 again
-    assert emu.count("getDevList") == 1
+        assert {r.type_id for r in runs.run(types=(RESIDENTIAL_INVERTER, EMMA))} == {38}
+    assert emu.count("getDevRealKpi") == asked + 2 + 3  # the EMMA not asked meanwhile
     runs.clock.advance(6 * 3600)  # the cached list expires; the same devices come back
+    runs.run(types=(RESIDENTIAL_INVERTER, EMMA))
+    assert runs.state.unserved_types is None  # forgotten at the fetch, asked again
+    assert emu.count("getDevRealKpi") == asked + 2 + 3 + 2
+
+
+@pytest.mark.parametrize("type_id", [RESIDENTIAL_INVERTER, BATTERY])
+def test_a_device_list_without_a_type_does_not_drop_it_until_a_second_agrees(runs, emu, type_id):
+    """One partial list once dropped the inverter (72 failed runs) or the battery (its
+    discharge then counted as solar) for the list's 6 hours."""
     runs.run()
-    assert runs.state.unserved_types == [38]
-    emu.scenario["devices"].append({**emu.scenario["devices"][1], "id": 77, "devName": "Inv-2"})
-    emu.index_plants_and_devices()  # a second inverter is installed
+    runs.clock.advance(6 * 3600)  # the cached list expires
+    emu.leave_out_of_next_device_list(type_id)
+    assert type_id in {r.type_id for r in runs.run() if not r.empty}
+    assert emu.count("getDevList") == 2
+    assert runs.state.doubted_types == [type_id]
+    runs.clock.advance(300)
+    assert type_id in {r.type_id for r in runs.run() if not r.empty}
     runs.clock.advance(6 * 3600)
-    assert 38 in {r.type_id for r in runs.run()}  # a changed list: asked again
-    assert runs.state.unserved_types is None
+    runs.run()  # a full list again: nothing doubted
+    assert runs.state.doubted_types is None
+    runs.clock.advance(6 * 3600)
+    emu.leave_out_of_next_device_list(type_id)
+    emu.leave_out_of_next_device_list(type_id)
+    runs.run()
+    runs.clock.advance(6 * 3600)
+    assert type_id not in {r.type_id for r in runs.run()}  # two lists agree: it is gone
+    assert runs.state.doubted_types is None
+
+
+def test_the_plants_facts_are_kept_and_learned_once_by_an_older_state(runs, emu):
+    runs.run()
+    plant = runs.new_client().plant("Home")
+    assert (plant.capacity_kwp, plant.latitude, plant.longitude) == (10.0, 49.9453, 8.2223)
+    assert plant.grid_connection_date == "2023-01-01T10:00:00+00:00"
+    state = runs.state
+    state.plant_facts = None  # as a stack deployed before facts were kept
+    runs.store.save(state)
+    runs.clock.advance(300)
+    runs.run()
+    assert emu.count("stations") == 1  # not before the device list is due
+    runs.clock.advance(6 * 3600)
+    runs.run()
+    runs.clock.advance(6 * 3600)
+    runs.run()
+    assert emu.count("stations") == 2  # once, beside a device-list fetch
+    assert runs.new_client().plant("Home").capacity_kwp == 10.0
 
 
 def test_only_types_with_real_time_data_are_asked(runs, emu):

@@ -275,7 +275,11 @@ def largest_plants(count: int) -> dict[str, Any]:
     stations, devices = [], []
     for p in range(count):
         code = f"NE={900_000_000 + p}"
-        stations.append({"plantCode": code, "plantName": f"Plant {p} " + "x" * 56, "capacity": 10})
+        stations.append(
+            {"plantCode": code, "plantName": f"Plant {p} " + "x" * 56, "capacity": 1234.567}
+            | {"latitude": -33.86881234, "longitude": -151.20931234}
+            | {"gridConnectionDate": "2023-03-31T09:56:55.123+10:30"}
+        )
         for k, (type_id, model) in enumerate(((38, "SUN2000-10KTL-M1"), (47, None), (39, BIG))):
             devices.append(
                 {"id": -1_000_000_000_000_000_000 - 10 * p - k, "devTypeId": type_id}
@@ -303,7 +307,13 @@ def test_the_state_of_the_most_plants_fits_ssm_with_every_field_at_its_largest(c
     state.no_login_before = state.locked_until = later
     state.kpi_pending, state.plant_checked_at = later - 900, now + 0.123456789
     state.unserved_types = [23070]
+    state.doubted_types = [38, 39, 47]  # a partial device list, kept until a next one agrees
+    assert state.plant_facts and all(f[0] and f[1] and f[3] for f in state.plant_facts)
+    state.negative_runs = 288 * 7  # a week of negative consumption
+    assert state.meter_watch is not None
+    state.meter_watch["x"] = 12  # counters left out: the last good ones held
     state.last_fetch.update({str(t): now + 0.123456789 for t in READ_TYPES})
     text = state.to_json()
+    print(f"{count} plants: the largest state is {len(text)} characters")
     assert len(text) <= SSM_MAX_CHARS, f"{count} plants: {len(text)} characters"
     assert State.from_json(text, now) == state

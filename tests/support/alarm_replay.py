@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.support.cfn import load_template, resources_of_type, transform
+
 NAMESPACE = "FusionSolarChargeHQ"
 COMPARE = {
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
@@ -199,3 +201,19 @@ class Rule:
         else:
             raise NotImplementedError(f"TreatMissingData {self.missing}")
         return "ALARM" if breaching >= self.to_alarm else "OK"
+
+
+def template_notifications(runs: list[RunMetrics], end: float) -> list[dict[str, Any]]:
+    """Every notification the template's own alarms (with an AlarmEmail) would send over these
+    runs, oldest first: {"alarm", "state", "at", "hour" (since the first run)}."""
+    cfn = transform(load_template(), {"Station": "Home", "AlarmEmail": "me@example.com"})
+    start = min(m.time for m in runs)
+    mails = []
+    for name, resource in resources_of_type(cfn, "AWS::CloudWatch::Alarm").items():
+        alarm = {**resource["Properties"]}
+        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+            if key in alarm:  # with an AlarmEmail, the condition holds: the topic is the action
+                alarm[key] = alarm[key]["Fn::If"][1]
+        for at, state in replay(alarm, runs, end).notifications:
+            mails.append({"alarm": name, "state": state, "at": at, "hour": (at - start) / 3600})
+    return sorted(mails, key=lambda m: m["at"])

@@ -1,5 +1,6 @@
 """The FusionSolar reply parser, on real captured replies and on junk."""
 
+import json
 import math
 from pathlib import Path
 
@@ -74,8 +75,34 @@ def test_captured_device_list():
 
 def test_captured_stations_page():
     plants, pages = parse.plants_page(captured("stations.json")["data"])
-    assert plants == [Plant(code="", name="")]  # anonymised, but well-formed
+    # anonymised, but well-formed: the capacity and the grid connection date (its offset is
+    # the plant's zone when PLANT_TIMEZONE is not set) are kept, empty coordinates are not
+    assert plants == [Plant("", "", 18.0, None, None, "2023-03-31T09:56:55+01:00")]
     assert pages == 1
+
+
+def test_public_stations_page_gives_capacity_and_coordinates():
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "public-captures"
+    text = (path / "stations-pyhfs-fixture.json").read_text(encoding="utf-8")
+    plants, _ = parse.plants_page(json.loads(text)["data"])
+    assert [(p.capacity_kwp, p.latitude, p.longitude) for p in plants] == [
+        (25.8, 5.9337, 45.7236),  # swapped, as published: sun.py tells
+        (98.7, 5.8927, 45.7022),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("item", "capacity", "lat"),
+    [
+        ({"capacity": "N/A", "latitude": 91.0}, None, 91.0),
+        ({"capacity": -1, "latitude": "x"}, None, None),
+        ({"capacity": 1e9, "latitude": 1e9}, None, None),
+        ({"capacity": "6.6", "latitude": "-33.8688"}, 6.6, -33.8688),
+    ],
+)
+def test_plant_facts_that_are_not_plausible_are_left_out(item, capacity, lat):
+    plants, _ = parse.plants_page({"list": [{"plantCode": "NE=1", **item}]})
+    assert (plants[0].capacity_kwp, plants[0].latitude) == (capacity, lat)
 
 
 def test_captured_errors_map_to_their_types():

@@ -5,7 +5,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from fusioncharge.errors import ConfigError
-from fusioncharge.plant_time import is_time_zone, local_time, plant_zone
+from fusioncharge.plant_time import connection_date, is_time_zone, local_time, plant_zone
 from fusioncharge.settings import load_settings
 
 BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/fusionsolar-state"}
@@ -45,3 +45,11 @@ def test_unknown_zone_is_a_named_error(name):
 
 def test_empty_is_the_default():
     assert load_settings(BASE).plant_timezone == ""
+
+
+def test_connection_date_from_the_kept_plant_facts():
+    kept = [[None, None, None, None], [18, -33.8, 151.2, "2023-03-31T09:56:55+11:00"]]
+    assert connection_date(kept) == "2023-03-31T09:56:55+11:00"
+    assert connection_date(None) is None and connection_date([["bad"]]) is None
+    zone = plant_zone("", connection_date(kept))
+    assert local_time(JANUARY, zone).strftime("%H:%M") == "12:30"

@@ -10,10 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from fusioncharge.accounting.site_meters import AccountingOptions, NoSiteMeters, SiteMeters, account
+from fusioncharge.accounting.site_meters import (
+    AccountingOptions,
+    NoSiteMeters,
+    SiteMeters,
+    SitePlant,
+    account,
+)
 from fusioncharge.errors import QuotaExceeded
 from fusioncharge.fusionsolar import parse, replies
-from fusioncharge.models import Reading
+from fusioncharge.models import Device, Reading
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "public-captures"
 T = 1_788_364_500_000
@@ -95,6 +101,29 @@ def test_the_hybrid_at_night_produces_nothing_from_the_sun():
     assert (meters.production_kw, meters.battery_discharge_kw) == (0.0, 2.35)
 
 
+@pytest.mark.parametrize("capture", ["NIGHT_2215", "NIGHT_2333"])
+def test_the_hybrid_at_night_without_battery_data_produces_nothing(capture):
+    """USE_BATTERY_DATA=false (README's advice when the battery sends nothing) once pushed the
+    battery's discharge as 2.35 kW of solar at 22:15."""
+    night = js_const("getDevRealKpi-hybrid38-night-battery-discharge-homey.js.txt", capture)
+    battery = reading(39, {"ch_discharge_power": -2350.0, "battery_soc": 40.0}, dev=2)
+    meters = site(reading(38, night), battery, use_battery=False)
+    assert meters.production_kw == 0.0 and meters.battery_discharge_kw is None
+
+
+def test_the_hybrid_whose_battery_is_listed_but_not_read_produces_only_its_pv():
+    """The battery type unserved this run, or left out of the readings: the device list still
+    names it, so the AC output is not taken for solar."""
+    day = js_const("getDevRealKpi-hybrid38-night-battery-discharge-homey.js.txt", "DAY")
+    night = js_const("getDevRealKpi-hybrid38-night-battery-discharge-homey.js.txt", "NIGHT_2215")
+    devices = (Device(100, "", 38, "NE=1"), Device(2, "", 39, "NE=1"))
+    plant = [SitePlant("NE=1", devices=devices)]
+    for items, pv in ((night, 0.0), (day, 3.041)):
+        result = account([reading(38, items, dev=100)], AccountingOptions(), plants=plant)
+        assert isinstance(result.meters, SiteMeters), result.meters
+        assert result.meters.production_kw == pv
+
+
 def test_the_power_sensor_capture_is_a_small_import():
     items = cut_off_map("getDevRealKpi-powersensor47-tijs47.partial.txt")
     meters = site(inverter(1.0), reading(47, items))
@@ -103,6 +132,32 @@ def test_the_power_sensor_capture_is_a_small_import():
         1454.08,
         56.11,
     )
+
+
+@pytest.mark.parametrize(
+    ("watts", "net_import"),
+    [
+        (4600.0, -4.6),  # a single-phase 5 kW inverter exporting on phase B
+        (-7400.0, 7.4),  # an EV charging 7.4 kW on phase B at night
+    ],
+)
+def test_an_unbalanced_home_keeps_its_grid_reading(watts, net_import):
+    """The captured sensor's meter_u/meter_i (234.1 V, 1.48 A) are one phase: three times that
+    phase's V·I once dropped these true readings as implausible, every run."""
+    items = {**cut_off_map("getDevRealKpi-powersensor47-tijs47.partial.txt"), "active_power": watts}
+    meters = site(inverter(0.0), reading(47, items))
+    assert meters.net_import_kw == net_import
+
+
+def test_per_phase_values_still_bound_a_meter():
+    """A meter that reports every phase: Σ V·I over them bounds its power, whatever the phase."""
+    phases = {"a_u": 230.0, "b_u": 231.0, "c_u": 229.0, "a_i": 0.5, "b_i": 32.0, "c_i": 0.4}
+    ev = reading(
+        17, {**phases, "active_power": -7400.0, "active_cap": 1.0, "reverse_active_cap": 2.0}
+    )
+    assert site(inverter(0.0), ev).net_import_kw == 7.4
+    overflow = reading(17, {**phases, "active_power": -65_000.0, "active_cap": 1.0})
+    assert site(inverter(0.0), overflow).net_import_kw is None
 
 
 def test_the_string_inverter_capture_is_plausible():

@@ -25,6 +25,7 @@ def test_defaults_follow_interfaces_md():
     assert (a.use_emma, a.grid_meter_unit) == (True, "auto")
     assert s.log_level == "INFO"
     assert s.meter_plants == ""  # every plant's meter counts
+    assert a.plant_capacity_kwp is None and s.plant_location is None  # FusionSolar's
 
 
 def test_every_setting_read_is_listed():
@@ -44,6 +45,8 @@ def test_every_setting_read_is_listed():
         "METER_PLANTS": "Home",
         "PLANT_TIMEZONE": "Australia/Perth",
         "SINKS": "pvoutput, HASS,hass",
+        "PLANT_CAPACITY_KWP": "6.6",
+        "PLANT_LOCATION": "-31.95, 115.86",
     }
     assert set(env) == set(ENV_VARS)
     s = load_settings(env)
@@ -57,6 +60,8 @@ def test_every_setting_read_is_listed():
     assert s.meter_plants == "Home"
     assert s.plant_timezone == "Australia/Perth"
     assert s.sinks == ("pvoutput", "hass")  # each once, in the order given
+    assert a.plant_capacity_kwp == 6.6
+    assert s.plant_location == (-31.95, 115.86)
 
 
 @pytest.mark.parametrize(
@@ -69,6 +74,11 @@ def test_every_setting_read_is_listed():
         ("GRID_METER_POWER_UNIT", "MW", "auto, w, kw"),
         ("USE_EMMA_DATA", "sometimes", "true or false"),
         ("BATTERY_CAPACITY_KWH", "ten", "kWh"),
+        ("PLANT_CAPACITY_KWP", "six", "kWp"),
+        ("PLANT_CAPACITY_KWP", "0", "kWp"),
+        ("PLANT_LOCATION", "Sydney", "latitude and longitude"),
+        ("PLANT_LOCATION", "151.21,-33.87", "latitude and longitude"),
+        ("PLANT_LOCATION", "1,2,3", "latitude and longitude"),
         ("BATTERY_CAPACITY_KWH", "-3", "kWh"),
         ("BATTERY_CAPACITY_KWH", "nan", "kWh"),
         ("BATTERY_CAPACITY_KWH", "inf", "kWh"),

@@ -171,15 +171,30 @@ def test_ac_coupled_battery_does_not_change_production():
     assert result.consumption_kw == 4.7
 
 
-def test_battery_toggled_off_ignores_battery_readings():
-    result = meters([inverter(2.4), battery(-1500, 62), sensor(-800)], use_battery=False)
+def hybrid(ac=2.4, pv=0.9, dev=1):
+    """A hybrid inverter: AC output (kW) holds a DC battery's discharge; mppt_power is PV."""
+    return Reading(
+        dev, 38, {"inverter_state": 512.0, "active_power": ac, "mppt_power": pv}, time_ms=T
+    )
+
+
+def test_battery_toggled_off_ignores_battery_readings_and_takes_production_from_pv():
+    result = meters([hybrid(2.4, 0.9), battery(-1500, 62), sensor(-800)], use_battery=False)
     assert result.as_dict() == {
-        "production_kw": 2.4,
+        "production_kw": 0.9,  # not the 2.4 kW AC output, 1.5 of which is the battery's
         "net_import_kw": 0.8,
-        "consumption_kw": 3.2,
+        "consumption_kw": 1.7,  # the battery's share is unknown without its reading
         "imported_kwh": 583.08,
         "exported_kwh": 322.32,
     }
+
+
+def test_battery_toggled_off_without_mppt_power_is_no_site_meters():
+    result = compute_site_meters(
+        [inverter(2.4), battery(-1500, 62), sensor(-800)], AccountingOptions(use_battery=False)
+    )
+    assert isinstance(result, NoSiteMeters)
+    assert "mppt_power" in result.reason and "battery's discharge" in result.reason
 
 
 def test_offline_battery_is_not_counted():

@@ -48,6 +48,7 @@ def reading(type_id: int, **fields: st.SearchStrategy) -> st.SearchStrategy:
 inverters = reading(
     1,
     active_power=maybe(power(50)),
+    mppt_power=maybe(power(50)),
     inverter_state=maybe(st.sampled_from(IDLE_STATES + MAYBE_PRODUCING)),
 )
 power_sensors = reading(
@@ -151,10 +152,39 @@ def test_site_meters_exactly_when_inverters_and_counted_batteries_are_known(read
     batteries_known = all(
         r.get("ch_discharge_power") is not None for r in counted_batteries(readings, opts)
     )
+    # A DC battery with no reading that counts: production comes from the PV side.
+    battery_silent = (
+        opts.battery_coupling == "dc"
+        and any(r.type_id == 39 for r in readings)
+        and not counted_batteries(readings, opts)
+        and not any(r.type_id == 39 and r.get("battery_status") == 0 for r in readings)
+    )
+    pv_known = all(
+        r.get("mppt_power") is not None or r.get("inverter_state") in IDLE_STATES
+        for r in inverters_
+    )
     result = compute_site_meters(readings, opts)
     expected_ok = bool(inverters_) and inverters_known and batteries_known
+    expected_ok = expected_ok and (pv_known or not battery_silent)
     assert isinstance(result, SiteMeters) == expected_ok
     assert isinstance(result, NoSiteMeters) != expected_ok
+
+
+@settings(max_examples=150)
+@given(sites(), options)
+def test_production_never_holds_a_dc_batterys_discharge(readings, opts):
+    """With a DC battery, production is the AC output less a counted battery's discharge, or
+    the PV side's mppt_power: never the AC output alone while the battery's share is unknown."""
+    result = compute_site_meters(readings, replace(opts, battery_coupling="dc"))
+    if not isinstance(result, SiteMeters) or not any(r.type_id == 39 for r in readings):
+        return
+    ac = sum(r.get("active_power") or 0.0 for r in readings if r.type_id in (1, 38))
+    if result.battery_discharge_kw is None and result.production_kw > 0:
+        pv = sum(max(0.0, r.get("mppt_power") or 0.0) for r in readings if r.type_id in (1, 38))
+        offline = any(r.type_id == 39 and r.get("battery_status") == 0 for r in readings)
+        assert offline or abs(result.production_kw - pv) < 0.002
+    elif result.battery_discharge_kw is not None and result.battery_discharge_kw >= 0:
+        assert result.production_kw <= max(0.0, ac) + 0.002
 
 
 @settings(max_examples=150)

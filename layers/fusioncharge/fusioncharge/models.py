@@ -1,7 +1,7 @@
 """What the FusionSolar side hands to the arithmetic: plants, devices and parsed readings."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 STRING_INVERTER = 1
@@ -20,6 +20,30 @@ REAL_TIME_TYPES = INVERTER_TYPES | {GRID_METER, POWER_SENSOR, BATTERY, EMMA}
 class Plant:
     code: str  # e.g. "NE=35436844"
     name: str
+    # From the plant list (/thirdData/stations), each None when not given or not plausible.
+    capacity_kwp: float | None = None  # bounds production (accounting/plausibility.py)
+    latitude: float | None = None  # as FusionSolar names them; some plants have them swapped
+    longitude: float | None = None
+    grid_connection_date: str | None = None  # "2023-03-31T09:56:55+01:00": plant_time's offset
+
+    def facts(self) -> list[Any]:
+        """What the state keeps of the plant list's facts, compactly (plant_from_facts)."""
+        return [self.capacity_kwp, self.latitude, self.longitude, self.grid_connection_date]
+
+    def with_facts(self, facts: Any) -> "Plant":
+        """This plant with facts kept by `facts()`; damaged ones are left out, not trusted."""
+        if not isinstance(facts, list) or len(facts) != 4:
+            return self
+        capacity, lat, lon, date = facts
+        ok = all(
+            v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+            for v in (capacity, lat, lon)
+        )
+        if not ok or not (date is None or isinstance(date, str)):
+            return self
+        return replace(
+            self, capacity_kwp=capacity, latitude=lat, longitude=lon, grid_connection_date=date
+        )
 
 
 @dataclass(frozen=True)

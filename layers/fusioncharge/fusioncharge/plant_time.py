@@ -7,6 +7,7 @@ saving is right); else the UTC offset FusionSolar gives with the plant's grid co
 """
 
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -26,6 +27,17 @@ def plant_zone(setting: str, grid_connection_date: str | None = None) -> tzinfo:
         return ZoneInfo(setting)
     offset = _offset_of(grid_connection_date)
     return timezone(offset) if offset is not None else UTC
+
+
+def connection_date(plant_facts: Any) -> str | None:
+    """The first plant's grid connection date as the state keeps the plant list's facts
+    ([capacity, latitude, longitude, date] per plant); None when not known."""
+    if not isinstance(plant_facts, list):
+        return None
+    for facts in plant_facts:
+        if isinstance(facts, list) and len(facts) == 4 and isinstance(facts[3], str):
+            return facts[3]
+    return None
 
 
 def local_time(epoch_seconds: float, zone: tzinfo) -> datetime:

@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from fusioncharge import masking, sinks
-from fusioncharge.accounting import meter_direction
+from fusioncharge import masking, plant_time, sinks, sun
+from fusioncharge.accounting import consumption_check, meter_direction
 from fusioncharge.accounting.site_meters import (
     Accounting,
     NoSiteMeters,
@@ -33,6 +33,7 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient, parse
+from fusioncharge.fusionsolar.catalogue import unserved_types
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
@@ -161,12 +162,14 @@ def _read_site_meters(
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
     previous = meter_direction.previous(state.meter_watch)
-    accounting = account(readings, settings.accounting, previous, plants)
+    accounting = account(readings, settings.accounting, previous, plants, client.clock.now())
     _report_accounting(accounting, result)
     state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
-    if suspect is not None:
-        logger.warning(suspect)
-        result.meter_direction_suspect = True
+    state.negative_runs, negative = consumption_check.check(state.negative_runs, accounting.meters)
+    for warning in (suspect, negative):
+        if warning is not None:
+            logger.warning(warning)
+            result.meter_direction_suspect = True
     try:
         if not saves.saved(state):
             saves.save(state)
@@ -208,9 +211,10 @@ def _readings(
 ) -> tuple[list[Reading], list[SitePlant]]:
     """The readings of every plant STATION names, and the plants as the accounting sees them."""
     plants = client.plants(settings.station)
-    unserved = set(client.state.unserved_types or ())  # answered 20013 before: not asked
-    devices = [d for d in client.devices(plants) if d.type_id not in unserved]
-    site = _site_plants(plants, devices, settings)
+    listed = client.devices(plants)  # first: a fetched list forgets the types that said 20013
+    unserved = unserved_types(client.state)  # answered 20013 since: not asked
+    devices = [d for d in listed if d.type_id not in unserved]
+    site = _site_plants(plants, devices, settings, client.clock.now())
     options = settings.accounting
     types = device_types_needed(devices, options, site)
     readings = client.readings(plants, types)
@@ -223,8 +227,11 @@ def _readings(
     return readings, site
 
 
-def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings) -> list[SitePlant]:
-    """Each plant with its devices and whether its meter counts (METER_PLANTS; empty: all)."""
+def _site_plants(
+    plants: list[Plant], devices: list[Device], settings: Settings, now: float
+) -> list[SitePlant]:
+    """Each plant with its devices, whether its meter counts (METER_PLANTS; empty: all), its
+    capacity and whether the sun is down there now."""
     metered = {p.code for p in plants}
     if settings.meter_plants:
         among = "of those STATION names"
@@ -236,6 +243,13 @@ def _site_plants(plants: list[Plant], devices: list[Device], settings: Settings)
             name=p.name,
             devices=tuple(d for d in devices if d.plant_code == p.code),
             meter_counts=p.code in metered,
+            capacity_kwp=p.capacity_kwp,
+            sun_down=sun.sun_down(
+                now,
+                plant_time.plant_zone(settings.plant_timezone, p.grid_connection_date),
+                settings.plant_location,
+                sun.readings_of(p.latitude, p.longitude),
+            ),
         )
         for p in plants
     ]

@@ -4,6 +4,7 @@ A bad value fails the run at once with a ConfigError naming the setting and what
 """
 
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -34,6 +35,8 @@ ENV_VARS = (
     "CHARGEHQ_PUSH_URL",
     "PLANT_TIMEZONE",
     "SINKS",
+    "PLANT_CAPACITY_KWP",
+    "PLANT_LOCATION",
     "POWERTOOLS_LOG_LEVEL",
     "SECRET_ID",
     "STATE_PARAMETER",
@@ -64,6 +67,7 @@ class Settings:
     meter_plants: str = ""  # of STATION's plants, those whose meters count; empty: all
     plant_timezone: str = ""  # the plant's IANA time zone; empty: from FusionSolar (plant_time)
     sinks: tuple[str, ...] = ("chargehq",)  # where the site meters go (SINKS; sinks/)
+    plant_location: tuple[float, float] | None = None  # (latitude, longitude); None: FusionSolar's
 
     def aws_names(self) -> tuple[str, str]:
         """(SECRET_ID, STATE_PARAMETER): both set whenever the settings were read for AWS."""
@@ -87,6 +91,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = T
             meter_export_positive=_bool(env, "METER_EXPORT_POSITIVE", True),
             battery_coupling=_choice(env, "BATTERY_COUPLING", ("dc", "ac"), "dc"),
             battery_capacity_kwh=_capacity(env),
+            plant_capacity_kwp=_plant_capacity(env),
         ),
         chargehq_push_url=_url(env, "CHARGEHQ_PUSH_URL", DEFAULT_CHARGEHQ_PUSH_URL),
         log_level=_choice(env, "POWERTOOLS_LOG_LEVEL", _LOG_LEVELS, "INFO", upper=True),
@@ -95,6 +100,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_aws: bool = T
         meter_plants=_meter_plants(env),
         plant_timezone=_timezone(env),
         sinks=_sinks(env),
+        plant_location=_location(env),
     )
 
 
@@ -204,6 +210,39 @@ def _capacity(env: Mapping[str, str]) -> float | None:
             "capacity in kWh (a number above 0 and at most 1000), or leave it empty"
         )
     return kwh
+
+
+def _plant_capacity(env: Mapping[str, str]) -> float | None:
+    value = _raw(env, "PLANT_CAPACITY_KWP")
+    if not value:
+        return None
+    try:
+        kwp = float(value)
+    except ValueError:
+        kwp = float("nan")
+    if not 0 < kwp <= 10_000:  # also false for NaN
+        raise ConfigError(
+            f"PLANT_CAPACITY_KWP={_show(value)} is not accepted: give the plant's solar "
+            "capacity in kWp (a number above 0 and at most 10000), or leave it empty"
+        )
+    return kwp
+
+
+def _location(env: Mapping[str, str]) -> tuple[float, float] | None:
+    value = _raw(env, "PLANT_LOCATION")
+    if not value:
+        return None
+    parts = value.split(",")
+    try:
+        lat, lon = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        lat = lon = math.nan
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also false for NaN
+        raise ConfigError(
+            f"PLANT_LOCATION={_show(value)} is not accepted: give the plant's latitude and "
+            "longitude in degrees, comma-separated (like -33.87,151.21), or leave it empty"
+        )
+    return lat, lon
 
 
 def _timezone(env: Mapping[str, str]) -> str:

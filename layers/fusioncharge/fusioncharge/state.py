@@ -43,6 +43,9 @@ class State:
     plant_name: str | None = None  # their names, one a line
     plant_for_station: str | None = None  # station_key(the STATION the plants were found for)
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
+    # Per plant (plant_code's order): [capacity kWp, latitude, longitude, grid connection date]
+    # from the plant list (models.Plant.facts); [] once asked, when nothing was learned.
+    plant_facts: list[Any] | None = None
     devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
     devices_fetched_at: float | None = None
     devices_asked_at: float | None = None  # the last getDevList that failed: asked hourly
@@ -50,7 +53,9 @@ class State:
     # FusionSolar's clock - ours at sending, seconds, for the last calls (oldest first).
     server_leads: list[float] | None = None
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
+    doubted_types: list[int] | None = None  # lacking in the last device list: kept till confirmed
     meter_watch: dict[str, Any] | None = None  # meter_direction's last sample and streak
+    negative_runs: int | None = None  # runs in a row with negative consumption (a warning at 3)
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
     # minutes, whatever the credentials, and a probable lock that stops every login.
     login_tries: list[float] | None = None
@@ -137,14 +142,15 @@ def _dict(value: Any) -> bool:
 
 
 def _check_types(state: State) -> None:
-    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending")
+    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending", "negative_runs")
     ok = (
         isinstance(state.last_fetch, dict)
         and all(_number(v) for v in state.last_fetch.values())
         and (state.devices is None or isinstance(state.devices, list))
-        and (
-            state.unserved_types is None
-            or (isinstance(state.unserved_types, list) and all(map(_number, state.unserved_types)))
+        and (state.plant_facts is None or isinstance(state.plant_facts, list))
+        and all(
+            types is None or (isinstance(types, list) and all(map(_number, types)))
+            for types in (state.unserved_types, state.doubted_types)
         )
         and (
             state.meter_watch is None

@@ -55,8 +55,9 @@ def battery_of(
         if battery.empty:
             return NoSiteMeters(
                 f"battery {battery.device_id} sent no reading (FusionSolar answered with no data "
-                "for it): the installer may not have given this account the battery's "
-                "device-data permission; ask them to, or set USE_BATTERY_DATA=false"
+                "for it, or failed for its type this run): if this lasts, the installer may not "
+                "have given this account the battery's device-data permission; ask them to, or "
+                "set USE_BATTERY_DATA=false (production then comes from the panels' side)"
             )
         power = field_value(battery, "ch_discharge_power")
         if power is None:

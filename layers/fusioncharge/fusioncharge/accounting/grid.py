@@ -89,7 +89,8 @@ def _meter_checked(
         (meter.imported_kwh, imported_before, "import"),
         (meter.exported_kwh, exported_before, "export"),
     ):
-        problem = None if value is None else plausibility.counter_problem(value, before)
+        hours = _hours_between(previous, meter.time_ms)
+        problem = None if value is None else plausibility.counter_problem(value, before, hours)
         if problem is not None:
             log.dropped.append(f"{name} {what} counter {value:g} kWh left out: {problem}")
             value = None
@@ -179,12 +180,13 @@ def _as_meter(
         note = f"{name}: active_power read in {unit}, because {why}"
         log.notes.append((f"{name} {unit}", note))
     imported_before, exported_before = _counters_before(reading, previous, options)
+    hours = _hours_between(previous, reading.time_ms)
     return Meter(
         device_id=reading.device_id,
         type_id=kind.type_id,
         export_kw=export_kw,
-        imported_kwh=_counter(reading, kind.import_counter, imported_before, log),
-        exported_kwh=_counter(reading, kind.export_counter, exported_before, log),
+        imported_kwh=_counter(reading, kind.import_counter, imported_before, hours, log),
+        exported_kwh=_counter(reading, kind.export_counter, exported_before, hours, log),
         time_ms=reading.time_ms,
     )
 
@@ -206,12 +208,21 @@ def _previous_counters(
     return previous.exported_kwh, previous.imported_kwh  # the sample holds them swapped
 
 
-def _counter(reading: Reading, key: str, before: float | None, log: AccountingLog) -> float | None:
+def _hours_between(previous: MeterSample | None, time_ms: int | None) -> float | None:
+    """Hours from the earlier run's meter sample to this reading, when both times are known."""
+    if previous is None or previous.time_ms is None or time_ms is None:
+        return None
+    return (time_ms - previous.time_ms) / 3_600_000
+
+
+def _counter(
+    reading: Reading, key: str, before: float | None, hours: float | None, log: AccountingLog
+) -> float | None:
     """A lifetime energy counter, or None (left out of the push) when it is not plausible."""
     value = field_value(reading, key)
     if value is None:
         return None
-    problem = plausibility.counter_problem(value, before)
+    problem = plausibility.counter_problem(value, before, hours)
     if problem is not None:
         log.dropped.append(f"meter {reading.device_id} {key} {value:g} kWh left out: {problem}")
         return None

@@ -2,8 +2,15 @@
 
 A meter's two lifetime counters say which way energy really flowed between two runs. When the
 signed power says "export" while the counters grew on the import side (or the other way round)
-over several runs in a row, the sign is wrong somewhere: a clamp mounted the other way, or a
-wrong sign for that meter type. This only warns; it never flips anything.
+over several runs in a row, the sign is wrong somewhere: a wrong sign for that meter type, or
+a meter that reports power and counters from different conventions. This only warns; it never
+flips anything. A current clamp mounted backwards reverses power and counters together, so
+they agree and this check cannot see it: consumption_check.py catches that (negative
+consumption).
+
+The last good sample is also what the next run's counters are checked against (ran backwards,
+grew too fast): when this run's counters were left out, it is held for up to an hour, so one
+absurd counter is not taken as the new baseline by the next run.
 
 Kept in the state between runs (about 100 bytes): the last sample and the count of runs in a
 row that disagreed. Pure: no I/O.
@@ -17,6 +24,7 @@ RUNS_TO_WARN = 3  # disagreements in a row before the warning (a passing cloud i
 MAX_GAP_MS = 20 * 60 * 1000  # samples further apart say little about the power in between
 MIN_KWH = 0.02  # net counter change below this is rounding
 MIN_KW = 0.2  # mean power below this has no clear direction
+HOLD_RUNS = 12  # runs a good sample is held while the counters are left out (an hour)
 
 
 def previous(watch: dict[str, Any] | None) -> MeterSample | None:
@@ -38,9 +46,11 @@ def check(
     """The watch to keep, and a warning when power and counters have disagreed long enough."""
     if sample is None:
         return watch, None  # no meter this run: keep what we had
-    if None in (sample.imported_kwh, sample.exported_kwh, sample.time_ms):
-        return None, None
     last = previous(watch)
+    if None in (sample.imported_kwh, sample.exported_kwh, sample.time_ms):
+        same = last is not None and (last.device_id, last.also) == (sample.device_id, sample.also)
+        held = int(watch.get("x", 0)) + 1 if same and watch is not None else HOLD_RUNS + 1
+        return ({**watch, "x": held} if watch is not None and held <= HOLD_RUNS else None), None
     streak = 0
     same = last is not None and (last.device_id, last.also) == (sample.device_id, sample.also)
     if same and last is not None and watch is not None:

@@ -79,20 +79,26 @@ METER_BY_TYPE = {m.type_id: m for m in METER_TYPES}
 
 
 def apparent_power_va(reading: Reading) -> float | None:
-    """Σ V·|I| over the phases the device reports (VA), or None when it reports none fully.
+    """Σ V·|I| over the device's phases (VA), or None when it does not report every phase.
 
-    A power sensor's single meter_u/meter_i may be one phase of three (a captured one reads
-    1537 W at 226.8 V and 2.21 A): counted as three alike, an upper bound.
+    Only per-phase values (`a_u`/`a_i`, `b_u`/`b_i`, `c_u`/`c_i`) bound a power: a power
+    sensor's single `meter_u`/`meter_i` is one phase of three (a captured DTSU666-H reads
+    1537 W at 226.8 V and 2.21 A), and on an unbalanced home (a 5 kW inverter or an EV charger
+    on another phase) that phase says nothing about the total. A phase reported as unknown
+    leaves the bound out too: part of the phases is no whole.
     """
     pairs = [(f"{p}_u", f"{p}_i") for p in "abc"]
-    found = [(reading.get(u), reading.get(i)) for u, i in pairs if u in reading.values]
-    phases = 1.0
-    if not found:
-        found, phases = [(reading.get("meter_u"), reading.get("meter_i"))], 3.0
-    known = [(u, i) for u, i in found if u is not None and i is not None]
-    if len(known) != len(found):
+    reported = [(u, i) for u, i in pairs if _reported(reading, u) or _reported(reading, i)]
+    if not reported:
         return None
-    return phases * sum(abs(u * i) for u, i in known)
+    known = [(reading.get(u), reading.get(i)) for u, i in reported]
+    if any(u is None or i is None for u, i in known):
+        return None
+    return sum(abs(u * i) for u, i in known if u is not None and i is not None)
+
+
+def _reported(reading: Reading, key: str) -> bool:
+    return key in reading.values or key in reading.unknown
 
 
 def power_factor(reading: Reading) -> float:

@@ -7,21 +7,33 @@ Limits are far from anything real, so a true reading is never refused:
 - no device delivers more than three times its own V·I (apparent power) plus slack;
 - no battery moves more than 1.5 times its rated power;
 - a state of charge is a percentage, 0-100;
-- a lifetime counter is not negative, not above 10 GWh, and does not run backwards.
+- a lifetime counter is not negative, not above 10 GWh, does not run backwards, and grows no
+  faster than 1 MW would fill it;
+- production stays within the plant's capacity (kWp, from the plant list or PLANT_CAPACITY_KWP)
+  with margin, and so does export; import is never bounded by it (an EV charging at night, a
+  commercial site: far above the plant's capacity is normal);
+- the readings' server time (tsms) lies within a day of the run's clock.
 """
 
 from fusioncharge.accounting.meters import beyond_own_va
 from fusioncharge.models import Reading
 
 MAX_DEVICE_KW = 1000.0
+COUNTER_GROWTH_SLACK_KWH = 1.0
+# Production beyond 1.5 x kWp + 1 kW is no measurement (DC panels rarely exceed AC output);
+# export also carries an AC-coupled battery's share, hence its wider margin.
+PRODUCTION_PER_KWP, PRODUCTION_SLACK_KW = 1.5, 1.0
+EXPORT_PER_KWP, EXPORT_SLACK_KW = 2.0, 5.0
+MAX_CLOCK_GAP_S = 86400.0
 MAX_COUNTER_KWH = 1e7
 COUNTER_SLACK_KWH = 0.01  # rounding of the counters
 
 
 def power_problem(reading: Reading, kw: float) -> str | None:
     """Why this power (kW) cannot be a measurement of this device, or None."""
-    if abs(kw) > MAX_DEVICE_KW:
-        return f"beyond any home connection ({MAX_DEVICE_KW:g} kW)"
+    beyond = beyond_any_device(kw)
+    if beyond is not None:
+        return beyond
     va = beyond_own_va(reading, kw * 1000)
     if va is not None:
         return f"far beyond the device's own V·I of {va:.0f} VA"
@@ -33,18 +45,53 @@ def power_problem(reading: Reading, kw: float) -> str | None:
     return None
 
 
+def beyond_any_device(kw: float) -> str | None:
+    if abs(kw) > MAX_DEVICE_KW:
+        return f"beyond any home connection ({MAX_DEVICE_KW:g} kW)"
+    return None
+
+
 def soc_problem(percent: float) -> str | None:
     if 0 <= percent <= 100:
         return None
     return "a state of charge is a percentage from 0 to 100"
 
 
-def counter_problem(kwh: float, before: float | None) -> str | None:
-    """Why a lifetime energy counter is not usable, or None; `before` is last run's value."""
+def counter_problem(kwh: float, before: float | None, hours: float | None = None) -> str | None:
+    """Why a lifetime energy counter is not usable, or None; `before` is last run's value,
+    `hours` the time since it (None: unknown)."""
     if kwh < 0:
         return "a lifetime counter cannot be negative"
     if kwh > MAX_COUNTER_KWH:
         return f"above {MAX_COUNTER_KWH:g} kWh, no home meter's lifetime"
     if before is not None and kwh < before - COUNTER_SLACK_KWH:
         return f"ran backwards from {before:g} kWh"
+    if before is not None and hours is not None and hours >= 0:
+        most = MAX_DEVICE_KW * max(hours, 1 / 12) + COUNTER_GROWTH_SLACK_KWH
+        if kwh - before > most:
+            return f"grew {kwh - before:g} kWh from {before:g} in {hours * 60:.0f} minutes"
     return None
+
+
+def production_problem(kw: float, capacity_kwp: float | None) -> str | None:
+    """Why this production cannot come from a plant of this capacity, or None."""
+    if capacity_kwp is None or kw <= PRODUCTION_PER_KWP * capacity_kwp + PRODUCTION_SLACK_KW:
+        return None
+    return f"far beyond the plant's capacity of {capacity_kwp:g} kWp"
+
+
+def export_problem(export_kw: float, capacity_kwp: float | None, discharge_kw: float) -> str | None:
+    """Why this export cannot leave a plant of this capacity, or None (import: never)."""
+    if capacity_kwp is None:
+        return None
+    most = EXPORT_PER_KWP * capacity_kwp + EXPORT_SLACK_KW + max(0.0, discharge_kw)
+    if export_kw <= most:
+        return None
+    return f"an export far beyond what a plant of {capacity_kwp:g} kWp can give"
+
+
+def time_problem(time_ms: int, now: float | None) -> str | None:
+    """Why this server time (ms) is not the readings' time, or None."""
+    if now is None or abs(time_ms / 1000 - now) <= MAX_CLOCK_GAP_S:
+        return None
+    return "more than a day away from this run's clock"

@@ -29,10 +29,17 @@ every counted battery's is known, else averaged.
 import math
 from collections.abc import Iterable, Sequence
 
-from fusioncharge.accounting.battery import battery_capacities, battery_of, energy
+from fusioncharge.accounting import plausibility
+from fusioncharge.accounting.battery import (
+    battery_capacities,
+    battery_of,
+    energy,
+)
 from fusioncharge.accounting.grid import first_meter, grid_fields, site_meter
 from fusioncharge.accounting.inverters import inverters_ac, plant_without_inverter
 from fusioncharge.accounting.meters import METER_TYPES
+from fusioncharge.accounting.production import production
+from fusioncharge.accounting.site_bounds import export_checked, tsms
 from fusioncharge.accounting.types import (
     Accounting,
     AccountingLog,
@@ -43,6 +50,7 @@ from fusioncharge.accounting.types import (
     SitePlant,
     kw,
     metered_plants,
+    site_capacity,
 )
 from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Reading
 
@@ -125,12 +133,14 @@ def account(
     options: AccountingOptions,
     previous: MeterSample | None = None,
     plants: Sequence[SitePlant] = (),
+    now: float | None = None,
 ) -> Accounting:
     """The site meters with what was dropped and chosen on the way. `previous` is the meter of
     an earlier run: its counters tell a counter that ran backwards. `plants`: the site's plants
-    with their devices (none: the readings are one plant's)."""
+    with their devices (none: the readings are one plant's). `now`: the run's clock (epoch s),
+    which the readings' server time must lie near."""
     log = AccountingLog()
-    result, meter = _site_meters(readings, options, previous, plants, log)
+    result, meter = _site_meters(readings, options, previous, plants, log, now)
     return Accounting(result, tuple(log.dropped), tuple(log.notes), meter, tuple(log.warnings))
 
 
@@ -140,10 +150,12 @@ def _site_meters(
     previous: MeterSample | None,
     plants: Sequence[SitePlant],
     log: AccountingLog,
+    now: float | None = None,
 ) -> tuple[SiteMeters | NoSiteMeters, MeterSample | None]:
     readings = _unique(list(readings), log)
     inverters = [r for r in readings if r.type_id in INVERTER_TYPES]
-    inverter_ac = inverters_ac(inverters, log)
+    dark = frozenset(d.id for p in plants if p.sun_down for d in p.devices)
+    inverter_ac = inverters_ac(inverters, log, dark)
     if isinstance(inverter_ac, NoSiteMeters):
         return inverter_ac, None
     unread = plant_without_inverter(plants, inverters)
@@ -155,15 +167,23 @@ def _site_meters(
     meter = site_meter(readings, options, log, previous, plants)
 
     discharge = None if battery is None else kw(-battery.charge_kw)
-    if discharge is not None and options.battery_coupling == "dc":
-        # The hybrid inverter's AC output already holds the battery's discharge.
-        production = kw(max(0.0, inverter_ac - discharge))
-    else:
-        production = kw(max(0.0, inverter_ac))
-    grid, sample = grid_fields(meter, production, discharge, options)
+    produced = production(inverter_ac, discharge, inverters, readings, options, plants, log, dark)
+    if isinstance(produced, NoSiteMeters):
+        return produced, None
+    capacity = site_capacity(options, plants)
+    problem = plausibility.production_problem(produced, capacity)
+    if problem is not None:
+        log.dropped.append(f"production {produced:g} kW is not plausible: {problem}")
+        return NoSiteMeters(
+            f"production {produced:g} kW is not plausible ({problem}); if the plant is larger, "
+            "set PLANT_CAPACITY_KWP"
+        ), None
+    production_kw = kw(produced)
+    meter = export_checked(meter, capacity, discharge, options, log)
+    grid, sample = grid_fields(meter, production_kw, discharge, options)
     meters = SiteMeters(
-        production_kw=production,
-        tsms=min((r.time_ms for r in inverters if r.time_ms is not None), default=None),
+        production_kw=production_kw,
+        tsms=tsms(inverters, now, log),
         battery_discharge_kw=discharge,
         battery_soc=None if battery is None else battery.soc,
         battery_energy_kwh=energy(battery, options),

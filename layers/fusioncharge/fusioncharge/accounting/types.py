@@ -20,6 +20,7 @@ class AccountingOptions:
     battery_coupling: str = "dc"  # "dc" | "ac"
     battery_capacity_kwh: float | None = None
     grid_meter_unit: str = meter_types.AUTO  # "auto" | "W" | "kW"
+    plant_capacity_kwp: float | None = None  # PLANT_CAPACITY_KWP: else the plant list's
 
     def __post_init__(self) -> None:
         # Settings validate these for users; this guards code that builds options by hand.
@@ -72,6 +73,8 @@ class SitePlant:
     name: str = ""
     devices: tuple[Device, ...] = ()
     meter_counts: bool = True  # False: METER_PLANTS leaves this plant's meter out
+    capacity_kwp: float | None = None  # from the plant list
+    sun_down: bool | None = None  # at the plant, now (sun.py); None: not known
 
     @property
     def label(self) -> str:
@@ -109,6 +112,16 @@ class AccountingLog:
     dropped: list[str] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def site_capacity(options: AccountingOptions, plants: Sequence[SitePlant]) -> float | None:
+    """The site's kWp: the setting, else the plants' own when every plant's is known."""
+    if options.plant_capacity_kwp is not None:
+        return options.plant_capacity_kwp
+    capacities = [p.capacity_kwp for p in plants]
+    if not capacities or any(c is None for c in capacities):
+        return None
+    return sum(c for c in capacities if c is not None)
 
 
 def metered_plants(plants: Sequence[SitePlant]) -> list[SitePlant]:

@@ -18,9 +18,9 @@ from fusioncharge.errors import (
     QuotaExceeded,
     UnexpectedResponse,
 )
-from fusioncharge.fusionsolar import parse, replies
+from fusioncharge.fusionsolar import parse, partial_list, replies
 from fusioncharge.fusionsolar.pacing import utc
-from fusioncharge.models import REAL_TIME_TYPES, Device, Plant
+from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
 from fusioncharge.state import State, station_key
 from fusioncharge.state_codec import in_state_order
 
@@ -31,6 +31,10 @@ STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refresh
 LIST_RETRY_INTERVAL = 2 * 3600
 NEXT_RUN = 240  # seconds: soon enough for the next 5-minute run
 READ_TYPES = REAL_TIME_TYPES  # what the poller reads; never dongles, optimizers, SmartGuard
+# Of the types read, those a server may serve no real-time data for (20013): an EMMA before
+# SmartPVMS 25.2.0. Only these are remembered as unserved; an inverter, a battery or a meter
+# answering 20013 is one run's failure (docs/fusionsolar.md).
+MAY_BE_UNSERVED = frozenset({EMMA})
 PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
 # 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
 # refreshes the device list, which then answers 20007 or nothing when the plant is gone.
@@ -70,6 +74,8 @@ class Catalogue:
         st = self.state
         same_station = st.plant_for_station == station_key(station)
         if same_station and st.plant_code is not None:
+            if st.plant_facts is None and self._devices_due():
+                self._learn_facts()  # a state from before plants' facts were kept: once
             return _stored_plants(st)
         now = self.clock.now()
         checked = st.plant_checked_at if same_station else None
@@ -101,7 +107,22 @@ class Catalogue:
         st.plant_code, st.plant_for_station = codes, station_key(station)
         names = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
         st.plant_name = NAMES_SEPARATOR.join(names)  # several: cut short, they label messages
+        st.plant_facts = [p.facts() for p in found]
         return found
+
+    def _devices_due(self) -> bool:
+        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
+        return self.state.devices is None or not 0 <= age < DEVICES_MAX_AGE
+
+    def _learn_facts(self) -> None:
+        """The plants' capacity, coordinates and grid connection date, read once from the plant
+        list beside a device-list fetch (a stations call of its ~34 a day). Marked as asked
+        first: a failed call is not repeated run after run; the fallbacks stand in."""
+        st = self.state
+        st.plant_facts = []
+        by_code = {p.code: p for p in self.list_plants()}
+        codes = (st.plant_code or "").split(",")
+        st.plant_facts = [by_code.get(c, Plant(c, "")).facts() for c in codes]
 
     def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
         """The plants' devices, from the cache unless it is older than 6 hours; the cache also
@@ -181,16 +202,7 @@ class Catalogue:
                 "again in two hours (if the plant was removed or re-created, set STATION to it)"
             )
         if ours:
-            # Only what the poller reads, without names (messages name devices by id), in the
-            # order the state keeps them: optimizers (one per panel), or names, would overflow
-            # SSM's 4 KB and the state could not be saved any more.
-            kept = in_state_order(
-                [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
-            )
-            if kept != self.state.devices:
-                self.state.unserved_types = None  # new devices: every type is asked again
-            self.state.devices = kept
-            self.state.devices_fetched_at = self.clock.now()
+            found = self._keep(found, plants)
         for code in codes:
             types = sorted({d.type_id for d in found if d.plant_code == code})
             mine = sum(1 for d in found if d.plant_code == code)
@@ -201,6 +213,36 @@ class Catalogue:
                 "not as any plant's meter or inverter",
                 [d.id for d in found if not d.plant_code],
             )
+        return found
+
+    def _keep(self, found: list[Device], plants: list[Plant]) -> list[Device]:
+        """Cache what the poller reads, without names (messages name devices by id), in the
+        order the state keeps them: optimizers (one per panel), or names, would overflow SSM's
+        4 KB. A type the cached list has and this one lacks stays until a next list agrees
+        (partial_list.py); an empty plant is the plant-gone check's."""
+        st = self.state
+        kept = in_state_order(
+            [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
+        )
+        if all(any(d.plant_code == p.code for d in found) for p in plants):
+            cached = None if self.cached_devices(plants) is None else st.devices
+            believed = partial_list.believe(cached, kept, st.doubted_types)
+            if believed.kept_ids:
+                self.logger.warning(
+                    "the device list came without device type(s) %s that it had before: "
+                    "device(s) %s kept until a next list agrees they are gone",
+                    believed.doubted,
+                    believed.kept_ids,
+                )
+                ids = set(believed.kept_ids)
+                found = found + [
+                    Device.from_dict(d) for d in believed.devices if d.get("id") in ids
+                ]
+            kept, st.doubted_types = in_state_order(believed.devices), believed.doubted
+        # Each fetch forgets the types that said 20013 (a server update may serve them now):
+        # the list's 6 hours bound how long a type goes unasked.
+        st.unserved_types = None
+        st.devices, st.devices_fetched_at = kept, self.clock.now()
         return found
 
     def plant_gone(self, gone: list[Plant], plants: list[Plant], what: str) -> "PlantGone":
@@ -231,6 +273,12 @@ class PlantGone(UnexpectedResponse):
     """FusionSolar says the plant does not exist (20007): no cached device list stands in."""
 
 
+def unserved_types(state: State) -> set[int]:
+    """The types not asked this run: said 20013 since the last device-list fetch. Only types
+    that may be unserved count (older versions remembered any type, an inverter too)."""
+    return {int(t) for t in state.unserved_types or ()} & MAY_BE_UNSERVED
+
+
 def as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:
     return [plants] if isinstance(plants, Plant) else list(plants)
 
@@ -245,4 +293,8 @@ def _stored_plants(state: State) -> list[Plant]:
     names = (state.plant_name or "").split(NAMES_SEPARATOR)
     if len(names) != len(codes):
         names = [""] * len(codes)  # names only label messages
-    return [Plant(code=c, name=n) for c, n in zip(codes, names, strict=True)]
+    facts = state.plant_facts if len(state.plant_facts or ()) == len(codes) else None
+    return [
+        Plant(code=c, name=n).with_facts(facts[i] if facts else None)
+        for i, (c, n) in enumerate(zip(codes, names, strict=True))
+    ]

@@ -26,7 +26,14 @@ from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import UnexpectedResponse
 from fusioncharge.fusionsolar import pacing, parse, replies
 from fusioncharge.fusionsolar.auth import Credentials
-from fusioncharge.fusionsolar.catalogue import PLANT_GONE_CODES, READ_TYPES, Catalogue, as_list
+from fusioncharge.fusionsolar.catalogue import (
+    MAY_BE_UNSERVED,
+    PLANT_GONE_CODES,
+    READ_TYPES,
+    Catalogue,
+    as_list,
+    unserved_types,
+)
 from fusioncharge.fusionsolar.session import Session
 from fusioncharge.fusionsolar.transport import Portal
 from fusioncharge.models import Device, Plant, Reading
@@ -102,13 +109,13 @@ class FusionSolarClient:
         failCode 20006/20008 (devices changed or gone) also refreshes it, then raises
         (20007, or no devices at all: the plant is gone, looked up afresh next run):
         the next run reads with the new list (a second call for the type now would break
-        Huawei's 5-minute quota). A type that answers 20013 serves no real-time data: it is
-        remembered and not asked again until the device list changes. Only REAL_TIME_TYPES
-        are ever asked.
+        Huawei's 5-minute quota). 20013 for a type that may serve no real-time data (EMMA) is
+        remembered until the next device-list fetch; for any other type it makes this run's
+        readings of it unknown (see _not_served). Only REAL_TIME_TYPES are ever asked.
         """
         plants = as_list(plants)
-        devices = self.devices(plants)  # first: a changed list forgets the types that said 20013
-        unserved = set(self.state.unserved_types or ())
+        devices = self.devices(plants)  # first: a fetched list forgets the types that said 20013
+        unserved = unserved_types(self.state)
         wanted = sorted({int(t) for t in type_ids} & READ_TYPES - unserved)
         ids_by_type = {t: [d.id for d in devices if d.type_id == t] for t in wanted}
         ids_by_type = {t: ids for t, ids in ids_by_type.items() if ids}
@@ -165,14 +172,7 @@ class FusionSolarClient:
         envelope = self.fusionsolar.call("getDevRealKpi", body, pace=type_id, accept=accept)
         code = replies.fail_code(envelope)
         if code == TYPE_NOT_SERVED:
-            # E.g. an EMMA before SmartPVMS 25.2.0: asking again would only spend quota.
-            self.state.unserved_types = sorted({*(self.state.unserved_types or ()), type_id})
-            self.logger.warning(
-                "FusionSolar serves no real-time data for device type %d (failCode 20013); "
-                "not asking for it again until the plant's device list changes",
-                type_id,
-            )
-            return None
+            return self._not_served(type_id, ids)
         if code in PLANT_GONE_CODES:
             what = f"failCode {code} for device type {type_id}"
             raise self.catalogue.plant_gone(plants, plants, what)
@@ -189,3 +189,23 @@ class FusionSolarClient:
             )
         wanted = set(ids)
         return [r for r in parse.readings(envelope, type_id) if r.device_id in wanted]
+
+    def _not_served(self, type_id: int, ids: list[int]) -> list[Reading] | None:
+        """failCode 20013. Remembered (until the next device-list fetch) only for a type known
+        to serve no real-time data on some servers (an EMMA before SmartPVMS 25.2.0); for an
+        inverter, a battery or a meter it is this run's failure: its readings are unknown (not
+        missing: the device list is not stale) and the next run asks again."""
+        if type_id in MAY_BE_UNSERVED:
+            self.state.unserved_types = sorted({*unserved_types(self.state), type_id})
+            self.logger.warning(
+                "FusionSolar serves no real-time data for device type %d (failCode 20013); "
+                "not asking for it again until the device list is next fetched",
+                type_id,
+            )
+            return None
+        self.logger.warning(
+            "FusionSolar answered failCode 20013 for device type %d, which serves real-time "
+            "data: its readings are unknown this run and asked for again next run",
+            type_id,
+        )
+        return [Reading(i, type_id) for i in ids]

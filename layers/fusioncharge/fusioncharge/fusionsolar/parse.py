@@ -17,6 +17,9 @@ from fusioncharge.errors import (
 from fusioncharge.models import BATTERY, Device, Plant, Reading
 
 EXCERPT_CHARS = 200
+# `capacity` is kWp in /thirdData/stations; beyond this it cannot be one home's or small
+# business's plant (a unit mix-up), and then it bounds nothing.
+MAX_CAPACITY_KWP = 10_000.0
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d{1,20}")
 # A LUNA2000 battery's model names its rated capacity: LUNA2000-10-S0 holds 10 kWh.
@@ -72,8 +75,27 @@ def plants_page(data: Any) -> tuple[list[Plant], int]:
     for item in data["list"]:
         if isinstance(item, dict) and isinstance(item.get("plantCode"), str):
             name = item.get("plantName")
-            plants.append(Plant(code=item["plantCode"], name=name if isinstance(name, str) else ""))
+            date = item.get("gridConnectionDate")
+            plants.append(
+                Plant(
+                    code=item["plantCode"],
+                    name=name if isinstance(name, str) else "",
+                    capacity_kwp=_within(item.get("capacity"), 0.05, MAX_CAPACITY_KWP),
+                    latitude=_within(item.get("latitude"), -180.0, 180.0, digits=4),
+                    longitude=_within(item.get("longitude"), -180.0, 180.0, digits=4),
+                    grid_connection_date=date[:40] if isinstance(date, str) and date else None,
+                )
+            )
     return plants, max(1, as_int(data.get("pageCount")) or 1)
+
+
+def _within(raw: Any, low: float, high: float, digits: int = 3) -> float | None:
+    """A number within [low, high], rounded (the state keeps it), else None. Coordinates are
+    checked as a pair later: some plants have latitude and longitude swapped (sun.py)."""
+    value = number(raw)
+    if value is None or not low <= value <= high:
+        return None
+    return round(value, digits) + 0.0
 
 
 def devices(data: Any) -> list[Device]:

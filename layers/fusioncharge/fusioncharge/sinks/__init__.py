@@ -34,7 +34,9 @@ class Sink(Protocol):
         ...
 
 
-SinkFactory = Callable[[Any], Sink]  # builds a sink from the run's SiteSecret
+# Builds a sink from the run's SiteSecret and State (None before it loaded: PVOutput's clock
+# then falls back to the PLANT_TIMEZONE setting or UTC).
+SinkFactory = Callable[[Any, Any], Sink]
 
 
 @dataclass

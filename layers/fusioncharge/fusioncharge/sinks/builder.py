@@ -40,7 +40,7 @@ class SinkBuilder:
         self.run_deadline = deadline
         self.deadline = Deadline(deadline.clock, deadline.at - AWS_CALL_MAX_SECONDS)
 
-    def build(self, secret: SiteSecret) -> list[Sink]:
+    def build(self, secret: SiteSecret, state: State | None = None) -> list[Sink]:
         built: list[Sink] = []
         for name in self.names:
             if not secret.has_keys(name):
@@ -50,7 +50,7 @@ class SinkBuilder:
                     ChargeHqSink(self.chargehq, secret.chargehq_api_key, self.deadline.clock)
                 )
             elif name in self.others:
-                built.append(self.others[name](secret))
+                built.append(self.others[name](secret, state))
         return built
 
     def deliver(
@@ -60,7 +60,7 @@ class SinkBuilder:
         state: State | None,
     ) -> Delivery:
         memory: dict[str, Any] = {} if state is None else dict(state.sinks or {})
-        built = self.build(secret)
+        built = self.build(secret, state)
         for sink in built:
             memory[sink.name] = dict(memory.get(sink.name) or {})
         delivery = deliver(built, send, self.deadline, memory)

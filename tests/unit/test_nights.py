@@ -1,0 +1,102 @@
+"""Nights decided by the sun: an inverter that reports only unknown values while the sun is down
+at its plant produces nothing; by day the same reply stays an error (docs/accounting.md)."""
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from fusioncharge.accounting.site_meters import (
+    AccountingOptions,
+    NoSiteMeters,
+    SiteMeters,
+    SitePlant,
+    account,
+)
+from fusioncharge.fusionsolar import parse
+from fusioncharge.models import Device, Reading
+from fusioncharge.sun import elevation, readings_of, sun_down
+
+CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "public-captures"
+SYDNEY = (-33.87, 151.21)
+
+
+def at(*args: int) -> float:
+    return datetime(*args, tzinfo=UTC).timestamp()
+
+
+def disconnected(dev: int = 1) -> Reading:
+    """What a disconnected inverter sends: every value "N/A"."""
+    items = dict.fromkeys(("active_power", "inverter_state", "mppt_power", "day_cap"), "N/A")
+    return parse.reading(dev, 38, items, 1_700_000_000_000)
+
+
+def sensor() -> Reading:
+    values = {"meter_status": 1.0, "active_power": -350.0, "active_cap": 1.0}
+    return Reading(47, 47, {**values, "reverse_active_cap": 2.0})
+
+
+def site(sun_is_down: bool | None, *readings: Reading):
+    devices = (Device(1, "", 38, "NE=1"), Device(47, "", 47, "NE=1"))
+    plants = [SitePlant("NE=1", devices=devices, sun_down=sun_is_down)]
+    return account(readings or (disconnected(), sensor()), AccountingOptions(), plants=plants)
+
+
+def test_the_suns_elevation_is_right_to_a_fraction_of_a_degree():
+    assert elevation(*SYDNEY, at(2024, 6, 21, 2, 0)) == pytest.approx(32.7, abs=0.3)  # noon
+    assert elevation(51.48, 0.0, at(2024, 3, 20, 12, 0)) == pytest.approx(38.6, abs=0.3)
+    # Amsterdam's midsummer sunset is at 22:07 CEST (the sun's upper edge, 0.83° lower).
+    assert elevation(52.37, 4.9, at(2024, 6, 21, 20, 7)) == pytest.approx(-0.8, abs=0.3)
+
+
+def test_a_disconnected_inverter_at_night_produces_nothing():
+    result = site(True).meters
+    assert isinstance(result, SiteMeters)
+    assert (result.production_kw, result.net_import_kw, result.consumption_kw) == (0.0, 0.35, 0.35)
+
+
+@pytest.mark.parametrize("sun_is_down", [False, None])
+def test_a_disconnected_inverter_by_day_or_without_the_sun_known_is_an_error(sun_is_down):
+    result = site(sun_is_down).meters
+    assert isinstance(result, NoSiteMeters)
+    assert "PLANT_LOCATION" in result.reason
+
+
+def test_at_night_an_inverter_with_some_values_still_says_what_it_does():
+    half = parse.reading(1, 38, {"active_power": "N/A", "inverter_state": 512.0}, None)
+    assert isinstance(site(True, half, sensor()).meters, NoSiteMeters)
+
+
+def test_the_published_plant_list_has_its_coordinates_swapped_and_both_readings_count():
+    text = (CAPTURES / "stations-pyhfs-fixture.json").read_text(encoding="utf-8")
+    plant = parse.plants_page(json.loads(text)["data"])[0][0]
+    listed = readings_of(plant.latitude, plant.longitude)
+    assert listed == [(5.9337, 45.7236), (45.7236, 5.9337)]  # Grésy-sur-Aix is the second
+    paris = ZoneInfo("Europe/Paris")
+    assert sun_down(at(2026, 1, 15, 1, 0), paris, listed=listed)  # 02:00 local
+    assert not sun_down(at(2026, 1, 15, 11, 0), paris, listed=listed)  # noon
+    # 06:00 local in January: night in Grésy, day where the swapped numbers point. Which is
+    # right is not guessed: not taken for night, so day is never taken for night either.
+    assert elevation(45.7236, 5.9337, at(2026, 1, 15, 5, 0)) < 0
+    assert elevation(5.9337, 45.7236, at(2026, 1, 15, 5, 0)) > 0
+    assert not sun_down(at(2026, 1, 15, 5, 0), paris, listed=listed)
+
+
+def test_the_setting_wins_and_impossible_readings_are_dropped():
+    assert readings_of(*SYDNEY) == [SYDNEY]  # 151 is no latitude
+    assert readings_of(0.0, 0.0) == [] and readings_of(None, 4.0) == []
+    sydney = ZoneInfo("Australia/Sydney")
+    midnight = at(2026, 1, 15, 13, 0)  # 00:00 in Sydney
+    assert sun_down(midnight, sydney, SYDNEY, listed=[(52.37, 4.9)])
+    assert not sun_down(midnight, sydney, (52.37, 4.9))  # 14:00 in Amsterdam
+
+
+@pytest.mark.parametrize(
+    ("hour", "down"), [(21, False), (22, True), (2, True), (3, True), (4, False), (12, False)]
+)
+def test_without_coordinates_a_short_night_in_the_plants_zone(hour, down):
+    zone = timezone(timedelta(hours=10))
+    when = datetime(2026, 6, 15, hour, 30, tzinfo=zone).timestamp()
+    assert sun_down(when, zone) is down
