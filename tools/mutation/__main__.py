@@ -16,7 +16,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from tools.mutation.points import Mutant, mutants
+from tools.mutation.points import mutants
 from tools.mutation.run import (
     KILLED,
     PACKAGE,
@@ -157,10 +157,6 @@ def main(argv: list[str]) -> int:
             return 2
     print(f"{'OK' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
-
-
-def _version() -> str:
-    return "tools.mutation (points.py operators)"
 
 
 if __name__ == "__main__":

@@ -110,7 +110,9 @@ class _Finder(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and func.attr in LOG_METHODS:
             return
         if isinstance(func, ast.Name) and func.id in ("min", "max"):
-            swapped = ast.Call(ast.Name("max" if func.id == "min" else "min"), node.args, node.keywords)
+            swapped = ast.Call(
+                ast.Name("max" if func.id == "min" else "min"), node.args, node.keywords
+            )
             self._add(node, swapped)
         self.generic_visit(node)
 
