@@ -94,7 +94,9 @@ def test_five_rejected_credential_sets_are_remembered_and_the_sixth_drops_the_ol
     assert [allowed(state, c, T0 + 10) for c in sets[:5]] == [False] * 5
     guard.rejected(state, sets[5], T0 + 5)
     assert [allowed(state, c, T0 + 10) for c in sets] == [True] + [False] * 5
-    # once the guard ran out, a new rejection forgets the old sets
+    # once the guard ran out (at its very end, too), a new rejection forgets the old sets
+    guard.rejected(state, sets[5], T0 + 5 + THIRTY_MINUTES)
+    assert allowed(state, sets[4], T0 + 6 + THIRTY_MINUTES)
     guard.rejected(state, sets[0], T0 + 5 + THIRTY_MINUTES)
     assert allowed(state, sets[1], T0 + 6 + THIRTY_MINUTES)
     assert not allowed(state, sets[0], T0 + 6 + THIRTY_MINUTES)
