@@ -75,3 +75,16 @@ def test_no_save_and_no_call_without_time_for_the_slowest_save():
     assert store.tries == 0
     save_before(store, State(), clock, Deadline.after(clock, AWS_CALL_MAX_SECONDS), "login")
     assert store.saves == 1
+
+
+def test_a_plain_save_is_not_read_back():
+    store = FlakyStore(0, garbage=True)
+    save(store, State(token="t"), FakeClock(), None)
+    assert store.saves == 1
+
+
+def test_a_retry_starts_with_exactly_its_pause_and_two_seconds_left():
+    clock = FakeClock(start=0.0)  # small times: 0.3 + 2.0 is exactly 2.3
+    store = FlakyStore(failures=1)
+    save(store, State(), clock, Deadline.after(clock, 2.3))
+    assert store.tries == 2

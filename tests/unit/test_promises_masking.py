@@ -5,10 +5,11 @@ import base64
 import json
 from urllib.parse import quote, quote_plus
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fusioncharge.masking import mask
+from fusioncharge.masking import for_third_party, mask
 
 # Printable ASCII but the mask's own "*", so a masked run cannot be mistaken for text.
 CHARS = st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="*")
@@ -71,3 +72,41 @@ def test_a_short_secret_is_masked_whole_in_each_of_its_forms():
 def test_no_secret_leaves_the_text_alone():
     assert mask("nothing to hide", [None, ""]) == "nothing to hide"
     assert mask("", ["a-secret-value"]) == ""
+
+
+@pytest.mark.parametrize(
+    ("secret", "shown"),
+    [
+        ("a b", "a b"),  # as is
+        ("é", "\\u00e9"),  # JSON-escaped, ASCII only
+        ('é"', 'é\\"'),  # JSON-escaped, as Python's json.dumps(ensure_ascii=False) gives it
+        ("a b", "a%20b"),  # URL-encoded
+        ("a b", "a+b"),  # form-encoded
+    ],
+)
+def test_each_form_of_a_short_secret_is_masked_whole_and_only_it(secret, shown):
+    assert mask(f"[{shown}] and [{shown}]", [secret]) == "[***] and [***]"
+
+
+def test_overlapping_and_repeated_occurrences_are_all_masked():
+    assert mask("aaa", ["aa"]) == "***"
+    assert mask("user=a b&c; again a b&c.", ["a b&c"]) == "user=***; again ***."
+
+
+def test_a_short_secrets_base64_piece_is_ordinary_text():
+    """Four base64 characters could be anything: masking them would hide other text."""
+    assert mask("id YWJj", ["abc"]) == "id YWJj"
+
+
+def test_text_whose_lowercase_is_longer_is_masked_in_place():
+    """'İ' lowercases to two characters: the positions must still be the text's own."""
+    assert mask("İ SECRET-VALUE-123 İ", ["secret-value-123"]) == "İ *** İ"
+    assert mask("İ AB", ["ab"]) == "İ ***"
+
+
+def test_a_message_leaving_aws_names_resources_without_the_account():
+    message = (
+        "arn:aws:lambda:us-east-1:123456789012:function:poller and "
+        "arn:aws:ssm:us-east-1:123456789012:parameter/x; account 123456789012"
+    )
+    assert for_third_party(message) == "poller and parameter/x; account (account id)"

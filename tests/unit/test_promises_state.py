@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusioncharge.errors import StateError
-from fusioncharge.state import State, start_over
+from fusioncharge.state import FileStateStore, State, start_over, station_key
+from fusioncharge.state_codec import pack_devices
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0
@@ -68,3 +69,62 @@ def test_reading_refuses_times_ahead_of_the_clock_beyond_their_slack():
         except StateError:
             continue
         raise AssertionError(f"{fields} ahead of the clock was accepted")
+
+
+def test_times_a_little_in_the_past_are_read():
+    state = State.from_json(
+        json.dumps({"v": 2, "token_issued_at": NOW - 30, "last_fetch": {"47": NOW - 30}}), NOW
+    )
+    assert (state.token_issued_at, state.last_fetch) == (NOW - 30, {"47": NOW - 30})
+
+
+def test_the_json_is_compact_sorted_and_keeps_names_readable():
+    assert State().to_json() == '{"v":2}'
+    state = State(token="t", locked_until=1.5, plant_name="Zürich", last_fetch={})
+    assert state.to_json() == '{"locked_until":1.5,"plant_name":"Zürich","token":"t","v":2}'
+    assert State(devices=[]).to_json() == '{"dv":{},"v":2}'  # an empty list is an answer too
+
+
+def test_a_station_of_up_to_64_characters_is_kept_as_it_is():
+    assert station_key("x" * 64) == "x" * 64
+    key = station_key("x" * 65)
+    assert key.startswith("sha256:") and len(key) == len("sha256:") + 32
+    assert station_key("y" * 65) != key
+
+
+def test_fields_of_the_wrong_kind_are_refused():
+    for fields in (
+        {"unserved_types": ""},
+        {"unserved_types": ["x"]},
+        {"meter_watch": {"d": ""}},
+        {"meter_watch": {"d": "x"}},
+        {"meter_watch": {"a": [1, "x"]}},
+        {"meter_watch": []},
+    ):
+        try:
+            State.from_json(json.dumps({"v": 2, **fields}), NOW)
+        except StateError:
+            continue
+        raise AssertionError(f"{fields} was accepted")
+    watch = {"d": 1, "a": [2, 3]}
+    assert State.from_json(json.dumps({"v": 2, "meter_watch": watch})).meter_watch == watch
+
+
+def test_a_file_store_creates_its_folder_and_keeps_the_file_private(tmp_path):
+    path = tmp_path / "new" / "folder" / "state.json"
+    store = FileStateStore(path)
+    store.save(State(token="t"))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert store.load().token == "t"
+
+
+def test_devices_alike_share_a_group_whatever_the_order_of_their_fields():
+    packed = pack_devices(
+        [{"id": 1, "p": "A", "t": 38, "c": 5}, {"id": 2, "c": 5, "t": 38, "p": "A"}]
+    )
+    assert packed == {"A": [{"t": 38, "c": 5, "i": [1, 2]}]}
+
+
+def test_a_device_list_that_is_not_ours_is_stored_as_it_is():
+    for devices in ("", (), [{"id": 1, "t": 38}], [{"id": 1, "p": 5}]):
+        assert pack_devices(devices) == devices
