@@ -7,15 +7,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusioncharge.accounting import meter_direction
+from fusioncharge.accounting.battery import battery_capacities
 from fusioncharge.accounting.plausibility import counter_problem, power_problem, soc_problem
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     MeterSample,
+    NoSiteMeters,
     SiteMeters,
+    SitePlant,
     account,
 )
 from fusioncharge.accounting.types import kw
-from fusioncharge.models import Reading
+from fusioncharge.models import Device, Reading
 
 T = 1_700_000_000_000
 MIN = 60_000
@@ -38,30 +41,7 @@ def battery(watts: float, rated: float | None = None) -> Reading:
     return Reading(39, 39, values, time_ms=T)
 
 
-# --- the pushed equation --------------------------------------------------------------------
-@given(
-    production=st.floats(0, 30, **finite),
-    meter_w=st.floats(-30_000, 30_000, **finite),
-    battery_w=st.one_of(st.none(), st.floats(-5000, 5000, **finite)),
-    dc=st.booleans(),
-    export_positive=st.booleans(),
-)
-def test_consumption_is_exactly_the_sum_of_the_pushed_terms(
-    production, meter_w, battery_w, dc, export_positive
-):
-    readings = [inverter(production), sensor(meter_w)]
-    if battery_w is not None:
-        readings.append(battery(battery_w))
-    options = AccountingOptions(
-        battery_coupling="dc" if dc else "ac", meter_export_positive=export_positive
-    )
-    m = account(readings, options).meters
-    assert isinstance(m, SiteMeters)
-    assert m.net_import_kw is not None and m.consumption_kw is not None
-    terms = m.production_kw + m.net_import_kw + (m.battery_discharge_kw or 0.0)
-    assert m.consumption_kw == kw(terms)
-
-
+# --- the pushed equation ---------------------------------------------------------------------
 def test_consumption_from_the_rounded_grid_term():
     """4.897 - 9.4085 rounds to -4.511; the pushed terms 4.897 and -9.408 give -4.511 too, but
     4.897 + round(-9.4085, 3) in floats is -4.512: the terms pushed decide, not the reading."""
@@ -166,3 +146,166 @@ def test_a_run_that_agrees_resets_the_streak():
         for i, (a, b) in enumerate(zip(imported, exported, strict=True))
     ]
     assert warnings_of(runs) == [None] * 6
+
+
+# --- batteries ------------------------------------------------------------------------------
+def batteries(*socs: float | None, watts: float = 0.0) -> list[Reading]:
+    out = [inverter(1.0)]
+    for i, soc in enumerate(socs):
+        values = {"ch_discharge_power": watts, "battery_status": 2.0}
+        if soc is not None:
+            values["battery_soc"] = soc
+        out.append(Reading(100 + i, 39, values, time_ms=T))
+    return out
+
+
+def site(*capacities: float | None) -> tuple[SitePlant, ...]:
+    devices = [Device(1, "inverter", 1, "NE=1")]
+    devices += [Device(100 + i, "battery", 39, "NE=1", c) for i, c in enumerate(capacities)]
+    return (SitePlant("NE=1", "Home", tuple(devices)),)
+
+
+def soc_of(readings: list[Reading], plants: tuple[SitePlant, ...] = ()) -> float | None:
+    m = account(readings, AccountingOptions(), plants=plants).meters
+    assert isinstance(m, SiteMeters)
+    return m.battery_soc
+
+
+def test_the_state_of_charge_is_weighted_by_capacity_only_when_every_one_is_known():
+    assert soc_of(batteries(20.0, 60.0), site(1.0, 3.0)) == 0.5  # (20 + 3 x 60) / 4
+    assert soc_of(batteries(20.0, 60.0), site(1.0, None)) == 0.4  # the plain mean
+    assert soc_of(batteries(20.0, 60.0), site(0.0, 3.0)) == 0.4  # a zero capacity is unknown
+    assert soc_of(batteries(20.0, 60.0)) == 0.4
+
+
+def test_one_batterys_unknown_state_of_charge_leaves_the_sites_out():
+    assert soc_of(batteries(20.0, None)) is None
+    assert soc_of(batteries(None, None)) is None
+
+
+def test_an_empty_battery_is_pushed_as_0_not_minus_0():
+    soc = soc_of(batteries(-0.0))
+    assert soc == 0.0 and str(soc) == "0.0"
+
+
+def test_only_batteries_with_a_known_capacity_have_one():
+    plants = site(None, 10.0)
+    inverter_with_capacity = Device(2, "inverter", 1, "NE=1", 5.0)
+    plants = (SitePlant("NE=1", "Home", (*plants[0].devices, inverter_with_capacity)),)
+    assert battery_capacities(plants) == {101: 10.0}
+
+
+def test_a_battery_beyond_its_rated_power_is_named_and_gives_no_site_meters():
+    over = Reading(39, 39, {"ch_discharge_power": 7601.0, "max_charge_power": 5000.0}, time_ms=T)
+    result = account([inverter(1.0), over], AccountingOptions())
+    assert isinstance(result.meters, NoSiteMeters)
+    assert any("battery 39 ch_discharge_power 7601 W" in d for d in result.dropped)
+    at_bound = Reading(39, 39, {"ch_discharge_power": 7600.0, "max_charge_power": 5000.0})
+    assert isinstance(account([inverter(1.0), at_bound], AccountingOptions()).meters, SiteMeters)
+
+
+def test_a_state_of_charge_beyond_100_is_named_and_left_out():
+    result = account(batteries(150.0), AccountingOptions())
+    assert isinstance(result.meters, SiteMeters) and result.meters.battery_soc is None
+    assert any("battery_soc 150 left out" in d for d in result.dropped)
+
+
+# --- the grid meter, one plant or several -------------------------------------------------
+def plant(code: str, *devices: tuple[int, int]) -> SitePlant:
+    return SitePlant(code, code, tuple(Device(i, str(i), t, code) for i, t in devices))
+
+
+def meter_reading(dev: int, type_id: int, watts: float, time_ms: int, **counters: float):
+    values = {"active_power": watts, "meter_status": 1.0, **counters}
+    return Reading(dev, type_id, values, time_ms=time_ms)
+
+
+def two_plants(second_meter_type: int = 47, *, offline: bool = False):
+    plants = (plant("NE=1", (1, 1), (47, 47)), plant("NE=2", (2, 1), (48, second_meter_type)))
+    readings = [
+        Reading(1, 1, {"active_power": 1.0, "inverter_state": 512.0}, time_ms=T),
+        Reading(2, 1, {"active_power": 1.0, "inverter_state": 512.0}, time_ms=T),
+        meter_reading(47, 47, 500.0, T + 2000, active_cap=10.0, reverse_active_cap=20.0),
+        meter_reading(
+            48, second_meter_type, 300.0, T + 1000, active_cap=1.0, reverse_active_cap=2.0
+        ),
+    ]
+    if offline:
+        readings[3] = Reading(48, 47, {"active_power": 300.0, "meter_status": 0.0}, time_ms=T)
+    return readings, plants
+
+
+def test_the_plants_meters_add_up_as_one_taken_at_the_earliest_time():
+    readings, plants = two_plants()
+    result = account(readings, AccountingOptions(), plants=plants)
+    assert isinstance(result.meters, SiteMeters)
+    assert (result.meters.net_import_kw, result.meters.exported_kwh) == (-0.8, 11.0)
+    assert result.meter == MeterSample(47, 47, 0.8, 22.0, 11.0, T + 1000, (48,))
+
+
+def test_meters_of_different_types_add_up_under_no_one_type():
+    readings, plants = two_plants(second_meter_type=17)
+    result = account(readings, AccountingOptions(grid_meter_unit="W"), plants=plants)
+    assert result.meter is not None and result.meter.type_id == 0
+
+
+def test_summed_counters_that_ran_backwards_are_named_as_the_plants_meters():
+    readings, plants = two_plants()
+    first = account(readings, AccountingOptions(), plants=plants)
+    readings[2] = meter_reading(47, 47, 500.0, T, active_cap=9.0, reverse_active_cap=20.0)
+    again = account(readings, AccountingOptions(), previous=first.meter, plants=plants)
+    assert any(d.startswith("the plants' meters (summed) export counter") for d in again.dropped)
+
+
+def test_a_plant_whose_meter_gave_nothing_leaves_the_grid_fields_out_and_says_so():
+    readings, plants = two_plants(offline=True)
+    result = account(readings, AccountingOptions(), plants=plants)
+    assert isinstance(result.meters, SiteMeters) and result.meters.net_import_kw is None
+    assert any("(NE=2) has a meter but no usable meter reading" in w for w in result.warnings)
+
+
+def test_a_plant_without_a_meter_is_noted():
+    readings, plants = two_plants()
+    plants = (plants[0], plant("NE=2", (2, 1)))
+    result = account(readings[:3], AccountingOptions(), plants=plants)
+    assert [key for key, _ in result.notes] == ["no meter NE=2"]
+
+
+def test_an_implausible_meter_is_named_and_the_next_stands_in():
+    readings = [inverter(1.0), sensor(2e6), Reading(17, 17, {"active_power": -300.0}, time_ms=T)]
+    result = account(readings, AccountingOptions(grid_meter_unit="W"))
+    assert any(
+        d.startswith("power sensor 47 active_power 2e+06 W left out") for d in result.dropped
+    )
+    assert isinstance(result.meters, SiteMeters) and result.meters.net_import_kw == 0.3
+
+
+def test_only_a_grid_meters_unit_is_decided_and_noted():
+    assert account([inverter(1.0), sensor(-300.0)], AccountingOptions()).notes == ()
+    grid = Reading(17, 17, {"active_power": -300.0}, time_ms=T)
+    notes = account([inverter(1.0), grid], AccountingOptions()).notes
+    assert [key for key, _ in notes] == ["grid meter 17 W"]
+
+
+# --- last, as the slowest: the equation over any readings ---------------------------------
+@given(
+    production=st.floats(0, 30, **finite),
+    meter_w=st.floats(-30_000, 30_000, **finite),
+    battery_w=st.one_of(st.none(), st.floats(-5000, 5000, **finite)),
+    dc=st.booleans(),
+    export_positive=st.booleans(),
+)
+def test_consumption_is_exactly_the_sum_of_the_pushed_terms(
+    production, meter_w, battery_w, dc, export_positive
+):
+    readings = [inverter(production), sensor(meter_w)]
+    if battery_w is not None:
+        readings.append(battery(battery_w))
+    options = AccountingOptions(
+        battery_coupling="dc" if dc else "ac", meter_export_positive=export_positive
+    )
+    m = account(readings, options).meters
+    assert isinstance(m, SiteMeters)
+    assert m.net_import_kw is not None and m.consumption_kw is not None
+    terms = m.production_kw + m.net_import_kw + (m.battery_discharge_kw or 0.0)
+    assert m.consumption_kw == kw(terms)
