@@ -287,6 +287,29 @@ def test_only_a_grid_meters_unit_is_decided_and_noted():
     assert [key for key, _ in notes] == ["grid meter 17 W"]
 
 
+# --- inverters ------------------------------------------------------------------------------
+def test_shutdown_states_are_768_to_774_and_mean_no_production():
+    for state, producing_unknown in ((767.0, True), (768.0, False), (774.0, False), (775.0, True)):
+        idle = Reading(1, 1, {"inverter_state": state}, frozenset({"active_power"}), T)
+        result = account([idle], AccountingOptions()).meters
+        assert isinstance(result, NoSiteMeters) == producing_unknown, state
+
+
+def test_an_implausible_inverter_is_named_and_gives_no_site_meters():
+    result = account([inverter(2000.0)], AccountingOptions())
+    assert isinstance(result.meters, NoSiteMeters)
+    assert any(
+        d.startswith("inverter 1 active_power 2000 kW is not plausible") for d in result.dropped
+    )
+
+
+def test_of_two_plants_one_without_an_inverter_reading_gives_no_site_meters():
+    readings, plants = two_plants()
+    result = account([r for r in readings if r.device_id != 2], AccountingOptions(), plants=plants)
+    assert isinstance(result.meters, NoSiteMeters)
+    assert "no inverter reading for plant" in result.meters.reason
+
+
 # --- last, as the slowest: the equation over any readings ---------------------------------
 @given(
     production=st.floats(0, 30, **finite),
