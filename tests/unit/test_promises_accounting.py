@@ -9,6 +9,13 @@ from hypothesis import strategies as st
 
 from fusioncharge.accounting import meter_direction
 from fusioncharge.accounting.battery import battery_capacities
+from fusioncharge.accounting.meters import (
+    METER_BY_TYPE,
+    apparent_power_va,
+    decide_unit,
+    export_kw,
+    power_factor,
+)
 from fusioncharge.accounting.plausibility import counter_problem, power_problem, soc_problem
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
@@ -354,6 +361,60 @@ def test_only_a_grid_meters_unit_is_decided_and_noted():
     grid = Reading(17, 17, {"active_power": -300.0}, time_ms=T)
     notes = account([inverter(1.0), grid], AccountingOptions()).notes
     assert [key for key, _ in notes] == ["grid meter 17 W"]
+
+
+# --- a grid meter's unit, told from its own V·I ------------------------------------------
+def grid(power: float, **values: float) -> Reading:
+    return Reading(17, 17, {"active_power": power, **values}, time_ms=T)
+
+
+GRID = METER_BY_TYPE[17]
+
+
+@pytest.mark.parametrize(
+    ("reading", "unit"),
+    [
+        (grid(2.3, a_u=230.0, a_i=10.0), "kW"),  # 2.3 kW is the meter's own 2300 VA
+        (grid(2300.0, a_u=230.0, a_i=10.0), "W"),
+        (grid(0.1, a_u=100.0, a_i=1.0), "kW"),  # 100 VA: just enough to tell
+        (grid(0.15, a_u=150.0, a_i=1.0), "kW"),
+        (grid(0.1, a_u=99.0, a_i=1.0), "W"),  # too little V·I to tell: W, today's unit
+        (grid(10.0, a_u=230.0, a_i=10.0, power_factor=0.1), "W"),  # 230 W expected at pf 0.1
+        (grid(1.0, a_u=230.0), "W"),  # a current unknown: nothing to tell from
+        (grid(0.5, meter_u=230.0, meter_i=1.0), "kW"),  # one phase of three: 690 VA
+    ],
+)
+def test_a_grid_meters_unit_is_the_one_its_own_va_agrees_with(reading, unit):
+    assert decide_unit(reading, GRID, "auto")[0] == unit
+
+
+def test_a_forced_unit_wins():
+    assert decide_unit(grid(2300.0, a_u=230.0, a_i=10.0), GRID, "kW")[0] == "kW"
+    assert decide_unit(grid(2.3, a_u=230.0, a_i=10.0), GRID, "W")[0] == "W"
+
+
+def test_apparent_power_counts_a_single_phase_as_three_and_needs_every_current():
+    assert apparent_power_va(grid(0.0, meter_u=230.0, meter_i=2.0)) == 1380.0
+    assert apparent_power_va(grid(0.0, a_u=230.0, a_i=-2.0, b_u=230.0, b_i=1.0)) == 690.0
+    assert apparent_power_va(grid(0.0, a_u=230.0)) is None
+
+
+@pytest.mark.parametrize(
+    ("pf", "expected"), [(None, 1.0), (0.0, 1.0), (-0.5, 0.5), (1.0, 1.0), (1.5, 1.0)]
+)
+def test_a_power_factor_is_used_only_as_a_fraction(pf, expected):
+    values = {} if pf is None else {"power_factor": pf}
+    assert power_factor(grid(0.0, **values)) == expected
+
+
+def test_an_emma_reads_kw_with_plus_meaning_import():
+    emma = Reading(5, 23070, {"active_power": 1.5}, time_ms=T)
+    assert export_kw(emma, METER_BY_TYPE[23070], "kW") == -1.5
+    assert export_kw(grid(1500.0), GRID, "W") == 1.5
+
+
+def test_a_battery_rated_at_1_w_still_bounds_its_power():
+    assert power_problem(battery(200.0, rated=1.0), 0.2) is not None
 
 
 # --- inverters ------------------------------------------------------------------------------
