@@ -3,6 +3,9 @@ the pushed equation holds exactly, counters are compared as the meter counts the
 plausibility bounds sit where docs/accounting.md puts them, and the direction watch remembers
 each counter as what it is."""
 
+import math
+from dataclasses import asdict
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +28,7 @@ from fusioncharge.accounting.site_meters import (
     SitePlant,
     account,
 )
-from fusioncharge.accounting.types import kw
+from fusioncharge.accounting.types import field_value, kw, kwh, metered_plants
 from fusioncharge.models import Device, Reading
 
 T = 1_700_000_000_000
@@ -33,8 +36,8 @@ MIN = 60_000
 finite = {"allow_nan": False, "allow_infinity": False}
 
 
-def inverter(kw_: float) -> Reading:
-    return Reading(1, 1, {"active_power": kw_, "inverter_state": 512.0}, time_ms=T)
+def inverter(kw_: float, dev: int = 1) -> Reading:
+    return Reading(dev, 1, {"active_power": kw_, "inverter_state": 512.0}, time_ms=T)
 
 
 def sensor(watts: float, active_cap: float = 322.32, reverse: float = 583.08) -> Reading:
@@ -438,6 +441,70 @@ def test_of_two_plants_one_without_an_inverter_reading_gives_no_site_meters():
     result = account([r for r in readings if r.device_id != 2], AccountingOptions(), plants=plants)
     assert isinstance(result.meters, NoSiteMeters)
     assert "no inverter reading for plant" in result.meters.reason
+
+
+def test_a_device_sent_twice_counts_once_and_is_named():
+    result = account([inverter(1.0), inverter(1.0), inverter(0.5, dev=2)], AccountingOptions())
+    assert isinstance(result.meters, SiteMeters) and result.meters.production_kw == 1.5
+    assert result.dropped == ("device 1 (type 1) sent twice: counted once",)
+
+
+# --- the accounting's types -----------------------------------------------------------------
+def test_every_meter_and_the_battery_count_unless_a_setting_says_otherwise():
+    assert asdict(AccountingOptions()) == {
+        "use_power_sensor": True,
+        "use_grid_meter": True,
+        "use_emma": True,
+        "use_battery": True,
+        "meter_export_positive": True,
+        "battery_coupling": "dc",
+        "battery_capacity_kwh": None,
+        "grid_meter_unit": "auto",
+    }
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"battery_coupling": "both"},
+        {"battery_capacity_kwh": 0.0},
+        {"battery_capacity_kwh": -1.0},
+        {"battery_capacity_kwh": math.inf},
+        {"battery_capacity_kwh": math.nan},
+        {"grid_meter_unit": "MW"},
+    ],
+)
+def test_options_built_by_hand_are_checked(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        AccountingOptions(**bad)
+
+
+def test_options_accept_what_the_settings_give():
+    for good in ({"battery_coupling": "ac"}, {"battery_capacity_kwh": 0.001}):
+        AccountingOptions(**good)
+    for unit in ("auto", "W", "w", "kW", "KW"):
+        AccountingOptions(grid_meter_unit=unit)
+
+
+def test_site_meters_hold_only_the_known_fields_and_no_time():
+    meters = SiteMeters(1.0, battery_soc=0.0, tsms=5)
+    assert meters.as_dict() == {"production_kw": 1.0, "battery_soc": 0.0}
+
+
+def test_power_to_the_watt_energy_to_10_wh_and_never_minus_zero():
+    assert (kw(1.23456), kwh(1.23456), kwh(None)) == (1.235, 1.23, None)
+    assert str(kw(-0.0001)) == "0.0" and str(kwh(-0.001)) == "0.0"
+
+
+def test_a_value_that_is_not_finite_is_unknown():
+    reading = Reading(1, 1, {"a": math.inf, "b": -math.inf, "c": math.nan, "d": 0.0})
+    assert [field_value(reading, k) for k in "abcde"] == [None, None, None, 0.0, None]
+
+
+def test_plants_are_named_by_name_and_code_and_only_counted_meters_count():
+    home, shed = SitePlant("NE=1", "Home"), SitePlant("NE=2", meter_counts=False)
+    assert (home.label, shed.label) == ("'Home' (NE=1)", "NE=2")
+    assert metered_plants([home, shed]) == [home]
 
 
 # --- last, as the slowest: the equation over any readings ---------------------------------
