@@ -80,6 +80,7 @@ def test_an_agreeing_stamp_places_the_call_50_ms_after_the_earliest_our_clock_co
         ([10.0, 12.5], None),
         ([0.5, 0.75], 0.5),
         ([-3.0, -1.0], -3.0),
+        ([10.0, 12.0, 13.5], 12.0),  # agreeing with the newest, not with the one before
     ],
 )
 def test_leads_agree_within_two_seconds(leads, expected):

@@ -3,6 +3,7 @@
     python -m tools.mutation [MODULE ...]   # e.g. masking.py accounting/ (default: all)
     python -m tools.mutation --mistakes     # only the curated mistakes (mistakes.toml)
     python -m tools.mutation --list MODULE  # the mutants, without running anything
+    python -m tools.mutation auth.py --match _forget_token  # only mutants whose name has it
 
 Per module: its mutants (points.py), each run against the tests that matter for it
 (modules.toml); prints the kill rate and every survivor; fails below the floor. Survivors
@@ -41,17 +42,20 @@ def modules(config: dict, wanted: list[str]) -> dict[str, list[str]]:
     for entry, tests in config["modules"].items():
         paths = [entry]
         if entry.endswith("/"):
-            paths = [str(p.relative_to(PACKAGE)) for p in sorted((PACKAGE / entry).glob("*.py"))]
+            found_in = sorted((PACKAGE / entry).glob("*.py"))
+            paths = [str(p.relative_to(PACKAGE)) for p in found_in if p.name != "__init__.py"]
         for path in paths:
             if not wanted or any(path.startswith(w) for w in wanted):
                 found[path] = tests
     return found
 
 
-def mutate_module(layer: Path, module: str, tests: list[str], equivalent: dict[str, str]) -> dict:
+def mutate_module(
+    layer: Path, module: str, tests: list[str], equivalent: dict[str, str], match: str = ""
+) -> dict:
     target = layer / "fusioncharge" / module
     source = target.read_bytes()
-    found = mutants(module, source)
+    found = [m for m in mutants(module, source) if match in m.key]
     result: dict = {"total": len(found), "equivalent": 0, "killed": 0, "survivors": []}
     if not found:
         return result
@@ -70,8 +74,11 @@ def mutate_module(layer: Path, module: str, tests: list[str], equivalent: dict[s
                 result["survivors"].append(m)
     finally:
         target.write_bytes(source)
-    result["stale"] = sorted(
-        k for k in equivalent if k.startswith(f"{module}::") and k not in {m.key for m in found}
+    keys = {m.key for m in found}
+    result["stale"] = (
+        []
+        if match
+        else sorted(k for k in equivalent if k.startswith(f"{module}::") and k not in keys)
     )
     return result
 
@@ -131,6 +138,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("module", nargs="*", help="modules or folders inside the package")
     parser.add_argument("--mistakes", action="store_true", help="only the curated mistakes")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--match", default="", help="only the mutants whose name holds this")
     args = parser.parse_args(argv)
     config = _toml("modules.toml")
     floor = config["floor"]
@@ -149,9 +157,10 @@ def main(argv: list[str]) -> int:
                 print(f"Mutating {len(chosen)} modules; floor {100 * floor:.0f} % killed each")
                 for module, tests in chosen.items():
                     begun = time.monotonic()
-                    result = mutate_module(layer, module, tests, equivalent)
+                    result = mutate_module(layer, module, tests, equivalent, args.match)
                     ok &= report(module, result, time.monotonic() - begun, floor)
-            ok &= mistakes(layer, config, args.module)
+            if not args.match:
+                ok &= mistakes(layer, config, args.module)
         except BrokenTests as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
