@@ -78,6 +78,7 @@ def test_no_secret_leaves_the_text_alone():
     ("secret", "shown"),
     [
         ("a b", "a b"),  # as is
+        ('é"', 'é"'),  # as is, where no JSON form is the same
         ("é", "\\u00e9"),  # JSON-escaped, ASCII only
         ('é"', 'é\\"'),  # JSON-escaped, as Python's json.dumps(ensure_ascii=False) gives it
         ("a b", "a%20b"),  # URL-encoded
