@@ -262,7 +262,7 @@ def test_one_batterys_unknown_state_of_charge_leaves_the_sites_out():
     assert soc_of(batteries(None, None)) is None
 
 
-def test_an_empty_battery_is_pushed_as_0_not_minus_0():
+def test_an_empty_battery_is_pushed_as_0_not_minus_0():  # (sum() already turns -0.0 to 0.0)
     soc = soc_of(batteries(-0.0))
     assert soc == 0.0 and str(soc) == "0.0"
 
