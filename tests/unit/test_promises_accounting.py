@@ -206,6 +206,8 @@ def test_samples_further_apart_than_20_minutes_start_the_count_again():
     assert not warns_after_two(watch, step(10.5, 0.0, 2.0, gap=20 * MIN + 1))
     assert warns_after_two(watch, step(10.5, 0.0, 2.0, gap=1))
     assert not warns_after_two(watch, step(10.5, 0.0, 2.0, gap=0))  # the same reading again
+    kept, _ = meter_direction.check(watch, step(10.5, 0.0, 2.0, gap=20 * MIN + 1))
+    assert kept is not None and kept["n"] == 0
 
 
 def test_a_watch_without_a_count_starts_from_none():
