@@ -51,7 +51,7 @@ ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))"
 # pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
 pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
 
-.PHONY: help venv test test-hass unit integration infra typecheck lint fmt check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
+.PHONY: help venv test test-hass unit integration infra typecheck lint fmt mutate check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -108,6 +108,10 @@ typecheck: $(DEV_STAMP) ## mypy, strict, on the library and the handler
 lint: $(DEV_STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Not part of make test: minutes of CPU. MODULE=masking.py (or accounting/) for one.
+mutate: $(DEV_STAMP) ## mutation testing of the promise modules: kill rate per module, each survivor
+	$(PY) -m tools.mutation $(MODULE)
 
 fmt: $(DEV_STAMP) ## format the code and apply ruff's safe fixes
 	$(VENV)/bin/ruff format .

@@ -1,0 +1,233 @@
+"""The login's promises (auth.py) against the emulator: every login is counted before it is
+sent, and stays counted as refused unless Huawei's answer says otherwise."""
+
+import logging
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from emulator.clock import FakeClock
+from emulator.fusionsolar import FusionSolarEmulator
+from fusioncharge.clock import Deadline
+from fusioncharge.errors import (
+    AccountLocked,
+    CredentialsRejected,
+    FusionSolarUnavailable,
+    StateError,
+    UnexpectedResponse,
+)
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.models import RESIDENTIAL_INVERTER
+from fusioncharge.state import InMemoryStateStore, State
+
+RIGHT = Credentials("demo", "demo-Secret-9")
+WRONG = Credentials("demo", "wrong-Secret-7")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def emulator(clock: FakeClock, **parts: object) -> FusionSolarEmulator:
+    creds = {"username": RIGHT.username, "system_code": RIGHT.system_code}
+    return FusionSolarEmulator({"credentials": creds, **parts}, clock=clock, timeout_hold=1.0)
+
+
+@pytest.fixture
+def emu(clock: FakeClock) -> Iterator[FusionSolarEmulator]:
+    with emulator(clock) as e:
+        yield e
+
+
+def client_for(url: str, clock: FakeClock, store: InMemoryStateStore, creds=RIGHT):
+    return FusionSolarClient(
+        url,
+        creds,
+        store.load(),
+        clock=clock,
+        deadline=Deadline.after(clock, 60.0),
+        timeouts=(1.0, 0.5),
+    )
+
+
+def log_in(url: str, clock: FakeClock, store: InMemoryStateStore, creds=RIGHT) -> State:
+    client = client_for(url, clock, store, creds)
+    try:
+        client.readings(client.plant("Home"), (RESIDENTIAL_INVERTER,))
+    finally:
+        store.save(client.state)
+    return client.state
+
+
+def test_a_login_that_reached_huawei_without_a_reply_stays_counted_as_refused(clock):
+    store = InMemoryStateStore(clock=clock)
+    faults = [{"interface": "login", "kind": "timeout"}]
+    with emulator(clock, faults=faults) as emu, pytest.raises(FusionSolarUnavailable):
+        log_in(emu.base_url, clock, store)
+    assert store.load().login_tries == [clock.now()]
+
+
+def test_a_login_that_never_left_is_not_counted(clock):
+    with socket.socket() as s:  # a port nobody listens on: the connection is refused
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    store = InMemoryStateStore(clock=clock)
+    with pytest.raises(FusionSolarUnavailable):
+        log_in(url, clock, store)
+    assert store.load().login_tries is None
+
+
+def test_an_accepted_login_is_not_counted_and_the_token_is_kept(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    state = log_in(emu.base_url, clock, store)
+    assert state.login_tries is None
+    assert state.token and state.token_issued_at == clock.now()
+    assert emu.count("login") == 1
+
+
+def test_a_wrong_password_stays_counted_and_guards_those_credentials(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    with pytest.raises(CredentialsRejected):
+        log_in(emu.base_url, clock, store, WRONG)
+    state = store.load()
+    assert state.login_tries == [clock.now()]
+    assert state.no_login_before == clock.now() + 1800
+    clock.advance(60)
+    with pytest.raises(AccountLocked):
+        log_in(emu.base_url, clock, store, WRONG)
+    assert emu.count("login") == 1
+
+
+@pytest.mark.parametrize(("code", "error"), [(20400, CredentialsRejected), (20403, AccountLocked)])
+def test_a_probable_lock_stops_every_login_for_30_minutes(clock, code, error):
+    store = InMemoryStateStore(clock=clock)
+    with emulator(
+        clock, faults=[{"interface": "login", "kind": "fail_code", "fail_code": code}]
+    ) as emu:
+        with pytest.raises(error):
+            log_in(emu.base_url, clock, store)
+        assert store.load().locked_until == clock.now() + 1800
+        clock.advance(1799)
+        with pytest.raises(AccountLocked):
+            log_in(emu.base_url, clock, store)
+        assert emu.count("login") == 1
+
+
+def test_a_quota_refusal_is_not_counted_as_a_wrong_password(clock):
+    store = InMemoryStateStore(clock=clock)
+    faults = [{"interface": "login", "kind": "http_429"}]
+    with emulator(clock, faults=faults) as emu, pytest.raises(Exception):  # noqa: B017 - the typed error is tested elsewhere
+        log_in(emu.base_url, clock, store)
+    assert store.load().login_tries is None
+
+
+@pytest.mark.parametrize(("age", "logins"), [(29 * 60 - 1, 1), (29 * 60, 2)])
+def test_the_token_is_used_for_29_minutes_then_renewed(emu, clock, age, logins):
+    store = InMemoryStateStore(clock=clock)
+    log_in(emu.base_url, clock, store)
+    clock.advance(age)
+    log_in(emu.base_url, clock, store)
+    assert emu.count("login") == logins
+
+
+@pytest.mark.parametrize(("ahead", "logins"), [(60.0, 1), (60.5, 2)])
+def test_a_token_issued_up_to_a_minute_ahead_of_our_clock_is_used(emu, clock, ahead, logins):
+    """Our clock may step back a little; a token from further ahead is not trusted."""
+    store = InMemoryStateStore(clock=clock)
+    log_in(emu.base_url, clock, store)
+    client = client_for(emu.base_url, clock, store)
+    client.state.token_issued_at = clock.now() + ahead
+    client.auth.ensure_token()
+    assert emu.count("login") == logins
+
+
+@pytest.mark.parametrize("code", [20001, 20002, 20003])
+def test_a_refused_system_guards_these_credentials(clock, code):
+    store = InMemoryStateStore(clock=clock)
+    faults = [{"interface": "login", "kind": "fail_code", "fail_code": code}]
+    with emulator(clock, faults=faults) as emu, pytest.raises(CredentialsRejected, match=str(code)):
+        log_in(emu.base_url, clock, store)
+    assert store.load().no_login_before == clock.now() + 1800
+
+
+def test_credentials_never_show_the_system_code():
+    assert RIGHT.system_code not in repr(RIGHT)
+
+
+def test_a_login_is_saved_before_it_is_sent_and_not_sent_when_that_fails(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    seen: list[tuple[str, int, list[float] | None]] = []
+
+    def save_state(state: State, call: str) -> None:
+        seen.append((call, emu.count("login"), state.login_tries))
+        raise StateError("throttled")
+
+    client = client_for(emu.base_url, clock, store)
+    client.save_state = save_state
+    with pytest.raises(StateError):
+        client.plant("Home")
+    assert seen == [("login", 0, [clock.now()])]
+    assert emu.count("login") == 0
+
+
+def test_a_run_counts_its_one_login_and_refuses_a_second(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    client = client_for(emu.base_url, clock, store)
+    client.plant("Home")
+    assert client.logins == 1
+    emu.expire_tokens()
+    with pytest.raises(UnexpectedResponse, match="second login"):
+        client.auth.session_ended(305)
+    assert (client.logins, emu.count("login")) == (1, 1)
+
+
+def test_an_ended_session_logs_in_again_once(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    log_in(emu.base_url, clock, store)
+    emu.expire_tokens()
+    clock.advance(300)
+    client = client_for(emu.base_url, clock, store)
+    assert client.readings(client.plant("Home"), (RESIDENTIAL_INVERTER,))
+    assert (client.logins, emu.count("login")) == (1, 2)
+
+
+def test_an_accepted_login_clears_the_guard_of_changed_credentials(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    with pytest.raises(CredentialsRejected):
+        log_in(emu.base_url, clock, store, WRONG)
+    clock.advance(60)
+    state = log_in(emu.base_url, clock, store)
+    assert (state.no_login_before, state.rejected_credentials, state.login_tries) == (
+        None,
+        None,
+        [clock.now() - 60],  # the wrong one still counts for 10 minutes
+    )
+
+
+@pytest.mark.parametrize("until", [0, 1])
+def test_a_login_after_a_rejection_says_the_credentials_changed_only_while_guarded(
+    emu, clock, caplog, until
+):
+    store = InMemoryStateStore(clock=clock)
+    with pytest.raises(CredentialsRejected):
+        log_in(emu.base_url, clock, store, WRONG)
+    clock.advance(1800 - until)
+    caplog.set_level(logging.INFO)
+    log_in(emu.base_url, clock, store)
+    assert ("credentials changed" in caplog.text) == bool(until)
+
+
+@pytest.mark.parametrize(("code", "error"), [(None, CredentialsRejected), (20403, AccountLocked)])
+def test_a_refused_login_forgets_the_old_token(emu, clock, code, error):
+    store = InMemoryStateStore(clock=clock)
+    log_in(emu.base_url, clock, store)
+    if code is None:
+        emu.set_password("changed-at-Huawei-1")
+    else:
+        emu.fault_next("login", "fail_code", fail_code=code)
+    clock.advance(29 * 60)  # the token is due for renewal, still held
+    with pytest.raises(error):
+        log_in(emu.base_url, clock, store)
+    assert store.load().token is None

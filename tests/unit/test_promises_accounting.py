@@ -1,0 +1,259 @@
+"""The accounting's promises that a wrong unit, bound or sign would break (accounting/):
+the pushed equation holds exactly, counters are compared as the meter counts them, the
+plausibility bounds sit where docs/accounting.md puts them, batteries and the types say what
+docs/accounting.md says. Several plants and a meter's unit: test_promises_grid.py."""
+
+import math
+from dataclasses import asdict
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fusioncharge.accounting.battery import battery_capacities
+from fusioncharge.accounting.plausibility import counter_problem, power_problem, soc_problem
+from fusioncharge.accounting.site_meters import (
+    AccountingOptions,
+    NoSiteMeters,
+    SiteMeters,
+    SitePlant,
+    account,
+)
+from fusioncharge.accounting.types import field_value, kw, kwh, metered_plants
+from fusioncharge.models import Device, Reading
+from tests.support.readings import T, battery, inverter, sensor
+
+finite = {"allow_nan": False, "allow_infinity": False}
+
+
+# --- the pushed equation ---------------------------------------------------------------------
+def test_consumption_from_the_rounded_grid_term():
+    """4.897 - 9.4085 rounds to -4.511; the pushed terms 4.897 and -9.408 give -4.511 too, but
+    4.897 + round(-9.4085, 3) in floats is -4.512: the terms pushed decide, not the reading."""
+    m = account([inverter(4.897), sensor(9408.5)], AccountingOptions()).meters
+    assert isinstance(m, SiteMeters)
+    assert m.net_import_kw is not None
+    assert m.consumption_kw == kw(m.production_kw + m.net_import_kw)
+
+
+# --- counters compared as the meter counts them ------------------------------------------
+def test_a_mirrored_meters_unchanged_counters_are_not_taken_for_running_backwards():
+    options = AccountingOptions(meter_export_positive=False)
+    readings = [inverter(2.0), sensor(500.0, active_cap=100.0, reverse=900.0)]
+    first = account(readings, options)
+    assert first.meter is not None
+    again = account(readings, options, previous=first.meter)
+    assert again.dropped == ()
+    assert isinstance(again.meters, SiteMeters)
+    assert (again.meters.imported_kwh, again.meters.exported_kwh) == (100.0, 900.0)
+    back = account(
+        [inverter(2.0), sensor(500.0, active_cap=99.0, reverse=900.0)],
+        options,
+        previous=first.meter,
+    )
+    assert any("ran backwards" in d for d in back.dropped)
+
+
+# --- plausibility bounds ----------------------------------------------------------------------
+def test_a_battery_may_move_up_to_one_and_a_half_times_its_rated_power_plus_100_w():
+    assert power_problem(battery(7600.0, rated=5000.0), 7.6) is None
+    assert power_problem(battery(-7600.0, rated=5000.0), -7.6) is None
+    assert "rated 5000 W" in (power_problem(battery(7700.0, rated=5000.0), 7.7) or "")
+    assert power_problem(battery(9000.0), 9.0) is None  # no rated power: no such bound
+
+
+def test_a_meter_may_show_up_to_three_times_its_own_va_plus_1000_w():
+    meter = Reading(17, 17, {"a_u": 230.0, "a_i": 10.0}, time_ms=T)  # 2300 VA
+    assert power_problem(meter, 7.9) is None  # 3 x 2300 + 1000 = 7900 W
+    assert power_problem(meter, -7.9) is None
+    assert "own V·I of 2300 VA" in (power_problem(meter, 8.0) or "")
+    assert "own V·I" in (power_problem(meter, -8.0) or "")
+
+
+def test_no_home_device_moves_a_megawatt():
+    bare = Reading(1, 1, {}, time_ms=T)
+    assert power_problem(bare, 1000.0) is None
+    assert power_problem(bare, -1000.0) is None
+    assert "1000 kW" in (power_problem(bare, 1000.5) or "")
+    assert power_problem(bare, -1000.5) is not None
+
+
+def test_a_battery_rated_at_1_w_still_bounds_its_power():
+    assert power_problem(battery(200.0, rated=1.0), 0.2) is not None
+
+
+def test_counter_and_soc_bounds():
+    assert counter_problem(0.0, None) is None
+    assert counter_problem(-0.001, None) is not None
+    assert counter_problem(1e7, None) is None
+    assert counter_problem(1e7 + 1, None) is not None
+    assert counter_problem(99.99, 100.0) is None  # rounding
+    assert counter_problem(99.98, 100.0) is not None
+    assert (soc_problem(0.0), soc_problem(100.0)) == (None, None)
+    assert soc_problem(-0.1) is not None and soc_problem(100.1) is not None
+
+
+# --- batteries ------------------------------------------------------------------------------
+def batteries(*socs: float | None, watts: float = 0.0) -> list[Reading]:
+    out = [inverter(1.0)]
+    for i, soc in enumerate(socs):
+        values = {"ch_discharge_power": watts, "battery_status": 2.0}
+        if soc is not None:
+            values["battery_soc"] = soc
+        out.append(Reading(100 + i, 39, values, time_ms=T))
+    return out
+
+
+def site(*capacities: float | None) -> tuple[SitePlant, ...]:
+    devices = [Device(1, "inverter", 1, "NE=1")]
+    devices += [Device(100 + i, "battery", 39, "NE=1", c) for i, c in enumerate(capacities)]
+    return (SitePlant("NE=1", "Home", tuple(devices)),)
+
+
+def soc_of(readings: list[Reading], plants: tuple[SitePlant, ...] = ()) -> float | None:
+    m = account(readings, AccountingOptions(), plants=plants).meters
+    assert isinstance(m, SiteMeters)
+    return m.battery_soc
+
+
+def test_the_state_of_charge_is_weighted_by_capacity_only_when_every_one_is_known():
+    assert soc_of(batteries(20.0, 60.0), site(1.0, 3.0)) == 0.5  # (20 + 3 x 60) / 4
+    assert soc_of(batteries(20.0, 60.0), site(1.0, None)) == 0.4  # the plain mean
+    assert soc_of(batteries(20.0, 60.0), site(0.0, 3.0)) == 0.4  # a zero capacity is unknown
+    assert soc_of(batteries(20.0, 60.0)) == 0.4
+
+
+def test_one_batterys_unknown_state_of_charge_leaves_the_sites_out():
+    assert soc_of(batteries(20.0, None)) is None
+    assert soc_of(batteries(None, None)) is None
+
+
+def test_an_empty_battery_is_pushed_as_0_not_minus_0():  # (sum() already turns -0.0 to 0.0)
+    soc = soc_of(batteries(-0.0))
+    assert soc == 0.0 and str(soc) == "0.0"
+
+
+def test_only_batteries_with_a_known_capacity_have_one():
+    plants = site(None, 10.0)
+    inverter_with_capacity = Device(2, "inverter", 1, "NE=1", 5.0)
+    plants = (SitePlant("NE=1", "Home", (*plants[0].devices, inverter_with_capacity)),)
+    assert battery_capacities(plants) == {101: 10.0}
+
+
+def test_a_battery_beyond_its_rated_power_is_named_and_gives_no_site_meters():
+    over = Reading(39, 39, {"ch_discharge_power": 7601.0, "max_charge_power": 5000.0}, time_ms=T)
+    result = account([inverter(1.0), over], AccountingOptions())
+    assert isinstance(result.meters, NoSiteMeters)
+    assert any("battery 39 ch_discharge_power 7601 W" in d for d in result.dropped)
+    at_bound = Reading(39, 39, {"ch_discharge_power": 7600.0, "max_charge_power": 5000.0})
+    assert isinstance(account([inverter(1.0), at_bound], AccountingOptions()).meters, SiteMeters)
+
+
+def test_a_state_of_charge_beyond_100_is_named_and_left_out():
+    result = account(batteries(150.0), AccountingOptions())
+    assert isinstance(result.meters, SiteMeters) and result.meters.battery_soc is None
+    assert any("battery_soc 150 left out" in d for d in result.dropped)
+
+
+# --- inverters ------------------------------------------------------------------------------
+def test_shutdown_states_are_768_to_774_and_mean_no_production():
+    for state, producing_unknown in ((767.0, True), (768.0, False), (774.0, False), (775.0, True)):
+        idle = Reading(1, 1, {"inverter_state": state}, frozenset({"active_power"}), T)
+        result = account([idle], AccountingOptions()).meters
+        assert isinstance(result, NoSiteMeters) == producing_unknown, state
+
+
+def test_an_implausible_inverter_is_named_and_gives_no_site_meters():
+    result = account([inverter(2000.0)], AccountingOptions())
+    assert isinstance(result.meters, NoSiteMeters)
+    assert any(
+        d.startswith("inverter 1 active_power 2000 kW is not plausible") for d in result.dropped
+    )
+
+
+def test_a_device_sent_twice_counts_once_and_is_named():
+    result = account([inverter(1.0), inverter(1.0), inverter(0.5, dev=2)], AccountingOptions())
+    assert isinstance(result.meters, SiteMeters) and result.meters.production_kw == 1.5
+    assert result.dropped == ("device 1 (type 1) sent twice: counted once",)
+
+
+# --- the accounting's types -----------------------------------------------------------------
+def test_every_meter_and_the_battery_count_unless_a_setting_says_otherwise():
+    assert asdict(AccountingOptions()) == {
+        "use_power_sensor": True,
+        "use_grid_meter": True,
+        "use_emma": True,
+        "use_battery": True,
+        "meter_export_positive": True,
+        "battery_coupling": "dc",
+        "battery_capacity_kwh": None,
+        "grid_meter_unit": "auto",
+    }
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"battery_coupling": "both"},
+        {"battery_capacity_kwh": 0.0},
+        {"battery_capacity_kwh": -1.0},
+        {"battery_capacity_kwh": math.inf},
+        {"battery_capacity_kwh": math.nan},
+        {"grid_meter_unit": "MW"},
+    ],
+)
+def test_options_built_by_hand_are_checked(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        AccountingOptions(**bad)
+
+
+def test_options_accept_what_the_settings_give():
+    for good in ({"battery_coupling": "ac"}, {"battery_capacity_kwh": 0.001}):
+        AccountingOptions(**good)
+    for unit in ("auto", "W", "w", "kW", "KW"):
+        AccountingOptions(grid_meter_unit=unit)
+
+
+def test_site_meters_hold_only_the_known_fields_and_no_time():
+    meters = SiteMeters(1.0, battery_soc=0.0, tsms=5)
+    assert meters.as_dict() == {"production_kw": 1.0, "battery_soc": 0.0}
+
+
+def test_power_to_the_watt_energy_to_10_wh_and_never_minus_zero():
+    assert (kw(1.23456), kwh(1.23456), kwh(None)) == (1.235, 1.23, None)
+    assert str(kw(-0.0001)) == "0.0" and str(kwh(-0.001)) == "0.0"
+
+
+def test_a_value_that_is_not_finite_is_unknown():
+    reading = Reading(1, 1, {"a": math.inf, "b": -math.inf, "c": math.nan, "d": 0.0})
+    assert [field_value(reading, k) for k in "abcde"] == [None, None, None, 0.0, None]
+
+
+def test_plants_are_named_by_name_and_code_and_only_counted_meters_count():
+    home, shed = SitePlant("NE=1", "Home"), SitePlant("NE=2", meter_counts=False)
+    assert (home.label, shed.label) == ("'Home' (NE=1)", "NE=2")
+    assert metered_plants([home, shed]) == [home]
+
+
+# --- last, as the slowest: the equation over any readings ---------------------------------
+@given(
+    production=st.floats(0, 30, **finite),
+    meter_w=st.floats(-30_000, 30_000, **finite),
+    battery_w=st.one_of(st.none(), st.floats(-5000, 5000, **finite)),
+    dc=st.booleans(),
+    export_positive=st.booleans(),
+)
+def test_consumption_is_exactly_the_sum_of_the_pushed_terms(
+    production, meter_w, battery_w, dc, export_positive
+):
+    readings = [inverter(production), sensor(meter_w)]
+    if battery_w is not None:
+        readings.append(battery(battery_w))
+    options = AccountingOptions(
+        battery_coupling="dc" if dc else "ac", meter_export_positive=export_positive
+    )
+    m = account(readings, options).meters
+    assert isinstance(m, SiteMeters)
+    assert m.net_import_kw is not None and m.consumption_kw is not None
+    terms = m.production_kw + m.net_import_kw + (m.battery_discharge_kw or 0.0)
+    assert m.consumption_kw == kw(terms)

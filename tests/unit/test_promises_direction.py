@@ -1,0 +1,121 @@
+"""The meter-direction watch's promises (accounting/meter_direction.py) at its limits: 20 Wh,
+200 W, 20 minutes, 3 runs in a row, counters at 0, and each counter remembered as what it is."""
+
+import pytest
+
+from fusioncharge.accounting import meter_direction
+from fusioncharge.accounting.site_meters import MeterSample
+from tests.support.readings import MIN, T
+
+
+def sample(i: int, imported: float, exported: float, export_kw: float = 2.0) -> MeterSample:
+    return MeterSample(47, 47, export_kw, imported, exported, i * 5 * MIN)
+
+
+def warnings_of(samples: list[MeterSample]) -> list[str | None]:
+    watch, out = None, []
+    for s in samples:
+        watch, warning = meter_direction.check(watch, s)
+        out.append(warning)
+    return out
+
+
+def test_the_watch_remembers_each_counter_as_what_it_is():
+    watch, _ = meter_direction.check(None, sample(0, imported=1000.0, exported=20.0))
+    previous = meter_direction.previous(watch)
+    assert previous is not None
+    assert (previous.imported_kwh, previous.exported_kwh) == (1000.0, 20.0)
+    assert (previous.export_kw, previous.time_ms, previous.device_id) == (2.0, 0, 47)
+
+
+def test_exporting_with_the_export_counter_growing_never_warns():
+    runs = [sample(i, imported=1000.0, exported=20.0 + 0.2 * i) for i in range(6)]
+    assert warnings_of(runs) == [None] * 6
+
+
+def test_a_quiet_run_neither_adds_to_nor_resets_the_disagreement_streak():
+    # power says export while the import counter grows; the third run's counters stand still
+    imported = [10.0, 10.25, 10.25, 10.5, 10.75]
+    runs = [sample(i, imported=v, exported=5.0) for i, v in enumerate(imported)]
+    assert warnings_of(runs)[:4] == [None] * 4
+    assert "3 runs in a row" in (warnings_of(runs)[4] or "")
+
+
+def test_a_run_that_agrees_resets_the_streak():
+    imported = [10.0, 10.25, 10.5, 10.5, 10.75, 11.0]
+    exported = [5.0, 5.0, 5.0, 5.25, 5.25, 5.25]
+    runs = [
+        sample(i, imported=a, exported=b)
+        for i, (a, b) in enumerate(zip(imported, exported, strict=True))
+    ]
+    assert warnings_of(runs) == [None] * 6
+
+
+def watch_of(n: int, ms: int, imported: float, exported: float, power: float) -> dict:
+    return {"d": 47, "ms": ms, "p": power, "i": imported, "e": exported, "n": n}
+
+
+def warns_after_two(watch: dict, now: MeterSample) -> bool:
+    """True when this run makes the third disagreement in a row."""
+    kept, warning = meter_direction.check({**watch, "n": 2}, now)
+    assert kept is not None
+    return warning is not None
+
+
+FIVE = 5 * MIN
+
+
+def step(imported: float, exported: float, power: float, gap: int = FIVE) -> MeterSample:
+    return MeterSample(47, 47, power, imported, exported, T + gap)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ((10.0, 0.0, 2.0), (10.0, 0.25, 2.0)),  # export from a counter at 0
+        ((0.0, 10.0, -2.0), (0.25, 10.0, -2.0)),  # import from a counter at 0
+        ((10.0, 0.0, -2.0), (10.25, 0.0, -2.0)),  # import, the export counter stays 0
+        ((0.0, 10.0, 2.0), (0.0, 10.25, 2.0)),  # export, the import counter stays 0
+    ],
+)
+def test_counters_at_zero_are_read_as_zero(before, after):
+    assert not warns_after_two(watch_of(2, T, *before), step(*after))
+
+
+def test_disagreement_needs_a_clear_flow_of_at_least_20_wh_and_200_w():
+    """Exactly at both limits the flow is clear; below either it is not."""
+    disagree = step(0.02, 0.0, 0.2)  # counters: 20 Wh in; power: 200 W out
+    assert warns_after_two(watch_of(2, T, 0.0, 0.0, 0.2), disagree)
+    assert warns_after_two(watch_of(2, T, 0.0, 0.0, 0.25), step(0.03, 0.0, 0.25))
+    assert not warns_after_two(watch_of(2, T, 0.0, 0.0, 0.2), step(0.019, 0.0, 0.2))
+    assert not warns_after_two(watch_of(2, T, 0.0, 0.0, 0.15), step(0.5, 0.0, 0.15))
+    assert warns_after_two(watch_of(2, T, 0.0, 0.0, 0.5), step(0.5, 0.0, 0.5))
+
+
+def test_samples_further_apart_than_20_minutes_start_the_count_again():
+    watch = watch_of(2, T, 10.0, 0.0, 2.0)
+    assert warns_after_two(watch, step(10.5, 0.0, 2.0, gap=20 * MIN))
+    assert not warns_after_two(watch, step(10.5, 0.0, 2.0, gap=20 * MIN + 1))
+    assert warns_after_two(watch, step(10.5, 0.0, 2.0, gap=1))
+    assert not warns_after_two(watch, step(10.5, 0.0, 2.0, gap=0))  # the same reading again
+    kept, _ = meter_direction.check(watch, step(10.5, 0.0, 2.0, gap=20 * MIN + 1))
+    assert kept is not None and kept["n"] == 0
+
+
+def test_a_watch_without_a_count_starts_from_none():
+    watch = watch_of(0, T, 10.0, 0.0, 2.0)
+    del watch["n"]
+    kept, _ = meter_direction.check(watch, step(10.5, 0.0, 2.0))
+    assert kept is not None and kept["n"] == 1
+
+
+def test_the_watch_keeps_power_to_the_watt():
+    kept, _ = meter_direction.check(None, step(1.0, 1.0, 2.12345))
+    assert kept is not None and kept["p"] == 2.123
+
+
+def test_the_warning_says_which_way_power_and_counters_point():
+    _, warning = meter_direction.check(watch_of(2, T, 10.0, 0.0, 0.5), step(10.5, 0.0, 0.5))
+    assert "power says export, counters say import" in (warning or "")
+    _, warning = meter_direction.check(watch_of(2, T, 0.0, 10.0, -0.5), step(0.0, 10.5, -0.5))
+    assert "power says import, counters say export" in (warning or "")

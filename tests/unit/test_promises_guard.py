@@ -1,0 +1,160 @@
+"""The lockout guard's promises as numbers and relations (login_guard.py), with literal limits:
+a test that reads the module's own constants cannot notice when one of them goes wrong.
+
+Huawei locks an account for 30 minutes after 5 wrong passwords in 10 minutes; the guard allows
+at most 2 refused or unanswered logins in any 10 minutes, and after a probable lock none for 30.
+"""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fusioncharge.errors import AccountLocked
+from fusioncharge.fusionsolar import login_guard as guard
+from fusioncharge.fusionsolar.auth import Credentials
+from fusioncharge.state import State
+
+T0 = 1_800_000_000.0
+TEN_MINUTES, THIRTY_MINUTES = 600.0, 1800.0
+RIGHT = Credentials("user", "right-code")
+WRONG = Credentials("user", "wrong-code")
+
+
+def allowed(state: State, creds: Credentials, now: float) -> bool:
+    try:
+        guard.check(state, creds, now)
+    except AccountLocked:
+        return False
+    return True
+
+
+def test_a_probable_lock_after_five_tries_lasts_30_minutes_from_the_last_try():
+    tries = [T0 + 100 * i for i in range(5)]  # the last one at T0 + 400
+    state = State(login_tries=list(tries))
+    assert not allowed(state, RIGHT, T0 + 450)
+    assert state.locked_until == T0 + 400 + THIRTY_MINUTES
+    assert not allowed(state, RIGHT, T0 + THIRTY_MINUTES + 200)  # 30 min after the first only
+    assert allowed(state, RIGHT, T0 + 400 + THIRTY_MINUTES)
+
+
+def test_four_tries_are_no_probable_lock_but_five_are():
+    state = State(login_tries=[T0 + i for i in range(4)])
+    assert not allowed(state, RIGHT, T0 + 10)
+    assert state.locked_until is None
+    state.login_tries = [*state.login_tries, T0 + 4]
+    assert not allowed(state, RIGHT, T0 + 10)
+    assert state.locked_until == T0 + 4 + THIRTY_MINUTES
+
+
+@given(ahead=st.floats(0, 60))
+def test_tries_stamped_ahead_of_our_clock_still_count(ahead):
+    """A clock that stepped back (or another writer's) must not free two refused logins."""
+    state = State(login_tries=[T0 + ahead, T0 + ahead + 0.5])
+    assert not allowed(state, RIGHT, T0)
+    assert len(guard.recent_tries(state, T0)) == 2
+
+
+def test_the_window_is_ten_minutes_to_the_second():
+    state = State(login_tries=[T0, T0 + 1])
+    assert not allowed(state, RIGHT, T0 + TEN_MINUTES - 0.5)
+    assert guard.recent_tries(state, T0 + TEN_MINUTES) == [T0 + 1]
+    assert allowed(state, RIGHT, T0 + TEN_MINUTES)
+
+
+def test_one_refused_login_does_not_stop_the_next():
+    state = State()
+    guard.count_try(state, T0)
+    assert allowed(state, RIGHT, T0 + 1)
+    assert state.login_tries == [T0]
+
+
+def test_an_answered_login_leaves_the_other_tries_counted():
+    state = State(login_tries=[T0, T0 + 5])
+    guard.not_refused(state, T0)
+    assert state.login_tries == [T0 + 5]
+    guard.not_refused(state, T0 + 99)  # never counted: nothing changes
+    assert state.login_tries == [T0 + 5]
+    guard.not_refused(state, T0 + 5)
+    assert state.login_tries is None
+
+
+def test_rejected_credentials_wait_exactly_30_minutes():
+    state = State()
+    assert guard.rejected(state, WRONG, T0) == T0 + THIRTY_MINUTES
+    assert not allowed(state, WRONG, T0 + THIRTY_MINUTES - 0.5)
+    assert allowed(state, WRONG, T0 + THIRTY_MINUTES)
+    assert allowed(state, RIGHT, T0 + 1)
+
+
+def test_five_rejected_credential_sets_are_remembered_and_the_sixth_drops_the_oldest():
+    state = State()
+    sets = [Credentials("user", f"code-{i}") for i in range(6)]
+    for i, creds in enumerate(sets[:5]):
+        guard.rejected(state, creds, T0 + i)
+    assert [allowed(state, c, T0 + 10) for c in sets[:5]] == [False] * 5
+    guard.rejected(state, sets[5], T0 + 5)
+    assert [allowed(state, c, T0 + 10) for c in sets] == [True] + [False] * 5
+    # once the guard ran out (at its very end, too), a new rejection forgets the old sets
+    guard.rejected(state, sets[5], T0 + 5 + THIRTY_MINUTES)
+    assert allowed(state, sets[4], T0 + 6 + THIRTY_MINUTES)
+    guard.rejected(state, sets[0], T0 + 5 + THIRTY_MINUTES)
+    assert allowed(state, sets[1], T0 + 6 + THIRTY_MINUTES)
+    assert not allowed(state, sets[0], T0 + 6 + THIRTY_MINUTES)
+
+
+def test_a_later_probable_lock_never_shortens_an_earlier_one():
+    state = State()
+    assert guard.probable_lock(state, T0 + 100) == T0 + 100 + THIRTY_MINUTES
+    assert guard.probable_lock(state, T0) == T0 + 100 + THIRTY_MINUTES
+    assert guard.probable_lock(state, T0 + 200) == T0 + 200 + THIRTY_MINUTES
+
+
+def test_a_damaged_stored_hash_matches_no_credentials():
+    for stored in ("no-dollar-here", "$", "abc$def"):
+        state = State(no_login_before=T0 + 100, rejected_credentials=stored)
+        assert allowed(state, RIGHT, T0)
+
+
+def test_the_stored_hash_is_salted_and_recognises_only_its_credentials():
+    first, second = guard.credentials_hash(WRONG), guard.credentials_hash(WRONG)
+    assert first != second  # salted: equal passwords do not look equal
+    salt, digest = first.split("$")
+    assert len(salt) == 16 and len(digest) == 64
+    assert guard.credentials_hash(WRONG, salt) == first
+    assert guard.credentials_hash(RIGHT, salt) != first
+
+
+tries_before = st.lists(st.floats(-TEN_MINUTES + 1, 0), max_size=4)
+
+
+@given(
+    tries=tries_before,
+    rejected_at=st.one_of(st.none(), st.floats(-THIRTY_MINUTES + 1, 0)),
+    locked_at=st.one_of(st.none(), st.floats(-THIRTY_MINUTES + 1, 0)),
+    same=st.booleans(),
+)
+def test_next_login_is_the_first_moment_the_guard_allows(tries, rejected_at, locked_at, same):
+    """next_login (what every refusal promises) agrees with check: refused a moment before,
+    allowed at it."""
+    state = State(login_tries=[T0 + t for t in tries] or None)
+    if rejected_at is not None:
+        guard.rejected(state, WRONG, T0 + rejected_at)
+    if locked_at is not None:
+        guard.probable_lock(state, T0 + locked_at)
+    creds = WRONG if same else RIGHT
+    at = guard.next_login(state, creds, T0)
+    assert at >= T0
+    assert allowed(state, creds, at)
+    if at > T0:
+        assert not allowed(state, creds, at - 0.01)
+
+
+def test_next_login_with_two_recent_tries_waits_for_the_older_to_leave_the_window():
+    state = State(login_tries=[T0, T0 + 60, T0 + 120])
+    assert guard.next_login(state, RIGHT, T0 + 130) == T0 + 60 + TEN_MINUTES
+
+
+def test_refusals_say_until_when_in_utc():
+    state = State(login_tries=[T0, T0 + 60])
+    with pytest.raises(AccountLocked, match="before 2027-01-15 08:10 UTC"):
+        guard.check(state, RIGHT, T0 + 120)

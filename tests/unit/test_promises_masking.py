@@ -1,0 +1,113 @@
+"""The masking promise (masking.py) as a relation: any secret, in any form a server may echo
+it in, inside any text, never shows; neither does any 8-character run of one of those forms."""
+
+import base64
+import json
+from urllib.parse import quote, quote_plus
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fusioncharge.masking import for_third_party, mask
+
+# Printable ASCII but the mask's own "*", so a masked run cannot be mistaken for text.
+CHARS = st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="*")
+secrets = st.text(CHARS, min_size=8, max_size=40)
+around = st.text(CHARS, max_size=20)
+
+
+def b64(secret: str) -> str:
+    return base64.b64encode(secret.encode()).decode().rstrip("=")
+
+
+FORMS = {
+    "as is": lambda s: s,
+    "JSON-escaped": lambda s: json.dumps(s)[1:-1],
+    "URL-encoded": lambda s: quote(s, safe=""),
+    "form-encoded": lambda s: quote_plus(s, safe=""),
+    "base64": b64,
+    "base64url": lambda s: base64.urlsafe_b64encode(s.encode()).decode().rstrip("="),
+}
+
+
+@given(secret=secrets, before=around, after=around, form=st.sampled_from(sorted(FORMS)))
+def test_any_secret_in_any_form_in_any_text_is_masked(secret, before, after, form):
+    shown = FORMS[form](secret)
+    out = mask(before + shown + after, [secret])
+    assert shown.lower() not in out.lower()
+    assert "***" in out
+
+
+@given(secret=secrets, data=st.data())
+def test_any_eight_characters_of_a_secret_are_masked(secret, data):
+    start = data.draw(st.integers(0, len(secret) - 8))
+    piece = secret[start : start + 8]
+    out = mask(f"reply cut short: {piece}", [secret])
+    assert piece.lower() not in out.lower()
+
+
+def test_seven_characters_of_a_secret_are_ordinary_text():
+    assert mask("abcdefg and more", ["abcdefghijkl"]) == "abcdefg and more"
+
+
+def test_a_form_encoded_secret_with_spaces_is_masked():
+    secret = "my secret pass"
+    out = mask("userName=demo&systemCode=my+secret+pass", [secret])
+    assert out == "userName=demo&systemCode=***"
+
+
+def test_a_base64_piece_exactly_one_fragment_long_is_masked():
+    """Six bytes encode to exactly 8 base64 characters: the fragment length, not below it."""
+    secret = "s3cr3t"
+    assert len(b64(secret)) == 8
+    assert mask(f"Basic {b64(secret)}", [secret]) == "Basic ***"
+
+
+def test_a_short_secret_is_masked_whole_in_each_of_its_forms():
+    for form in ("a b&c", "a%20b%26c", "a+b%26c"):
+        assert mask(f"[{form}]", ["a b&c"]) == "[***]"
+
+
+def test_no_secret_leaves_the_text_alone():
+    assert mask("nothing to hide", [None, ""]) == "nothing to hide"
+    assert mask("", ["a-secret-value"]) == ""
+
+
+@pytest.mark.parametrize(
+    ("secret", "shown"),
+    [
+        ("a b", "a b"),  # as is
+        ('é"', 'é"'),  # as is, where no JSON form is the same
+        ("é", "\\u00e9"),  # JSON-escaped, ASCII only
+        ('é"', 'é\\"'),  # JSON-escaped, as Python's json.dumps(ensure_ascii=False) gives it
+        ("a b", "a%20b"),  # URL-encoded
+        ("a b", "a+b"),  # form-encoded
+    ],
+)
+def test_each_form_of_a_short_secret_is_masked_whole_and_only_it(secret, shown):
+    assert mask(f"[{shown}] and [{shown}]", [secret]) == "[***] and [***]"
+
+
+def test_overlapping_and_repeated_occurrences_are_all_masked():
+    assert mask("aaa", ["aa"]) == "***"
+    assert mask("user=a b&c; again a b&c.", ["a b&c"]) == "user=***; again ***."
+
+
+def test_a_short_secrets_base64_piece_is_ordinary_text():
+    """Four base64 characters could be anything: masking them would hide other text."""
+    assert mask("id YWJj", ["abc"]) == "id YWJj"
+
+
+def test_text_whose_lowercase_is_longer_is_masked_in_place():
+    """'İ' lowercases to two characters: the positions must still be the text's own."""
+    assert mask("İ SECRET-VALUE-123 İ", ["secret-value-123"]) == "İ *** İ"
+    assert mask("İ AB", ["ab"]) == "İ ***"
+
+
+def test_a_message_leaving_aws_names_resources_without_the_account():
+    message = (
+        "arn:aws:lambda:us-east-1:123456789012:function:poller and "
+        "arn:aws:ssm:us-east-1:123456789012:parameter/x; account 123456789012"
+    )
+    assert for_third_party(message) == "poller and parameter/x; account (account id)"

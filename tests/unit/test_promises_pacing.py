@@ -1,0 +1,87 @@
+"""The 5-minute promise's numbers (pacing.py), written out: a test that reads the module's own
+constants cannot notice when one of them goes wrong."""
+
+import pytest
+
+from fusioncharge.errors import CallTooSoon
+from fusioncharge.fusionsolar import pacing
+from fusioncharge.state import State
+
+NOW = 1_800_000_000.0
+INVERTER, SENSOR = 38, 47
+
+
+def read_ago(**ago: float) -> State:
+    types = {"inverter": INVERTER, "sensor": SENSOR}
+    return State(last_fetch={str(types[k]): NOW - s for k, s in ago.items()})
+
+
+def test_a_wait_of_up_to_20_s_is_waited_out_when_the_run_has_the_time():
+    assert pacing.check_windows(read_ago(inverter=280), [INVERTER], NOW, time_left=20) == 20
+    with pytest.raises(CallTooSoon):
+        pacing.check_windows(read_ago(inverter=280), [INVERTER], NOW, time_left=19.9)
+    with pytest.raises(CallTooSoon):
+        pacing.check_windows(read_ago(inverter=279.5), [INVERTER], NOW, time_left=60)
+
+
+def test_a_window_opening_in_half_a_second_is_waited_for():
+    assert pacing.check_windows(read_ago(inverter=299.5), [INVERTER], NOW, 60) == 0.5
+
+
+def test_the_longest_wait_decides_over_all_the_types():
+    state = read_ago(inverter=300, sensor=200)  # the inverter's window is open, not the sensor's
+    with pytest.raises(CallTooSoon, match="device type 47 was read 200 s ago"):
+        pacing.check_windows(state, [INVERTER, SENSOR], NOW, 60)
+    both = read_ago(inverter=295, sensor=285)  # 5 s and 15 s away
+    assert pacing.check_windows(both, [INVERTER, SENSOR], NOW, 15) == 15
+    with pytest.raises(CallTooSoon):
+        pacing.check_windows(both, [INVERTER, SENSOR], NOW, 10)
+
+
+def test_a_pending_mark_never_moves_a_later_read_back():
+    state = read_ago(inverter=10)
+    state.kpi_pending = NOW - 200
+    with pytest.raises(CallTooSoon):
+        pacing.check_windows(state, [INVERTER, SENSOR], NOW, 60)
+    assert state.last_fetch == {str(INVERTER): NOW - 10, str(SENSOR): NOW - 200}
+    assert state.kpi_pending is None
+
+
+def test_a_run_without_a_deadline_marks_its_calls_pending_for_a_minute():
+    state = State()
+    pacing.mark_pending(state, NOW, None)
+    assert state.kpi_pending == NOW + 60
+    pacing.mark_pending(state, NOW, NOW + 900)
+    assert state.kpi_pending == NOW + 900
+
+
+def test_leads_are_kept_to_the_millisecond_below_and_six_at_most():
+    state = State()
+    pacing.counted_at(state, 1000.0, 1003.0, 1001.2345)
+    assert state.server_leads == [1.234]
+    for i in range(8):
+        pacing.counted_at(state, 1000.0 + i, 1003.0 + i, 1001.0 + i + i / 8)
+    assert state.server_leads == [1.0 + i / 8 for i in range(2, 8)]
+
+
+def test_an_agreeing_stamp_places_the_call_50_ms_after_the_earliest_our_clock_could_read():
+    state = State(server_leads=[2.5])
+    counted = pacing.counted_at(state, sent=1000.0, arrived=1010.0, stamp=1002.5)  # lead 2.5
+    assert counted == pytest.approx(1000.05, abs=1e-9)
+    later = pacing.counted_at(state, sent=1300.0, arrived=1310.0, stamp=1303.0)  # lead 3.0
+    assert later == pytest.approx(1300.55, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("leads", "expected"),
+    [
+        ([10.0, 10.5], 10.0),
+        ([10.0, 12.0], 10.0),  # 2 s apart still agree
+        ([10.0, 12.5], None),
+        ([0.5, 0.75], 0.5),
+        ([-3.0, -1.0], -3.0),
+        ([10.0, 12.0, 13.5], 12.0),  # agreeing with the newest, not with the one before
+    ],
+)
+def test_leads_agree_within_two_seconds(leads, expected):
+    assert pacing.lead_estimate(leads) == expected

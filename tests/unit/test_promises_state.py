@@ -1,0 +1,130 @@
+"""The state's promises on damage (state.py): a damaged state starts over keeping each sound
+lockout-guard field, and no time further ahead than a clock can drift survives."""
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fusioncharge.errors import StateError
+from fusioncharge.state import FileStateStore, State, start_over, station_key
+from fusioncharge.state_codec import pack_devices
+
+NOW = 1_800_000_000.0
+HOUR = 3600.0
+
+
+def damaged(**guard) -> str:
+    return json.dumps({"v": 2, "token_issued_at": NOW + 10 * HOUR, **guard})
+
+
+def test_salvaged_login_tries_are_kept_when_sound():
+    state = start_over(damaged(login_tries=[NOW - 60, NOW - 30]), NOW)
+    assert state.login_tries == [NOW - 60, NOW - 30]
+
+
+@given(ahead=st.floats(61, 1e9))
+def test_a_salvaged_login_try_far_in_the_future_is_not_kept(ahead):
+    state = start_over(damaged(login_tries=[NOW - 60, NOW + ahead]), NOW)
+    assert not state.login_tries
+
+
+def test_a_salvaged_try_within_a_minute_ahead_is_kept():
+    assert start_over(damaged(login_tries=[NOW + 60]), NOW).login_tries == [NOW + 60]
+
+
+def test_salvaged_guards_are_kept_up_to_31_minutes_ahead_and_no_further():
+    kept = start_over(damaged(locked_until=NOW + 1860, no_login_before=NOW + 1800), NOW)
+    assert (kept.locked_until, kept.no_login_before) == (NOW + 1860, NOW + 1800)
+    dropped = start_over(damaged(locked_until=NOW + 1861, no_login_before=NOW + 9e9), NOW)
+    assert (dropped.locked_until, dropped.no_login_before) == (None, None)
+
+
+def test_starting_over_keeps_rejected_credentials_and_skips_this_window():
+    state = start_over(damaged(rejected_credentials="salt$abc", login_tries=[]), NOW)
+    assert state.rejected_credentials == "salt$abc"
+    assert state.kpi_pending == NOW
+    assert state.login_tries is None
+    for text in (None, "", "not json", "[1, 2]", json.dumps({"login_tries": ["x"]})):
+        assert start_over(text, NOW) == State(kpi_pending=NOW)
+
+
+def test_reading_refuses_times_ahead_of_the_clock_beyond_their_slack():
+    def load(**fields: object) -> State:
+        return State.from_json(json.dumps({"v": 2, **fields}), NOW)
+
+    assert load(login_tries=[NOW + 60]).login_tries == [NOW + 60]
+    assert load(locked_until=NOW + 1860).locked_until == NOW + 1860
+    assert load(kpi_pending=NOW + 960).kpi_pending == NOW + 960
+    for fields in (
+        {"login_tries": [NOW + 61]},
+        {"token_issued_at": NOW + 61},
+        {"last_fetch": {"47": NOW + 61}},
+        {"locked_until": NOW + 1861},
+        {"no_login_before": NOW + 1861},
+        {"kpi_pending": NOW + 961},
+    ):
+        try:
+            load(**fields)
+        except StateError:
+            continue
+        raise AssertionError(f"{fields} ahead of the clock was accepted")
+
+
+def test_times_a_little_in_the_past_are_read():
+    state = State.from_json(
+        json.dumps({"v": 2, "token_issued_at": NOW - 30, "last_fetch": {"47": NOW - 30}}), NOW
+    )
+    assert (state.token_issued_at, state.last_fetch) == (NOW - 30, {"47": NOW - 30})
+
+
+def test_the_json_is_compact_sorted_and_keeps_names_readable():
+    assert State().to_json() == '{"v":2}'
+    state = State(token="t", locked_until=1.5, plant_name="Zürich", last_fetch={})
+    assert state.to_json() == '{"locked_until":1.5,"plant_name":"Zürich","token":"t","v":2}'
+    assert State(devices=[]).to_json() == '{"dv":{},"v":2}'  # an empty list is an answer too
+
+
+def test_a_station_of_up_to_64_characters_is_kept_as_it_is():
+    assert station_key("x" * 64) == "x" * 64
+    key = station_key("x" * 65)
+    assert key.startswith("sha256:") and len(key) == len("sha256:") + 32
+    assert station_key("y" * 65) != key
+
+
+def test_fields_of_the_wrong_kind_are_refused():
+    for fields in (
+        {"unserved_types": ""},
+        {"unserved_types": ["x"]},
+        {"meter_watch": {"d": ""}},
+        {"meter_watch": {"d": "x"}},
+        {"meter_watch": {"a": [1, "x"]}},
+        {"meter_watch": []},
+    ):
+        try:
+            State.from_json(json.dumps({"v": 2, **fields}), NOW)
+        except StateError:
+            continue
+        raise AssertionError(f"{fields} was accepted")
+    watch = {"d": 1, "a": [2, 3]}
+    assert State.from_json(json.dumps({"v": 2, "meter_watch": watch})).meter_watch == watch
+
+
+def test_a_file_store_creates_its_folder_and_keeps_the_file_private(tmp_path):
+    path = tmp_path / "new" / "folder" / "state.json"
+    store = FileStateStore(path)
+    store.save(State(token="t"))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert store.load().token == "t"
+
+
+def test_devices_alike_share_a_group_whatever_the_order_of_their_fields():
+    packed = pack_devices(
+        [{"id": 1, "p": "A", "t": 38, "c": 5}, {"id": 2, "c": 5, "t": 38, "p": "A"}]
+    )
+    assert packed == {"A": [{"t": 38, "c": 5, "i": [1, 2]}]}
+
+
+def test_a_device_list_that_is_not_ours_is_stored_as_it_is():
+    for devices in ("", (), [{"id": 1, "t": 38}], [{"id": 1, "p": 5}]):
+        assert pack_devices(devices) == devices

@@ -1,0 +1,1 @@
+"""Mutation testing of the promise modules: `make mutate` (see docs/contributing.md)."""
