@@ -16,12 +16,12 @@ def read_ago(**ago: float) -> State:
     return State(last_fetch={str(types[k]): NOW - s for k, s in ago.items()})
 
 
-def test_a_wait_of_up_to_20_s_is_waited_out_when_the_run_has_the_time():
-    assert pacing.check_windows(read_ago(inverter=280), [INVERTER], NOW, time_left=20) == 20
+def test_a_wait_of_up_to_30_s_is_waited_out_when_the_run_has_the_time():
+    assert pacing.check_windows(read_ago(inverter=270), [INVERTER], NOW, time_left=30) == 30
     with pytest.raises(CallTooSoon):
-        pacing.check_windows(read_ago(inverter=280), [INVERTER], NOW, time_left=19.9)
+        pacing.check_windows(read_ago(inverter=270), [INVERTER], NOW, time_left=29.9)
     with pytest.raises(CallTooSoon):
-        pacing.check_windows(read_ago(inverter=279.5), [INVERTER], NOW, time_left=60)
+        pacing.check_windows(read_ago(inverter=269.5), [INVERTER], NOW, time_left=60)
 
 
 def test_a_window_opening_in_half_a_second_is_waited_for():
@@ -64,12 +64,13 @@ def test_leads_are_kept_to_the_millisecond_below_and_six_at_most():
     assert state.server_leads == [1.0 + i / 8 for i in range(2, 8)]
 
 
-def test_an_agreeing_stamp_places_the_call_50_ms_after_the_earliest_our_clock_could_read():
+def test_an_agreeing_stamp_places_the_call_half_a_second_after_the_earliest_it_could_count():
+    # 0.5 s, not 0.05 s: jittery round trips once put calls inside Huawei's 300 s (issue 18).
     state = State(server_leads=[2.5])
     counted = pacing.counted_at(state, sent=1000.0, arrived=1010.0, stamp=1002.5)  # lead 2.5
-    assert counted == pytest.approx(1000.05, abs=1e-9)
+    assert counted == pytest.approx(1000.5, abs=1e-9)
     later = pacing.counted_at(state, sent=1300.0, arrived=1310.0, stamp=1303.0)  # lead 3.0
-    assert later == pytest.approx(1300.55, abs=1e-9)
+    assert later == pytest.approx(1301.0, abs=1e-9)
 
 
 @pytest.mark.parametrize(
