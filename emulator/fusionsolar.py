@@ -32,6 +32,7 @@ from typing import Any
 
 from emulator import daycurve, devicedata
 from emulator.clock import Clock, FakeClock
+from emulator.devicetypes import INVERTER_TYPES
 from emulator.httpserve import (
     FAULT_KINDS,
     QUOTA_CONTROL_BODY,
@@ -44,7 +45,6 @@ from emulator.httpserve import (
 )
 from emulator.limits import DailyCap, SlidingWindow, per_hundred
 from emulator.scenario import INTERFACES, ScenarioSource, load_scenario
-from fusioncharge.models import INVERTER_TYPES
 
 TOKEN_SECONDS = 1800
 LOGIN_WINDOW_SECONDS, LOGINS_PER_WINDOW = 600, 5
