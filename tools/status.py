@@ -27,7 +27,7 @@ from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.fusionsolar.parse import match_plants
+from fusioncharge.fusionsolar.plant_match import match_plants
 from tools import sink_status
 from tools.aws_access import problem
 from tools.run_lines import RunLine, meters_text, run_line
