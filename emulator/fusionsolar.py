@@ -252,12 +252,12 @@ class FusionSolarEmulator(Served):
                 return f["kind"], f["fail_code"]
         return None
 
-    def _fault(self, fault: tuple[str, int | None], now: float, body: dict) -> _Answer:
+    def _fault(self, fault: tuple[str, int | None], now: float, body: dict[str, Any]) -> _Answer:
         kind, code = fault
         if kind == "fail_code" and code is not None:
             return _Answer(json_reply(_failure_body(code, now, body)), "fail_code", code)
         if kind in ("data_empty", "data_null"):
-            data = [] if kind == "data_empty" else None
+            data: list[Any] | None = [] if kind == "data_empty" else None
             return _Answer(json_reply(_envelope(data, now, body)), f"fault:{kind}")
         if kind == "gateway_quota":
             quota = {**QUOTA_CONTROL_BODY, "exceptionInfo": _gateway_info("getDevRealKpi")}
@@ -291,7 +291,7 @@ class FusionSolarEmulator(Served):
         return token is not None and self._tokens.get(token, -math.inf) > now
 
     # --- interfaces -----------------------------------------------------------------------
-    def _login(self, request: Request, body: dict, now: float) -> _Answer:
+    def _login(self, request: Request, body: dict[str, Any], now: float) -> _Answer:
         if now < self._locked_until:
             self._logins.add(now)
             return _fail(20400, now, {}, "locked")
@@ -312,10 +312,16 @@ class FusionSolarEmulator(Served):
         token = "x-" + secrets.token_hex(24)
         self._tokens = {token: now + TOKEN_SECONDS}  # a new login ends the user's earlier ones
         headers = (("xsrf-token", token), ("Set-Cookie", f"XSRF-TOKEN={token}; Path=/; Secure"))
-        ok = {"data": None, "success": True, "failCode": 0, "params": {}, "message": LOGIN_MESSAGE}
+        ok: dict[str, Any] = {
+            "data": None,
+            "success": True,
+            "failCode": 0,
+            "params": {},
+            "message": LOGIN_MESSAGE,
+        }
         return _Answer(json_reply(ok, headers=headers))
 
-    def _logout(self, request: Request, body: dict, now: float) -> _Answer:
+    def _logout(self, request: Request, body: dict[str, Any], now: float) -> _Answer:
         if not self._logouts.allows(now, LOGINS_PER_WINDOW):
             return _too_frequent()
         self._logouts.add(now)
@@ -325,7 +331,7 @@ class FusionSolarEmulator(Served):
         del self._tokens[token]
         return _ok(None, now, {})
 
-    def _stations(self, request: Request, body: dict, now: float) -> _Answer:
+    def _stations_page(self, request: Request, body: dict[str, Any], now: float) -> _Answer:
         if not self._token_valid(request, now):
             return _must_relogin()
         cap = self._daily["stations"]
@@ -348,12 +354,12 @@ class FusionSolarEmulator(Served):
         ok = {"data": data, "failCode": 0, "message": "get plant list success", "success": True}
         return _Answer(json_reply(ok))
 
-    def _station_list(self, request: Request, body: dict, now: float) -> _Answer:
+    def _station_list(self, request: Request, body: dict[str, Any], now: float) -> _Answer:
         if not self._token_valid(request, now):
             return _must_relogin()
         return _fail(401, now, body)  # end-of-life for accounts made after mid-2022
 
-    def _plant_codes_asked(self, body: dict, now: float) -> list[str] | _Answer:
+    def _plant_codes_asked(self, body: dict[str, Any], now: float) -> list[str] | _Answer:
         codes = _split(body.get("stationCodes"))
         if not codes:
             return _fail(20010, now, body)
@@ -363,7 +369,7 @@ class FusionSolarEmulator(Served):
             return _fail(20007, now, body)
         return codes
 
-    def _dev_list(self, request: Request, body: dict, now: float) -> _Answer:
+    def _dev_list(self, request: Request, body: dict[str, Any], now: float) -> _Answer:
         if not self._token_valid(request, now):
             return _must_relogin()
         cap = self._daily["getDevList"]
@@ -379,7 +385,7 @@ class FusionSolarEmulator(Served):
             devices = [d for d in devices if d.get("devTypeId") != left_out]
         return _ok(devices, now, body)
 
-    def _station_real_kpi(self, request: Request, body: dict, now: float) -> _Answer:
+    def _station_real_kpi(self, request: Request, body: dict[str, Any], now: float) -> _Answer:
         if not self._token_valid(request, now):
             return _must_relogin()
         if not self._station_kpi_calls.allows(now, max(1, per_hundred(self._plant_count))):
@@ -397,10 +403,10 @@ class FusionSolarEmulator(Served):
         ]
         return _ok(data, now, body)
 
-    def _dev_real_kpi(self, request: Request, body: dict, now: float) -> _Answer:
+    def _dev_real_kpi(self, request: Request, body: dict[str, Any], now: float) -> _Answer:
         if not self._token_valid(request, now):
             return _must_relogin()
-        type_id = body.get("devTypeId")
+        type_id: Any = body.get("devTypeId")
         same_type = self._kpi_calls_by_type[int(type_id)] if _is_int(type_id) else None
         if not self._kpi_calls.allows(now, self._kpi_limit):
             return _too_frequent()
@@ -425,7 +431,7 @@ class FusionSolarEmulator(Served):
         data = [{"devId": d["id"], "dataItemMap": self._item_map(d, now)} for d in devices]
         return _ok(data, now, body)
 
-    def _sentinel(self, now: float, body: dict) -> _Answer:
+    def _sentinel(self, now: float, body: dict[str, Any]) -> _Answer:
         """The asked devices' readings with active_power at the meters' overflow sentinel."""
         ids = [int(i) for i in _split(body.get("devIds")) if _is_int(i)]
         devices = [self._device_by_id[i] for i in ids if i in self._device_by_id]
@@ -442,7 +448,7 @@ class FusionSolarEmulator(Served):
         return _Answer(json_reply(_envelope(data, now, body)), "fault:overflow_sentinel")
 
     # --- readings -------------------------------------------------------------------------
-    def _item_map(self, device: dict, now: float) -> Any:
+    def _item_map(self, device: dict[str, Any], now: float) -> Any:
         type_id = int(device["devTypeId"])
         for item in self.scenario["kpis"].get(str(type_id), []):
             if isinstance(item, dict) and str(item.get("devId")) == str(device["id"]):
@@ -478,10 +484,10 @@ class FusionSolarEmulator(Served):
         return daycurve.plant_state(now, params)
 
 
-_ROUTES: dict[str, Callable[[FusionSolarEmulator, Request, dict, float], _Answer]] = {
+_ROUTES: dict[str, Callable[[FusionSolarEmulator, Request, dict[str, Any], float], _Answer]] = {
     "login": FusionSolarEmulator._login,
     "logout": FusionSolarEmulator._logout,
-    "stations": FusionSolarEmulator._stations,
+    "stations": FusionSolarEmulator._stations_page,
     "getStationList": FusionSolarEmulator._station_list,
     "getDevList": FusionSolarEmulator._dev_list,
     "getDevRealKpi": FusionSolarEmulator._dev_real_kpi,
@@ -490,13 +496,13 @@ _ROUTES: dict[str, Callable[[FusionSolarEmulator, Request, dict, float], _Answer
 
 
 # --- envelopes ------------------------------------------------------------------------------
-def _params(now: float, body: dict) -> dict[str, Any]:
+def _params(now: float, body: dict[str, Any]) -> dict[str, Any]:
     """params: the server time in ms and the request's parameters echoed (never a secret)."""
     echo = {k: v for k, v in body.items() if k not in SECRET_PARAMS}
     return {**echo, "currentTime": int(now * 1000)}
 
 
-def _envelope(data: Any, now: float, body: dict) -> dict[str, Any]:
+def _envelope(data: Any, now: float, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "data": data,
         "failCode": 0,
@@ -506,7 +512,9 @@ def _envelope(data: Any, now: float, body: dict) -> dict[str, Any]:
     }
 
 
-def _failure_body(code: int, now: float, body: dict, message: str | None = None) -> dict:
+def _failure_body(
+    code: int, now: float, body: dict[str, Any], message: str | None = None
+) -> dict[str, Any]:
     if code == 305:
         return MUST_RELOGIN
     if code == 407:
@@ -520,12 +528,16 @@ def _failure_body(code: int, now: float, body: dict, message: str | None = None)
     }
 
 
-def _ok(data: Any, now: float, body: dict) -> _Answer:
+def _ok(data: Any, now: float, body: dict[str, Any]) -> _Answer:
     return _Answer(json_reply(_envelope(data, now, body)))
 
 
 def _fail(
-    code: int, now: float, body: dict, outcome: str = "fail_code", message: str | None = None
+    code: int,
+    now: float,
+    body: dict[str, Any],
+    outcome: str = "fail_code",
+    message: str | None = None,
 ) -> _Answer:
     return _Answer(json_reply(_failure_body(code, now, body, message)), outcome, code)
 

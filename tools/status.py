@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.aws.secrets import parse_secret
+from fusioncharge.aws.secrets import SiteSecret, parse_secret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.checkpoint import Checkpoint
@@ -184,7 +184,17 @@ def _failed_since_last_push(runs: list[RunLine]) -> int:
     return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])
 
 
-def _check(report, secret, runs, edited, parameters, outputs, session, proof, pv_url) -> None:
+def _check(
+    report: Report,
+    secret: SiteSecret,
+    runs: list[RunLine],
+    edited: float,
+    parameters: dict[str, str],
+    outputs: dict[str, str],
+    session: Any,
+    proof: "LoginProof",
+    pv_url: str,
+) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
     facts = report.facts
     sinks = sink_status.configured(parameters)
@@ -222,7 +232,14 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof, pv
         facts.proofs.append(Proof(label, ok, text))
 
 
-def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> tuple[bool, str]:
+def _check_fusionsolar(
+    secret: SiteSecret,
+    parameters: dict[str, str],
+    outputs: dict[str, str],
+    session: Any,
+    edited: float,
+    proof: "LoginProof",
+) -> tuple[bool, str]:
     store = SsmStateStore(outputs["StateParameterName"], session.client("ssm"))
     clock = SystemClock()
     # The run's way to the state: the guard saved before the login, and every save merged with
@@ -234,7 +251,9 @@ def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> t
         if state.token and (issued >= edited + RUN_MAX_SECONDS or proof.holds(issued)):
             return True, f"the credentials work (logged in with them at {_clock(issued)})"
         state.token, state.token_issued_at = None, None  # a token of the old credentials
-        credentials = Credentials(secret.fusionsolar_username, secret.fusionsolar_system_code)
+        # Both filled in: _check returns before this while the secret misses a key.
+        username, code = secret.fusionsolar_username or "", secret.fusionsolar_system_code or ""
+        credentials = Credentials(username, code)
         client = FusionSolarClient(
             parameters["FusionSolarBaseUrl"], credentials, state, checkpoint=checkpoint
         )
@@ -271,7 +290,7 @@ class LoginProof:
             note = json.loads(self.path.read_text(encoding="utf-8")).get(self.stack, {})
         except (OSError, ValueError):
             return False
-        return note == {"secret_version": self.secret_version, "token_issued_at": issued}
+        return bool(note == {"secret_version": self.secret_version, "token_issued_at": issued})
 
     def keep(self, issued: float | None) -> None:
         if issued is None:
@@ -283,15 +302,16 @@ class LoginProof:
             json.dump(note, f)
 
 
-def _check_chargehq(secret, runs, parameters, now) -> tuple[bool | None, str]:
+def _check_chargehq(
+    secret: SiteSecret, runs: list[RunLine], parameters: dict[str, str], now: float
+) -> tuple[bool | None, str]:
     pushed = [r for r in runs if r.outcome == "pushed" and r.site_meters]
     if not pushed or pushed[-1].at < now - RECENT_READING_SECONDS:
         return None, "no recent reading to push again: the next run that reads will tell"
-    meters = SiteMeters(**pushed[-1].site_meters)
+    meters = SiteMeters(**(pushed[-1].site_meters or {}))  # type: ignore[arg-type]
+    key = secret.chargehq_api_key or ""  # filled in: _check returns before this otherwise
     try:
-        ChargeHqClient(parameters["ChargeHqPushUrl"], secret.chargehq_api_key).push_site_meters(
-            meters
-        )
+        ChargeHqClient(parameters["ChargeHqPushUrl"], key).push_site_meters(meters)
     except BridgeError as exc:
         return False, f"{exc.code}: {exc}"
     return True, f"the API key works now (it took the reading of {_clock(pushed[-1].at)} again)"
