@@ -199,17 +199,15 @@ class FusionSolarEmulator(PlantData, Served):
 
     def _misstamp(self, answer: Answer) -> Answer:
         try:
-            envelope = json.loads(answer.reply.body)
+            served = json.loads(answer.reply.body)
         except ValueError:
             return answer
-        params = envelope.get("params") if isinstance(envelope, dict) else None
+        params = served.get("params") if isinstance(served, dict) else None
         if not isinstance(params, dict) or not isinstance(params.get("currentTime"), int):
             return answer
         params["currentTime"] += round(self._misstamps.pop(0) * 1000)
-        reply = replace(answer.reply, body=json.dumps(envelope, separators=(",", ":")).encode())
+        reply = replace(answer.reply, body=json.dumps(served, separators=(",", ":")).encode())
         return replace(answer, reply=reply)
-
-    # --- readings -------------------------------------------------------------------------
 
 
 _ROUTES: dict[str, Callable[[FusionSolarEmulator, Request, dict[str, Any], float], Answer]] = {
