@@ -33,6 +33,7 @@ from emulator.chargehq_contract import (
     check_site_meters,
     parse_push,
 )
+from emulator.clock import Clock
 from emulator.httpserve import (
     LoopbackServer,
     Reply,
@@ -41,7 +42,6 @@ from emulator.httpserve import (
     json_reply,
 )
 from emulator.httpserve import fault_reply as transport_fault_reply
-from fusioncharge.clock import Clock
 
 __all__ = [
     "PUSH_FAULT_KINDS",

@@ -4,7 +4,9 @@ Each side changed alone (a sign flipped, a counter renamed, a unit or type id ch
 make the check fail: the emulator is an oracle only while it cannot follow the library.
 """
 
+import ast
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +79,16 @@ def test_the_emulator_serves_each_meter_as_its_own_table_says(meter):
     assert sunny.grid_export_kw > 0 and export_kw == pytest.approx(sunny.grid_export_kw, abs=1e-3)
     if meter.online_key:
         assert items[meter.online_key] == 1
+
+
+def test_the_emulator_imports_nothing_from_the_library():
+    """Its facts, clock and contract are its own: a change in the library cannot move it."""
+    root = Path(devicetypes.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "fusioncharge"]
+    assert found == []
