@@ -102,8 +102,8 @@ integration: $(DEV_STAMP) ## the handler end to end against the emulator and mot
 infra: $(DEV_STAMP) $(SAM_STAMP) ## the template, the Makefile and sam
 	$(VENV)/bin/pytest -q tests/infrastructure
 
-typecheck: $(DEV_STAMP) ## mypy, strict, on the library and the handler
-	$(VENV)/bin/mypy layers/fusioncharge/fusioncharge functions/poller/app.py
+typecheck: $(DEV_STAMP) ## mypy, strict, on the library, the handler and the test bed (tools, emulator, bench)
+	$(VENV)/bin/mypy layers/fusioncharge/fusioncharge functions/poller/app.py tools emulator bench
 
 lint: $(DEV_STAMP) ## ruff lint and format check
 	$(VENV)/bin/ruff check .

@@ -251,7 +251,7 @@ def _parameter_version(ssm: Any) -> int | None:
 
 def two_plants_scenario() -> dict[str, Any]:
     """emulator/scenarios/two-plants.json on the emulator's day model (its fixed readings out)."""
-    scenario = json.loads(TWO_PLANTS.read_text(encoding="utf-8"))
+    scenario: dict[str, Any] = json.loads(TWO_PLANTS.read_text(encoding="utf-8"))
     scenario.pop("kpis", None)
     scenario.pop("current_time_ms", None)
     return scenario

@@ -136,10 +136,10 @@ def cost_inputs(day: DayResult, init_s: float) -> DayFigures:
     )
 
 
-def handler_latency(day: DayResult) -> dict[str, float]:
+def handler_latency(day: DayResult) -> dict[str, float | None]:
     warm = [r.handler_ms for r in day.runs if not r.cold]
     cold = [r.handler_ms for r in day.runs if r.cold]
-    return {
+    return {  # a day without cold runs has no cold figure (None)
         "handler_ms_p50": round(percentile(warm, 50), 1),
         "handler_ms_p99": round(percentile(warm, 99), 1),
         "handler_ms_p50_cold_runs": round(percentile(cold, 50), 1) if cold else None,

@@ -91,7 +91,7 @@ def solar_kw(abs_slot: int, params: PlantParams) -> float:
         return 0.0
     clear = math.sin(math.pi * (h - SUNRISE_H) / (SUNSET_H - SUNRISE_H)) ** 1.5
     cloud = 0.88 + 0.12 * unit_noise("cloud", abs_slot)
-    return PEAK_PER_KWP * params.capacity_kwp * clear * cloud
+    return float(PEAK_PER_KWP * params.capacity_kwp * clear * cloud)
 
 
 def load_kw(abs_slot: int) -> float:

@@ -3,18 +3,25 @@
 Field names, units and quirks follow Huawei's tables and the captured responses: inverter power
 in kW, battery power in W, a standby inverter at night that reports its power as "N/A", null or
 0 depending on the slot, and numbers with the real services' precision. Meters follow the
-library's meter table (accounting/meters.py) as the service of 2026 serves them: power sensor and
+emulator's own table (devicetypes.py) as the service of 2026 serves them: power sensor and
 grid meter in W with + = export, the EMMA in kW with + = import and its counters swapped.
 """
 
 from typing import Any
 
 from emulator.daycurve import BATTERY_MAX_KW, PlantState, unit_noise
-from fusioncharge.accounting.meters import METER_BY_TYPE, MeterType
-from fusioncharge.models import BATTERY, EMMA, GRID_METER, INVERTER_TYPES, POWER_SENSOR
+from emulator.devicetypes import (
+    BATTERY,
+    EMMA,
+    GRID_METER,
+    INVERTER_TYPES,
+    KPI_TYPES,
+    POWER_SENSOR,
+    SERVED_METER_BY_TYPE,
+    ServedMeter,
+)
 
-# Types getDevRealKpi serves (doc p.53): the library's, and 10 (EMI) and 41 (ESS) it never reads.
-KPI_TYPES = frozenset({1, 10, 17, 38, 39, 41, 47, EMMA})
+__all__ = ["KPI_TYPES", "data_item_map", "station_item_map"]
 OVERFLOW_SENTINEL_W = -65_230_000.0  # what grid meters occasionally report (16-bit overflow)
 GRID_CONNECTED, STANDBY = 512, 40960
 
@@ -26,7 +33,7 @@ def data_item_map(type_id: int, state: PlantState, share: float = 1.0) -> dict[s
     if type_id == POWER_SENSOR:
         return _power_sensor(state)
     if type_id in (GRID_METER, EMMA):
-        return _three_phase_meter(state, METER_BY_TYPE[type_id])
+        return _three_phase_meter(state, SERVED_METER_BY_TYPE[type_id])
     if type_id == BATTERY:
         return _battery(state, share)
     return {}  # dongles, optimizers...: present but without real-time data, as observed
@@ -68,11 +75,19 @@ def _inverter(state: PlantState, share: float) -> dict[str, Any]:
     }
 
 
-def _meter_common(state: PlantState) -> dict[str, Any]:
+def _signed_power(state: PlantState, meter: ServedMeter) -> float:
+    """The grid power as this meter serves it: its unit, its sign."""
+    kw = -state.grid_export_kw if meter.plus_is_import else state.grid_export_kw
+    return round(kw, 3) if meter.unit == "kW" else round(kw * 1000)
+
+
+def _power_sensor(state: PlantState) -> dict[str, Any]:
+    meter = SERVED_METER_BY_TYPE[POWER_SENSOR]
     return {
-        "active_cap": round(state.export_total_kwh, 2),
-        "reverse_active_cap": round(state.import_total_kwh, 2),
-        "meter_status": 1,
+        meter.export_counter: round(state.export_total_kwh, 2),
+        meter.import_counter: round(state.import_total_kwh, 2),
+        **({meter.online_key: 1} if meter.online_key else {}),
+        "active_power": _signed_power(state, meter),
         "run_state": 1,
         "meter_u": 230.1,
         "meter_i": round(abs(state.grid_export_kw) * 1000 / 230.1, 2),
@@ -82,14 +97,9 @@ def _meter_common(state: PlantState) -> dict[str, Any]:
     }
 
 
-def _power_sensor(state: PlantState) -> dict[str, Any]:
-    return {**_meter_common(state), "active_power": round(state.grid_export_kw * 1000)}
-
-
-def _three_phase_meter(state: PlantState, meter: MeterType) -> dict[str, Any]:
+def _three_phase_meter(state: PlantState, meter: ServedMeter) -> dict[str, Any]:
     """A grid meter (W, today's unit) or an EMMA (kW), read and signed as its table row says."""
-    kw = -state.grid_export_kw if meter.plus_is_import else state.grid_export_kw
-    power = round(kw, 3) if meter.unit == "kW" else round(kw * 1000)
+    power = _signed_power(state, meter)
     volts = (231.4, 229.8, 230.6)
     pf = 0.98
     amps = round(abs(state.grid_export_kw) * 1000 / pf / sum(volts), 2)

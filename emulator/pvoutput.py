@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import parse_qsl
 
+from emulator.clock import Clock
 from emulator.httpserve import TRANSPORT_FAULTS, LoopbackServer, Reply, Request, Served
 from emulator.httpserve import fault_reply as transport_fault_reply
-from fusioncharge.clock import Clock
 
 STATUS_PATH = "/service/r2/addstatus.jsp"
 HOUR = 3600

@@ -82,7 +82,9 @@ class _Home:
     longitude: float
     software: str
 
-    def device(self, n: int, name: str, type_id: int, esn: str | None, model: str | None) -> dict:
+    def device(
+        self, n: int, name: str, type_id: int, esn: str | None, model: str | None
+    ) -> dict[str, Any]:
         return {
             "devName": name,
             "devTypeId": type_id,

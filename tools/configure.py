@@ -220,7 +220,8 @@ def template_parameters(template: Path) -> dict[str, Any]:
         pass
 
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    return yaml.load(template.read_text(), Loader)["Parameters"]  # noqa: S506 (SafeLoader)
+    parameters: dict[str, Any] = yaml.load(template.read_text(), Loader)["Parameters"]  # noqa: S506 (SafeLoader)
+    return parameters
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", default="", help="Name=value: change one setting")
     parser.add_argument("--again", action="store_true", help="ask the questions again")
     args = parser.parse_args(argv)
+    region: str | None
+    overrides: dict[str, str]
     region, overrides = (None, {})
     if args.config.exists():
         region, overrides = read_overrides(args.config)

@@ -10,6 +10,7 @@ with LIVE=1 beside a stack deployed from here it warns first (tools/deployed_sta
 import logging
 import os
 import sys
+from typing import Any
 
 from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
@@ -72,7 +73,7 @@ def discover(base_url: str, credentials: Credentials, store: StateStore, clock: 
         checkpoint.save(state)  # merged with what a racing run saved meanwhile
 
 
-def _shown(reading: Reading) -> dict:
+def _shown(reading: Reading) -> dict[str, Any]:
     return {
         k: reading.values.get(k, "unknown")
         for k in _INTERESTING

@@ -59,7 +59,7 @@ def scheduled_event(clock: Clock) -> dict[str, Any]:
     """The sample scheduler event with this run's id and time."""
     from datetime import UTC, datetime
 
-    event = json.loads(SAMPLE_EVENT.read_text(encoding="utf-8"))
+    event: dict[str, Any] = json.loads(SAMPLE_EVENT.read_text(encoding="utf-8"))
     event["id"] = str(uuid.uuid4())
     event["time"] = datetime.fromtimestamp(clock.now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return event
@@ -96,7 +96,7 @@ def seed_secret(secret: Mapping[str, Any] | str, name: str = SECRET_NAME) -> str
     client = boto3.client("secretsmanager", region_name=REGION)
     text = secret if isinstance(secret, str) else json.dumps(secret)
     try:
-        return client.create_secret(Name=name, SecretString=text)["ARN"]
+        return str(client.create_secret(Name=name, SecretString=text)["ARN"])
     except client.exceptions.ResourceExistsException:
         client.put_secret_value(SecretId=name, SecretString=text)
-        return client.describe_secret(SecretId=name)["ARN"]
+        return str(client.describe_secret(SecretId=name)["ARN"])

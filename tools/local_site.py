@@ -162,10 +162,10 @@ class Site:
         """One scheduled invocation of the real handler. Only BridgeErrors may escape it."""
         calls_before, pushes_before = len(self.emulator.calls), len(self.receiver.pushes)
         returned, error = None, None
+        # Lambda's context, duck-typed: what the handler uses of Powertools' LambdaContext.
+        context: Any = LambdaContext(self.clock, timeout_seconds)
         try:
-            returned = self.handler(
-                scheduled_event(self.clock), LambdaContext(self.clock, timeout_seconds)
-            )
+            returned = self.handler(scheduled_event(self.clock), context)
         except BridgeError as exc:
             error = exc
         calls = self.emulator.calls[calls_before:]
@@ -193,9 +193,8 @@ class Site:
     def state_text(self) -> str | None:
         ssm = boto3.client("ssm", region_name=REGION)
         try:
-            return ssm.get_parameter(Name=STATE_PARAMETER, WithDecryption=True)["Parameter"][
-                "Value"
-            ]
+            found = ssm.get_parameter(Name=STATE_PARAMETER, WithDecryption=True)
+            return str(found["Parameter"]["Value"])
         except ssm.exceptions.ParameterNotFound:
             return None
 
@@ -219,7 +218,7 @@ def worked_example_scenario() -> dict[str, Any]:
     def device(id_: int, type_id: int, name: str) -> dict[str, Any]:
         return {"id": id_, "devName": name, "devTypeId": type_id, "stationCode": plant}
 
-    return json.loads(
+    scenario: dict[str, Any] = json.loads(
         json.dumps(
             {
                 "stations": [{"plantCode": plant, "plantName": "Home", "capacity": 10}],
@@ -258,3 +257,4 @@ def worked_example_scenario() -> dict[str, Any]:
             }
         )
     )
+    return scenario

@@ -49,7 +49,8 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
         for n in range(runs):
             out = site.next_run() if n else site.run()  # runs 5 minutes apart
             if out.error is not None:  # a failed run: shown, not hidden
-                print(f"# run {n + 1} failed: {out.error.code}: {out.error}", file=sys.stderr)
+                code_ = getattr(out.error, "code", type(out.error).__name__)
+                print(f"# run {n + 1} failed: {code_}: {out.error}", file=sys.stderr)
                 code = 1
         last = site.wiring.last_result
         if last is not None and last.sinks:
@@ -98,7 +99,7 @@ def run_live(runs: int) -> int:
                 settings,
                 secrets,
                 store,
-                lambda creds, st, d=deadline: _live_client(settings, creds, st, clock, d),
+                _live_factory(settings, clock, deadline),
                 lambda key, d=deadline: ChargeHqClient(settings.chargehq_push_url, key, deadline=d),
                 dry_run=_flag("DRY_RUN"),
                 others=Wiring(clock=clock).sink_factories(settings),
@@ -113,6 +114,11 @@ def run_live(runs: int) -> int:
         return 1
     _print_body(result)
     return 0
+
+
+def _live_factory(settings: Any, clock: Any, deadline: Any) -> Any:
+    """The FusionSolar client factory of one live run (its own deadline)."""
+    return lambda creds, store: _live_client(settings, creds, store, clock, deadline)
 
 
 def _live_client(settings: Any, creds: Any, store: Any, clock: Any, deadline: Any) -> Any:
@@ -133,7 +139,7 @@ def _live_client(settings: Any, creds: Any, store: Any, clock: Any, deadline: An
 class _EnvSecrets:
     """The secret's keys from the environment, for LIVE=1 (a sink's only when SINKS has it)."""
 
-    def get(self):
+    def get(self) -> Any:
         from fusioncharge.aws.secrets import ENVIRONMENT, parse_secret
 
         return parse_secret(

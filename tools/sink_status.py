@@ -12,10 +12,10 @@ from fusioncharge.plant_time import plant_zone
 from fusioncharge.settings import load_settings
 from fusioncharge.sinks import Sink
 from fusioncharge.sinks.hass import HassSink
-from fusioncharge.sinks.pvoutput import DEFAULT_URL as PVOUTPUT_URL
-from fusioncharge.sinks.pvoutput import PvOutputSink
+from fusioncharge.sinks.pvoutput import DEFAULT_URL, PvOutputSink
 from tools.run_lines import RunLine
 
+PVOUTPUT_URL = DEFAULT_URL
 LABELS = {"chargehq": "ChargeHQ", "hass": "HA webhook", "pvoutput": "PVOutput"}
 NAMES = {"chargehq": "ChargeHQ", "hass": "Home Assistant", "pvoutput": "PVOutput"}
 
@@ -52,7 +52,7 @@ def check_others(
     pvoutput_url: str = PVOUTPUT_URL,
 ) -> list[tuple[str, bool | None, str]]:
     """(label, works, what was found) for Home Assistant and PVOutput when listed."""
-    found = []
+    found: list[tuple[str, bool | None, str]] = []
     for name in sinks:
         sink = _build(name, secret, parameters, pvoutput_url)
         if sink is None:
@@ -67,7 +67,7 @@ def check_others(
             )
             continue
         at, values = reading
-        meters = SiteMeters(**values, tsms=int(at * 1000))  # type: ignore[arg-type]
+        meters = SiteMeters(**values, tsms=int(at * 1000))
         clock = SystemClock()
         try:
             sink.push(meters, Deadline.after(clock, 15), {})

@@ -13,31 +13,30 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.aws.secrets import parse_secret
-from fusioncharge.aws.state_store import SsmStateStore
-from fusioncharge.chargehq.client import ChargeHqClient
-from fusioncharge.checkpoint import Checkpoint
-from fusioncharge.clock import Deadline, SystemClock
-from fusioncharge.errors import BridgeError, PlantNotFound
-from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.fusionsolar.parse import match_plants
+from fusioncharge.aws.secrets import SiteSecret, parse_secret
 from tools import sink_status
 from tools.aws_access import problem
 from tools.run_lines import RunLine, meters_text, run_line
 from tools.status_alarm import alarm_lines
 from tools.status_headline import CANNOT_TELL, NOT_WORKING, WORKING, Facts, Headline, Proof, decide
+from tools.status_proof import (
+    RUN_MAX_SECONDS,
+    LoginProof,
+    clock_text,
+    recent_reading,
+    try_chargehq,
+    try_fusionsolar,
+)
 
 CHECKS = Path(__file__).resolve().parent.parent / ".local" / "status-checks.json"
 LOOK_BACK_SECONDS = 24 * 3600
-RECENT_READING_SECONDS = 600  # a reading this fresh may be pushed again to test the key
-RUN_MAX_SECONDS = 60  # the function's Timeout in template.yaml: no run lasts longer
+__all__ = ["RUN_MAX_SECONDS", "Report", "main", "status"]
 LINKS = ("SecretConsoleUrl", "LogsConsoleUrl", "DashboardConsoleUrl", "AlarmsConsoleUrl")
 
 
@@ -176,7 +175,7 @@ def _next_run(runs: list[RunLine], parameters: dict[str, str]) -> str:
     minutes = int("".join(c for c in schedule if c.isdigit()) or 5)
     if not runs:
         return f"the run due within {minutes} minutes of the deploy"
-    return f"the run at about {_clock(runs[-1].at + minutes * 60)}"
+    return f"the run at about {clock_text(runs[-1].at + minutes * 60)}"
 
 
 def _failed_since_last_push(runs: list[RunLine]) -> int:
@@ -184,7 +183,17 @@ def _failed_since_last_push(runs: list[RunLine]) -> int:
     return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])
 
 
-def _check(report, secret, runs, edited, parameters, outputs, session, proof, pv_url) -> None:
+def _check(
+    report: Report,
+    secret: SiteSecret,
+    runs: list[RunLine],
+    edited: float,
+    parameters: dict[str, str],
+    outputs: dict[str, str],
+    session: Any,
+    proof: LoginProof,
+    pv_url: str,
+) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
     facts = report.facts
     sinks = sink_status.configured(parameters)
@@ -208,110 +217,24 @@ def _check(report, secret, runs, edited, parameters, outputs, session, proof, pv
         return
     if since:
         report.add("check", f"the runs since the edit fail with {since[-1].error_code}")
-    fusionsolar = _check_fusionsolar(secret, parameters, outputs, session, edited, proof)
+    fusionsolar = try_fusionsolar(secret, parameters, outputs, session, edited, proof)
     report.add("FusionSolar", fusionsolar[1])
     facts.proofs = [Proof("FusionSolar", *fusionsolar)]
     if "chargehq" in sinks:
-        chargehq = _check_chargehq(secret, runs, parameters, proof.now)
+        chargehq = try_chargehq(secret, runs, parameters, proof.now)
         report.add("ChargeHQ", chargehq[1])
         facts.proofs.append(Proof("ChargeHQ", *chargehq))
     for label, ok, text in sink_status.check_others(
-        secret, sinks, _recent_reading(runs, proof.now), parameters, pv_url
+        secret, sinks, recent_reading(runs, proof.now), parameters, pv_url
     ):
         report.add(label, text)
         facts.proofs.append(Proof(label, ok, text))
 
 
-def _check_fusionsolar(secret, parameters, outputs, session, edited, proof) -> tuple[bool, str]:
-    store = SsmStateStore(outputs["StateParameterName"], session.client("ssm"))
-    clock = SystemClock()
-    # The run's way to the state: the guard saved before the login, and every save merged with
-    # what a run racing this check saved (its reading times never roll back).
-    checkpoint = Checkpoint(store, clock, Deadline.after(clock, RUN_MAX_SECONDS))
-    try:
-        state = checkpoint.load()
-        issued = state.token_issued_at or 0.0
-        if state.token and (issued >= edited + RUN_MAX_SECONDS or proof.holds(issued)):
-            return True, f"the credentials work (logged in with them at {_clock(issued)})"
-        state.token, state.token_issued_at = None, None  # a token of the old credentials
-        credentials = Credentials(secret.fusionsolar_username, secret.fusionsolar_system_code)
-        client = FusionSolarClient(
-            parameters["FusionSolarBaseUrl"], credentials, state, checkpoint=checkpoint
-        )
-        try:
-            plants = client.list_plants()
-        finally:
-            checkpoint.save(state)  # the new token for the next run, or the lockout guard
-        proof.keep(state.token_issued_at)
-        found = match_plants(parameters["Station"], plants)
-    except PlantNotFound as exc:
-        return False, f"the credentials work, but {exc}"
-    except BridgeError as exc:
-        return False, f"{exc.code}: {exc}"
-    names = ", ".join(repr(p.name) for p in found)
-    which = f"plant {names}" if len(found) == 1 else f"plants {names}"
-    return True, f"the credentials work now (logged in; {which} found)"
-
-
-@dataclass
-class LoginProof:
-    """This machine's note of a token it got with a given secret version (.local/, mode 600).
-
-    A token issued soon after an edit may come from a run that started before it (old secret);
-    one that `make status` got itself is proof, so a second look needs no second login.
-    """
-
-    path: Path
-    stack: str
-    secret_version: str
-    now: float = field(default_factory=time.time)
-
-    def holds(self, issued: float) -> bool:
-        try:
-            note = json.loads(self.path.read_text(encoding="utf-8")).get(self.stack, {})
-        except (OSError, ValueError):
-            return False
-        return note == {"secret_version": self.secret_version, "token_issued_at": issued}
-
-    def keep(self, issued: float | None) -> None:
-        if issued is None:
-            return
-        note = {self.stack: {"secret_version": self.secret_version, "token_issued_at": issued}}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(note, f)
-
-
-def _check_chargehq(secret, runs, parameters, now) -> tuple[bool | None, str]:
-    pushed = [r for r in runs if r.outcome == "pushed" and r.site_meters]
-    if not pushed or pushed[-1].at < now - RECENT_READING_SECONDS:
-        return None, "no recent reading to push again: the next run that reads will tell"
-    meters = SiteMeters(**pushed[-1].site_meters)
-    try:
-        ChargeHqClient(parameters["ChargeHqPushUrl"], secret.chargehq_api_key).push_site_meters(
-            meters
-        )
-    except BridgeError as exc:
-        return False, f"{exc.code}: {exc}"
-    return True, f"the API key works now (it took the reading of {_clock(pushed[-1].at)} again)"
-
-
-def _recent_reading(runs: list[RunLine], now: float) -> tuple[float, dict[str, float]] | None:
-    pushed = [r for r in runs if r.outcome == "pushed" and r.site_meters]
-    if not pushed or pushed[-1].at < now - RECENT_READING_SECONDS or not pushed[-1].site_meters:
-        return None
-    return pushed[-1].at, pushed[-1].site_meters
-
-
 def _when(at: float, now: float) -> str:
     minutes = max(0, round((now - at) / 60))
     ago = f"{minutes} min ago" if minutes < 120 else f"{minutes // 60} h ago"
-    return f"{_clock(at)} ({ago})"
-
-
-def _clock(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).astimezone().strftime("%H:%M")
+    return f"{clock_text(at)} ({ago})"
 
 
 def _epoch(value: Any) -> float:

@@ -72,7 +72,7 @@ def dropping(monkeypatch):
             envelope = json.loads(answer.reply.body)
             if isinstance(envelope.get("data"), list):
                 envelope["data"] = [d for d in envelope["data"] if d.get("devId") != dev_id]
-            return emulator_module._Answer(json_reply(envelope), answer.outcome, answer.fail_code)
+            return emulator_module.Answer(json_reply(envelope), answer.outcome, answer.fail_code)
 
         monkeypatch.setitem(emulator_module._ROUTES, "getDevRealKpi", route)
 

@@ -12,8 +12,9 @@ from fusioncharge.errors import (
     QuotaExceeded,
     UnexpectedResponse,
 )
-from fusioncharge.fusionsolar import parse, replies
+from fusioncharge.fusionsolar import parse, plant_match, replies
 from fusioncharge.models import Plant
+from fusioncharge.settings import PlantNames
 
 # tests/fixtures/fusionsolar-responses: real, anonymised replies.
 CAPTURED = Path(__file__).resolve().parents[1] / "fixtures" / "fusionsolar-responses"
@@ -360,12 +361,12 @@ PLANTS = [
     ],
 )
 def test_match_plant(station, code):
-    assert parse.match_plant(station, PLANTS).code == code
+    assert plant_match.match_plant(station, PLANTS).code == code
 
 
 def test_plant_not_found_lists_the_plants():
     with pytest.raises(PlantNotFound) as caught:
-        parse.match_plant("Cottage", PLANTS)
+        plant_match.match_plant("Cottage", PLANTS)
     message = str(caught.value)
     assert "'Cottage'" in message
     for plant in PLANTS:
@@ -375,13 +376,13 @@ def test_plant_not_found_lists_the_plants():
 
 def test_ambiguous_names_ask_for_the_code():
     with pytest.raises(PlantNotFound, match=r"NE=4.*NE=5"):
-        parse.match_plant("Barn", PLANTS)
+        plant_match.match_plant("Barn", PLANTS)
 
 
 @pytest.mark.parametrize("station", ["", "   "])
 def test_empty_station_never_matches_an_anonymous_plant(station):
     with pytest.raises(PlantNotFound):
-        parse.match_plant(station, [Plant("", "")])
+        plant_match.match_plant(station, [Plant("", "")])
 
 
 @pytest.mark.parametrize(
@@ -396,12 +397,12 @@ def test_empty_station_never_matches_an_anonymous_plant(station):
 )
 def test_match_plants(station, codes):
     plants = [*PLANTS, Plant("NE=9", "Smith, Jones")]
-    assert [p.code for p in parse.match_plants(station, plants)] == codes
+    assert [p.code for p in plant_match.match_plants(station, plants)] == codes
 
 
 def test_a_part_not_found_is_named_with_the_plants_to_choose_from():
     with pytest.raises(PlantNotFound) as caught:
-        parse.match_plants("Home,Cottage", PLANTS)
+        plant_match.match_plants("Home,Cottage", PLANTS)
     message = str(caught.value)
     assert "'Cottage' in STATION 'Home,Cottage' matches no plant" in message
     assert "comma-separated" in message and "NE=4" in message
@@ -410,15 +411,23 @@ def test_a_part_not_found_is_named_with_the_plants_to_choose_from():
 @pytest.mark.parametrize("station", ["Home,NE=1", "Barn,Home"])
 def test_a_plant_named_twice_or_ambiguous_is_refused(station):
     with pytest.raises(PlantNotFound, match=r"twice|NE=4.*NE=5"):
-        parse.match_plants(station, PLANTS)
+        plant_match.match_plants(station, PLANTS)
 
 
 def test_meter_plants_match_among_the_stations_plants():
     chosen = [Plant("NE=1", "Home"), Plant("NE=4", "Barn")]
     among = "of those STATION names"
-    assert parse.match_plants("barn", chosen, "METER_PLANTS", among) == [chosen[1]]
+    meters = PlantNames("METER_PLANTS", "barn")
+    assert plant_match.match_plants(meters, chosen, among) == [chosen[1]]
     with pytest.raises(PlantNotFound, match=r"'Cottage' in METER_PLANTS .* of those STATION"):
-        parse.match_plants("Barn,Cottage", chosen, "METER_PLANTS", among)
+        plant_match.match_plants(PlantNames("METER_PLANTS", "Barn,Cottage"), chosen, among)
+
+
+def test_meter_plants_is_never_read_as_one_name_holding_a_comma():
+    plants = [Plant("NE=9", "Smith, Jones"), Plant("NE=1", "Smith")]
+    assert plant_match.match_plants("Smith, Jones", plants) == [plants[0]]  # STATION
+    with pytest.raises(PlantNotFound, match=r"'Jones' in METER_PLANTS"):
+        plant_match.match_plants(PlantNames("METER_PLANTS", "Smith, Jones"), plants)
 
 
 @pytest.mark.parametrize(

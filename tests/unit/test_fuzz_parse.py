@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fusioncharge.errors import FusionSolarError
-from fusioncharge.fusionsolar import parse, replies
+from fusioncharge.fusionsolar import parse, plant_match, replies
 from fusioncharge.models import Plant
 
 SECRET = "Fuzz-Sys-C0de-3141"
@@ -173,7 +173,7 @@ def test_numbers_are_finite_floats_or_unknown(value):
 def test_a_station_names_one_plant_or_raises_typed(station, names):
     plants = [Plant(code=f"NE={i}", name=name) for i, name in enumerate(names)]
     try:
-        found = parse.match_plant(station, plants)
+        found = plant_match.match_plant(station, plants)
     except FusionSolarError as exc:
         assert_typed(exc)
         return

@@ -60,7 +60,7 @@ def test_any_environment_gives_settings_or_a_config_error(env):
         assert len(message) < 400 and message.isprintable()
         return
     _urls_are_safe(loaded)
-    assert loaded.station.isprintable() and 0 < len(loaded.station) <= 500
+    assert loaded.station.text.isprintable() and 0 < len(loaded.station.text) <= 500
     capacity = loaded.accounting.battery_capacity_kwh
     assert capacity is None or 0 < capacity <= 1000
 

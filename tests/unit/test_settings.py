@@ -3,7 +3,7 @@
 import pytest
 
 from fusioncharge.errors import ConfigError
-from fusioncharge.settings import ENV_VARS, MAX_PLANTS, load_settings
+from fusioncharge.settings import ENV_VARS, MAX_PLANTS, PlantNames, load_settings
 
 BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/fusionsolar-state"}
 
@@ -12,7 +12,8 @@ def test_defaults_follow_interfaces_md():
     s = load_settings(BASE)
     assert s.fusionsolar_base_url == "https://intl.fusionsolar.huawei.com"
     assert s.chargehq_push_url == "https://api.chargehq.net/api/public/push-solar-data"
-    assert s.station == "Home"
+    assert s.station == PlantNames("STATION", "Home", whole_first=True)
+    assert s.station.parts == ("Home",) and str(s.station) == "Home"
     a = s.accounting
     assert (a.use_power_sensor, a.use_grid_meter, a.use_battery, a.meter_export_positive) == (
         True,
@@ -24,7 +25,7 @@ def test_defaults_follow_interfaces_md():
     assert a.battery_capacity_kwh is None
     assert (a.use_emma, a.grid_meter_unit) == (True, "auto")
     assert s.log_level == "INFO"
-    assert s.meter_plants == ""  # every plant's meter counts
+    assert s.meter_plants is None  # every plant's meter counts
     assert a.plant_capacity_kwp is None and s.plant_location is None  # FusionSolar's
 
 
@@ -57,7 +58,7 @@ def test_every_setting_read_is_listed():
     assert a.battery_coupling == "ac"
     assert a.battery_capacity_kwh == 10.5
     assert s.log_level == "DEBUG"
-    assert s.meter_plants == "Home"
+    assert s.meter_plants == PlantNames("METER_PLANTS", "Home")
     assert s.plant_timezone == "Australia/Perth"
     assert s.sinks == ("pvoutput", "hass")  # each once, in the order given
     assert a.plant_capacity_kwp == 6.6
@@ -122,7 +123,8 @@ def test_local_runs_need_no_aws_names():
 
 def test_several_plants_fit_in_station_up_to_the_limit():
     many = ",".join(f"Plant number {i} on the hill with a long name" for i in range(MAX_PLANTS))
-    assert load_settings({**BASE, "STATION": many}).station == many
+    station = load_settings({**BASE, "STATION": many}).station
+    assert station.text == many and len(station.parts) == 5
     with pytest.raises(ConfigError, match=f"more than {MAX_PLANTS} plants"):
         load_settings({**BASE, "STATION": many + ",One more"})
 

@@ -16,6 +16,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from tools.mutation.points import mutants
 from tools.mutation.run import (
@@ -32,11 +33,11 @@ from tools.mutation.run import (
 HERE = Path(__file__).parent
 
 
-def _toml(name: str) -> dict:
+def _toml(name: str) -> dict[str, Any]:
     return tomllib.loads((HERE / name).read_text(encoding="utf-8"))
 
 
-def modules(config: dict, wanted: list[str]) -> dict[str, list[str]]:
+def modules(config: dict[str, Any], wanted: list[str]) -> dict[str, list[str]]:
     """Each promise module (a folder entry: each module in it) with its tests."""
     found: dict[str, list[str]] = {}
     for entry, tests in config["modules"].items():
@@ -52,11 +53,11 @@ def modules(config: dict, wanted: list[str]) -> dict[str, list[str]]:
 
 def mutate_module(
     layer: Path, module: str, tests: list[str], equivalent: dict[str, str], match: str = ""
-) -> dict:
+) -> dict[str, Any]:
     target = layer / "fusioncharge" / module
     source = target.read_bytes()
     found = [m for m in mutants(module, source) if match in m.key]
-    result: dict = {"total": len(found), "equivalent": 0, "killed": 0, "survivors": []}
+    result: dict[str, Any] = {"total": len(found), "equivalent": 0, "killed": 0, "survivors": []}
     if not found:
         return result
     seconds = baseline(layer, tests)
@@ -83,12 +84,12 @@ def mutate_module(
     return result
 
 
-def rate(result: dict) -> float:
+def rate(result: dict[str, Any]) -> float:
     counted = result["total"] - result["equivalent"]
     return result["killed"] / counted if counted else 1.0
 
 
-def report(module: str, result: dict, seconds: float, floor: float) -> bool:
+def report(module: str, result: dict[str, Any], seconds: float, floor: float) -> bool:
     ok = rate(result) >= floor
     print(
         f"{module:32} {result['total']:4d} mutants  {result['killed']:4d} killed  "
@@ -103,7 +104,7 @@ def report(module: str, result: dict, seconds: float, floor: float) -> bool:
     return ok
 
 
-def mistakes(layer: Path, config: dict, wanted: list[str]) -> bool:
+def mistakes(layer: Path, config: dict[str, Any], wanted: list[str]) -> bool:
     """Apply each curated mistake by its text; True when every one is found and killed."""
     ok = True
     for mistake in _toml("mistakes.toml")["mistake"]:

@@ -90,7 +90,7 @@ class _Finder(ast.NodeVisitor):
             self.visit(stmt)
         self.scope.pop()
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.scope.append(node.name)

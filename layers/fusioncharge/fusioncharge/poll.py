@@ -32,7 +32,7 @@ from fusioncharge.errors import (
     SecretError,
     StateError,
 )
-from fusioncharge.fusionsolar import Credentials, FusionSolarClient, parse
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient, plant_match
 from fusioncharge.fusionsolar.catalogue import unserved_types
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.result import RunResult
@@ -233,9 +233,8 @@ def _site_plants(
     """Each plant with its devices, whether its meter counts (METER_PLANTS; empty: all), its
     capacity and whether the sun is down there now."""
     metered = {p.code for p in plants}
-    if settings.meter_plants:
-        among = "of those STATION names"
-        named = parse.match_plants(settings.meter_plants, plants, "METER_PLANTS", among)
+    if settings.meter_plants is not None:
+        named = plant_match.match_plants(settings.meter_plants, plants, "of those STATION names")
         metered = {p.code for p in named}
     return [
         SitePlant(

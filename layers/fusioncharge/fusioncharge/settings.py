@@ -8,7 +8,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from fusioncharge.accounting.site_meters import AccountingOptions
@@ -56,15 +56,38 @@ MAX_PLANTS = 5
 
 
 @dataclass(frozen=True)
+class PlantNames:
+    """A setting that names plants (STATION, METER_PLANTS), read once: its text as set and its
+    comma-separated parts. fusionsolar/plant_match.py matches it against the plant list."""
+
+    setting: str  # its name, for errors: "STATION"
+    text: str
+    whole_first: bool = False  # the whole text may be one plant's name holding a comma
+    parts: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = tuple(part.strip() for part in self.text.split(",") if part.strip())
+        object.__setattr__(self, "parts", parts)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def station_names(text: str) -> PlantNames:
+    """STATION's text as PlantNames (the whole text is first tried as one plant's name)."""
+    return PlantNames("STATION", text.strip(), whole_first=True)
+
+
+@dataclass(frozen=True)
 class Settings:
     fusionsolar_base_url: str
-    station: str  # one plant's name or code, or several comma-separated
+    station: PlantNames  # one plant's name or code, or several comma-separated
     accounting: AccountingOptions
     chargehq_push_url: str
     log_level: str
     secret_id: str | None  # None only for local runs that do not use AWS
     state_parameter: str | None  # the SSM parameter holding the State between runs
-    meter_plants: str = ""  # of STATION's plants, those whose meters count; empty: all
+    meter_plants: PlantNames | None = None  # of STATION's plants, those whose meters count
     plant_timezone: str = ""  # the plant's IANA time zone; empty: from FusionSolar (plant_time)
     sinks: tuple[str, ...] = ("chargehq",)  # where the site meters go (SINKS; sinks/)
     plant_location: tuple[float, float] | None = None  # (latitude, longitude); None: FusionSolar's
@@ -135,7 +158,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _station(env: Mapping[str, str]) -> str:
+def _station(env: Mapping[str, str]) -> PlantNames:
     value = _raw(env, "STATION")
     if not value:
         raise ConfigError(
@@ -147,23 +170,24 @@ def _station(env: Mapping[str, str]) -> str:
             "STATION must be a plant name or plant code (NE=...) of printable text, or several "
             f"comma-separated, {MAX_STATION_CHARS} characters at most"
         )
-    if len([part for part in value.split(",") if part.strip()]) > MAX_PLANTS:
+    names = station_names(value)
+    if len(names.parts) > MAX_PLANTS:
         raise ConfigError(
             f"STATION names more than {MAX_PLANTS} plants: at most {MAX_PLANTS} are summed into "
             "one site (what the poller keeps about more would not fit its SSM parameter)"
         )
-    return value
+    return names
 
 
-def _meter_plants(env: Mapping[str, str]) -> str:
-    """Which of STATION's plants' meters count; checked against the plants when they are found."""
+def _meter_plants(env: Mapping[str, str]) -> PlantNames | None:
+    """Which of STATION's plants' meters count (None: all); matched when the plants are found."""
     value = _raw(env, "METER_PLANTS")
     if len(value) > MAX_STATION_CHARS or not value.isprintable():
         raise ConfigError(
             "METER_PLANTS must be empty (every plant's meter counts) or some of STATION's plant "
             "names or codes, comma-separated"
         )
-    return value
+    return PlantNames("METER_PLANTS", value) if value else None
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:

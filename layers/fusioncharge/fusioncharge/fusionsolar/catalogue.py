@@ -18,9 +18,10 @@ from fusioncharge.errors import (
     QuotaExceeded,
     UnexpectedResponse,
 )
-from fusioncharge.fusionsolar import parse, partial_list, replies
+from fusioncharge.fusionsolar import parse, partial_list, plant_match, replies
 from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
+from fusioncharge.settings import PlantNames, station_names
 from fusioncharge.state import State, station_key
 from fusioncharge.state_codec import in_state_order
 
@@ -60,18 +61,19 @@ class Catalogue:
             plants.extend(more)
         return plants
 
-    def plant(self, station: str) -> Plant:
+    def plant(self, station: PlantNames | str) -> Plant:
         """The one plant STATION names (see `plants`)."""
         found = self.plants(station)
         if len(found) != 1:
-            raise ValueError(f"STATION {station!r} names {len(found)} plants: use plants()")
+            raise ValueError(f"STATION {str(station)!r} names {len(found)} plants: use plants()")
         return found[0]
 
-    def plants(self, station: str) -> list[Plant]:
+    def plants(self, names: PlantNames | str) -> list[Plant]:
         """The plants STATION names, in its order; looked up only when the STATION setting
         changed. One name or code, or several comma-separated (a name holding a comma still
         names one plant); a part that matches no plant raises PlantNotFound naming it."""
-        st = self.state
+        names = station_names(names) if isinstance(names, str) else names
+        station, st = names.text, self.state
         same_station = st.plant_for_station == station_key(station)
         if same_station and st.plant_code is not None:
             if st.plant_facts is None and self._devices_due():
@@ -90,7 +92,7 @@ class Catalogue:
             )
         plants = self.list_plants()
         try:
-            found = parse.match_plants(station, plants)
+            found = plant_match.match_plants(names, plants)
         except PlantNotFound:
             st.plant_for_station, st.plant_code, st.plant_checked_at = (
                 station_key(station),
@@ -105,8 +107,8 @@ class Catalogue:
         if codes != st.plant_code:
             st.devices, st.devices_fetched_at = None, None  # other plants' devices
         st.plant_code, st.plant_for_station = codes, station_key(station)
-        names = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
-        st.plant_name = NAMES_SEPARATOR.join(names)  # several: cut short, they label messages
+        labels = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
+        st.plant_name = NAMES_SEPARATOR.join(labels)  # several: cut short, they label messages
         st.plant_facts = [p.facts() for p in found]
         return found
 

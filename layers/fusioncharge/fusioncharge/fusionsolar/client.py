@@ -37,6 +37,7 @@ from fusioncharge.fusionsolar.catalogue import (
 from fusioncharge.fusionsolar.session import Session
 from fusioncharge.fusionsolar.transport import Portal
 from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.settings import PlantNames
 from fusioncharge.state import State
 
 logger = logging.getLogger(__name__)
@@ -88,11 +89,11 @@ class FusionSolarClient:
         """Every plant the account can see (all pages of /thirdData/stations)."""
         return self.catalogue.list_plants()
 
-    def plant(self, station: str) -> Plant:
+    def plant(self, station: PlantNames | str) -> Plant:
         """The one plant STATION names (see `plants`)."""
         return self.catalogue.plant(station)
 
-    def plants(self, station: str) -> list[Plant]:
+    def plants(self, station: PlantNames | str) -> list[Plant]:
         """The plants STATION names, in its order (see Catalogue.plants)."""
         return self.catalogue.plants(station)
 

@@ -7,13 +7,10 @@ integers sent as numbers or strings. Anything unusable becomes a typed error or 
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from fusioncharge.errors import (
-    PlantNotFound,
-    UnexpectedResponse,
-)
+from fusioncharge.errors import UnexpectedResponse
 from fusioncharge.models import BATTERY, Device, Plant, Reading
 
 EXCERPT_CHARS = 200
@@ -178,74 +175,3 @@ def reading(dev_id: int, type_id: int, items: Any, time_ms: int | None) -> Readi
         unknown=frozenset(unknown),
         time_ms=time_ms,
     )
-
-
-ACCOUNT_PLANTS = "this FusionSolar account can see"
-
-
-def match_plant(
-    station: str, plants: list[Plant], setting: str = "STATION", among: str = ACCOUNT_PLANTS
-) -> Plant:
-    """The plant that STATION names: by code, else by exact name, else ignoring case and spaces.
-
-    `setting` names where `station` came from, for the error: "STATION", or a part of a
-    comma-separated list ("'Garage' in STATION 'Home,Garage'").
-    """
-    wanted = station.strip().casefold()
-    label = f"STATION {station!r}" if setting == "STATION" else f"{station!r} in {setting}"
-    tests: tuple[Callable[[Plant], bool], ...] = (
-        lambda p: p.code == station,
-        lambda p: p.name == station,
-        lambda p: p.name.strip().casefold() == wanted,
-    )
-    for same in tests:
-        found = [p for p in plants if same(p)] if wanted else []
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise PlantNotFound(
-                f"{label} names {len(found)} plants: {_plant_list(found)}; "
-                f"set {setting.split(' ')[0]} to the plant code (NE=...) of the one to use"
-            )
-    if setting == "STATION":
-        hint = "Set STATION to one of these plant names or codes"
-    else:
-        hint = f"Set {setting.split(' ')[0]} to these plant names or codes, comma-separated"
-    raise PlantNotFound(f"{label} matches no plant {among}. {hint}: {_plant_list(plants)}")
-
-
-def match_plants(
-    station: str, plants: list[Plant], setting: str = "STATION", among: str = ACCOUNT_PLANTS
-) -> list[Plant]:
-    """The plants STATION names: one plant as `match_plant` finds it (a name may hold a comma),
-    else each of its comma-separated parts, in order. A part that matches no plant, or names a
-    plant another part named too (it would count twice), raises PlantNotFound naming it."""
-    parts = split_station(station)
-    if setting == "STATION":
-        try:
-            return [match_plant(station, plants)]  # one plant; its name may hold a comma
-        except PlantNotFound:
-            if len(parts) < 2 and (not parts or parts[0] == station.strip()):
-                raise  # one plant's error, as it always read
-    found: list[Plant] = []
-    for part in parts:
-        plant = match_plant(part, plants, f"{setting} {station!r}", among)
-        if plant in found:
-            raise PlantNotFound(
-                f"{setting} {station!r} names plant {plant.name!r} ({plant.code}) twice; "
-                "name each plant once (twice, it would count twice in the sum)"
-            )
-        found.append(plant)
-    return found
-
-
-def split_station(station: str) -> list[str]:
-    """The comma-separated parts of a STATION-like setting, blanks left out."""
-    return [part.strip() for part in station.split(",") if part.strip()]
-
-
-def _plant_list(plants: list[Plant], shown: int = 20) -> str:
-    if not plants:
-        return "(none: the account sees no plants; check the user has access to your plant)"
-    names = ", ".join(f"{p.name!r} ({p.code})" for p in plants[:shown])
-    return names + (f" and {len(plants) - shown} more" if len(plants) > shown else "")
