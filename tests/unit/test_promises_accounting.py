@@ -188,6 +188,7 @@ def test_every_meter_and_the_battery_count_unless_a_setting_says_otherwise():
         "battery_coupling": "dc",
         "battery_capacity_kwh": None,
         "grid_meter_unit": "auto",
+        "plant_capacity_kwp": None,  # none set: the plant list's own capacity bounds power
     }
 
 

@@ -47,8 +47,15 @@ def test_any_eight_characters_of_a_secret_are_masked(secret, data):
     assert piece.lower() not in out.lower()
 
 
-def test_seven_characters_of_a_secret_are_ordinary_text():
-    assert mask("abcdefg and more", ["abcdefghijkl"]) == "abcdefg and more"
+def test_seven_characters_inside_a_secret_are_ordinary_text():
+    assert mask("bcdefgh and more", ["abcdefghijkl"]) == "bcdefgh and more"
+
+
+def test_a_word_that_starts_or_ends_with_four_characters_of_a_secret_is_masked():
+    secret = ["abcdefghijkl"]
+    assert mask("abcdxyz and more", secret) == "*** and more"
+    assert mask("said xyzijkl", secret) == "said ***"
+    assert mask("abc and jkl", secret) == "abc and jkl"  # three characters are ordinary text
 
 
 def test_a_form_encoded_secret_with_spaces_is_masked():
