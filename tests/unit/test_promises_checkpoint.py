@@ -5,7 +5,7 @@ import pytest
 
 from emulator.clock import FakeClock
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
-from fusioncharge.checkpoint import save, save_before
+from fusioncharge.checkpoint import Checkpoint, save, save_before
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import StateError, StateNotSaved
 from fusioncharge.state import InMemoryStateStore, State
@@ -88,3 +88,90 @@ def test_a_retry_starts_with_exactly_its_pause_and_two_seconds_left():
     store = FlakyStore(failures=1)
     save(store, State(), clock, Deadline.after(clock, 2.3))
     assert store.tries == 2
+
+
+# --- racing runs: every save merges what others saved since this run last loaded or saved ----
+class QuietStore(InMemoryStateStore):
+    """A store that can tell cheaply that nobody wrote (as SSM's version does): counts reads."""
+
+    def __init__(self, clock: FakeClock, written: bool) -> None:
+        super().__init__(clock=clock)
+        self.written, self.loads = written, 0
+
+    def changed(self) -> bool:
+        return self.written
+
+    def load(self) -> State:
+        self.loads += 1
+        return super().load()
+
+
+def test_a_racing_runs_login_try_and_reading_time_survive_our_save():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    ours, theirs = Checkpoint(store, clock), Checkpoint(store, clock)
+    mine, other = ours.load(), theirs.load()
+    other.login_tries, other.last_fetch = [now - 5], {"38": now - 5}
+    theirs.save(other)
+    mine.token = "t"
+    ours.save(mine)
+    saved = store.load()
+    assert (saved.token, saved.login_tries, saved.last_fetch) == ("t", [now - 5], {"38": now - 5})
+
+
+def test_a_state_built_by_hand_keeps_its_fields_and_never_rolls_a_reading_time_back():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    store.save(State(token="old", token_issued_at=now - 60, last_fetch={"38": now - 5}))
+    Checkpoint(store, clock).save(State(token="new", token_issued_at=now - 120))
+    saved = store.load()
+    assert (saved.token, saved.last_fetch) == ("new", {"38": now - 5})
+
+
+def test_a_refresh_folds_in_what_racing_runs_saved_without_saving():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    ours, theirs = Checkpoint(store, clock), Checkpoint(store, clock)
+    mine, other = ours.load(), theirs.load()
+    other.login_tries = [now - 5]
+    theirs.save(other)
+    saves = store.saves
+    ours.refresh(mine)
+    assert mine.login_tries == [now - 5] and store.saves == saves
+    unloaded = State()
+    Checkpoint(store, clock).refresh(unloaded)  # nothing loaded: the store's content is the base
+    assert unloaded.login_tries is None
+
+
+def test_saved_says_whether_the_store_holds_the_state_as_this_run_left_it():
+    clock = FakeClock()
+    checkpoint = Checkpoint(InMemoryStateStore(clock=clock), clock)
+    state = checkpoint.load()
+    assert checkpoint.saved(state)
+    state.token = "t"
+    assert not checkpoint.saved(state)
+    checkpoint.save(state)
+    assert checkpoint.saved(state)
+
+
+@pytest.mark.parametrize(("written", "loads"), [(False, 1), (True, 2)])
+def test_a_store_that_says_nobody_wrote_is_not_read_again_before_a_save(written, loads):
+    clock = FakeClock()
+    store = QuietStore(clock, written)
+    checkpoint = Checkpoint(store, clock)
+    state = checkpoint.load()
+    state.token = "t"
+    checkpoint.save(state)
+    assert store.loads == loads and store.load().token == "t"
+
+
+def test_a_plain_save_writes_the_state_as_given():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    store.save(State(last_fetch={"38": now - 5}))
+    save(store, State(token="t"), clock, None)
+    assert store.load().last_fetch == {}
