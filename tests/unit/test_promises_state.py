@@ -85,6 +85,12 @@ def test_the_json_is_compact_sorted_and_keeps_names_readable():
     assert State(devices=[]).to_json() == '{"dv":{},"v":2}'  # an empty list is an answer too
 
 
+def test_a_lone_surrogate_is_escaped_so_the_json_can_be_stored_and_stays_sorted():
+    text = State(token="t", plant_name="a\ud800").to_json()
+    assert text == '{"plant_name":"a\\ud800","token":"t","v":2}'
+    assert State.from_json(text.encode().decode()).plant_name == "a\ud800"
+
+
 def test_a_station_of_up_to_64_characters_is_kept_as_it_is():
     assert station_key("x" * 64) == "x" * 64
     key = station_key("x" * 65)
@@ -100,6 +106,8 @@ def test_fields_of_the_wrong_kind_are_refused():
         {"meter_watch": {"d": "x"}},
         {"meter_watch": {"a": [1, "x"]}},
         {"meter_watch": []},
+        {"sinks": []},
+        {"sinks": {"chargehq": 1}},
     ):
         try:
             State.from_json(json.dumps({"v": 2, **fields}), NOW)
