@@ -118,3 +118,9 @@ def test_a_message_leaving_aws_names_resources_without_the_account():
         "arn:aws:ssm:us-east-1:123456789012:parameter/x; account 123456789012"
     )
     assert for_third_party(message) == "poller and parameter/x; account (account id)"
+
+
+def test_with_no_secret_to_hide_the_text_is_left_exactly_as_it_was():
+    text = 'a\\/b &amp; "caf\u0065\u0301"'  # escapes and a decomposed é: not normalised
+    assert mask(text, []) == text
+    assert mask(text, [None, ""]) == text

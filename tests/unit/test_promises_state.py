@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from fusioncharge.errors import StateError
 from fusioncharge.state import FileStateStore, State, start_over, station_key
 from fusioncharge.state_codec import pack_devices
+from fusioncharge.state_salvage import fitted, size
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0
@@ -136,3 +137,17 @@ def test_devices_alike_share_a_group_whatever_the_order_of_their_fields():
 def test_a_device_list_that_is_not_ours_is_stored_as_it_is():
     for devices in ("", (), [{"id": 1, "t": 38}], [{"id": 1, "p": 5}]):
         assert pack_devices(devices) == devices
+
+
+def test_a_state_that_fits_exactly_is_kept_whole_and_one_byte_over_loses_the_plant_names():
+    state = State(token="t", login_tries=[NOW], plant_name="Home", plant_code="NE=1")
+    assert fitted(state, size(state)) == (state, [])
+    kept, dropped = fitted(state, size(state) - 1)
+    assert dropped == ["plant names"]
+    assert (kept.plant_name, kept.plant_code, kept.token, kept.login_tries) == (
+        None,
+        "NE=1",
+        "t",
+        [NOW],
+    )
+    assert state.plant_name == "Home"  # the run's own state is left as it was
