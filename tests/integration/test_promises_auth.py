@@ -173,7 +173,6 @@ def test_credentials_never_show_the_system_code():
 
 
 def test_a_login_is_saved_before_it_is_sent_and_not_sent_when_that_fails(emu, clock):
-    store = InMemoryStateStore(clock=clock)
     seen: list[tuple[int, list[float] | None]] = []
 
     class Throttled(InMemoryStateStore):
