@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fusioncharge.accounting import consumption_check
 from fusioncharge.accounting.battery import battery_capacities
 from fusioncharge.accounting.plausibility import counter_problem, power_problem, soc_problem
 from fusioncharge.accounting.site_meters import (
@@ -258,3 +259,29 @@ def test_consumption_is_exactly_the_sum_of_the_pushed_terms(
     assert m.net_import_kw is not None and m.consumption_kw is not None
     terms = m.production_kw + m.net_import_kw + (m.battery_discharge_kw or 0.0)
     assert m.consumption_kw == kw(terms)
+
+
+# --- negative consumption (consumption_check.py): a warning after 3 runs below -0.1 kW -------
+def consuming(kw: float | None) -> SiteMeters:
+    return SiteMeters(production_kw=0.0, consumption_kw=kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "runs", "kept"),
+    [(-0.1, 2, None), (0.0, 2, None), (-0.101, None, 1), (-0.2, 1, 2), (-0.2, 0, 1)],
+)
+def test_runs_below_minus_0_1_kw_are_counted_and_any_other_run_resets_the_count(kw, runs, kept):
+    assert consumption_check.check(runs, consuming(kw)) == (kept, None)
+
+
+def test_the_third_run_in_a_row_below_minus_0_1_kw_warns_and_the_count_goes_on():
+    count, warning = consumption_check.check(2, consuming(-1.2))
+    assert count == 3 and warning and "negative (-1.2 kW now) for 3 runs in a row" in warning
+    count, warning = consumption_check.check(3, consuming(-1.2))
+    assert count == 4 and warning and "for 4 runs in a row" in warning
+
+
+@pytest.mark.parametrize("meters", [consuming(None), NoSiteMeters("no reading")])
+def test_a_run_without_consumption_keeps_the_count(meters):
+    assert consumption_check.check(2, meters) == (2, None)
+    assert consumption_check.check(None, meters) == (None, None)
