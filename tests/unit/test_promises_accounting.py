@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from fusioncharge.accounting import consumption_check
 from fusioncharge.accounting.battery import battery_capacities
+from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
 from fusioncharge.accounting.plausibility import counter_problem, power_problem, soc_problem
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
@@ -20,7 +21,7 @@ from fusioncharge.accounting.site_meters import (
     SitePlant,
     account,
 )
-from fusioncharge.accounting.types import field_value, kw, kwh, metered_plants
+from fusioncharge.accounting.types import AccountingLog, field_value, kw, kwh, metered_plants
 from fusioncharge.models import Device, Reading
 from tests.support.readings import T, battery, inverter, sensor
 
@@ -285,3 +286,30 @@ def test_the_third_run_in_a_row_below_minus_0_1_kw_warns_and_the_count_goes_on()
 def test_a_run_without_consumption_keeps_the_count(meters):
     assert consumption_check.check(2, meters) == (2, None)
     assert consumption_check.check(None, meters) == (None, None)
+
+
+# --- inverters at night (`dark`: their plant's sun is down) and PV power (mppt_power) --------
+def test_an_inverter_saying_nothing_at_night_produces_nothing_and_is_noted():
+    silent = Reading(1, 1, {}, unknown=frozenset({"active_power"}), time_ms=T)
+    log = AccountingLog()
+    assert inverters_ac([silent], log, frozenset({1})) == 0.0
+    assert [key for key, _ in log.notes] == ["inverter 1 dark"]
+
+
+def test_an_inverter_that_says_anything_at_night_is_not_asleep():
+    producing = Reading(1, 1, {"inverter_state": 512.0}, frozenset({"active_power"}), time_ms=T)
+    assert isinstance(inverters_ac([producing], AccountingLog(), frozenset({1})), NoSiteMeters)
+
+
+def test_pv_power_of_an_inverter_standing_by_without_mppt_power_is_zero():
+    standby = Reading(1, 1, {"inverter_state": 40960.0}, time_ms=T)
+    sunny = Reading(2, 1, {"mppt_power": 1.5, "inverter_state": 512.0}, time_ms=T)
+    assert inverters_pv([standby, sunny], AccountingLog()) == 1.5
+
+
+def test_implausible_pv_power_is_named_and_gives_no_site_meters():
+    log = AccountingLog()
+    wild = Reading(1, 1, {"mppt_power": 2000.0}, time_ms=T)
+    assert isinstance(inverters_pv([wild], log), NoSiteMeters)
+    assert len(log.dropped) == 1
+    assert log.dropped[0].startswith("inverter 1 mppt_power 2000 kW is not plausible")

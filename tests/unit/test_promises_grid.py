@@ -156,3 +156,21 @@ def test_of_two_plants_one_without_an_inverter_reading_gives_no_site_meters():
     result = account([r for r in readings if r.device_id != 2], AccountingOptions(), plants=plants)
     assert isinstance(result.meters, NoSiteMeters)
     assert "no inverter reading for plant" in result.meters.reason
+
+
+# --- a counter may grow by at most 1000 kW times the hours since the last run, + 1 kWh ---------
+@pytest.mark.parametrize(("hours", "kept"), [(2, 3000.0), (1, None)])
+def test_a_counter_grows_at_most_what_1000_kw_give_in_the_hours_since_the_last_run(hours, kept):
+    previous = MeterSample(47, 47, 0.3, 999.0, 322.32, T - hours * 3_600_000)
+    readings = [inverter(1.0), sensor(-300.0, reverse=3000.0)]
+    result = account(readings, AccountingOptions(), previous=previous)
+    assert isinstance(result.meters, SiteMeters)
+    assert result.meters.imported_kwh == kept  # 2001 kWh in 2 hours is the most, not in 1
+    assert result.meters.exported_kwh == 322.32
+
+
+def test_without_the_last_runs_time_a_counters_growth_is_not_bounded():
+    previous = MeterSample(47, 47, 0.3, 999.0, 322.32, None)
+    readings = [inverter(1.0), sensor(-300.0, reverse=3000.0)]
+    result = account(readings, AccountingOptions(), previous=previous)
+    assert isinstance(result.meters, SiteMeters) and result.meters.imported_kwh == 3000.0
