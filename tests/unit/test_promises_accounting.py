@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from fusioncharge.accounting import consumption_check
 from fusioncharge.accounting.battery import battery_capacities
 from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
-from fusioncharge.accounting.plausibility import counter_problem, power_problem, soc_problem
+from fusioncharge.accounting.plausibility import (
+    counter_problem,
+    export_problem,
+    power_problem,
+    production_problem,
+    soc_problem,
+    time_problem,
+)
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     NoSiteMeters,
@@ -313,3 +320,44 @@ def test_implausible_pv_power_is_named_and_gives_no_site_meters():
     assert isinstance(inverters_pv([wild], log), NoSiteMeters)
     assert len(log.dropped) == 1
     assert log.dropped[0].startswith("inverter 1 mppt_power 2000 kW is not plausible")
+
+
+# --- relative plausibility: bounds from the plant's capacity, the counter's growth, the time --
+def test_production_beyond_1_5_times_the_kwp_plus_1_kw_is_no_measurement():
+    assert production_problem(16.0, 10.0) is None
+    assert production_problem(16.01, 10.0) == "far beyond the plant's capacity of 10 kWp"
+    assert production_problem(1e6, None) is None  # capacity unknown: no bound
+
+
+@pytest.mark.parametrize(
+    ("discharge", "most"),
+    [(0.0, 25.0), (3.0, 28.0), (-3.0, 25.0)],  # charging adds nothing
+)
+def test_export_beyond_2_times_the_kwp_plus_5_kw_plus_the_discharge_is_no_measurement(
+    discharge, most
+):
+    assert export_problem(most, 10.0, discharge) is None
+    assert export_problem(most + 0.01, 10.0, discharge) is not None
+    assert export_problem(1e6, None, discharge) is None
+
+
+@pytest.mark.parametrize(
+    ("kwh", "hours", "plausible"),
+    [
+        (1101.0, 1.0, True),  # 1000 kW for an hour, + 1 kWh
+        (1101.02, 1.0, False),
+        (184.3, 0.0, True),  # at least 5 minutes: 1000 kW / 12, + 1 kWh
+        (184.4, 0.0, False),
+        (184.4, None, True),  # time unknown: growth unbounded
+    ],
+)
+def test_a_counter_grows_at_most_1000_kw_for_the_hours_since_or_5_minutes(kwh, hours, plausible):
+    assert (counter_problem(kwh, 100.0, hours) is None) == plausible
+
+
+def test_the_readings_time_lies_within_a_day_of_the_runs_clock():
+    now = 1_700_000_000.0
+    assert time_problem(int((now + 86400) * 1000), now) is None
+    assert time_problem(int((now - 86400) * 1000), now) is None
+    assert time_problem(int((now + 86400) * 1000) + 1, now) is not None
+    assert time_problem(0, None) is None
