@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from fusioncharge.accounting import consumption_check
 from fusioncharge.accounting.battery import battery_capacities
+from fusioncharge.accounting.grid import Meter
 from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
 from fusioncharge.accounting.plausibility import (
     counter_problem,
@@ -21,6 +22,8 @@ from fusioncharge.accounting.plausibility import (
     soc_problem,
     time_problem,
 )
+from fusioncharge.accounting.production import production
+from fusioncharge.accounting.site_bounds import export_checked
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     NoSiteMeters,
@@ -361,3 +364,32 @@ def test_the_readings_time_lies_within_a_day_of_the_runs_clock():
     assert time_problem(int((now - 86400) * 1000), now) is None
     assert time_problem(int((now + 86400) * 1000) + 1, now) is not None
     assert time_problem(0, None) is None
+
+
+# --- production never holds a DC battery's discharge; export bounded by the plant's capacity --
+def test_ac_coupled_production_is_the_inverters_ac_output_never_below_zero():
+    ac = AccountingOptions(battery_coupling="ac")
+    assert production(0.5, None, [], [], ac, [], AccountingLog()) == 0.5
+    assert production(-0.2, 0.3, [], [], ac, [], AccountingLog()) == 0.0
+
+
+def test_an_unread_dc_battery_takes_production_from_mppt_power_and_says_so():
+    log = AccountingLog()
+    pv = Reading(1, 1, {"active_power": 3.0, "mppt_power": 1.2, "inverter_state": 512.0}, time_ms=T)
+    unread = Reading(39, 39, {"battery_soc": 50.0}, time_ms=T)
+    assert production(3.0, None, [pv], [pv, unread], AccountingOptions(), [], log) == 1.2
+    assert [key for key, _ in log.notes] == ["production from mppt_power"]
+
+
+@pytest.mark.parametrize(
+    ("export_positive", "as_mounted", "kept"),
+    [(True, 25.0, True), (True, 25.01, False), (False, -25.01, False), (False, 25.01, True)],
+)
+def test_a_meter_exporting_beyond_2_times_the_kwp_plus_5_kw_is_left_out(
+    export_positive, as_mounted, kept
+):
+    meter = Meter(47, 47, as_mounted, None, None, T)
+    options = AccountingOptions(meter_export_positive=export_positive)
+    log = AccountingLog()
+    assert (export_checked(meter, 10.0, None, options, log) is meter) == kept
+    assert len(log.dropped) == (0 if kept else 1)
