@@ -393,3 +393,15 @@ def test_a_meter_exporting_beyond_2_times_the_kwp_plus_5_kw_is_left_out(
     log = AccountingLog()
     assert (export_checked(meter, 10.0, None, options, log) is meter) == kept
     assert len(log.dropped) == (0 if kept else 1)
+
+
+def test_production_beyond_the_set_capacity_gives_no_site_meters_and_is_named():
+    result = account([inverter(20.0), sensor(-300.0)], AccountingOptions(plant_capacity_kwp=10.0))
+    assert isinstance(result.meters, NoSiteMeters)
+    assert "set PLANT_CAPACITY_KWP" in result.meters.reason
+    assert result.dropped == (
+        "production 20 kW is not plausible: far beyond the plant's capacity of 10 kWp",
+    )
+    assert isinstance(
+        account([inverter(16.0)], AccountingOptions(plant_capacity_kwp=10.0)).meters, SiteMeters
+    )
