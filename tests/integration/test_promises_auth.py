@@ -1,20 +1,25 @@
 """The login's promises (auth.py) against the emulator: every login is counted before it is
 sent, and stays counted as refused unless Huawei's answer says otherwise."""
 
+import http.server
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
+from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
     AccountLocked,
+    CallTooSoon,
     CredentialsRejected,
     FusionSolarUnavailable,
     StateError,
+    StateNotSaved,
     UnexpectedResponse,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -42,14 +47,23 @@ def emu(clock: FakeClock) -> Iterator[FusionSolarEmulator]:
 
 
 def client_for(url: str, clock: FakeClock, store: InMemoryStateStore, creds=RIGHT):
+    deadline = Deadline.after(clock, 60.0)
+    checkpoint = Checkpoint(store, clock, deadline)
     return FusionSolarClient(
         url,
         creds,
-        store.load(),
+        checkpoint.load(),
         clock=clock,
-        deadline=Deadline.after(clock, 60.0),
+        deadline=deadline,
+        checkpoint=checkpoint,
         timeouts=(1.0, 0.5),
     )
+
+
+def counted_once_at(tries: list[float] | None, start: float) -> bool:
+    """One try, stamped when the login began (a few random microseconds tell racing runs
+    apart), not when it was sent after the settle wait."""
+    return tries is not None and len(tries) == 1 and start <= tries[0] < start + 0.01
 
 
 def log_in(url: str, clock: FakeClock, store: InMemoryStateStore, creds=RIGHT) -> State:
@@ -64,9 +78,10 @@ def log_in(url: str, clock: FakeClock, store: InMemoryStateStore, creds=RIGHT) -
 def test_a_login_that_reached_huawei_without_a_reply_stays_counted_as_refused(clock):
     store = InMemoryStateStore(clock=clock)
     faults = [{"interface": "login", "kind": "timeout"}]
+    start = clock.now()
     with emulator(clock, faults=faults) as emu, pytest.raises(FusionSolarUnavailable):
         log_in(emu.base_url, clock, store)
-    assert store.load().login_tries == [clock.now()]
+    assert counted_once_at(store.load().login_tries, start)
 
 
 def test_a_login_that_never_left_is_not_counted(clock):
@@ -89,10 +104,11 @@ def test_an_accepted_login_is_not_counted_and_the_token_is_kept(emu, clock):
 
 def test_a_wrong_password_stays_counted_and_guards_those_credentials(emu, clock):
     store = InMemoryStateStore(clock=clock)
+    start = clock.now()
     with pytest.raises(CredentialsRejected):
         log_in(emu.base_url, clock, store, WRONG)
     state = store.load()
-    assert state.login_tries == [clock.now()]
+    assert counted_once_at(state.login_tries, start)
     assert state.no_login_before == clock.now() + 1800
     clock.advance(60)
     with pytest.raises(AccountLocked):
@@ -157,18 +173,19 @@ def test_credentials_never_show_the_system_code():
 
 
 def test_a_login_is_saved_before_it_is_sent_and_not_sent_when_that_fails(emu, clock):
-    store = InMemoryStateStore(clock=clock)
-    seen: list[tuple[str, int, list[float] | None]] = []
+    seen: list[tuple[int, list[float] | None]] = []
 
-    def save_state(state: State, call: str) -> None:
-        seen.append((call, emu.count("login"), state.login_tries))
-        raise StateError("throttled")
+    class Throttled(InMemoryStateStore):
+        def save(self, state: State) -> None:
+            seen.append((emu.count("login"), state.login_tries))
+            raise StateError("throttled")
 
-    client = client_for(emu.base_url, clock, store)
-    client.save_state = save_state
+    client = client_for(emu.base_url, clock, Throttled(clock=clock))
+    start = clock.now()
     with pytest.raises(StateError):
         client.plant("Home")
-    assert seen == [("login", 0, [clock.now()])]
+    assert seen and all(logins == 0 for logins, _ in seen)
+    assert all(counted_once_at(tries, start) for _, tries in seen)
     assert emu.count("login") == 0
 
 
@@ -195,15 +212,13 @@ def test_an_ended_session_logs_in_again_once(emu, clock):
 
 def test_an_accepted_login_clears_the_guard_of_changed_credentials(emu, clock):
     store = InMemoryStateStore(clock=clock)
+    start = clock.now()
     with pytest.raises(CredentialsRejected):
         log_in(emu.base_url, clock, store, WRONG)
     clock.advance(60)
     state = log_in(emu.base_url, clock, store)
-    assert (state.no_login_before, state.rejected_credentials, state.login_tries) == (
-        None,
-        None,
-        [clock.now() - 60],  # the wrong one still counts for 10 minutes
-    )
+    assert (state.no_login_before, state.rejected_credentials) == (None, None)
+    assert counted_once_at(state.login_tries, start)  # the wrong one still counts for 10 minutes
 
 
 @pytest.mark.parametrize("until", [0, 1])
@@ -231,3 +246,99 @@ def test_a_refused_login_forgets_the_old_token(emu, clock, code, error):
     with pytest.raises(error):
         log_in(emu.base_url, clock, store)
     assert store.load().token is None
+
+
+# --- racing runs: a login waits a second after saving its count, then re-reads the store -----
+def test_a_login_is_sent_one_second_after_its_count_is_saved(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    start = clock.now()
+    state = log_in(emu.base_url, clock, store)
+    assert state.token_issued_at == start + 1.0
+
+
+class RacingStore(InMemoryStateStore):
+    """While our login waits, a racing run saves its own counts: `racing(at)` gives them, from
+    our try's time `at` (the first save that holds a try); `lose` drops ours instead."""
+
+    def __init__(self, clock: FakeClock, racing=None, lose: bool = False) -> None:
+        super().__init__(clock=clock)
+        self.racing, self.lose = racing, lose
+
+    def save(self, state: State) -> None:
+        super().save(state)
+        if state.login_tries and (self.racing or self.lose):
+            stored = self.load()
+            at = max(state.login_tries)
+            theirs = self.racing(at) if self.racing else []
+            kept = [t for t in stored.login_tries or () if not self.lose]
+            stored.login_tries = sorted(kept + theirs) or None
+            self.racing, self.lose = None, False
+            super().save(stored)
+
+
+@pytest.mark.parametrize("before", [59.9, 0.0, -30.0])
+def test_a_login_gives_way_to_a_racing_runs_login_within_a_minute(emu, clock, before):
+    store = RacingStore(clock, racing=lambda at: [at - before])
+    with pytest.raises(CallTooSoon):
+        log_in(emu.base_url, clock, store)
+    assert emu.count("login") == 0
+    assert len(store.load().login_tries or ()) == 1  # theirs; ours was never sent
+
+
+def test_a_racing_try_a_minute_old_is_not_a_login_under_way(emu, clock):
+    store = RacingStore(clock, racing=lambda at: [at - 60.0])
+    state = log_in(emu.base_url, clock, store)
+    assert emu.count("login") == 1 and state.token
+
+
+def test_tries_counted_by_racing_runs_during_the_wait_stop_the_login(emu, clock):
+    store = RacingStore(clock, racing=lambda at: [at - 300.0, at - 200.0])
+    with pytest.raises(AccountLocked):
+        log_in(emu.base_url, clock, store)
+    assert emu.count("login") == 0
+
+
+def test_a_login_whose_count_the_store_lost_is_not_sent(emu, clock):
+    store = RacingStore(clock, lose=True)
+    with pytest.raises(StateNotSaved, match="does not hold the login's count"):
+        log_in(emu.base_url, clock, store)
+    assert emu.count("login") == 0
+
+
+def test_a_guarded_login_is_refused_before_its_count_is_saved(emu, clock):
+    store = InMemoryStateStore(clock=clock)
+    with pytest.raises(CredentialsRejected):
+        log_in(emu.base_url, clock, store, WRONG)
+    saves, start = store.saves, clock.now()
+    with pytest.raises(AccountLocked):
+        client_for(emu.base_url, clock, store, WRONG).auth.login()
+    assert (store.saves, clock.now()) == (saves, start)
+
+
+class _Oversized(http.server.BaseHTTPRequestHandler):
+    """A portal whose every reply is 2 MiB: more than the client reads."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"x" * (2 << 20)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_login_reply_too_big_to_read_stays_counted_as_refused(clock):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Oversized)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    store = InMemoryStateStore(clock=clock)
+    start = clock.now()
+    try:
+        with pytest.raises(UnexpectedResponse, match="KiB"):
+            log_in(f"http://127.0.0.1:{server.server_address[1]}", clock, store)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert counted_once_at(store.load().login_tries, start)

@@ -10,8 +10,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fusioncharge.accounting import consumption_check
 from fusioncharge.accounting.battery import battery_capacities
-from fusioncharge.accounting.plausibility import counter_problem, power_problem, soc_problem
+from fusioncharge.accounting.grid import Meter
+from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
+from fusioncharge.accounting.plausibility import (
+    counter_problem,
+    export_problem,
+    power_problem,
+    production_problem,
+    soc_problem,
+    time_problem,
+)
+from fusioncharge.accounting.production import production
+from fusioncharge.accounting.site_bounds import export_checked
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     NoSiteMeters,
@@ -19,7 +31,7 @@ from fusioncharge.accounting.site_meters import (
     SitePlant,
     account,
 )
-from fusioncharge.accounting.types import field_value, kw, kwh, metered_plants
+from fusioncharge.accounting.types import AccountingLog, field_value, kw, kwh, metered_plants
 from fusioncharge.models import Device, Reading
 from tests.support.readings import T, battery, inverter, sensor
 
@@ -188,6 +200,7 @@ def test_every_meter_and_the_battery_count_unless_a_setting_says_otherwise():
         "battery_coupling": "dc",
         "battery_capacity_kwh": None,
         "grid_meter_unit": "auto",
+        "plant_capacity_kwp": None,  # none set: the plant list's own capacity bounds power
     }
 
 
@@ -257,3 +270,138 @@ def test_consumption_is_exactly_the_sum_of_the_pushed_terms(
     assert m.net_import_kw is not None and m.consumption_kw is not None
     terms = m.production_kw + m.net_import_kw + (m.battery_discharge_kw or 0.0)
     assert m.consumption_kw == kw(terms)
+
+
+# --- negative consumption (consumption_check.py): a warning after 3 runs below -0.1 kW -------
+def consuming(kw: float | None) -> SiteMeters:
+    return SiteMeters(production_kw=0.0, consumption_kw=kw)
+
+
+@pytest.mark.parametrize(
+    ("kw", "runs", "kept"),
+    [(-0.1, 2, None), (0.0, 2, None), (-0.101, None, 1), (-0.2, 1, 2), (-0.2, 0, 1)],
+)
+def test_runs_below_minus_0_1_kw_are_counted_and_any_other_run_resets_the_count(kw, runs, kept):
+    assert consumption_check.check(runs, consuming(kw)) == (kept, None)
+
+
+def test_the_third_run_in_a_row_below_minus_0_1_kw_warns_and_the_count_goes_on():
+    count, warning = consumption_check.check(2, consuming(-1.2))
+    assert count == 3 and warning and "negative (-1.2 kW now) for 3 runs in a row" in warning
+    count, warning = consumption_check.check(3, consuming(-1.2))
+    assert count == 4 and warning and "for 4 runs in a row" in warning
+
+
+@pytest.mark.parametrize("meters", [consuming(None), NoSiteMeters("no reading")])
+def test_a_run_without_consumption_keeps_the_count(meters):
+    assert consumption_check.check(2, meters) == (2, None)
+    assert consumption_check.check(None, meters) == (None, None)
+
+
+# --- inverters at night (`dark`: their plant's sun is down) and PV power (mppt_power) --------
+def test_an_inverter_saying_nothing_at_night_produces_nothing_and_is_noted():
+    silent = Reading(1, 1, {}, unknown=frozenset({"active_power"}), time_ms=T)
+    log = AccountingLog()
+    assert inverters_ac([silent], log, frozenset({1})) == 0.0
+    assert [key for key, _ in log.notes] == ["inverter 1 dark"]
+
+
+def test_an_inverter_that_says_anything_at_night_is_not_asleep():
+    producing = Reading(1, 1, {"inverter_state": 512.0}, frozenset({"active_power"}), time_ms=T)
+    assert isinstance(inverters_ac([producing], AccountingLog(), frozenset({1})), NoSiteMeters)
+
+
+def test_pv_power_of_an_inverter_standing_by_without_mppt_power_is_zero():
+    standby = Reading(1, 1, {"inverter_state": 40960.0}, time_ms=T)
+    sunny = Reading(2, 1, {"mppt_power": 1.5, "inverter_state": 512.0}, time_ms=T)
+    assert inverters_pv([standby, sunny], AccountingLog()) == 1.5
+
+
+def test_implausible_pv_power_is_named_and_gives_no_site_meters():
+    log = AccountingLog()
+    wild = Reading(1, 1, {"mppt_power": 2000.0}, time_ms=T)
+    assert isinstance(inverters_pv([wild], log), NoSiteMeters)
+    assert len(log.dropped) == 1
+    assert log.dropped[0].startswith("inverter 1 mppt_power 2000 kW is not plausible")
+
+
+# --- relative plausibility: bounds from the plant's capacity, the counter's growth, the time --
+def test_production_beyond_1_5_times_the_kwp_plus_1_kw_is_no_measurement():
+    assert production_problem(16.0, 10.0) is None
+    assert production_problem(16.01, 10.0) == "far beyond the plant's capacity of 10 kWp"
+    assert production_problem(1e6, None) is None  # capacity unknown: no bound
+
+
+@pytest.mark.parametrize(
+    ("discharge", "most"),
+    [(0.0, 25.0), (3.0, 28.0), (-3.0, 25.0)],  # charging adds nothing
+)
+def test_export_beyond_2_times_the_kwp_plus_5_kw_plus_the_discharge_is_no_measurement(
+    discharge, most
+):
+    assert export_problem(most, 10.0, discharge) is None
+    assert export_problem(most + 0.01, 10.0, discharge) is not None
+    assert export_problem(1e6, None, discharge) is None
+
+
+@pytest.mark.parametrize(
+    ("kwh", "hours", "plausible"),
+    [
+        (1101.0, 1.0, True),  # 1000 kW for an hour, + 1 kWh
+        (1101.02, 1.0, False),
+        (184.3, 0.0, True),  # at least 5 minutes: 1000 kW / 12, + 1 kWh
+        (184.4, 0.0, False),
+        (184.4, None, True),  # time unknown: growth unbounded
+    ],
+)
+def test_a_counter_grows_at_most_1000_kw_for_the_hours_since_or_5_minutes(kwh, hours, plausible):
+    assert (counter_problem(kwh, 100.0, hours) is None) == plausible
+
+
+def test_the_readings_time_lies_within_a_day_of_the_runs_clock():
+    now = 1_700_000_000.0
+    assert time_problem(int((now + 86400) * 1000), now) is None
+    assert time_problem(int((now - 86400) * 1000), now) is None
+    assert time_problem(int((now + 86400) * 1000) + 1, now) is not None
+    assert time_problem(0, None) is None
+
+
+# --- production never holds a DC battery's discharge; export bounded by the plant's capacity --
+def test_ac_coupled_production_is_the_inverters_ac_output_never_below_zero():
+    ac = AccountingOptions(battery_coupling="ac")
+    assert production(0.5, None, [], [], ac, [], AccountingLog()) == 0.5
+    assert production(-0.2, 0.3, [], [], ac, [], AccountingLog()) == 0.0
+
+
+def test_an_unread_dc_battery_takes_production_from_mppt_power_and_says_so():
+    log = AccountingLog()
+    pv = Reading(1, 1, {"active_power": 3.0, "mppt_power": 1.2, "inverter_state": 512.0}, time_ms=T)
+    unread = Reading(39, 39, {"battery_soc": 50.0}, time_ms=T)
+    assert production(3.0, None, [pv], [pv, unread], AccountingOptions(), [], log) == 1.2
+    assert [key for key, _ in log.notes] == ["production from mppt_power"]
+
+
+@pytest.mark.parametrize(
+    ("export_positive", "as_mounted", "kept"),
+    [(True, 25.0, True), (True, 25.01, False), (False, -25.01, False), (False, 25.01, True)],
+)
+def test_a_meter_exporting_beyond_2_times_the_kwp_plus_5_kw_is_left_out(
+    export_positive, as_mounted, kept
+):
+    meter = Meter(47, 47, as_mounted, None, None, T)
+    options = AccountingOptions(meter_export_positive=export_positive)
+    log = AccountingLog()
+    assert (export_checked(meter, 10.0, None, options, log) is meter) == kept
+    assert len(log.dropped) == (0 if kept else 1)
+
+
+def test_production_beyond_the_set_capacity_gives_no_site_meters_and_is_named():
+    result = account([inverter(20.0), sensor(-300.0)], AccountingOptions(plant_capacity_kwp=10.0))
+    assert isinstance(result.meters, NoSiteMeters)
+    assert "set PLANT_CAPACITY_KWP" in result.meters.reason
+    assert result.dropped == (
+        "production 20 kW is not plausible: far beyond the plant's capacity of 10 kWp",
+    )
+    assert isinstance(
+        account([inverter(16.0)], AccountingOptions(plant_capacity_kwp=10.0)).meters, SiteMeters
+    )

@@ -5,10 +5,11 @@ import pytest
 
 from emulator.clock import FakeClock
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
-from fusioncharge.checkpoint import save, save_before
+from fusioncharge.checkpoint import Checkpoint, save, save_before
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import StateError, StateNotSaved
 from fusioncharge.state import InMemoryStateStore, State
+from fusioncharge.state_merge import merge
 
 
 class FlakyStore(InMemoryStateStore):
@@ -88,3 +89,150 @@ def test_a_retry_starts_with_exactly_its_pause_and_two_seconds_left():
     store = FlakyStore(failures=1)
     save(store, State(), clock, Deadline.after(clock, 2.3))
     assert store.tries == 2
+
+
+# --- racing runs: every save merges what others saved since this run last loaded or saved ----
+class QuietStore(InMemoryStateStore):
+    """A store that can tell cheaply that nobody wrote (as SSM's version does): counts reads."""
+
+    def __init__(self, clock: FakeClock, written: bool) -> None:
+        super().__init__(clock=clock)
+        self.written, self.loads = written, 0
+
+    def changed(self) -> bool:
+        return self.written
+
+    def load(self) -> State:
+        self.loads += 1
+        return super().load()
+
+
+def test_a_racing_runs_login_try_and_reading_time_survive_our_save():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    ours, theirs = Checkpoint(store, clock), Checkpoint(store, clock)
+    mine, other = ours.load(), theirs.load()
+    other.login_tries, other.last_fetch = [now - 5], {"38": now - 5}
+    theirs.save(other)
+    mine.token = "t"
+    ours.save(mine)
+    saved = store.load()
+    assert (saved.token, saved.login_tries, saved.last_fetch) == ("t", [now - 5], {"38": now - 5})
+
+
+def test_a_state_built_by_hand_keeps_its_fields_and_never_rolls_a_reading_time_back():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    store.save(State(token="old", token_issued_at=now - 60, last_fetch={"38": now - 5}))
+    Checkpoint(store, clock).save(State(token="new", token_issued_at=now - 120))
+    saved = store.load()
+    assert (saved.token, saved.last_fetch) == ("new", {"38": now - 5})
+
+
+def test_a_refresh_folds_in_what_racing_runs_saved_without_saving():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    ours, theirs = Checkpoint(store, clock), Checkpoint(store, clock)
+    mine, other = ours.load(), theirs.load()
+    other.login_tries = [now - 5]
+    theirs.save(other)
+    saves = store.saves
+    ours.refresh(mine)
+    assert mine.login_tries == [now - 5] and store.saves == saves
+    unloaded = State()
+    Checkpoint(store, clock).refresh(unloaded)  # nothing loaded: the store's content is the base
+    assert unloaded.login_tries is None
+
+
+def test_saved_says_whether_the_store_holds_the_state_as_this_run_left_it():
+    clock = FakeClock()
+    checkpoint = Checkpoint(InMemoryStateStore(clock=clock), clock)
+    state = checkpoint.load()
+    assert checkpoint.saved(state)
+    state.token = "t"
+    assert not checkpoint.saved(state)
+    checkpoint.save(state)
+    assert checkpoint.saved(state)
+
+
+@pytest.mark.parametrize(("written", "loads"), [(False, 1), (True, 2)])
+def test_a_store_that_says_nobody_wrote_is_not_read_again_before_a_save(written, loads):
+    clock = FakeClock()
+    store = QuietStore(clock, written)
+    checkpoint = Checkpoint(store, clock)
+    state = checkpoint.load()
+    state.token = "t"
+    checkpoint.save(state)
+    assert store.loads == loads and store.load().token == "t"
+
+
+def test_a_plain_save_writes_the_state_as_given():
+    clock = FakeClock()
+    now = clock.now()
+    store = InMemoryStateStore(clock=clock)
+    store.save(State(last_fetch={"38": now - 5}))
+    save(store, State(token="t"), clock, None)
+    assert store.load().last_fetch == {}
+
+
+# --- the three-way merge itself (state_merge.py): each field's rule, always the safe side -----
+def merged(base: State, ours: State, stored: State) -> State:
+    merge(ours, base, stored)
+    return ours
+
+
+def test_what_only_a_racing_run_changed_is_theirs_even_when_older():
+    base = State(token="a", token_issued_at=10.0)
+    ours = State(token="a", token_issued_at=10.0)
+    stored = State()  # their refused login forgot the token
+    assert merged(base, ours, stored).token is None
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "kept"),
+    [
+        (("m", 0.5), ("t", 0.3), "m"),
+        (("m", 0.5), (None, None), "m"),  # no time is the earliest
+        ((None, None), ("t", 0.5), "t"),
+        (("m", 60.0), ("t", 60.0), "m"),  # a tie keeps ours
+        (("m", 60.0), ("t", 61.0), "t"),
+    ],
+)
+def test_when_both_runs_changed_the_token_the_newer_one_wins(mine, theirs, kept):
+    base = State(token="a", token_issued_at=0.2)
+    ours = State(token=mine[0], token_issued_at=mine[1])
+    stored = State(token=theirs[0], token_issued_at=theirs[1])
+    assert merged(base, ours, stored).token == kept
+
+
+@pytest.mark.parametrize(("mine", "theirs", "kept"), [(50.0, 60.0, "t"), (70.0, 60.0, "m")])
+def test_when_both_runs_fetched_the_device_list_the_newer_one_wins(mine, theirs, kept):
+    base = State(devices=[], devices_fetched_at=1.0)
+    ours = State(devices=[{"id": "m"}], devices_fetched_at=mine)
+    stored = State(devices=[{"id": "t"}], devices_fetched_at=theirs)
+    assert merged(base, ours, stored).devices == [{"id": kept}]
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "kept"), [(800.0, 900.0, 900.0), (950.0, 900.0, 950.0), (None, 900.0, 900.0)]
+)
+def test_when_both_runs_changed_a_lock_the_later_one_wins(mine, theirs, kept):
+    base = State(locked_until=100.0)
+    assert merged(base, State(locked_until=mine), State(locked_until=theirs)).locked_until == kept
+
+
+def test_credentials_either_run_saw_rejected_stay_guarded_until_the_later_guard():
+    base = State(no_login_before=50.0, rejected_credentials="h0")
+    ours = State(no_login_before=300.0, rejected_credentials="h1 h2")
+    stored = State(no_login_before=200.0, rejected_credentials="h3")
+    state = merged(base, ours, stored)
+    assert (state.no_login_before, state.rejected_credentials) == (300.0, "h1 h2 h3")
+    ours = State(no_login_before=100.0, rejected_credentials="h1 h2 h3 h4")
+    stored = State(no_login_before=200.0, rejected_credentials="h5 h6")
+    state = merged(base, ours, stored)
+    assert (state.no_login_before, state.rejected_credentials) == (200.0, "h2 h3 h4 h5 h6")
+    state = merged(base, State(no_login_before=100.0), State(no_login_before=200.0))
+    assert (state.no_login_before, state.rejected_credentials) == (200.0, None)

@@ -119,3 +119,31 @@ def test_the_warning_says_which_way_power_and_counters_point():
     assert "power says export, counters say import" in (warning or "")
     _, warning = meter_direction.check(watch_of(2, T, 0.0, 10.0, -0.5), step(0.0, 10.5, -0.5))
     assert "power says import, counters say export" in (warning or "")
+
+
+# --- a run whose counters are left out holds the last good sample for 12 runs (an hour) -------
+GOOD = MeterSample(47, 47, 0.5, 10.0, 20.0, 1_700_000_000_000)
+
+
+def unread(device: int = 47, also: tuple[int, ...] = ()) -> MeterSample:
+    return MeterSample(device, device, 0.5, None, 20.0, 1_700_000_300_000, also)
+
+
+def test_a_good_sample_is_held_for_12_runs_without_counters_then_dropped():
+    watch, _ = meter_direction.check(None, GOOD)
+    assert watch is not None and "x" not in watch
+    for held in range(1, 13):
+        watch, warning = meter_direction.check(watch, unread())
+        assert watch is not None and watch["x"] == held and warning is None
+        assert meter_direction.previous(watch) == meter_direction.previous({**watch, "x": 0})
+    assert meter_direction.check(watch, unread()) == (None, None)
+
+
+@pytest.mark.parametrize("sample", [unread(48), unread(47, also=(48,))])
+def test_another_meter_without_counters_drops_the_held_sample(sample):
+    watch, _ = meter_direction.check(None, GOOD)
+    assert meter_direction.check(watch, sample) == (None, None)
+
+
+def test_without_a_held_sample_a_run_without_counters_keeps_none():
+    assert meter_direction.check(None, unread()) == (None, None)

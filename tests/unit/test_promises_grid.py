@@ -116,7 +116,9 @@ GRID = METER_BY_TYPE[17]
         (grid(0.1, a_u=99.0, a_i=1.0), "W"),  # too little V·I to tell: W, today's unit
         (grid(10.0, a_u=230.0, a_i=10.0, power_factor=0.1), "W"),  # 230 W expected at pf 0.1
         (grid(1.0, a_u=230.0), "W"),  # a current unknown: nothing to tell from
-        (grid(0.5, meter_u=230.0, meter_i=1.0), "kW"),  # one phase of three: 690 VA
+        # A single meter_u/meter_i is one phase of an unknown whole: it alone decides nothing.
+        (grid(0.5, meter_u=230.0, meter_i=1.0), "W"),
+        (grid(0.5, a_u=230.0, a_i=1.0, b_u=230.0, b_i=1.0, c_u=230.0, c_i=1.0), "kW"),  # 690 VA
     ],
 )
 def test_a_grid_meters_unit_is_the_one_its_own_va_agrees_with(reading, unit):
@@ -128,10 +130,11 @@ def test_a_forced_unit_wins():
     assert decide_unit(grid(2.3, a_u=230.0, a_i=10.0), GRID, "W")[0] == "W"
 
 
-def test_apparent_power_counts_a_single_phase_as_three_and_needs_every_current():
-    assert apparent_power_va(grid(0.0, meter_u=230.0, meter_i=2.0)) == 1380.0
+def test_apparent_power_is_the_sum_over_phases_and_needs_every_current():
+    assert apparent_power_va(grid(0.0, meter_u=230.0, meter_i=2.0)) is None  # one phase of ?
     assert apparent_power_va(grid(0.0, a_u=230.0, a_i=-2.0, b_u=230.0, b_i=1.0)) == 690.0
     assert apparent_power_va(grid(0.0, a_u=230.0)) is None
+    assert apparent_power_va(grid(0.0, a_u=230.0, a_i=1.0, b_u=230.0)) is None
 
 
 @pytest.mark.parametrize(
@@ -153,3 +156,21 @@ def test_of_two_plants_one_without_an_inverter_reading_gives_no_site_meters():
     result = account([r for r in readings if r.device_id != 2], AccountingOptions(), plants=plants)
     assert isinstance(result.meters, NoSiteMeters)
     assert "no inverter reading for plant" in result.meters.reason
+
+
+# --- a counter may grow by at most 1000 kW times the hours since the last run, + 1 kWh ---------
+@pytest.mark.parametrize(("hours", "kept"), [(2, 3000.0), (1, None)])
+def test_a_counter_grows_at_most_what_1000_kw_give_in_the_hours_since_the_last_run(hours, kept):
+    previous = MeterSample(47, 47, 0.3, 999.0, 322.32, T - hours * 3_600_000)
+    readings = [inverter(1.0), sensor(-300.0, reverse=3000.0)]
+    result = account(readings, AccountingOptions(), previous=previous)
+    assert isinstance(result.meters, SiteMeters)
+    assert result.meters.imported_kwh == kept  # 2001 kWh in 2 hours is the most, not in 1
+    assert result.meters.exported_kwh == 322.32
+
+
+def test_without_the_last_runs_time_a_counters_growth_is_not_bounded():
+    previous = MeterSample(47, 47, 0.3, 999.0, 322.32, None)
+    readings = [inverter(1.0), sensor(-300.0, reverse=3000.0)]
+    result = account(readings, AccountingOptions(), previous=previous)
+    assert isinstance(result.meters, SiteMeters) and result.meters.imported_kwh == 3000.0

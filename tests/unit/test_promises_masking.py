@@ -47,8 +47,15 @@ def test_any_eight_characters_of_a_secret_are_masked(secret, data):
     assert piece.lower() not in out.lower()
 
 
-def test_seven_characters_of_a_secret_are_ordinary_text():
-    assert mask("abcdefg and more", ["abcdefghijkl"]) == "abcdefg and more"
+def test_seven_characters_inside_a_secret_are_ordinary_text():
+    assert mask("bcdefgh and more", ["abcdefghijkl"]) == "bcdefgh and more"
+
+
+def test_a_word_that_starts_or_ends_with_four_characters_of_a_secret_is_masked():
+    secret = ["abcdefghijkl"]
+    assert mask("abcdxyz and more", secret) == "*** and more"
+    assert mask("said xyzijkl", secret) == "said ***"
+    assert mask("abc and jkl", secret) == "abc and jkl"  # three characters are ordinary text
 
 
 def test_a_form_encoded_secret_with_spaces_is_masked():
@@ -111,3 +118,9 @@ def test_a_message_leaving_aws_names_resources_without_the_account():
         "arn:aws:ssm:us-east-1:123456789012:parameter/x; account 123456789012"
     )
     assert for_third_party(message) == "poller and parameter/x; account (account id)"
+
+
+def test_with_no_secret_to_hide_the_text_is_left_exactly_as_it_was():
+    text = 'a\\/b &amp; "caf\u0065\u0301"'  # escapes and a decomposed é: not normalised
+    assert mask(text, []) == text
+    assert mask(text, [None, ""]) == text

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from fusioncharge.errors import StateError
 from fusioncharge.state import FileStateStore, State, start_over, station_key
 from fusioncharge.state_codec import pack_devices
+from fusioncharge.state_salvage import fitted, size
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0
@@ -85,6 +86,12 @@ def test_the_json_is_compact_sorted_and_keeps_names_readable():
     assert State(devices=[]).to_json() == '{"dv":{},"v":2}'  # an empty list is an answer too
 
 
+def test_a_lone_surrogate_is_escaped_so_the_json_can_be_stored_and_stays_sorted():
+    text = State(token="t", plant_name="a\ud800").to_json()
+    assert text == '{"plant_name":"a\\ud800","token":"t","v":2}'
+    assert State.from_json(text.encode().decode()).plant_name == "a\ud800"
+
+
 def test_a_station_of_up_to_64_characters_is_kept_as_it_is():
     assert station_key("x" * 64) == "x" * 64
     key = station_key("x" * 65)
@@ -100,6 +107,8 @@ def test_fields_of_the_wrong_kind_are_refused():
         {"meter_watch": {"d": "x"}},
         {"meter_watch": {"a": [1, "x"]}},
         {"meter_watch": []},
+        {"sinks": []},
+        {"sinks": {"chargehq": 1}},
     ):
         try:
             State.from_json(json.dumps({"v": 2, **fields}), NOW)
@@ -128,3 +137,17 @@ def test_devices_alike_share_a_group_whatever_the_order_of_their_fields():
 def test_a_device_list_that_is_not_ours_is_stored_as_it_is():
     for devices in ("", (), [{"id": 1, "t": 38}], [{"id": 1, "p": 5}]):
         assert pack_devices(devices) == devices
+
+
+def test_a_state_that_fits_exactly_is_kept_whole_and_one_byte_over_loses_the_plant_names():
+    state = State(token="t", login_tries=[NOW], plant_name="Home", plant_code="NE=1")
+    assert fitted(state, size(state)) == (state, [])
+    kept, dropped = fitted(state, size(state) - 1)
+    assert dropped == ["plant names"]
+    assert (kept.plant_name, kept.plant_code, kept.token, kept.login_tries) == (
+        None,
+        "NE=1",
+        "t",
+        [NOW],
+    )
+    assert state.plant_name == "Home"  # the run's own state is left as it was
