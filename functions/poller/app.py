@@ -147,7 +147,9 @@ class Wiring:
             return PvOutputSink(
                 secret.pvoutput_api_key or "",
                 secret.pvoutput_system_id or "",
-                plant_zone(settings.plant_timezone, connection_date(state and state.plant_facts)),
+                plant_zone(
+                    settings.plant_timezone, connection_date(state.plant_facts if state else None)
+                ),
                 self.clock,
                 url=self.pvoutput_url,
                 timeout=self.chargehq_timeout,

@@ -10,6 +10,7 @@ from emulator.clock import FakeClock
 from fusioncharge.aws.secrets import SecretSource, parse_secret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.errors import SecretError, StateError
+from fusioncharge.models import Device
 from fusioncharge.state import State
 from tests.support.aws_faults import answer_with_error
 from tools.lambda_env import REGION, seed_secret
@@ -151,7 +152,7 @@ def test_real_values_that_look_like_words_are_not_placeholders(value):
 
 def test_a_device_list_too_big_for_ssm_is_left_out_and_the_guard_kept(aws):
     ids = range(10**15, 10**15 + 300)  # 300 read devices: beyond what a home has
-    huge = State(devices=[{"id": i, "n": "", "t": 38, "p": "NE=1"} for i in ids], login_tries=[1.0])
+    huge = State(devices=[Device(i, "", 38, "NE=1") for i in ids], login_tries=[1.0])
     store = SsmStateStore(NAME, ssm())
     store.save(huge)  # salvaged: a cache, fetched again when needed
     kept = State.from_json(

@@ -33,7 +33,7 @@ from fusioncharge.errors import (
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.auth import LOGIN_SETTLE
-from fusioncharge.models import BATTERY, EMMA, POWER_SENSOR, RESIDENTIAL_INVERTER, Reading
+from fusioncharge.models import BATTERY, EMMA, POWER_SENSOR, RESIDENTIAL_INVERTER, Device, Reading
 from fusioncharge.state import InMemoryStateStore, State
 
 TYPES = (RESIDENTIAL_INVERTER, POWER_SENSOR, BATTERY)
@@ -496,13 +496,13 @@ def test_a_fresh_device_list_is_not_fetched_again_within_the_hour(runs, emu):
 def test_a_device_that_is_gone_refreshes_the_list(runs, emu):
     runs.run()
     state = runs.state
-    state.devices.append({"id": -42, "n": "Old battery", "t": BATTERY, "p": PLANT_CODE})
+    state.devices.append(Device(-42, "Old battery", BATTERY, PLANT_CODE))
     state.devices_fetched_at -= 3600
     runs.store.save(state)
     runs.clock.advance(300)
     with pytest.raises(UnexpectedResponse):
         runs.run()  # the emulator answers 20008 for an unknown device
-    assert -42 not in [d["id"] for d in runs.state.devices]
+    assert -42 not in [d.id for d in runs.state.devices]
     runs.clock.advance(300)
     assert len(runs.run()) == 3
 
@@ -753,7 +753,7 @@ def test_connection_refused_is_unavailable_and_does_not_count(clock):
         port = probe.getsockname()[1]
     state = State(token="t", token_issued_at=clock.now(), plant_code="NE=1", plant_for_station="H")
     state.devices, state.devices_fetched_at = (
-        [{"id": 1, "n": "i", "t": 38, "p": "NE=1"}],
+        [Device(1, "i", 38, "NE=1")],
         clock.now(),
     )
     client = FusionSolarClient(

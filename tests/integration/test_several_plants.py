@@ -11,6 +11,7 @@ import logging
 import os
 import random
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -308,10 +309,11 @@ def test_the_state_of_the_most_plants_fits_ssm_with_every_field_at_its_largest(c
     state.kpi_pending, state.plant_checked_at = later - 900, now + 0.123456789
     state.unserved_types = [23070]
     state.doubted_types = [38, 39, 47]  # a partial device list, kept until a next one agrees
-    assert state.plant_facts and all(f[0] and f[1] and f[3] for f in state.plant_facts)
+    facts = state.plant_facts or []
+    assert facts and all(f.capacity_kwp and f.latitude and f.grid_connection_date for f in facts)
     state.negative_runs = 288 * 7  # a week of negative consumption
     assert state.meter_watch is not None
-    state.meter_watch["x"] = 12  # counters left out: the last good ones held
+    state.meter_watch = replace(state.meter_watch, held=12)  # counters left out: the last held
     state.last_fetch.update({str(t): now + 0.123456789 for t in READ_TYPES})
     text = state.to_json()
     print(f"{count} plants: the largest state is {len(text)} characters")

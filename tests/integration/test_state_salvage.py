@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from fusioncharge.models import Device
 from fusioncharge.state import State
 from fusioncharge.state_salvage import fitted
 from tools.local_site import Site, worked_example_scenario
@@ -42,7 +43,7 @@ def test_salvage_keeps_the_guard_token_and_reading_times():
         last_fetch={"38": 4.0},
         plant_code="NE=1",
         plant_name="n" * 5000,
-        devices=[{"id": i, "n": "", "t": 38, "p": "NE=1", "c": i} for i in range(300)],
+        devices=[Device(i, "", 38, "NE=1", i) for i in range(300)],
     )
     kept, dropped = fitted(state, 4096)
     assert len(kept.to_json().encode()) <= 4096

@@ -1,5 +1,6 @@
 """The meter-direction self-check: power sign against the meter's own counters, over runs."""
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -71,6 +72,8 @@ def test_a_summed_watch_survives_the_states_own_checks():
     watch, _ = meter_direction.check(None, sample)
     state = State.from_json(State(meter_watch=watch).to_json(), now=1.0)
     assert meter_direction.previous(state.meter_watch) == replace(sample, type_id=0)
-    bad = State(meter_watch={**watch, "a": [48, "x"]}).to_json()
+    stored = json.loads(State(meter_watch=watch).to_json())
+    assert stored["meter_watch"]["a"] == [48, -1000000035436849]
+    stored["meter_watch"]["a"] = [48, "x"]
     with pytest.raises(StateError):
-        State.from_json(bad)
+        State.from_json(json.dumps(stored))

@@ -5,6 +5,7 @@ from datetime import UTC, timedelta
 import pytest
 
 from fusioncharge.errors import ConfigError
+from fusioncharge.models import PlantFacts
 from fusioncharge.plant_time import connection_date, is_time_zone, local_time, plant_zone
 from fusioncharge.settings import load_settings
 
@@ -48,8 +49,8 @@ def test_empty_is_the_default():
 
 
 def test_connection_date_from_the_kept_plant_facts():
-    kept = [[None, None, None, None], [18, -33.8, 151.2, "2023-03-31T09:56:55+11:00"]]
+    kept = [PlantFacts(), PlantFacts(18, -33.8, 151.2, "2023-03-31T09:56:55+11:00")]
     assert connection_date(kept) == "2023-03-31T09:56:55+11:00"
-    assert connection_date(None) is None and connection_date([["bad"]]) is None
+    assert connection_date(None) is None and connection_date([PlantFacts(18)]) is None
     zone = plant_zone("", connection_date(kept))
     assert local_time(JANUARY, zone).strftime("%H:%M") == "12:30"

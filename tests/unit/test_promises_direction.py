@@ -1,10 +1,15 @@
 """The meter-direction watch's promises (accounting/meter_direction.py) at its limits: 20 Wh,
 200 W, 20 minutes, 3 runs in a row, counters at 0, and each counter remembered as what it is."""
 
+import json
+from dataclasses import replace
+
 import pytest
 
 from fusioncharge.accounting import meter_direction
 from fusioncharge.accounting.site_meters import MeterSample
+from fusioncharge.models import MeterWatch
+from fusioncharge.state import State
 from tests.support.readings import MIN, T
 
 
@@ -51,13 +56,13 @@ def test_a_run_that_agrees_resets_the_streak():
     assert warnings_of(runs) == [None] * 6
 
 
-def watch_of(n: int, ms: int, imported: float, exported: float, power: float) -> dict:
-    return {"d": 47, "ms": ms, "p": power, "i": imported, "e": exported, "n": n}
+def watch_of(n: int, ms: int, imported: float, exported: float, power: float) -> MeterWatch:
+    return MeterWatch(47, ms, power, imported, exported, streak=n)
 
 
-def warns_after_two(watch: dict, now: MeterSample) -> bool:
+def warns_after_two(watch: MeterWatch, now: MeterSample) -> bool:
     """True when this run makes the third disagreement in a row."""
-    kept, warning = meter_direction.check({**watch, "n": 2}, now)
+    kept, warning = meter_direction.check(replace(watch, streak=2), now)
     assert kept is not None
     return warning is not None
 
@@ -99,19 +104,19 @@ def test_samples_further_apart_than_20_minutes_start_the_count_again():
     assert warns_after_two(watch, step(10.5, 0.0, 2.0, gap=1))
     assert not warns_after_two(watch, step(10.5, 0.0, 2.0, gap=0))  # the same reading again
     kept, _ = meter_direction.check(watch, step(10.5, 0.0, 2.0, gap=20 * MIN + 1))
-    assert kept is not None and kept["n"] == 0
+    assert kept is not None and kept.streak == 0
 
 
-def test_a_watch_without_a_count_starts_from_none():
-    watch = watch_of(0, T, 10.0, 0.0, 2.0)
-    del watch["n"]
+def test_a_stored_watch_without_a_count_starts_from_none():
+    stored = {"d": 47, "ms": T, "p": 2.0, "i": 10.0, "e": 0.0}
+    watch = State.from_json(json.dumps({"v": 2, "meter_watch": stored})).meter_watch
     kept, _ = meter_direction.check(watch, step(10.5, 0.0, 2.0))
-    assert kept is not None and kept["n"] == 1
+    assert kept is not None and kept.streak == 1
 
 
 def test_the_watch_keeps_power_to_the_watt():
     kept, _ = meter_direction.check(None, step(1.0, 1.0, 2.12345))
-    assert kept is not None and kept["p"] == 2.123
+    assert kept is not None and kept.export_kw == 2.123
 
 
 def test_the_warning_says_which_way_power_and_counters_point():
@@ -131,11 +136,11 @@ def unread(device: int = 47, also: tuple[int, ...] = ()) -> MeterSample:
 
 def test_a_good_sample_is_held_for_12_runs_without_counters_then_dropped():
     watch, _ = meter_direction.check(None, GOOD)
-    assert watch is not None and "x" not in watch
+    assert watch is not None and watch.held == 0
     for held in range(1, 13):
         watch, warning = meter_direction.check(watch, unread())
-        assert watch is not None and watch["x"] == held and warning is None
-        assert meter_direction.previous(watch) == meter_direction.previous({**watch, "x": 0})
+        assert watch is not None and watch.held == held and warning is None
+        assert meter_direction.previous(watch) == meter_direction.previous(replace(watch, held=0))
     assert meter_direction.check(watch, unread()) == (None, None)
 
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusioncharge.errors import StateError
+from fusioncharge.models import Device
 from fusioncharge.state import FileStateStore, State, start_over, station_key
-from fusioncharge.state_codec import pack_devices
 from fusioncharge.state_salvage import fitted, size
 
 NOW = 1_800_000_000.0
@@ -115,8 +115,11 @@ def test_fields_of_the_wrong_kind_are_refused():
         except StateError:
             continue
         raise AssertionError(f"{fields} was accepted")
-    watch = {"d": 1, "a": [2, 3]}
-    assert State.from_json(json.dumps({"v": 2, "meter_watch": watch})).meter_watch == watch
+    watch = {"d": 1, "ms": 2, "p": 0.5, "i": 3.0, "e": 4.0, "n": 0, "a": [2, 3]}
+    assert json.loads(State.from_json(json.dumps({"v": 2, "meter_watch": watch})).to_json()) == {
+        "v": 2,
+        "meter_watch": watch,
+    }
 
 
 def test_a_file_store_creates_its_folder_and_keeps_the_file_private(tmp_path):
@@ -127,16 +130,30 @@ def test_a_file_store_creates_its_folder_and_keeps_the_file_private(tmp_path):
     assert store.load().token == "t"
 
 
-def test_devices_alike_share_a_group_whatever_the_order_of_their_fields():
-    packed = pack_devices(
-        [{"id": 1, "p": "A", "t": 38, "c": 5}, {"id": 2, "c": 5, "t": 38, "p": "A"}]
-    )
-    assert packed == {"A": [{"t": 38, "c": 5, "i": [1, 2]}]}
+def test_devices_alike_share_a_group_and_lose_their_names():
+    devices = [Device(1, "Inverter", 38, "A", 5.0), Device(2, "", 38, "A", 5.0)]
+    assert json.loads(State(devices=devices).to_json())["dv"] == {
+        "A": [{"t": 38, "c": 5.0, "i": [1, 2]}]
+    }
 
 
-def test_a_device_list_that_is_not_ours_is_stored_as_it_is():
-    for devices in ("", (), [{"id": 1, "t": 38}], [{"id": 1, "p": 5}]):
-        assert pack_devices(devices) == devices
+def test_a_stored_device_list_of_the_wrong_shape_is_refused():
+    for dv in (
+        "",
+        [],
+        {"A": {}},
+        {"A": [{"t": 38}]},
+        {"A": [{"t": 38, "i": ["1"]}]},
+        {"A": [{"t": "38", "i": [1]}]},
+        {"A": [{"t": 38, "i": [1], "c": "5"}]},
+        {"A": [{"t": 38, "i": [True]}]},
+        {"A": [{"t": 38, "i": [1], "n": "Inverter"}]},
+    ):
+        try:
+            State.from_json(json.dumps({"v": 2, "dv": dv}), NOW)
+        except StateError:
+            continue
+        raise AssertionError(f"{dv} was accepted")
 
 
 def test_a_state_that_fits_exactly_is_kept_whole_and_one_byte_over_loses_the_plant_names():

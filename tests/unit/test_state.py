@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from fusioncharge.models import (
     RESIDENTIAL_INVERTER,
     STRING_INVERTER,
     Device,
+    MeterWatch,
+    PlantFacts,
 )
 from fusioncharge.settings import MAX_PLANTS
 from fusioncharge.state import (
@@ -31,7 +34,9 @@ from fusioncharge.state import (
 )
 from fusioncharge.state_codec import in_state_order
 
-V1_STATE = Path(__file__).parents[1] / "fixtures" / "states" / "v1-after-first-run.json"
+STATES = Path(__file__).parents[1] / "fixtures" / "states"
+V1_STATE = STATES / "v1-after-first-run.json"
+V2_STATE = STATES / "v2-two-plants-every-field.json"
 
 
 def full_state() -> State:
@@ -43,7 +48,7 @@ def full_state() -> State:
         plant_code="NE=35436844",
         plant_name="Home",
         plant_for_station="Home",
-        devices=[{"id": -1000000035436846, "n": "", "t": 38, "p": "NE=35436844"}] * 6,
+        devices=[Device(-1000000035436846, "", 38, "NE=35436844")] * 6,
         devices_fetched_at=1_700_000_000.0,
         last_fetch={"38": 1_700_000_000.0, "47": 1_700_000_001.0, "39": 1_700_000_002.0},
     )
@@ -69,7 +74,7 @@ def largest_state(plants: int, read_devices: int = 100) -> State:
     for n in range(read_devices):
         plant, k = n % plants, n // plants
         type_id, capacity = kinds[k] if k < len(kinds) else (RESIDENTIAL_INVERTER, None)
-        devices.append(Device(-(2**63) + n, "", type_id, codes[plant], capacity).to_dict())
+        devices.append(Device(-(2**63) + n, "", type_id, codes[plant], capacity))
     now = 1_700_000_000.123456789
     return State(
         token="x-" + "a" * 198,
@@ -87,7 +92,9 @@ def largest_state(plants: int, read_devices: int = 100) -> State:
         last_fetch={str(t): now + t / 7 for t in REAL_TIME_TYPES},
         server_leads=[-12.123, -12.456, -11.999, 3600.5, -12.001, -12.123],
         unserved_types=[EMMA],
-        meter_watch={"d": -(2**63), "e": 123456.78, "i": 654321.09, "ms": now * 1000, "n": 3},
+        meter_watch=MeterWatch(-(2**63), int(now * 1000), -12.345, 654321.09, 123456.78, 3),
+        plant_facts=[PlantFacts(9999.999, -33.8688, 151.2093, "2023-03-31T09:56:55+11:00")]
+        * plants,
         login_tries=[now - 500.123456789 + 100 * i for i in range(HUAWEI_LOCKS_AFTER)],
         locked_until=now + 1800.123456789,
         kpi_pending=now + 900.123456789,
@@ -95,12 +102,13 @@ def largest_state(plants: int, read_devices: int = 100) -> State:
 
 
 @pytest.mark.parametrize(
-    ("plants", "read_devices"), [(1, 100), (2, 100), (3, 100), (MAX_PLANTS, 80)]
+    ("plants", "read_devices"), [(1, 100), (2, 100), (3, 90), (MAX_PLANTS, 65)]
 )
 def test_a_hundred_read_devices_fit_ssm_parameter(plants, read_devices):
     """SSM's Standard tier holds 4 KB: named devices overflowed it at 43-48 devices, after
-    which every run fetched the device list again and the day's quota was gone. Five plants,
-    each with every kind of device and every field at its largest, fit 80."""
+    which every run fetched the device list again and the day's quota was gone. With every
+    field at its largest (64-bit ids, each plant's facts at their longest), one or two plants
+    fit 100 read devices, three 90, five 65 (a larger state is salvaged: state_salvage.py)."""
     state = largest_state(plants, read_devices)
     text = state.to_json()
     assert len(text.encode()) <= SSM_MAX_CHARS, f"{len(text.encode())} bytes"
@@ -109,13 +117,13 @@ def test_a_hundred_read_devices_fit_ssm_parameter(plants, read_devices):
 
 def test_names_are_not_kept_and_devices_keep_their_order():
     devices = [
-        {"id": 3, "n": "Inverter-B", "t": 38, "p": "NE=1"},
-        {"id": 9, "n": "Inverter-A", "t": 38, "p": "NE=1"},
-        {"id": 4, "n": "Meter", "t": 47, "p": "NE=1"},
-        {"id": 5, "n": "Inverter-C", "t": 38, "p": "NE=2"},
+        Device(3, "Inverter-B", 38, "NE=1"),
+        Device(9, "Inverter-A", 38, "NE=1"),
+        Device(4, "Meter", 47, "NE=1"),
+        Device(5, "Inverter-C", 38, "NE=2"),
     ]
     back = State.from_json(State(devices=devices).to_json()).devices
-    assert back == [{**d, "n": ""} for d in devices]
+    assert back == [replace(d, name="") for d in devices]
     assert State.from_json(State(devices=[]).to_json()).devices == []  # a cached empty list
 
 
@@ -127,11 +135,38 @@ def test_a_state_written_by_the_previous_version_is_read():
     assert state.token == old["token"] and state.last_fetch == old["last_fetch"]
     assert state.plant_code == "NE=35436844" and state.devices_fetched_at == 1_700_000_000.0
     assert state.server_leads == [old["server_lead"]]  # the pacing keeps its estimate
-    assert [Device.from_dict(d).id for d in state.devices or ()] == [11, 12, 13]
-    assert [Device.from_dict(d).type_id for d in state.devices or ()] == [38, 47, 39]
+    assert [d.id for d in state.devices or ()] == [11, 12, 13]
+    assert [d.type_id for d in state.devices or ()] == [38, 47, 39]
+    assert {d.name for d in state.devices or ()} == {""}
     again = State.from_json(state.to_json())
     assert again == state  # and written back in today's format
     assert json.loads(state.to_json())["v"] == 2
+
+
+def test_a_state_the_last_version_wrote_reads_into_records_and_writes_back_byte_for_byte():
+    """An existing stack's parameter after the update to typed state: the same JSON on disk."""
+    text = V2_STATE.read_text(encoding="utf-8")
+    state = State.from_json(text, now=1_800_000_200.0)
+    assert state.to_json() == text
+    assert state.devices is not None and state.devices[2:4] == [
+        Device(1000000003, "", BATTERY, "NE=1", 10.0),
+        Device(1000000004, "", BATTERY, "NE=1", 10.0),
+    ]
+    assert [(d.plant_code, d.type_id) for d in state.devices[4:]] == [("NE=2", 1), ("NE=2", EMMA)]
+    assert state.meter_watch == MeterWatch(
+        device_id=1000000002,
+        time_ms=1800000100000,
+        export_kw=-1.234,
+        imported_kwh=1234.5,
+        exported_kwh=678.9,
+        streak=1,
+        others=(2000000002,),
+        held=2,
+    )
+    assert state.plant_facts == [
+        PlantFacts(8.2, 52.1, 5.1, "2023-03-31T09:56:55+01:00"),
+        PlantFacts(),
+    ]
 
 
 @pytest.mark.parametrize("text", [None, "", "   "])

@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 STRING_INVERTER = 1
 GRID_METER = 17
@@ -26,24 +25,34 @@ class Plant:
     longitude: float | None = None
     grid_connection_date: str | None = None  # "2023-03-31T09:56:55+01:00": plant_time's offset
 
-    def facts(self) -> list[Any]:
-        """What the state keeps of the plant list's facts, compactly (plant_from_facts)."""
-        return [self.capacity_kwp, self.latitude, self.longitude, self.grid_connection_date]
-
-    def with_facts(self, facts: Any) -> "Plant":
-        """This plant with facts kept by `facts()`; damaged ones are left out, not trusted."""
-        if not isinstance(facts, list) or len(facts) != 4:
-            return self
-        capacity, lat, lon, date = facts
-        ok = all(
-            v is None or (isinstance(v, int | float) and not isinstance(v, bool))
-            for v in (capacity, lat, lon)
+    def facts(self) -> "PlantFacts":
+        """What the state keeps of the plant list's facts."""
+        return PlantFacts(
+            self.capacity_kwp, self.latitude, self.longitude, self.grid_connection_date
         )
-        if not ok or not (date is None or isinstance(date, str)):
+
+    def with_facts(self, facts: "PlantFacts | None") -> "Plant":
+        """This plant with the facts the state kept (unchanged without them)."""
+        if facts is None:
             return self
         return replace(
-            self, capacity_kwp=capacity, latitude=lat, longitude=lon, grid_connection_date=date
+            self,
+            capacity_kwp=facts.capacity_kwp,
+            latitude=facts.latitude,
+            longitude=facts.longitude,
+            grid_connection_date=facts.grid_connection_date,
         )
+
+
+@dataclass(frozen=True)
+class PlantFacts:
+    """What the plant list says of a plant besides its name: kept in the state, as they are
+    read only once (accounting/plausibility.py, sun.py, plant_time.py use them)."""
+
+    capacity_kwp: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    grid_connection_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,20 +63,21 @@ class Device:
     plant_code: str
     capacity_kwh: float | None = None  # a battery's rated capacity, when its model tells
 
-    def to_dict(self) -> dict[str, Any]:
-        out = {"id": self.id, "n": self.name, "t": self.type_id, "p": self.plant_code}
-        return out if self.capacity_kwh is None else {**out, "c": self.capacity_kwh}
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Device":
-        capacity = d.get("c")
-        return cls(
-            id=int(d["id"]),
-            name=str(d["n"]),
-            type_id=int(d["t"]),
-            plant_code=str(d["p"]),
-            capacity_kwh=None if capacity is None else float(capacity),
-        )
+@dataclass(frozen=True)
+class MeterWatch:
+    """The meter-direction self-check's memory between runs (accounting/meter_direction.py):
+    the site meter's last good sample, and how many runs in a row its power and its counters
+    disagreed. Kept in the state; `held` counts runs it was kept while the counters were out."""
+
+    device_id: int
+    time_ms: int  # the reading's server time
+    export_kw: float  # > 0 exporting, after METER_EXPORT_POSITIVE
+    imported_kwh: float
+    exported_kwh: float
+    streak: int = 0  # runs in a row that disagreed
+    others: tuple[int, ...] = ()  # the other meters summed with it (several plants)
+    held: int = 0  # runs in a row this sample was kept while the counters were left out
 
 
 @dataclass(frozen=True)

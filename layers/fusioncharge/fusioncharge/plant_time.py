@@ -6,9 +6,11 @@ saving is right); else the UTC offset FusionSolar gives with the plant's grid co
 (fixed: an hour off for half the year where clocks change); else UTC.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fusioncharge.models import PlantFacts
 
 
 def is_time_zone(name: str) -> bool:
@@ -29,14 +31,12 @@ def plant_zone(setting: str, grid_connection_date: str | None = None) -> tzinfo:
     return timezone(offset) if offset is not None else UTC
 
 
-def connection_date(plant_facts: Any) -> str | None:
-    """The first plant's grid connection date as the state keeps the plant list's facts
-    ([capacity, latitude, longitude, date] per plant); None when not known."""
-    if not isinstance(plant_facts, list):
-        return None
-    for facts in plant_facts:
-        if isinstance(facts, list) and len(facts) == 4 and isinstance(facts[3], str):
-            return facts[3]
+def connection_date(plant_facts: Sequence[PlantFacts] | None) -> str | None:
+    """The first grid connection date among the plants' facts the state keeps; None when no
+    plant's is known."""
+    for facts in plant_facts or ():
+        if facts.grid_connection_date is not None:
+            return facts.grid_connection_date
     return None
 
 

@@ -1,28 +1,25 @@
 """What the poller remembers between runs, and the store interface that keeps it.
 
-The state is compact JSON that fits SSM's 4 KB with 100 read devices over up to 5 plants: the
-session token and when it was issued, the lockout guard, the cached plants and devices, and
-when each device type was last fetched (Huawei's 5-minute quota). Devices are kept as ids
-grouped by what they share (plant, type, capacity), without names: a device list of 45 named
-devices used to fill the parameter. States written by earlier versions (v1) are still read.
+The state holds the session token and when it was issued, the lockout guard, the cached plants
+and devices, and when each device type was last fetched (Huawei's 5-minute quota), as typed
+records; its storage format (compact JSON within SSM's 4 KB) is state_codec.py's alone.
 Stores: in memory (tests), a local file (LIVE=1 runs, mode 600) and SSM SecureString
 (deployed; see aws/state_store.py).
 """
 
 import hashlib
 import json
-import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol
 
+from fusioncharge import state_codec
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
-from fusioncharge.state_codec import pack_devices, unpack_devices
+from fusioncharge.models import Device, MeterWatch, PlantFacts
+from fusioncharge.state_codec import is_number
 
-STATE_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
 STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
@@ -43,10 +40,10 @@ class State:
     plant_name: str | None = None  # their names, one a line
     plant_for_station: str | None = None  # station_key(the STATION the plants were found for)
     plant_checked_at: float | None = None  # when the plant list last matched no plant for it
-    # Per plant (plant_code's order): [capacity kWp, latitude, longitude, grid connection date]
-    # from the plant list (models.Plant.facts); [] once asked, when nothing was learned.
-    plant_facts: list[Any] | None = None
-    devices: list[dict[str, Any]] | None = None  # Device.to_dict() items, stored grouped
+    # Per plant (plant_code's order): what the plant list says of it; [] once asked, when
+    # nothing was learned.
+    plant_facts: list[PlantFacts] | None = None
+    devices: list[Device] | None = None  # what the poller reads, without names
     devices_fetched_at: float | None = None
     devices_asked_at: float | None = None  # the last getDevList that failed: asked hourly
     last_fetch: dict[str, float] = field(default_factory=dict)  # device type id -> epoch s
@@ -54,7 +51,7 @@ class State:
     server_leads: list[float] | None = None
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
     doubted_types: list[int] | None = None  # lacking in the last device list: kept till confirmed
-    meter_watch: dict[str, Any] | None = None  # meter_direction's last sample and streak
+    meter_watch: MeterWatch | None = None  # meter_direction's last sample and streak
     negative_runs: int | None = None  # runs in a row with negative consumption (a warning at 3)
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
     # minutes, whatever the credentials, and a probable lock that stops every login.
@@ -68,11 +65,7 @@ class State:
     sinks: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        # An empty device list is kept: it is a cached answer too.
-        data = {k: v for k, v in asdict(self).items() if v is not None and v != {}}
-        if "devices" in data:
-            data["dv"] = pack_devices(data.pop("devices"))
-        data["v"] = STATE_VERSION
+        data = state_codec.encode({f.name: getattr(self, f.name) for f in fields(self)})
         text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         try:
             text.encode()
@@ -94,29 +87,13 @@ class State:
             data = json.loads(text)
         except ValueError as exc:
             raise StateError("stored state is not JSON") from exc
-        if not isinstance(data, dict) or data.get("v") not in READABLE_VERSIONS:
-            raise StateError("stored state has an unknown format")
-        if data.pop("v") == 1:
-            _from_v1(data)
-        elif "dv" in data:
-            data["devices"] = unpack_devices(data.pop("dv"))
         try:
-            state = cls(**data)
+            state = cls(**state_codec.decode(data))
         except TypeError as exc:
             raise StateError("stored state has unknown fields") from exc
-        _check_types(state)
         if now is not None:
             _check_times(state, now)
         return state
-
-
-def _from_v1(data: dict[str, Any]) -> None:
-    """Version 1 kept named devices and only the least server lead ever seen."""
-    if "server_lead" in data:
-        lead = data.pop("server_lead")
-        data["server_leads"] = None if lead is None else [lead]
-    if isinstance(data.get("devices"), list):
-        data["devices"] = [{**d, "n": ""} if isinstance(d, dict) else d for d in data["devices"]]
 
 
 def station_key(station: str) -> str:
@@ -125,54 +102,6 @@ def station_key(station: str) -> str:
     if len(station) <= STATION_KEPT_CHARS:
         return station
     return "sha256:" + hashlib.sha256(station.encode()).hexdigest()[:32]
-
-
-def _number(value: Any) -> TypeGuard[int | float]:
-    """A finite int or float; JSON's NaN/Infinity and booleans are not numbers here."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _number_or_numbers(value: Any) -> bool:
-    """A number, or a list of them (the other meters of a summed site's meter watch)."""
-    return _number(value) or (isinstance(value, list) and all(map(_number, value)))
-
-
-def _dict(value: Any) -> bool:
-    return isinstance(value, dict)
-
-
-def _check_types(state: State) -> None:
-    numbers = (*_EVENT_TIMES, *_GUARD_TIMES, "kpi_pending", "negative_runs")
-    ok = (
-        isinstance(state.last_fetch, dict)
-        and all(_number(v) for v in state.last_fetch.values())
-        and (state.devices is None or isinstance(state.devices, list))
-        and (state.plant_facts is None or isinstance(state.plant_facts, list))
-        and all(
-            types is None or (isinstance(types, list) and all(map(_number, types)))
-            for types in (state.unserved_types, state.doubted_types)
-        )
-        and (
-            state.meter_watch is None
-            or (
-                isinstance(state.meter_watch, dict)
-                and all(map(_number_or_numbers, state.meter_watch.values()))
-            )
-        )
-        and all(
-            values is None or (isinstance(values, list) and all(map(_number, values)))
-            for values in (state.login_tries, state.server_leads)
-        )
-        and all(getattr(state, name) is None or _number(getattr(state, name)) for name in numbers)
-        and all(
-            isinstance(getattr(state, name), str | type(None))
-            for name in ("token", "rejected_credentials", "plant_code", "plant_name")
-        )
-    )
-    sinks = state.sinks
-    ok = ok and (sinks is None or (isinstance(sinks, dict) and all(map(_dict, sinks.values()))))
-    if not ok:
-        raise StateError("stored state has fields of the wrong type or non-finite numbers")
 
 
 def _check_times(state: State, now: float) -> None:
@@ -200,11 +129,11 @@ def start_over(text: str | None, now: float) -> State:
     if not isinstance(data, dict):
         return state
     tries = data.get("login_tries")
-    if isinstance(tries, list) and all(_number(t) and t <= now + PAST_TIMES_SLACK for t in tries):
+    if isinstance(tries, list) and all(is_number(t) and t <= now + PAST_TIMES_SLACK for t in tries):
         state.login_tries = [float(t) for t in tries] or None
     for name in _GUARD_TIMES:
         value = data.get(name)
-        if _number(value) and value <= now + GUARD_TIMES_SLACK:
+        if is_number(value) and value <= now + GUARD_TIMES_SLACK:
             setattr(state, name, float(value))
     if isinstance(data.get("rejected_credentials"), str):
         state.rejected_credentials = data["rejected_credentials"]

@@ -1,59 +1,199 @@
-"""The device list as the state keeps it: grouped by plant and shared fields, ids only.
+"""The state's storage format: the one module that knows its short keys and refuses bad shapes.
 
-100 named devices would not fit SSM's 4 KB; grouped, without names, they do.
+The State (state.py) holds records: `Device`, `MeterWatch`, `PlantFacts`. Stored, it is compact
+JSON that fits SSM's 4 KB with 100 read devices on one or two plants (65 on five): devices
+grouped by plant and the fields they share, ids only, no names (100 named devices would not
+fit); the meter watch under one- and two-letter keys; a plant's facts as a list. Versions this
+code wrote before (v1: named devices, one server lead) still read. Pure: no I/O.
 """
 
 import json
-from typing import Any
+import math
+from collections.abc import Mapping
+from typing import Any, TypeGuard
 
 from fusioncharge.errors import StateError
+from fusioncharge.models import Device, MeterWatch, PlantFacts
 
-DEVICE_IDS = "i"  # in a device group: the ids of the devices sharing the group's fields
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
+
+# A device group: the fields its devices share, and their ids.
+TYPE, CAPACITY, IDS = "t", "c", "i"
+# The meter watch: key -> MeterWatch field. The streak may be missing (read as 0); the other
+# meters and the runs held are written only when there are any.
+WATCH_KEYS = {"d": "device_id", "ms": "time_ms", "p": "export_kw", "i": "imported_kwh"}
+WATCH_KEYS |= {"e": "exported_kwh", "n": "streak", "a": "others", "x": "held"}
+WATCH_REQUIRED = ("d", "ms", "p", "i", "e")
+WATCH_WHEN_SET = ("a", "x")
+# Plain fields, by the type a stored value must have.
+NUMBERS = (
+    *("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at"),
+    *("no_login_before", "locked_until", "kpi_pending", "negative_runs"),
+)
+TEXTS = ("token", "rejected_credentials", "plant_code", "plant_name", "plant_for_station")
+NUMBER_LISTS = ("unserved_types", "doubted_types", "login_tries", "server_leads")
 
 
-def in_state_order(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def encode(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON object for a State's fields: unset ones left out (an empty device list is
+    kept: it is a cached answer too)."""
+    data = {k: v for k, v in fields.items() if v is not None and v != {}}
+    if "devices" in data:
+        data["dv"] = _pack(data.pop("devices"))
+    if "meter_watch" in data:
+        data["meter_watch"] = _watch_json(data["meter_watch"])
+    if "plant_facts" in data:
+        data["plant_facts"] = [_facts_json(f) for f in data["plant_facts"]]
+    data["v"] = STATE_VERSION
+    return data
+
+
+def decode(data: Any) -> dict[str, Any]:
+    """A State's fields from stored JSON; StateError for anything this code did not write."""
+    if not isinstance(data, dict) or data.get("v") not in READABLE_VERSIONS:
+        raise StateError("stored state has an unknown format")
+    fields = {k: v for k, v in data.items() if k != "v"}
+    if data["v"] == 1:
+        _from_v1(fields)
+    elif "devices" in fields:
+        raise StateError("stored state has unknown fields")
+    elif "dv" in fields:
+        fields["devices"] = _unpack(fields.pop("dv"))
+    if fields.get("meter_watch") is not None:
+        fields["meter_watch"] = _watch(fields["meter_watch"])
+    if fields.get("plant_facts") is not None:
+        facts = fields["plant_facts"]
+        _require(isinstance(facts, list), "plant facts")
+        fields["plant_facts"] = [_facts(f) for f in facts]
+    _check_plain(fields)
+    return fields
+
+
+def in_state_order(devices: list[Device]) -> list[Device]:
     """Devices in the order the state gives them back: by plant, the other fields they share,
-    then id."""
-    return sorted(devices, key=lambda d: (*_group_key(d), d.get("id")))
+    then id (so a list just fetched equals the same list read back)."""
+    return sorted(devices, key=lambda d: (d.plant_code, _shared_key(d), d.id))
 
 
-def _group_key(device: dict[str, Any]) -> tuple[str, str]:
-    """(plant, the other fields but id and name, as JSON): devices alike share a group."""
-    rest = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
-    return str(device.get("p")), json.dumps(rest, sort_keys=True)
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """A finite int or float; JSON's NaN/Infinity and booleans are not numbers here."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def pack_devices(devices: Any) -> Any:
-    """[{"id": 1, "n": "Inv", "t": 38, "p": "NE=1"}, ...] -> {"NE=1": [{"t": 38, "i": [1, ...]},
-    ...], ...}: per plant, one group per set of shared fields, in the order first seen. Names
-    are left out (only ids and types are needed): 100 named devices would not fit 4 KB."""
-    ours = isinstance(devices, list) and all(
-        isinstance(d, dict) and isinstance(d.get("p"), str) for d in devices
-    )
-    if not ours:
-        return devices  # stored as it is, refused when read back
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _require(ok: bool, what: str) -> None:
+    if not ok:
+        raise StateError(f"stored state has a {what} of the wrong shape")
+
+
+def _shared(device: Device) -> dict[str, Any]:
+    """A device's fields but its id, name and plant: what a group's devices share."""
+    shared: dict[str, Any] = {TYPE: device.type_id}
+    return shared if device.capacity_kwh is None else {**shared, CAPACITY: device.capacity_kwh}
+
+
+def _shared_key(device: Device) -> str:
+    return json.dumps(_shared(device), sort_keys=True)
+
+
+def _pack(devices: list[Device]) -> dict[str, list[dict[str, Any]]]:
+    """Per plant, one group per set of shared fields in the order first seen:
+    {"NE=1": [{"t": 38, "i": [1, 2]}, {"t": 39, "c": 10.0, "i": [3]}], ...}."""
     plants: dict[str, dict[str, dict[str, Any]]] = {}
     for device in devices:
-        plant, rest = _group_key(device)
-        shared = {k: v for k, v in device.items() if k not in ("id", "n", "p")}
-        group = plants.setdefault(plant, {}).setdefault(rest, {**shared, DEVICE_IDS: []})
-        group[DEVICE_IDS].append(device.get("id"))
+        groups = plants.setdefault(device.plant_code, {})
+        group = groups.setdefault(_shared_key(device), {**_shared(device), IDS: []})
+        group[IDS].append(device.id)
     return {plant: list(groups.values()) for plant, groups in plants.items()}
 
 
-def unpack_devices(plants: Any) -> list[dict[str, Any]]:
-    """The device dicts (names empty) of stored groups, plants in sorted order (as JSON keeps
-    them); StateError when they are not ours."""
-    ok = isinstance(plants, dict) and all(
-        isinstance(groups, list)
-        and all(isinstance(g, dict) and isinstance(g.get(DEVICE_IDS), list) for g in groups)
-        for groups in plants.values()
+def _unpack(plants: Any) -> list[Device]:
+    """The devices (names empty) of stored groups, plants in sorted order (as JSON keeps them)."""
+    _require(isinstance(plants, dict), "device list")
+    return [device for plant in sorted(plants) for device in _unpack_plant(plant, plants[plant])]
+
+
+def _unpack_plant(plant: str, groups: Any) -> list[Device]:
+    _require(isinstance(groups, list) and all(isinstance(g, dict) for g in groups), "device list")
+    devices = []
+    for group in groups:
+        ids, type_id, capacity = group.get(IDS), group.get(TYPE), group.get(CAPACITY)
+        ok = set(group) <= {TYPE, CAPACITY, IDS} and _is_int(type_id)
+        ok = ok and isinstance(ids, list) and all(map(_is_int, ids))
+        _require(ok and (capacity is None or is_number(capacity)), "device list")
+        devices += [Device(i, "", type_id, plant, capacity) for i in ids]
+    return devices
+
+
+def _from_v1(fields: dict[str, Any]) -> None:
+    """Version 1 kept named devices and only the least server lead ever seen."""
+    if "server_lead" in fields:
+        lead = fields.pop("server_lead")
+        fields["server_leads"] = None if lead is None else [lead]
+    if fields.get("devices") is not None:
+        stored = fields["devices"]
+        _require(isinstance(stored, list) and all(map(_v1_device, stored)), "device list")
+        fields["devices"] = [Device(d["id"], "", d["t"], d["p"], d.get("c")) for d in stored]
+
+
+def _v1_device(d: Any) -> bool:
+    """{"id": 1, "n": "Inverter", "t": 38, "p": "NE=1"}, as version 1 kept a device."""
+    ok = isinstance(d, dict) and set(d) <= {"id", "n", "t", "p", "c"}
+    ok = ok and _is_int(d.get("id")) and _is_int(d.get("t")) and isinstance(d.get("p"), str)
+    return ok and (d.get("c") is None or is_number(d["c"]))
+
+
+def _watch_json(watch: MeterWatch) -> dict[str, Any]:
+    data = {key: getattr(watch, name) for key, name in WATCH_KEYS.items()}
+    data["a"] = list(watch.others)
+    return {k: v for k, v in data.items() if k not in WATCH_WHEN_SET or v}
+
+
+def _watch(data: Any) -> MeterWatch:
+    _require(isinstance(data, dict) and set(data) <= set(WATCH_KEYS), "meter watch")
+    ok = all(is_number(data.get(k)) for k in WATCH_REQUIRED) and _is_int(data["d"])
+    ok = ok and all(_is_int(data.get(k, 0)) for k in ("n", "x"))
+    others = data.get("a", [])
+    _require(ok and isinstance(others, list) and all(map(_is_int, others)), "meter watch")
+    values = {WATCH_KEYS[k]: v for k, v in data.items()}
+    return MeterWatch(**{**values, "time_ms": int(data["ms"]), "others": tuple(others)})
+
+
+def _facts_json(facts: PlantFacts) -> list[Any]:
+    return [facts.capacity_kwp, facts.latitude, facts.longitude, facts.grid_connection_date]
+
+
+def _facts(data: Any) -> PlantFacts:
+    """[capacity kWp, latitude, longitude, grid connection date], each may be null."""
+    _require(isinstance(data, list) and len(data) == 4, "plant's facts")
+    capacity, latitude, longitude, date = data
+    ok = all(v is None or is_number(v) for v in (capacity, latitude, longitude))
+    _require(ok and (date is None or isinstance(date, str)), "plant's facts")
+    return PlantFacts(capacity, latitude, longitude, date)
+
+
+def _check_plain(fields: dict[str, Any]) -> None:
+    last_fetch = fields.get("last_fetch", {})
+    sinks = fields.get("sinks")
+    ok = (
+        isinstance(last_fetch, dict)
+        and all(map(is_number, last_fetch.values()))
+        and all(fields.get(name) is None or is_number(fields[name]) for name in NUMBERS)
+        and all(isinstance(fields.get(name), str | None) for name in TEXTS)
+        and all(_numbers_or_none(fields.get(name)) for name in NUMBER_LISTS)
+        and (sinks is None or (isinstance(sinks, dict) and all(map(_is_dict, sinks.values()))))
     )
     if not ok:
-        raise StateError("stored state has a device list of the wrong shape")
-    return [
-        {"id": i, "n": "", "p": plant, **{k: v for k, v in g.items() if k != DEVICE_IDS}}
-        for plant in sorted(plants)
-        for g in plants[plant]
-        for i in g[DEVICE_IDS]
-    ]
+        raise StateError("stored state has fields of the wrong type or non-finite numbers")
+
+
+def _numbers_or_none(values: Any) -> bool:
+    return values is None or (isinstance(values, list) and all(map(is_number, values)))
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)

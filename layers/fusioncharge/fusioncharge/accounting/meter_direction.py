@@ -12,13 +12,14 @@ The last good sample is also what the next run's counters are checked against (r
 grew too fast): when this run's counters were left out, it is held for up to an hour, so one
 absurd counter is not taken as the new baseline by the next run.
 
-Kept in the state between runs (about 100 bytes): the last sample and the count of runs in a
-row that disagreed. Pure: no I/O.
+Kept in the state between runs (models.MeterWatch, about 100 bytes stored): the last sample and
+the count of runs in a row that disagreed. Pure: no I/O.
 """
 
-from typing import Any
+from dataclasses import replace
 
 from fusioncharge.accounting.site_meters import MeterSample
+from fusioncharge.models import MeterWatch
 
 RUNS_TO_WARN = 3  # disagreements in a row before the warning (a passing cloud is one)
 MAX_GAP_MS = 20 * 60 * 1000  # samples further apart say little about the power in between
@@ -27,51 +28,53 @@ MIN_KW = 0.2  # mean power below this has no clear direction
 HOLD_RUNS = 12  # runs a good sample is held while the counters are left out (an hour)
 
 
-def previous(watch: dict[str, Any] | None) -> MeterSample | None:
+def previous(watch: MeterWatch | None) -> MeterSample | None:
     """The last run's meter sample, for the accounting's counters-ran-backwards check."""
     if watch is None:
         return None
-    try:
-        also = tuple(int(i) for i in watch.get("a", ()))  # the other meters of a summed site
-        return MeterSample(
-            int(watch["d"]), 0, watch["p"], watch["i"], watch["e"], watch["ms"], also
-        )
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return None
+    return MeterSample(
+        device_id=watch.device_id,
+        type_id=0,
+        export_kw=watch.export_kw,
+        imported_kwh=watch.imported_kwh,
+        exported_kwh=watch.exported_kwh,
+        time_ms=watch.time_ms,
+        also=watch.others,
+    )
 
 
 def check(
-    watch: dict[str, Any] | None, sample: MeterSample | None
-) -> tuple[dict[str, Any] | None, str | None]:
+    watch: MeterWatch | None, sample: MeterSample | None
+) -> tuple[MeterWatch | None, str | None]:
     """The watch to keep, and a warning when power and counters have disagreed long enough."""
     if sample is None:
         return watch, None  # no meter this run: keep what we had
     last = previous(watch)
-    if None in (sample.imported_kwh, sample.exported_kwh, sample.time_ms):
-        same = last is not None and (last.device_id, last.also) == (sample.device_id, sample.also)
-        held = int(watch.get("x", 0)) + 1 if same and watch is not None else HOLD_RUNS + 1
-        return ({**watch, "x": held} if watch is not None and held <= HOLD_RUNS else None), None
-    streak = 0
     same = last is not None and (last.device_id, last.also) == (sample.device_id, sample.also)
-    if same and last is not None and watch is not None:
-        streak = _streak(last, sample, int(watch.get("n", 0)))
-    kept: dict[str, Any] = {
-        "d": sample.device_id,
-        "ms": sample.time_ms,
-        "p": round(sample.export_kw, 3),
-        "i": sample.imported_kwh,
-        "e": sample.exported_kwh,
-        "n": streak,
-    }
-    if sample.also:
-        kept["a"] = list(sample.also)
-    if streak < RUNS_TO_WARN:
+    imported, exported, time_ms = sample.imported_kwh, sample.exported_kwh, sample.time_ms
+    if imported is None or exported is None or time_ms is None:
+        held = watch.held + 1 if same and watch is not None else HOLD_RUNS + 1
+        kept = replace(watch, held=held) if watch is not None and held <= HOLD_RUNS else None
         return kept, None
+    streak = 0
+    if same and last is not None and watch is not None:
+        streak = _streak(last, sample, watch.streak)
+    sampled = MeterWatch(
+        device_id=sample.device_id,
+        time_ms=time_ms,
+        export_kw=round(sample.export_kw, 3),
+        imported_kwh=imported,
+        exported_kwh=exported,
+        streak=streak,
+        others=sample.also,
+    )
+    if streak < RUNS_TO_WARN:
+        return sampled, None
     name, its = f"meter {sample.device_id}", "its"
     if sample.also:
         ids = ", ".join(str(i) for i in (sample.device_id, *sample.also))
         name, its = f"meters {ids} (summed over the plants)", "their"
-    return kept, (
+    return sampled, (
         f"{name}: {its} power and {its} own counters disagree about the direction "
         f"of the flow, {streak} runs in a row (power says {_way(sample.export_kw)}, counters "
         f"say {_way(-sample.export_kw)}). The import/export sign is suspect: check how the "

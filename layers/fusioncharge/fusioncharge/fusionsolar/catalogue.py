@@ -165,10 +165,7 @@ class Catalogue:
         return found
 
     def cached_devices(self, plants: list[Plant]) -> list[Device] | None:
-        try:
-            cached = [Device.from_dict(d) for d in self.state.devices or ()]
-        except (KeyError, TypeError, ValueError):
-            return None  # a damaged cache is simply fetched again
+        cached = list(self.state.devices or ())
         codes = {p.code for p in plants} | ({""} if len(plants) > 1 else set())
         # The cache is of the plants STATION names: `make discover` asks for others, or more.
         whose = self.state.plant_code in (None, ",".join(p.code for p in plants))
@@ -223,9 +220,7 @@ class Catalogue:
         4 KB. A type the cached list has and this one lacks stays until a next list agrees
         (partial_list.py); an empty plant is the plant-gone check's."""
         st = self.state
-        kept = in_state_order(
-            [replace(d, name="").to_dict() for d in found if d.type_id in READ_TYPES]
-        )
+        kept = in_state_order([replace(d, name="") for d in found if d.type_id in READ_TYPES])
         if all(any(d.plant_code == p.code for d in found) for p in plants):
             cached = None if self.cached_devices(plants) is None else st.devices
             believed = partial_list.believe(cached, kept, st.doubted_types)
@@ -237,9 +232,7 @@ class Catalogue:
                     believed.kept_ids,
                 )
                 ids = set(believed.kept_ids)
-                found = found + [
-                    Device.from_dict(d) for d in believed.devices if d.get("id") in ids
-                ]
+                found = found + [d for d in believed.devices if d.id in ids]
             kept, st.doubted_types = in_state_order(believed.devices), believed.doubted
         # Each fetch forgets the types that said 20013 (a server update may serve them now):
         # the list's 6 hours bound how long a type goes unasked.

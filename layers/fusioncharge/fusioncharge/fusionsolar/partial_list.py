@@ -9,25 +9,26 @@ Pure: no I/O.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+
+from fusioncharge.models import Device
 
 
 @dataclass(frozen=True)
 class Believed:
-    devices: list[dict[str, Any]]  # the list to keep: the new one, plus the doubted types
+    devices: list[Device]  # the list to keep: the new one, plus the doubted types
     doubted: list[int] | None  # the types a next list must confirm gone (None: none)
     kept_ids: list[int]  # the devices kept from the cache
 
 
 def believe(
-    cached: Iterable[dict[str, Any]] | None,
-    fetched: list[dict[str, Any]],
+    cached: Iterable[Device] | None,
+    fetched: list[Device],
     doubted_before: Iterable[int] | None,
 ) -> Believed:
-    """The device list to keep (Device.to_dict() items) when `fetched` has just come in."""
+    """The device list to keep when `fetched` has just come in."""
     cached = list(cached or ())
-    have = {d.get("t") for d in fetched}
-    lost = {int(d["t"]) for d in cached if isinstance(d.get("t"), int)} - have
+    have = {d.type_id for d in fetched}
+    lost = {d.type_id for d in cached} - have
     doubted = sorted(lost - set(doubted_before or ()))  # lost again after a doubt: gone
-    kept = [d for d in cached if d.get("t") in doubted]
-    return Believed(fetched + kept, doubted or None, [int(d["id"]) for d in kept])
+    kept = [d for d in cached if d.type_id in doubted]
+    return Believed(fetched + kept, doubted or None, [d.id for d in kept])
