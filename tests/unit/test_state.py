@@ -3,7 +3,7 @@
 import json
 import os
 import stat
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -224,3 +224,10 @@ def test_a_byte_order_mark_an_editor_added_keeps_the_state_and_its_guard():
     assert state.login_tries == [1_700_000_000.0] and state.locked_until == 1_700_001_000.0
     saved = start_over("\ufeff" + text.replace('"v":2', '"v":99'), 1_700_000_100.0)
     assert saved.login_tries == [1_700_000_000.0]  # damage elsewhere: the guard still kept
+
+
+def test_the_state_holds_typed_records_not_storage_shapes():
+    """The storage format is the codec's alone: no field of State is typed as loose JSON, but
+    each sink's own memory (sinks/ reads and checks it itself)."""
+    loose = [f.name for f in fields(State) if "Any" in str(f.type) and f.name != "sinks"]
+    assert loose == []
