@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from fusioncharge.errors import StateError
 from fusioncharge.models import Device
 from fusioncharge.state import FileStateStore, State, start_over, station_key
+from fusioncharge.state_codec import in_state_order
 from fusioncharge.state_salvage import fitted, size
 
 NOW = 1_800_000_000.0
@@ -168,3 +169,47 @@ def test_a_state_that_fits_exactly_is_kept_whole_and_one_byte_over_loses_the_pla
         [NOW],
     )
     assert state.plant_name == "Home"  # the run's own state is left as it was
+
+
+def refused(stored: dict) -> bool:
+    try:
+        State.from_json(json.dumps(stored), NOW)
+    except StateError:
+        return True
+    return False
+
+
+def test_plant_facts_of_the_wrong_shape_are_refused():
+    for facts in (
+        {},
+        [[8.2, 52.1, 5.1]],
+        [[8.2, 52.1, 5.1, None, None]],
+        ["8.2"],
+        [["8.2", None, None, None]],
+        [[None, True, None, None]],
+        [[None, None, None, 20230331]],
+    ):
+        assert refused({"v": 2, "plant_facts": facts}), facts
+    assert not refused({"v": 2, "plant_facts": [[8.2, 52.1, 5.1, "2023-03-31"], [None, None, None, None]]})
+
+
+def test_a_version_1_device_list_is_read_only_as_that_version_wrote_it():
+    good = {"id": 11, "n": "Inverter", "t": 38, "p": "NE=1", "c": 5.0}
+    assert not refused({"v": 1, "devices": [good]})
+    for device in (
+        "x",
+        {**good, "id": "11"},
+        {**good, "t": "38"},
+        {**good, "p": 1},
+        {**good, "c": "5"},
+        {**good, "x": 1},
+    ):
+        assert refused({"v": 1, "devices": [good, device]}), device
+    assert refused({"v": 1, "devices": {"NE=1": [good]}})
+
+
+def test_devices_are_kept_in_the_order_the_previous_version_kept_them():
+    """A battery with its capacity sorts before a plain inverter, as the stored JSON text of
+    their shared fields did: a list fetched after an update equals the stored one."""
+    inverter, battery = Device(1, "", 38, "A"), Device(2, "", 39, "A", 10.0)
+    assert in_state_order([inverter, battery]) == [battery, inverter]
