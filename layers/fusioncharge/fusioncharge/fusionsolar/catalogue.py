@@ -1,28 +1,27 @@
 """The plants and devices a run reads: found once, remembered in the State, read again rarely.
 
 Huawei allows the plant and device lists only a few dozen calls a day, so the plants STATION
-names are looked up only when STATION changes (a name not found: again at most hourly), and the
-device list is kept for 6 hours (a stale one: fetched again at most hourly). Several plants
-(STATION "Home,Garage") share one getDevList.
+names are looked up only when STATION changes (plant_list.py), and the device list is kept for
+6 hours (a stale one: fetched again at most hourly). Several plants (STATION "Home,Garage")
+share one getDevList.
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from fusioncharge.clock import Clock
 from fusioncharge.errors import (
     FusionSolarUnavailable,
-    PlantNotFound,
     QuotaExceeded,
     UnexpectedResponse,
 )
-from fusioncharge.fusionsolar import parse, partial_list, plant_match, replies
+from fusioncharge.fusionsolar import parse, partial_list, replies
 from fusioncharge.fusionsolar.pacing import utc
+from fusioncharge.fusionsolar.plant_list import Call, PlantList
 from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
 from fusioncharge.settings import PlantNames, station_names
-from fusioncharge.state import State, station_key
+from fusioncharge.state import State
 from fusioncharge.state_codec import in_state_order
 
 DEVICES_MAX_AGE = 6 * 3600
@@ -36,14 +35,9 @@ READ_TYPES = REAL_TIME_TYPES  # what the poller reads; never dongles, optimizers
 # SmartPVMS 25.2.0. Only these are remembered as unserved; an inverter, a battery or a meter
 # answering 20013 is one run's failure (docs/fusionsolar.md).
 MAY_BE_UNSERVED = frozenset({EMMA})
-PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly
 # 20007: no such plant (removed, or re-created under a new code). 20008 (no such devices)
 # refreshes the device list, which then answers 20007 or nothing when the plant is gone.
 PLANT_GONE_CODES = frozenset({20007})
-MAX_PLANT_PAGES = 100
-NAMES_SEPARATOR = "\n"  # between the plants' names in State.plant_name (never in a kept name)
-# One API call with a valid token: (interface, body, accept=failCodes not raised) -> envelope.
-Call = Callable[..., dict[str, Any]]
 
 
 class Catalogue:
@@ -52,14 +46,11 @@ class Catalogue:
         self.clock = clock
         self.logger = logger
         self.call = call
+        self.plant_list = PlantList(state, clock, logger, call)
 
     def list_plants(self) -> list[Plant]:
         """Every plant the account can see (all pages of /thirdData/stations)."""
-        plants, pages = parse.plants_page(self.call("stations", {"pageNo": 1}).get("data"))
-        for page in range(2, min(pages, MAX_PLANT_PAGES) + 1):
-            more, _ = parse.plants_page(self.call("stations", {"pageNo": page}).get("data"))
-            plants.extend(more)
-        return plants
+        return self.plant_list.all()
 
     def plant(self, station: PlantNames | str) -> Plant:
         """The one plant STATION names (see `plants`)."""
@@ -70,61 +61,18 @@ class Catalogue:
 
     def plants(self, names: PlantNames | str) -> list[Plant]:
         """The plants STATION names, in its order; looked up only when the STATION setting
-        changed. One name or code, or several comma-separated (a name holding a comma still
-        names one plant); a part that matches no plant raises PlantNotFound naming it."""
+        changed (plant_list.py)."""
         names = station_names(names) if isinstance(names, str) else names
-        station, st = names.text, self.state
-        same_station = st.plant_for_station == station_key(station)
-        if same_station and st.plant_code is not None:
-            if st.plant_facts is None and self._devices_due():
-                self._learn_facts()  # a state from before plants' facts were kept: once
-            return _stored_plants(st)
-        now = self.clock.now()
-        checked = st.plant_checked_at if same_station else None
-        if checked is not None and 0 <= now - checked < PLANT_LOOKUP_INTERVAL:
-            what = "named a plant not found" if "," in station else "matched no plant"
-            raise PlantNotFound(
-                f"STATION {station!r} {what} when the plant list was last read "
-                f"({utc(checked)}; that run's log lists the plants). Set STATION to one of them "
-                "(make discover lists them too): a changed STATION is looked up at once, the same "
-                f"one again after {utc(checked + PLANT_LOOKUP_INTERVAL)} (Huawei allows the plant "
-                "list only a few dozen times a day)."
-            )
-        plants = self.list_plants()
-        try:
-            found = plant_match.match_plants(names, plants)
-        except PlantNotFound:
-            st.plant_for_station, st.plant_code, st.plant_checked_at = (
-                station_key(station),
-                None,
-                now,
-            )
-            raise
-        st.plant_checked_at = None
-        for plant in found:
-            self.logger.info("STATION %r is plant %r (%s)", station, plant.name, plant.code)
-        codes = ",".join(p.code for p in found)
-        if codes != st.plant_code:
-            st.devices, st.devices_fetched_at = None, None  # other plants' devices
-        st.plant_code, st.plant_for_station = codes, station_key(station)
-        labels = [p.name if len(found) == 1 else _one_line(p.name)[:32] for p in found]
-        st.plant_name = NAMES_SEPARATOR.join(labels)  # several: cut short, they label messages
-        st.plant_facts = [p.facts() for p in found]
-        return found
+        stored = self.plant_list.remembered(names)
+        if stored is None:
+            return self.plant_list.look_up(names)
+        if self.state.plant_facts is None and self._devices_due():
+            return self.plant_list.learn_facts()  # a state from before facts were kept: once
+        return stored
 
     def _devices_due(self) -> bool:
         age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
         return self.state.devices is None or not 0 <= age < DEVICES_MAX_AGE
-
-    def _learn_facts(self) -> None:
-        """The plants' capacity, coordinates and grid connection date, read once from the plant
-        list beside a device-list fetch (a stations call of its ~34 a day). Marked as asked
-        first: a failed call is not repeated run after run; the fallbacks stand in."""
-        st = self.state
-        st.plant_facts = []
-        by_code = {p.code: p for p in self.list_plants()}
-        codes = (st.plant_code or "").split(",")
-        st.plant_facts = [by_code.get(c, Plant(c, "")).facts() for c in codes]
 
     def devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
         """The plants' devices, from the cache unless it is older than 6 hours; the cache also
@@ -276,20 +224,3 @@ def unserved_types(state: State) -> set[int]:
 
 def as_list(plants: Plant | Sequence[Plant]) -> list[Plant]:
     return [plants] if isinstance(plants, Plant) else list(plants)
-
-
-def _one_line(name: str) -> str:
-    return name.replace(NAMES_SEPARATOR, " ")
-
-
-def _stored_plants(state: State) -> list[Plant]:
-    """The plants found for STATION, as the state keeps them (codes comma-separated)."""
-    codes = (state.plant_code or "").split(",")
-    names = (state.plant_name or "").split(NAMES_SEPARATOR)
-    if len(names) != len(codes):
-        names = [""] * len(codes)  # names only label messages
-    facts = state.plant_facts if len(state.plant_facts or ()) == len(codes) else None
-    return [
-        Plant(code=c, name=n).with_facts(facts[i] if facts else None)
-        for i, (c, n) in enumerate(zip(codes, names, strict=True))
-    ]

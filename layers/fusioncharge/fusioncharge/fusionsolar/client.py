@@ -5,7 +5,7 @@ in `State`, which the client mutates in place. The client is the facade a run us
 - auth.py: the session token (reused for 29 minutes, never logged out) and the guarded login
   (login_guard.py: the lockout promise);
 - pacing.py: one getDevRealKpi per device type per 5 minutes (the quota promise);
-- catalogue.py: the plants STATION names and their device list, cached;
+- catalogue.py: the plants STATION names (plant_list.py) and their device list, cached;
 - session.py: the call funnel (a valid token, one relogin, pacing notes) and the checkpoint;
 - transport.py: the request funnel (retries, timeouts, size limit, transport errors).
 
