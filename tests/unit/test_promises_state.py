@@ -190,7 +190,8 @@ def test_plant_facts_of_the_wrong_shape_are_refused():
         [[None, None, None, 20230331]],
     ):
         assert refused({"v": 2, "plant_facts": facts}), facts
-    assert not refused({"v": 2, "plant_facts": [[8.2, 52.1, 5.1, "2023-03-31"], [None, None, None, None]]})
+    sound = [[8.2, 52.1, 5.1, "2023-03-31"], [None, None, None, None]]
+    assert not refused({"v": 2, "plant_facts": sound})
 
 
 def test_a_version_1_device_list_is_read_only_as_that_version_wrote_it():
