@@ -33,7 +33,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from emulator.httpserve import FAULT_KINDS
+from emulator.faults import FAULT_KINDS
 
 DEFAULT_PLANT_CODE = "NE=12345678"
 EMMA_PLANT_CODE = "NE=23456789"  # the default's second plant: a home of 2026 with an EMMA
