@@ -15,20 +15,20 @@ from bench.awscount import AwsCallCounter
 from bench.build import BuildFailed, compiled_copy, folder_bytes, sam_build, zipped_bytes
 from bench.cost import LatencyModel, monthly_cost, usage_per_month
 from bench.day import DAY_START, StdoutCapture, simulate_day, two_plants_scenario
-from bench.jitter import jitter_figures, jitter_rows
-from bench.plot import plot_day
-from bench.prices import NO_FREE_TIER, PRICES_DATE
-from bench.report import (
+from bench.figures import (
     QUOTA_KEYS,
     all_sinks_figures,
-    check_targets,
     cost_inputs,
     day_figures,
     handler_latency,
     ratios,
-    render,
     two_plant_figures,
 )
+from bench.jitter import jitter_figures, jitter_rows
+from bench.plot import plot_day
+from bench.prices import NO_FREE_TIER, PRICES_DATE
+from bench.report import render
+from bench.targets import check_targets
 from bench.template import deployment, load_template
 from bench.timing import cold_import_ms
 

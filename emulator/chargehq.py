@@ -11,7 +11,7 @@ Every body is checked as strictly as ChargeHQ's documentation allows (see `check
 The real service answers 200 even to a body that breaks its rules (the app shows the error
 later), so does this one by default; `reject_invalid=True` answers 400 instead.
 
-Faults: the transport kinds of `emulator.httpserve` (http_500, http_429, http_403_quota,
+Faults: the transport kinds of `emulator.faults` (http_500, http_429, http_403_quota,
 timeout, html, empty_body, truncated_json), plus http_400 (echoes the request back, key and
 all, as some validation errors do), http_401 (key refused), http_404 and http_410 (gone).
 Scheduled by scenario entries `{"interface": "chargehq", "nth": N, "kind": ...}` (nth 1-based
@@ -34,6 +34,7 @@ from emulator.chargehq_contract import (
     parse_push,
 )
 from emulator.clock import Clock
+from emulator.faults import fault_reply as transport_fault_reply
 from emulator.httpserve import (
     LoopbackServer,
     Reply,
@@ -41,7 +42,6 @@ from emulator.httpserve import (
     Served,
     json_reply,
 )
-from emulator.httpserve import fault_reply as transport_fault_reply
 
 __all__ = [
     "PUSH_FAULT_KINDS",

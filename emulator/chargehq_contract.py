@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from emulator.httpserve import TRANSPORT_FAULTS
+from emulator.faults import TRANSPORT_FAULTS
 
 PUSH_PATH = "/api/public/push-solar-data"
 # http_404 / http_410: the push API gone (ChargeHQ is closing).

@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from emulator.clock import Clock, FakeClock
+from emulator.faults import FAULT_KINDS, QUOTA_CONTROL_BODY, fault_reply
 from emulator.fusionsolar_data import PlantData
 from emulator.fusionsolar_replies import (
     LOGIN_MESSAGE,
@@ -39,13 +40,10 @@ from emulator.fusionsolar_replies import (
     gateway_info,
 )
 from emulator.httpserve import (
-    FAULT_KINDS,
-    QUOTA_CONTROL_BODY,
     LoopbackServer,
     Reply,
     Request,
     Served,
-    fault_reply,
     json_reply,
 )
 from emulator.limits import DailyCap, SlidingWindow

@@ -15,8 +15,9 @@ import threading
 from collections import deque
 from typing import Any
 
-from emulator.httpserve import TRANSPORT_FAULTS, LoopbackServer, Reply, Request, Served
-from emulator.httpserve import fault_reply as transport_fault_reply
+from emulator.faults import TRANSPORT_FAULTS
+from emulator.faults import fault_reply as transport_fault_reply
+from emulator.httpserve import LoopbackServer, Reply, Request, Served
 
 
 class HassWebhook(Served):

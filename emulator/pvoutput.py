@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import parse_qsl
 
 from emulator.clock import Clock
-from emulator.httpserve import TRANSPORT_FAULTS, LoopbackServer, Reply, Request, Served
-from emulator.httpserve import fault_reply as transport_fault_reply
+from emulator.faults import TRANSPORT_FAULTS
+from emulator.faults import fault_reply as transport_fault_reply
+from emulator.httpserve import LoopbackServer, Reply, Request, Served
 
 STATUS_PATH = "/service/r2/addstatus.jsp"
 HOUR = 3600

@@ -28,15 +28,33 @@ A bad scenario raises ScenarioError saying which part to fix.
 
 import copy
 import json
-from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from emulator.httpserve import FAULT_KINDS
+from emulator.example_plants import (
+    DEFAULT_PLANT_CODE,
+    EMMA_PLANT_CODE,
+    default_devices,
+    default_station,
+    emma_home_devices,
+)
+from emulator.faults import FAULT_KINDS
 
-DEFAULT_PLANT_CODE = "NE=12345678"
-EMMA_PLANT_CODE = "NE=23456789"  # the default's second plant: a home of 2026 with an EMMA
+# The default account's plants are named here too, as where scenarios start from.
+__all__ = [
+    "DEFAULT_PLANT_CODE",
+    "DEFAULT_TIME_MS",
+    "EMMA_PLANT_CODE",
+    "INTERFACES",
+    "ScenarioError",
+    "ScenarioSource",
+    "default_devices",
+    "default_scenario",
+    "default_station",
+    "gives_time",
+    "load_scenario",
+]
 DEFAULT_TIME_MS = 1_700_000_000_000  # FakeClock's default start
 INTERFACES = frozenset(
     {
@@ -56,69 +74,6 @@ ScenarioSource = str | PathLike[str] | dict[str, Any] | None
 
 class ScenarioError(ValueError):
     """The scenario file or dict cannot be used; the message names the part to fix."""
-
-
-def default_station(code: str = DEFAULT_PLANT_CODE, name: str = "Home") -> dict[str, Any]:
-    return {
-        "plantCode": code,
-        "plantName": name,
-        "plantAddress": "1 Sunny Street, Springfield",
-        "longitude": 8.222305,
-        "latitude": 49.945273,
-        "capacity": 10.0,
-        "contactPerson": "",
-        "contactMethod": "",
-        "gridConnectionDate": "2023-01-01T10:00:00+00:00",
-    }
-
-
-@dataclass(frozen=True)
-class _Home:
-    """What a home's devices share: where it is, its first id and its firmware."""
-
-    plant_code: str
-    first_id: int
-    latitude: float
-    longitude: float
-    software: str
-
-    def device(
-        self, n: int, name: str, type_id: int, esn: str | None, model: str | None
-    ) -> dict[str, Any]:
-        return {
-            "devName": name,
-            "devTypeId": type_id,
-            "esnCode": esn,
-            "id": self.first_id + n,
-            "invType": model,
-            "latitude": self.latitude,
-            "longitude": self.longitude,
-            "optimizerNumber": 0 if type_id == 38 else None,
-            "softwareVersion": self.software if esn else None,
-            "stationCode": self.plant_code,
-        }
-
-
-def default_devices(plant_code: str = DEFAULT_PLANT_CODE) -> list[dict[str, Any]]:
-    """A dongle, a residential inverter, a power sensor and a LUNA2000 battery."""
-    home = _Home(plant_code, 1000000012345600, 49.945273, 8.222305, "V100R001C00SPC141")
-    return [
-        home.device(1, "Dongle-1", 62, "HV2240085917", None),
-        home.device(2, "Inverter-1", 38, "HV2240468303", "SUN2000-10KTL-M1"),
-        home.device(3, "Meter-1", 47, None, None),
-        home.device(4, "Battery-1", 39, "HV2250112233", "LUNA2000-10-S0"),
-    ]
-
-
-def emma_home_devices(plant_code: str = EMMA_PLANT_CODE) -> list[dict[str, Any]]:
-    """A newer home: hybrid inverter, EMMA energy manager (no power sensor), battery, SmartGuard."""
-    home = _Home(plant_code, 1000000023456700, 40.416775, -3.70379, "V100R025C00SPC100")
-    return [
-        home.device(1, "Inverter-1", 38, "HV2440468311", "SUN2000-6KTL-L1"),
-        home.device(2, "SA4H-BT2570669683", 23070, "BT2570669683", "EMMA-A02"),
-        home.device(3, "Battery-1", 39, "HV2550112299", "LUNA2000-7-S1"),
-        home.device(4, "Smart Guard", 23071, "HV2560001122", None),
-    ]
 
 
 def gives_time(source: ScenarioSource) -> bool:

@@ -10,193 +10,19 @@ the template's own AllowedValues / AllowedPattern).
 import argparse
 import os
 import re
-import shlex
 import sys
-import tomllib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tools.aws_access import configured_region, region_problem
+from tools.aws_access import configured_region
+from tools.deploy_questions import QUESTIONS, Answer, Stopped, ask, check_region
+from tools.samconfig import read_overrides, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
-# Huawei's regional Northbound hosts; an account works only on the one it was created on.
-PORTALS = ("eu5", "intl", "sg5", "la5", "au5", "jp5")
-SHORT_NAME = re.compile(r"^(intl|[a-z]{2}\d{1,2})$")  # eu5, au5, jp5, ... and intl
-PORTAL_HOST = re.compile(r"^(?:https?://)?([a-z0-9-]+)\.fusionsolar\.huawei\.com/?(?:[?#/].*)?$")
-# The host a browser shows after login (region01eu5, uni004eu5): the web app's, which does not
-# serve /thirdData (it answers 404); the regional host is the part after the digits.
-BROWSER_HOST = re.compile(r"^(?:region|uni)\d+([a-z]+\d*)$")
-EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 
 
-class Answer(ValueError):
-    """An answer that does not pass its check; the message says what is expected."""
-
-
-def check_region(text: str) -> str:
-    text = text.strip()
-    found = region_problem(text) if text else "an empty answer"
-    if found:
-        raise Answer(f"an AWS region code, like eu-central-1 or ap-southeast-2 ({found})")
-    return text
-
-
-def check_portal(text: str) -> str:
-    """The Northbound API's URL, from a short name (eu5), its host, or a browser's host."""
-    name = northbound_name(text)
-    if name is None:
-        raise Answer(
-            f"your region's short name ({', '.join(PORTALS)}, ...) or its host, like "
-            "eu5.fusionsolar.huawei.com"
-        )
-    return f"https://{name}.fusionsolar.huawei.com"
-
-
-def northbound_name(text: str) -> str | None:
-    text = text.strip().lower()
-    match = PORTAL_HOST.fullmatch(text)
-    name = match[1] if match else text
-    browser = BROWSER_HOST.fullmatch(name)
-    if browser:
-        name = browser[1]
-    return name if SHORT_NAME.fullmatch(name) else None
-
-
-def portal_note(text: str) -> str | None:
-    """What to tell someone who gave the host their browser shows, or None."""
-    match = PORTAL_HOST.fullmatch(text.strip().lower())
-    host = match[1] if match else text.strip().lower()
-    browser = BROWSER_HOST.fullmatch(host)
-    if not browser:
-        return None
-    return (
-        f"  {host} is the host of FusionSolar's web pages, which does not serve the Northbound "
-        f"API (it answers 404 there); your region's API host is {browser[1]}.fusionsolar.huawei"
-        ".com: using that."
-    )
-
-
-def check_plant(text: str) -> str:
-    text = text.strip()
-    if not text or len(text) > 500:
-        raise Answer("the plant's name as FusionSolar shows it, or its code NE=...")
-    for part in text.split(","):  # several plants, comma-separated, are summed
-        part = part.strip()
-        if part.upper().startswith("NE=") and not re.fullmatch(r"NE=\d+", part, re.I):
-            raise Answer("a plant code is NE= followed by digits, like NE=35436844")
-    return text
-
-
-def check_email(text: str) -> str:
-    text = text.strip()
-    if text and not EMAIL.fullmatch(text):
-        raise Answer("one e-mail address, or nothing for no mail")
-    return text
-
-
-# (parameter or "region", question, explanation, check)
-QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
-    (
-        "region",
-        "AWS region",
-        "Where the function runs; any region works, one near you is usual (eu-central-1).",
-        check_region,
-    ),
-    (
-        "FusionSolarBaseUrl",
-        "FusionSolar region",
-        f"Your account's Northbound API host: its region's short name ({', '.join(PORTALS)}, "
-        "...). Your browser shows it after login, e.g. region01eu5... or uni004eu5... is eu5.",
-        check_portal,
-    ),
-    (
-        "Station",
-        "Plant",
-        "Your plant's name as FusionSolar shows it, or its code NE=... (several plants of one "
-        "home: comma-separated, they are summed)",
-        check_plant,
-    ),
-    (
-        "AlarmEmail",
-        "Alarm e-mail",
-        "Told when ChargeHQ gets no readings for 30 minutes; Enter for none.",
-        check_email,
-    ),
-]
-
-
-class Stopped(Exception):
-    """Ctrl-C or Ctrl-D at a question; `answers` holds those given so far."""
-
-    def __init__(self, answers: dict[str, str]) -> None:
-        super().__init__("stopped")
-        self.answers = answers
-
-
-def ask(prompt: Callable[[str], str], out: Any, defaults: dict[str, str]) -> dict[str, str]:
-    answers: dict[str, str] = {}
-    try:
-        _ask_each(prompt, out, defaults, answers)
-    except (EOFError, KeyboardInterrupt):
-        raise Stopped(answers) from None
-    return answers
-
-
-def _ask_each(
-    prompt: Callable[[str], str], out: Any, defaults: dict[str, str], answers: dict[str, str]
-) -> None:
-    for name, question, explanation, check in QUESTIONS:
-        print(f"\n{question}: {explanation}", file=out)
-        default = defaults.get(name, "")
-        while True:
-            text = prompt(f"{question}{f' [{default}]' if default else ''}: ") or default
-            try:
-                answers[name] = check(text)
-                note = portal_note(text) if check is check_portal else None
-                if note:
-                    print(note, file=out)
-                break
-            except Answer as exc:
-                print(f"  expected {exc}", file=out)
-
-
-# --- samconfig.local.toml ----------------------------------------------------------------------
-def read_overrides(config: Path) -> tuple[str | None, dict[str, str]]:
-    """(region, parameter_overrides) of a saved config."""
-    deploy = tomllib.loads(config.read_text())["default"].get("deploy", {}).get("parameters", {})
-    pairs = [p.split("=", 1) for p in shlex.split(deploy.get("parameter_overrides", ""))]
-    return deploy.get("region"), {k: v for k, v in pairs}
-
-
-def write_config(config: Path, shared: Path, region: str, overrides: dict[str, str]) -> None:
-    """The shared settings plus this user's region and parameters, in SAM's own format."""
-    text = config.read_text() if config.exists() else shared.read_text()
-    text = re.sub(r"(?m)^(region|parameter_overrides) *=.*\n?", "", text).rstrip("\n")
-    joined = " ".join(f'{k}="{_escape(v)}"' for k, v in overrides.items())
-    value = joined.replace("\\", "\\\\").replace('"', '\\"')
-    text += f'\nregion = "{region}"\nparameter_overrides = "{value}"\n'
-    if "[default.deploy.parameters]" not in text:
-        raise SystemExit(f"error: {config} has no [default.deploy.parameters] section")
-    config.write_text(_in_deploy_section(text))
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _in_deploy_section(text: str) -> str:
-    """Move the two appended lines under [default.deploy.parameters] if another table follows."""
-    lines = text.rstrip("\n").split("\n")
-    added, rest = lines[-2:], lines[:-2]
-    start = rest.index("[default.deploy.parameters]")
-    end = next((i for i in range(start + 1, len(rest)) if rest[i].startswith("[")), len(rest))
-    return "\n".join(rest[:end] + added + rest[end:]) + "\n"
-
-
-# --- SET=Name=value --------------------------------------------------------------------------
 def check_setting(name: str, value: str, parameters: dict[str, Any]) -> str:
     if name == "region":
         return check_region(value)

@@ -13,8 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, TextIO
 
-from tools.configure import read_overrides
 from tools.lambda_env import ROOT
+from tools.samconfig import read_overrides
 
 LOCAL_CONFIG = ROOT / "samconfig.local.toml"  # written by the first `make deploy`
 DEFAULT_STACK = "fusionsolar-chargehq"

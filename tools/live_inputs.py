@@ -13,8 +13,8 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import TextIO
 
-from tools.configure import read_overrides
 from tools.lambda_env import ROOT
+from tools.samconfig import read_overrides
 
 LOCAL_CONFIG = ROOT / "samconfig.local.toml"
 SAVED = {"FUSIONSOLAR_BASE_URL": "FusionSolarBaseUrl", "STATION": "Station"}

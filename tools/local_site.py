@@ -1,10 +1,10 @@
 """A whole site on this machine: FusionSolar emulator, ChargeHQ receiver, moto, the real handler.
 
-`Site.run()` is one scheduled Lambda invocation; `advance()` moves the shared fake clock;
-`cold_start()` drops what a warm container keeps, so only SSM carries state across.
+`Site.run()` is one scheduled Lambda invocation; `next_run()` moves the shared fake clock on
+and runs again; `cold_start()` drops what a warm container keeps, so only SSM carries state
+across. The scenario most tests start from is `worked_example_scenario()`.
 """
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ import boto3
 
 from emulator.chargehq import ChargeHqReceiver
 from emulator.clock import FakeClock
+from emulator.example_plants import worked_example_scenario
 from emulator.fusionsolar import FusionSolarEmulator
 from emulator.hass import HassWebhook
 from emulator.pvoutput import PvOutputReceiver
@@ -29,6 +30,8 @@ from tools.lambda_env import (
     seed_secret,
 )
 
+# The contract's worked example is named here too, as the site most tests start from.
+__all__ = ["PVOUTPUT_SYSTEM", "SCHEDULE_SECONDS", "ObservedRun", "Site", "worked_example_scenario"]
 SCHEDULE_SECONDS = 300
 PVOUTPUT_KEY, PVOUTPUT_SYSTEM = "0123456789abcdef0123456789abcdef01234567", "12345"
 
@@ -209,52 +212,3 @@ def _first_plant(scenario: dict[str, Any]) -> str:
     stations = scenario.get("stations") or []
     first = stations[0] if stations else {}
     return first.get("plantName") or first.get("plantCode") or "Home"
-
-
-def worked_example_scenario() -> dict[str, Any]:
-    """The contract's worked example as emulator data: one inverter, power sensor and battery."""
-    plant = "NE=35436844"
-
-    def device(id_: int, type_id: int, name: str) -> dict[str, Any]:
-        return {"id": id_, "devName": name, "devTypeId": type_id, "stationCode": plant}
-
-    scenario: dict[str, Any] = json.loads(
-        json.dumps(
-            {
-                "stations": [{"plantCode": plant, "plantName": "Home", "capacity": 10}],
-                "devices": [
-                    device(11, 38, "Inverter-1"),
-                    device(12, 47, "Meter-1"),
-                    device(13, 39, "Battery-1"),
-                    device(14, 62, "Dongle-1"),
-                ],
-                "kpis": {
-                    "38": [
-                        {"devId": 11, "dataItemMap": {"active_power": 2.4, "inverter_state": 512}}
-                    ],
-                    "47": [
-                        {
-                            "devId": 12,
-                            "dataItemMap": {
-                                "active_power": -800,
-                                "meter_status": 1,
-                                "active_cap": 322.32,
-                                "reverse_active_cap": 583.08,
-                            },
-                        }
-                    ],
-                    "39": [
-                        {
-                            "devId": 13,
-                            "dataItemMap": {
-                                "ch_discharge_power": -1500,
-                                "battery_soc": 62,
-                                "battery_status": 2,
-                            },
-                        }
-                    ],
-                },
-            }
-        )
-    )
-    return scenario

@@ -3,8 +3,9 @@
 from types import SimpleNamespace
 
 from bench.awscount import AwsCalls
-from bench.day import DayResult, SimulatedRun, two_plants_scenario
-from bench.report import two_plant_figures
+from bench.day import two_plants_scenario
+from bench.day_record import DayResult, SimulatedRun
+from bench.figures import two_plant_figures
 
 
 def call(interface: str, outcome: str = "ok") -> SimpleNamespace:

@@ -7,8 +7,9 @@ import pytest
 import requests
 
 from emulator.clock import FakeClock
+from emulator.faults import QUOTA_CONTROL_BODY
 from emulator.fusionsolar import FusionSolarEmulator
-from emulator.httpserve import QUOTA_CONTROL_BODY, LoopbackServer, Reply, Request
+from emulator.httpserve import LoopbackServer, Reply, Request
 from emulator.scenario import ScenarioError
 
 STATIONS = {"pageNo": 1}

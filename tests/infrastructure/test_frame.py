@@ -77,7 +77,14 @@ def project(tmp_path: Path) -> Path:
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")  # SET= checks against it
     (tmp_path / "tools").mkdir()
-    for real in ("configure.py", "aws_access.py", "__init__.py"):  # the real ones
+    # The real ones: the first deploy's questions and what they import.
+    for real in (
+        "configure.py",
+        "deploy_questions.py",
+        "samconfig.py",
+        "aws_access.py",
+        "__init__.py",
+    ):
         shutil.copy(ROOT / "tools" / real, tmp_path / "tools" / real)
     (tmp_path / "layers/fusioncharge").mkdir(parents=True)
     shutil.copy(ROOT / "layers/fusioncharge/requirements.txt", tmp_path / "layers/fusioncharge")

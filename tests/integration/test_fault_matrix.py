@@ -371,7 +371,7 @@ def _next_runs(site: Site, runs: RunLog, where: str, want_next: str, advance: fl
 def test_every_fault_kind_is_in_the_matrix() -> None:
     """Nothing of the scenario format or the AWS side is left out of EXPECTED."""
     from emulator.chargehq import PUSH_FAULT_KINDS as CHARGEHQ_KINDS
-    from emulator.httpserve import LOGIN_FAULTS, TRANSPORT_FAULTS
+    from emulator.faults import LOGIN_FAULTS, TRANSPORT_FAULTS
 
     fail_codes = {f"fail_code {c}" for c in (305, 401, 407, 20400, 20006)}
     for where in ("login", "stations", "getDevList", "getDevRealKpi"):

@@ -1,0 +1,151 @@
+"""The first `make deploy`'s four questions: each explained, each answer checked.
+
+Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, alarm
+e-mail). A check returns the answer as it is saved, or raises Answer saying what is expected.
+"""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tools.aws_access import region_problem
+
+# Huawei's regional Northbound hosts; an account works only on the one it was created on.
+PORTALS = ("eu5", "intl", "sg5", "la5", "au5", "jp5")
+SHORT_NAME = re.compile(r"^(intl|[a-z]{2}\d{1,2})$")  # eu5, au5, jp5, ... and intl
+PORTAL_HOST = re.compile(r"^(?:https?://)?([a-z0-9-]+)\.fusionsolar\.huawei\.com/?(?:[?#/].*)?$")
+# The host a browser shows after login (region01eu5, uni004eu5): the web app's, which does not
+# serve /thirdData (it answers 404); the regional host is the part after the digits.
+BROWSER_HOST = re.compile(r"^(?:region|uni)\d+([a-z]+\d*)$")
+EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+
+
+class Answer(ValueError):
+    """An answer that does not pass its check; the message says what is expected."""
+
+
+def check_region(text: str) -> str:
+    text = text.strip()
+    found = region_problem(text) if text else "an empty answer"
+    if found:
+        raise Answer(f"an AWS region code, like eu-central-1 or ap-southeast-2 ({found})")
+    return text
+
+
+def check_portal(text: str) -> str:
+    """The Northbound API's URL, from a short name (eu5), its host, or a browser's host."""
+    name = northbound_name(text)
+    if name is None:
+        raise Answer(
+            f"your region's short name ({', '.join(PORTALS)}, ...) or its host, like "
+            "eu5.fusionsolar.huawei.com"
+        )
+    return f"https://{name}.fusionsolar.huawei.com"
+
+
+def northbound_name(text: str) -> str | None:
+    text = text.strip().lower()
+    match = PORTAL_HOST.fullmatch(text)
+    name = match[1] if match else text
+    browser = BROWSER_HOST.fullmatch(name)
+    if browser:
+        name = browser[1]
+    return name if SHORT_NAME.fullmatch(name) else None
+
+
+def portal_note(text: str) -> str | None:
+    """What to tell someone who gave the host their browser shows, or None."""
+    match = PORTAL_HOST.fullmatch(text.strip().lower())
+    host = match[1] if match else text.strip().lower()
+    browser = BROWSER_HOST.fullmatch(host)
+    if not browser:
+        return None
+    return (
+        f"  {host} is the host of FusionSolar's web pages, which does not serve the Northbound "
+        f"API (it answers 404 there); your region's API host is {browser[1]}.fusionsolar.huawei"
+        ".com: using that."
+    )
+
+
+def check_plant(text: str) -> str:
+    text = text.strip()
+    if not text or len(text) > 500:
+        raise Answer("the plant's name as FusionSolar shows it, or its code NE=...")
+    for part in text.split(","):  # several plants, comma-separated, are summed
+        part = part.strip()
+        if part.upper().startswith("NE=") and not re.fullmatch(r"NE=\d+", part, re.I):
+            raise Answer("a plant code is NE= followed by digits, like NE=35436844")
+    return text
+
+
+def check_email(text: str) -> str:
+    text = text.strip()
+    if text and not EMAIL.fullmatch(text):
+        raise Answer("one e-mail address, or nothing for no mail")
+    return text
+
+
+# (parameter or "region", question, explanation, check)
+QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
+    (
+        "region",
+        "AWS region",
+        "Where the function runs; any region works, one near you is usual (eu-central-1).",
+        check_region,
+    ),
+    (
+        "FusionSolarBaseUrl",
+        "FusionSolar region",
+        f"Your account's Northbound API host: its region's short name ({', '.join(PORTALS)}, "
+        "...). Your browser shows it after login, e.g. region01eu5... or uni004eu5... is eu5.",
+        check_portal,
+    ),
+    (
+        "Station",
+        "Plant",
+        "Your plant's name as FusionSolar shows it, or its code NE=... (several plants of one "
+        "home: comma-separated, they are summed)",
+        check_plant,
+    ),
+    (
+        "AlarmEmail",
+        "Alarm e-mail",
+        "Told when ChargeHQ gets no readings for 30 minutes; Enter for none.",
+        check_email,
+    ),
+]
+
+
+class Stopped(Exception):
+    """Ctrl-C or Ctrl-D at a question; `answers` holds those given so far."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        super().__init__("stopped")
+        self.answers = answers
+
+
+def ask(prompt: Callable[[str], str], out: Any, defaults: dict[str, str]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    try:
+        _ask_each(prompt, out, defaults, answers)
+    except (EOFError, KeyboardInterrupt):
+        raise Stopped(answers) from None
+    return answers
+
+
+def _ask_each(
+    prompt: Callable[[str], str], out: Any, defaults: dict[str, str], answers: dict[str, str]
+) -> None:
+    for name, question, explanation, check in QUESTIONS:
+        print(f"\n{question}: {explanation}", file=out)
+        default = defaults.get(name, "")
+        while True:
+            text = prompt(f"{question}{f' [{default}]' if default else ''}: ") or default
+            try:
+                answers[name] = check(text)
+                note = portal_note(text) if check is check_portal else None
+                if note:
+                    print(note, file=out)
+                break
+            except Answer as exc:
+                print(f"  expected {exc}", file=out)
