@@ -20,7 +20,6 @@ from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
 from fusioncharge.aws.secrets import SecretSource, SiteSecret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -91,15 +90,13 @@ class Wiring:
 
     def fusionsolar_factory(self, settings: Settings, deadline: Deadline) -> FusionSolarFactory:
         def build(credentials: Credentials, store: StateStore) -> FusionSolarClient:
-            checkpoint = Checkpoint(store, self.clock, deadline)
-            return FusionSolarClient(
+            return FusionSolarClient.on_store(
                 settings.fusionsolar_base_url,
                 credentials,
-                checkpoint.load(),
+                store,
                 clock=self.clock,
                 deadline=deadline,
                 timeouts=self.http_timeouts,
-                checkpoint=checkpoint,
             )
 
         return build

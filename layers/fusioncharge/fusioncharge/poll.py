@@ -44,8 +44,8 @@ class Secrets(Protocol):
     def get(self) -> SiteSecret: ...
 
 
-# Builds the run's client on the run's store: the factory wraps it in a Checkpoint (the run's
-# clock and deadline), which loads the state and is the client's required way to save it.
+# Builds the run's client on the run's store (FusionSolarClient.on_store, with the run's clock
+# and deadline): its Checkpoint loads the state and is the client's required way to save it.
 FusionSolarFactory = Callable[[Credentials, StateStore], FusionSolarClient]
 
 
