@@ -86,35 +86,28 @@ def choice(
 
 
 def battery_capacity(env: Mapping[str, str]) -> float | None:
-    value = text(env, "BATTERY_CAPACITY_KWH")
-    if not value:
-        return None
-    try:
-        kwh = float(value)
-    except ValueError:
-        kwh = float("nan")
-    if not 0 < kwh <= 1000:  # also false for NaN
-        raise ConfigError(
-            f"BATTERY_CAPACITY_KWH={shown(value)} is not accepted: give the usable battery "
-            "capacity in kWh (a number above 0 and at most 1000), or leave it empty"
-        )
-    return kwh
+    return _capacity(env, "BATTERY_CAPACITY_KWH", "the usable battery capacity in kWh", 1000)
 
 
 def plant_capacity(env: Mapping[str, str]) -> float | None:
-    value = text(env, "PLANT_CAPACITY_KWP")
+    return _capacity(env, "PLANT_CAPACITY_KWP", "the plant's solar capacity in kWp", 10_000)
+
+
+def _capacity(env: Mapping[str, str], name: str, what: str, most: int) -> float | None:
+    """A capacity above 0 and at most `most`, or None when the setting is empty."""
+    value = text(env, name)
     if not value:
         return None
     try:
-        kwp = float(value)
+        number = float(value)
     except ValueError:
-        kwp = float("nan")
-    if not 0 < kwp <= 10_000:  # also false for NaN
+        number = float("nan")
+    if not 0 < number <= most:  # also false for NaN
         raise ConfigError(
-            f"PLANT_CAPACITY_KWP={shown(value)} is not accepted: give the plant's solar "
-            "capacity in kWp (a number above 0 and at most 10000), or leave it empty"
+            f"{name}={shown(value)} is not accepted: give {what} (a number above 0 and at "
+            f"most {most}), or leave it empty"
         )
-    return kwp
+    return number
 
 
 def plant_location(env: Mapping[str, str]) -> tuple[float, float] | None:
