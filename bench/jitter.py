@@ -12,7 +12,6 @@ from typing import Any
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import CallTooSoon, QuotaExceeded
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient, pacing
@@ -56,14 +55,8 @@ def jitter_day(trips: Trips, drift_a_day: float, seed: int) -> dict[str, int]:
             clock.set(max(clock.now(), slot + rng.uniform(-3, 3)))
             emu.clock_offset += drift_a_day / RUNS
             deadline = Deadline.after(clock, 55)
-            checkpoint = Checkpoint(store, clock, deadline)
-            client = FusionSolarClient(
-                emu.base_url,
-                Credentials("demo", "demo"),
-                checkpoint.load(),
-                clock=clock,
-                deadline=deadline,
-                checkpoint=checkpoint,
+            client = FusionSolarClient.on_store(
+                emu.base_url, Credentials("demo", "demo"), store, clock=clock, deadline=deadline
             )
             try:
                 client.readings(client.plant("Home"), (RESIDENTIAL_INVERTER, POWER_SENSOR, BATTERY))
@@ -72,7 +65,7 @@ def jitter_day(trips: Trips, drift_a_day: float, seed: int) -> dict[str, int]:
             except QuotaExceeded:
                 pass  # counted by the emulator
             finally:
-                checkpoint.save(client.state)
+                client.checkpoint.save(client.state)
         return {"quota_refusals": emu.count("getDevRealKpi", "quota"), "skipped_runs": skipped}
 
 

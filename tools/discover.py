@@ -12,7 +12,6 @@ import os
 import sys
 from typing import Any
 
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -37,10 +36,9 @@ _INTERESTING = (
 
 def discover(base_url: str, credentials: Credentials, store: StateStore, clock: Clock) -> None:
     deadline = Deadline.after(clock, 120)
-    checkpoint = Checkpoint(store, clock, deadline)  # the guard is saved before any login
-    state = checkpoint.load()
-    client = FusionSolarClient(
-        base_url, credentials, state, clock=clock, deadline=deadline, checkpoint=checkpoint
+    # On the store: the guard is saved before any login.
+    client = FusionSolarClient.on_store(
+        base_url, credentials, store, clock=clock, deadline=deadline
     )
     try:
         plants = client.list_plants()
@@ -70,7 +68,7 @@ def discover(base_url: str, credentials: Credentials, store: StateStore, clock: 
                 "they share one grid connection (docs/reference.md, Settings)."
             )
     finally:
-        checkpoint.save(state)  # merged with what a racing run saved meanwhile
+        client.checkpoint.save(client.state)  # merged with what a racing run saved meanwhile
 
 
 def _shown(reading: Reading) -> dict[str, Any]:

@@ -122,17 +122,10 @@ def _live_factory(settings: Any, clock: Any, deadline: Any) -> Any:
 
 
 def _live_client(settings: Any, creds: Any, store: Any, clock: Any, deadline: Any) -> Any:
-    from fusioncharge.checkpoint import Checkpoint
     from fusioncharge.fusionsolar import FusionSolarClient
 
-    checkpoint = Checkpoint(store, clock, deadline)
-    return FusionSolarClient(
-        settings.fusionsolar_base_url,
-        creds,
-        checkpoint.load(),
-        clock=clock,
-        deadline=deadline,
-        checkpoint=checkpoint,
+    return FusionSolarClient.on_store(
+        settings.fusionsolar_base_url, creds, store, clock=clock, deadline=deadline
     )
 
 

@@ -14,7 +14,6 @@ from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -35,25 +34,28 @@ def try_fusionsolar(
 ) -> tuple[bool, str]:
     store = SsmStateStore(outputs["StateParameterName"], session.client("ssm"))
     clock = SystemClock()
-    # The run's way to the state: the guard saved before the login, and every save merged with
-    # what a run racing this check saved (its reading times never roll back).
-    checkpoint = Checkpoint(store, clock, Deadline.after(clock, RUN_MAX_SECONDS))
+    # Both filled in: _check returns before this while the secret misses a key.
+    username, code = secret.fusionsolar_username or "", secret.fusionsolar_system_code or ""
+    credentials = Credentials(username, code)
     try:
-        state = checkpoint.load()
+        # On the store, like a run: the guard saved before the login, and every save merged
+        # with what a run racing this check saved (its reading times never roll back).
+        client = FusionSolarClient.on_store(
+            parameters["FusionSolarBaseUrl"],
+            credentials,
+            store,
+            clock=clock,
+            deadline=Deadline.after(clock, RUN_MAX_SECONDS),
+        )
+        state = client.state  # loaded; no call is made before list_plants
         issued = state.token_issued_at or 0.0
         if state.token and (issued >= edited + RUN_MAX_SECONDS or proof.holds(issued)):
             return True, f"the credentials work (logged in with them at {clock_text(issued)})"
         state.token, state.token_issued_at = None, None  # a token of the old credentials
-        # Both filled in: _check returns before this while the secret misses a key.
-        username, code = secret.fusionsolar_username or "", secret.fusionsolar_system_code or ""
-        credentials = Credentials(username, code)
-        client = FusionSolarClient(
-            parameters["FusionSolarBaseUrl"], credentials, state, checkpoint=checkpoint
-        )
         try:
             plants = client.list_plants()
         finally:
-            checkpoint.save(state)  # the new token for the next run, or the lockout guard
+            client.checkpoint.save(state)  # the new token for the next run, or the lockout guard
         proof.keep(state.token_issued_at)
         found = match_plants(parameters["Station"], plants)
     except PlantNotFound as exc:

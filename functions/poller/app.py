@@ -14,12 +14,12 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge.aws.alarm_mail import ALARM_ENV, rearm_once_confirmed
-from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config, aws_reason
+from fusioncharge import run_report
+from fusioncharge.aws.alarm_mail import mind_the_mail
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
 from fusioncharge.aws.secrets import SecretSource, SiteSecret
 from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.chargehq.client import ChargeHqClient
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -44,8 +44,6 @@ copy_config_to_registered_loggers(source_logger=logger, include={"fusioncharge"}
 
 # Time kept back to save the state (one AWS call at its slowest), log and flush metrics.
 DEADLINE_MARGIN_SECONDS = AWS_CALL_MAX_SECONDS + 3.0
-ALARM_CHECK_SECONDS = 4 * AWS_CALL_MAX_SECONDS + 3.0  # mind_the_alarm_mail's calls at worst
-RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 
 
 @dataclass
@@ -92,15 +90,13 @@ class Wiring:
 
     def fusionsolar_factory(self, settings: Settings, deadline: Deadline) -> FusionSolarFactory:
         def build(credentials: Credentials, store: StateStore) -> FusionSolarClient:
-            checkpoint = Checkpoint(store, self.clock, deadline)
-            return FusionSolarClient(
+            return FusionSolarClient.on_store(
                 settings.fusionsolar_base_url,
                 credentials,
-                checkpoint.load(),
+                store,
                 clock=self.clock,
                 deadline=deadline,
                 timeouts=self.http_timeouts,
-                checkpoint=checkpoint,
             )
 
         return build
@@ -117,22 +113,9 @@ class Wiring:
         return build
 
     def mind_the_alarm_mail(self, context: LambdaContext) -> None:
-        """After a run that did not push: the alarm's lost first mail (aws/alarm_mail.py).
-        Never fails the run: the alarm is a report about runs, not part of one; a run short
-        of time for its four calls leaves it to the next (its metrics must still flush)."""
-        alarm, topic = (os.environ.get(name) for name in ALARM_ENV)
-        if not alarm or not topic:
-            return  # no AlarmEmail, or a local run
-        if context.get_remaining_time_in_millis() / 1000 < ALARM_CHECK_SECONDS:
-            return
-        try:
-            cloudwatch, sns = self.aws_client("cloudwatch"), self.aws_client("sns")
-            done = rearm_once_confirmed(cloudwatch, sns, alarm, topic, now=self.clock.now())
-        except Exception as exc:  # any AWS trouble: said, and the run goes on
-            logger.warning(f"could not check the alarm's mail subscription: {aws_reason(exc)}")
-            return
-        if done == "re-armed":
-            logger.warning("the alarm mail is confirmed now: re-armed the alarm, which mails next")
+        """After a run that did not push: the alarm's lost first mail (aws/alarm_mail.py)."""
+        seconds_left = context.get_remaining_time_in_millis() / 1000
+        mind_the_mail(os.environ, seconds_left, self.aws_client, self.clock.now())
 
     def sink_factories(self, settings: Settings) -> dict[str, SinkFactory]:
         """The sinks beside ChargeHQ, each built from the run's secret (its keys checked)."""
@@ -194,7 +177,7 @@ def build_handler(wiring: Wiring) -> Handler:
         result = wiring.run(event, context)
         wiring.last_result = result
         _report(result)
-        if not _pushed_site_meters(result) and not wiring.dry_run:
+        if not run_report.pushed_site_meters(result) and not wiring.dry_run:
             wiring.mind_the_alarm_mail(context)
         if result.error is not None:
             raise result.error
@@ -207,73 +190,20 @@ WIRING = Wiring()
 lambda_handler = build_handler(WIRING)
 
 
-def _pushed_site_meters(result: RunResult) -> bool:
-    return result.pushed and result.error is None
-
-
 def _report(result: RunResult) -> None:
-    """One readable log line per run, and the run's metrics."""
-    count = MetricUnit.Count
-    metrics.add_metric(name="FusionSolarCalls", unit=count, value=result.fusionsolar_calls)
-    metrics.add_metric(name="Logins", unit=count, value=result.logins)
-    # Readings left out as not a measurement (overflow sentinels, SOC out of 0-100, ...).
-    metrics.add_metric(name="ImplausibleReadings", unit=count, value=result.implausible_readings)
-    if result.meter_direction_suspect:
-        metrics.add_metric(name="MeterDirectionSuspect", unit=count, value=1)
-    # Every run that ends says whether it pushed, failed and skipped runs too: the no-push alarm
-    # then sees a real 0 at once, not a gap that older pushes in its range would outweigh.
-    # (A failed run that told ChargeHQ its error pushed no site meters: 0 too.)
-    metrics.add_metric(name="Pushes", unit=count, value=int(_pushed_site_meters(result)))
-    _report_sinks(result.sinks)
-    if result.error is not None:
-        metrics.add_metric(name="Failures", unit=count, value=1)
-        if result.error_pushed:
-            metrics.add_metric(name="ErrorPushes", unit=count, value=1)
-        extra = {"error_code": result.error.code, RUN: "failed", **_sink_fields(result)}
-        logger.error(result.summary(), extra=extra)
-        return
-    if result.skipped is not None:
-        logger.warning(result.summary(), extra={RUN: "skipped"})
-        return
-    meters = result.site_meters
-    if meters is not None:
-        for name, value in (
-            ("ProductionKw", meters.production_kw),
-            ("ConsumptionKw", meters.consumption_kw),
-            ("NetImportKw", meters.net_import_kw),
-            ("BatteryDischargeKw", meters.battery_discharge_kw),
-            ("BatterySoc", meters.battery_soc),
-        ):
-            if value is not None:
-                metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
-    outcome = {RUN: "pushed" if result.pushed else "dry_run"}
-    extra = {**outcome, "site_meters": meters and meters.as_dict(), **_sink_fields(result)}
-    logger.info(result.summary(), extra=extra)
-
-
-def _sink_fields(result: RunResult) -> dict[str, Any]:
-    """Each sink's outcome and, when it failed, its error code (make status shows them)."""
-    if not result.sinks:
-        return {}
-    return {"sinks": result.sinks, "sink_errors": result.sink_errors}
-
-
-def _report_sinks(outcomes: dict[str, str]) -> None:
-    """With several sinks, per sink (dimension `sink`): SinkPushes 1/0 each run, SinkFailures 1
-    when it failed. A stack with one sink adds no metric: Pushes and Failures say it all, and
-    each metric beyond CloudWatch's free ten costs $0.30 a month."""
-    if len(outcomes) < 2:
-        return
-    for sink, outcome in outcomes.items():
-        values = [("SinkPushes", int(outcome == "ok"))]
-        if outcome == "FAILED":
-            values.append(("SinkFailures", 1))
-        for name, value in values:
-            with single_metric(
-                name=name,
-                unit=MetricUnit.Count,
-                value=value,
-                namespace=metrics.namespace,
-                default_dimensions=metrics.default_dimensions,
-            ) as metric:
-                metric.add_dimension(name="sink", value=sink)
+    """The run's metrics and its one summary line, as run_report.py says them."""
+    for metric in run_report.metrics(result):
+        if metric.sink is None:
+            metrics.add_metric(name=metric.name, unit=MetricUnit(metric.unit), value=metric.value)
+            continue
+        with single_metric(
+            name=metric.name,
+            unit=MetricUnit(metric.unit),
+            value=metric.value,
+            namespace=metrics.namespace,
+            default_dimensions=metrics.default_dimensions,
+        ) as alone:
+            alone.add_dimension(name="sink", value=metric.sink)
+    summary = run_report.summary(result)
+    say = {"info": logger.info, "warning": logger.warning, "error": logger.error}[summary.level]
+    say(summary.line, extra=summary.fields)

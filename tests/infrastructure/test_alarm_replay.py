@@ -13,8 +13,8 @@ import pytest
 
 from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected
 from fusioncharge.result import RunResult
+from tests.support.alarm import template_alarm as alarm_properties
 from tests.support.alarm_replay import RunMetrics, emf_metrics, replay
-from tests.support.cfn import load_template, only_resource, transform
 from tests.support.run_checks import library_logging_restored
 
 START = 5_666_667 * 300.0  # a period boundary
@@ -69,8 +69,7 @@ def runs(
 
 
 def template_alarm() -> dict:
-    cfn = transform(load_template(), {"Station": "Home", "AlarmEmail": "me@example.com"})
-    alarm = dict(only_resource(cfn, "AWS::CloudWatch::Alarm")[1]["Properties"])
+    alarm = alarm_properties()
     alarm["AlarmActions"] = TOPIC
     return alarm
 

@@ -1,7 +1,7 @@
-"""No module over 250 lines in the folders held to the library's size bar.
+"""No module over 250 lines: the library, the handler and the test bed they stand on.
 
-A module that long usually does more than one job (docs/contributing.md). The folders are one
-tuple, so that more can join once they meet the bar.
+A module that long usually does more than one job (docs/contributing.md). The tests are not
+held to it: a test file is a list of cases, and grows by one at a time.
 """
 
 from pathlib import Path
@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.support import ROOT
 
 MAX_LINES = 250
-FOLDERS = ("tools", "emulator", "bench")
+FOLDERS = ("layers/fusioncharge/fusioncharge", "functions", "tools", "emulator", "bench")
 
 
 def _line_count(path: Path) -> int:

@@ -10,20 +10,11 @@ import boto3
 import pytest
 
 from fusioncharge.aws.alarm_mail import CONFIRMED_TAG, SETTLE_SECONDS, rearm_once_confirmed
+from tests.support.alarm import no_push_alarm
 from tests.support.run_checks import library_logging_restored
 from tools.lambda_env import REGION, fake_aws
 from tools.local_site import Site
 
-ALARM = {
-    "AlarmName": "no-push",
-    "Namespace": "FusionSolarChargeHQ",
-    "MetricName": "Pushes",
-    "Statistic": "Sum",
-    "Period": 300,
-    "EvaluationPeriods": 5,
-    "Threshold": 1,
-    "ComparisonOperator": "LessThanThreshold",
-}
 WRONG_SECRET = {
     "fusionsolar_username": "demo",
     "fusionsolar_system_code": "wrong-Secret-7",
@@ -37,19 +28,7 @@ def aws():
         cloudwatch = boto3.client("cloudwatch", region_name=REGION)
         sns = boto3.client("sns", region_name=REGION)
         topic = sns.create_topic(Name="alarms")["TopicArn"]
-        cloudwatch.put_metric_alarm(
-            AlarmName="no-push",
-            Namespace="FusionSolarChargeHQ",
-            MetricName="Pushes",
-            Statistic="Sum",
-            Period=300,
-            EvaluationPeriods=5,
-            Threshold=1,
-            ComparisonOperator="LessThanThreshold",
-            AlarmActions=[topic],
-        )
-        (alarm,) = cloudwatch.describe_alarms(AlarmNames=["no-push"])["MetricAlarms"]
-        yield cloudwatch, sns, topic, alarm["AlarmArn"]
+        yield cloudwatch, sns, topic, no_push_alarm(cloudwatch, "no-push", topic)
 
 
 def _state(cloudwatch) -> str:
@@ -93,10 +72,9 @@ def test_the_handler_rearms_after_a_run_that_did_not_push(monkeypatch):
         sns = boto3.client("sns", region_name=REGION)
         topic = sns.create_topic(Name="alarms")["TopicArn"]
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
-        cloudwatch.put_metric_alarm(**ALARM, AlarmActions=[topic])
-        (alarm,) = cloudwatch.describe_alarms(AlarmNames=["no-push"])["MetricAlarms"]
+        arn = no_push_alarm(cloudwatch, "no-push", topic)
         cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
-        monkeypatch.setenv("ALARM_ARN", alarm["AlarmArn"])
+        monkeypatch.setenv("ALARM_ARN", arn)
         monkeypatch.setenv("ALARM_TOPIC_ARN", topic)
         site.clock.set(_later())  # the alarm is old enough by the function's clock
         run = site.run()

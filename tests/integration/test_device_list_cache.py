@@ -6,7 +6,6 @@ import pytest
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, CallTooSoon
 from fusioncharge.fusionsolar import FusionSolarClient
@@ -37,15 +36,13 @@ def a_day(kind: str, code: int | None, *, first_ok: bool) -> tuple[int, int]:
     with FusionSolarEmulator(scenario(faults=faults), clock=clock, timeout_hold=1.0) as emu:
         for _ in range(288):
             deadline = Deadline.after(clock, 55)
-            checkpoint = Checkpoint(store, clock, deadline)
-            client = FusionSolarClient(
+            client = FusionSolarClient.on_store(
                 emu.base_url,
                 RIGHT,
-                checkpoint.load(),
+                store,
                 clock=clock,
                 deadline=deadline,
                 timeouts=(1.0, 1.0),
-                checkpoint=checkpoint,
             )
             try:
                 client.readings(client.plant("Home"), TYPES)
@@ -55,7 +52,7 @@ def a_day(kind: str, code: int | None, *, first_ok: bool) -> tuple[int, int]:
             except BridgeError:
                 pass
             finally:
-                checkpoint.save(client.state)
+                client.checkpoint.save(client.state)
             clock.set(clock.now() // 300 * 300 + 300)
         return read, emu.count("getDevList")
 

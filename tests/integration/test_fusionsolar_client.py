@@ -19,7 +19,6 @@ from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
 from emulator.httpserve import LoopbackServer, Reply, Request
 from emulator.scenario import default_devices, default_station
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
     AccountLocked,
@@ -55,14 +54,12 @@ class Runs:
     ) -> FusionSolarClient:
         kw.setdefault("timeouts", (2.0, 2.0))
         deadline = Deadline.after(self.clock, seconds)
-        checkpoint = Checkpoint(self.store, self.clock, deadline)
-        self.client = FusionSolarClient(
+        self.client = FusionSolarClient.on_store(
             self.emu.base_url,
             credentials,
-            checkpoint.load(),
+            self.store,
             clock=self.clock,
             deadline=deadline,
-            checkpoint=checkpoint,
             **kw,
         )
         return self.client
@@ -560,13 +557,8 @@ def test_a_device_missing_from_the_reply_is_unknown_and_costs_no_list_call(runs,
     runs.run()
     with DroppingProxy(emu, drop_type=BATTERY) as proxy:
         runs.clock.advance(3600)
-        client = FusionSolarClient(
-            proxy.base_url,
-            RIGHT,
-            runs.state,
-            clock=runs.clock,
-            timeouts=(2, 2),
-            checkpoint=Checkpoint(runs.store, runs.clock),
+        client = FusionSolarClient.on_store(
+            proxy.base_url, RIGHT, runs.store, clock=runs.clock, timeouts=(2, 2)
         )
         readings = client.readings(client.plant("Home"), TYPES)
     assert sorted(r.type_id for r in readings) == [RESIDENTIAL_INVERTER, BATTERY, POWER_SENSOR]
@@ -756,17 +748,14 @@ def test_connection_refused_is_unavailable_and_does_not_count(clock):
         [Device(1, "i", 38, "NE=1")],
         clock.now(),
     )
-    client = FusionSolarClient(
-        f"http://127.0.0.1:{port}",
-        RIGHT,
-        state,
-        clock=clock,
-        timeouts=(1, 1),
-        checkpoint=Checkpoint(InMemoryStateStore(clock=clock), clock),
+    store = InMemoryStateStore(clock=clock)
+    store.save(state)
+    client = FusionSolarClient.on_store(
+        f"http://127.0.0.1:{port}", RIGHT, store, clock=clock, timeouts=(1, 1)
     )
     with pytest.raises(FusionSolarUnavailable, match="could not connect"):
         client.readings(client.plant("H"), [38])
-    assert state.last_fetch == {}
+    assert client.state.last_fetch == {}
     assert client.calls == 1
 
 

@@ -16,7 +16,6 @@ import pytest
 from emulator.clock import FakeClock
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.chargehq.client import ChargeHqClient
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.errors import ChargeHqError, FusionSolarError, UnexpectedResponse
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.state import InMemoryStateStore, State
@@ -89,10 +88,9 @@ def test_fusionsolar_client_gives_up_after_about_the_limit(server: EndlessServer
     clock = FakeClock(1_700_000_060.0)
     state = State(token="x-token", token_issued_at=1_700_000_000.0)  # fresh: no login needed
     creds = Credentials("u", "Fuzz-Pass-1")
-    checkpoint = Checkpoint(InMemoryStateStore(clock=clock), clock)
-    client = FusionSolarClient(
-        url, creds, state, clock=clock, timeouts=(2.0, 2.0), checkpoint=checkpoint
-    )
+    store = InMemoryStateStore(clock=clock)
+    store.save(state)
+    client = FusionSolarClient.on_store(url, creds, store, clock=clock, timeouts=(2.0, 2.0))
     with pytest.raises(FusionSolarError) as caught:
         client.list_plants()
     assert server.done.wait(10), "the server is still sending: the client never hung up"

@@ -9,7 +9,6 @@ from moto import mock_aws
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
 from fusioncharge.aws.state_store import SsmStateStore
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.errors import AccountLocked, CredentialsRejected
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.state import FileStateStore, State
@@ -20,19 +19,17 @@ NAME = "/stack/fusionsolar-state"
 
 
 def live_login(store, emu, clock, code):
-    checkpoint = Checkpoint(store, clock)
-    client = FusionSolarClient(
+    client = FusionSolarClient.on_store(
         emu.base_url,
         Credentials("demo", code),
-        checkpoint.load(),
+        store,
         clock=clock,
         timeouts=(1.0, 1.0),
-        checkpoint=checkpoint,
     )
     try:
         client.list_plants()
     finally:
-        checkpoint.save(client.state)
+        client.checkpoint.save(client.state)
 
 
 def test_a_live_wrong_login_counts_in_the_deployed_guard(tmp_path):

@@ -10,7 +10,6 @@ import pytest
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -46,19 +45,17 @@ def five_edits(kind: str, code: int | None) -> tuple[list[float], list[int]]:
         counted = []
         for edit in range(5):
             deadline = Deadline.after(clock, 60)
-            checkpoint = Checkpoint(store, clock, deadline)
-            client = FusionSolarClient(
+            client = FusionSolarClient.on_store(
                 emu.base_url,
                 Credentials("demo", f"typo-{edit}"),
-                checkpoint.load(),
+                store,
                 clock=clock,
                 deadline=deadline,
                 timeouts=(1.0, 0.5),
-                checkpoint=checkpoint,
             )
             with pytest.raises(BridgeError):
                 client.list_plants()
-            checkpoint.save(client.state)
+            client.checkpoint.save(client.state)
             counted.append(len(store.load().login_tries or ()))
             clock.set(clock.now() // 120 * 120 + 120)
         times = [c.time for c in emu.calls if c.interface == "login"]

@@ -93,7 +93,6 @@ def test_discover_lists_every_plant_beside_the_cached_one(capsys):
     must not hide the other plants' devices."""
     from emulator.clock import FakeClock
     from emulator.fusionsolar import FusionSolarEmulator
-    from fusioncharge.checkpoint import Checkpoint
     from fusioncharge.fusionsolar import Credentials, FusionSolarClient
     from fusioncharge.state import InMemoryStateStore
     from tools.discover import discover
@@ -102,10 +101,7 @@ def test_discover_lists_every_plant_beside_the_cached_one(capsys):
     with FusionSolarEmulator(clock=clock) as emu:
         store = InMemoryStateStore(clock=clock)
         creds = Credentials("demo", "demo")
-        checkpoint = Checkpoint(store, clock)
-        client = FusionSolarClient(
-            emu.base_url, creds, checkpoint.load(), clock=clock, checkpoint=checkpoint
-        )
+        client = FusionSolarClient.on_store(emu.base_url, creds, store, clock=clock)
         client.devices(client.plants("Home"))  # what a run for STATION=Home caches
         store.save(client.state)
         clock.advance(300)

@@ -14,7 +14,6 @@ import pytest
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import CallTooSoon, QuotaExceeded
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -76,14 +75,12 @@ def simulate_day(
             if misstamp is not None and run == RUNS_A_DAY // 4:
                 emu.misstamp_next(misstamp)
             deadline = Deadline.after(clock, 55)
-            checkpoint = Checkpoint(store, clock, deadline)
-            client = FusionSolarClient(
+            client = FusionSolarClient.on_store(
                 emu.base_url,
                 CREDENTIALS,
-                checkpoint.load(),
+                store,
                 clock=clock,
                 deadline=deadline,
-                checkpoint=checkpoint,
             )
             try:
                 plant = client.plant("Home")
@@ -94,7 +91,7 @@ def simulate_day(
             except QuotaExceeded:
                 pass  # counted by the emulator: the caller asserts there are none
             finally:
-                checkpoint.save(client.state)
+                client.checkpoint.save(client.state)
         quota = emu.count("getDevRealKpi", "quota")
     return read, refused, quota
 

@@ -11,7 +11,6 @@ import pytest
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
     AccountLocked,
@@ -48,14 +47,12 @@ def emu(clock: FakeClock) -> Iterator[FusionSolarEmulator]:
 
 def client_for(url: str, clock: FakeClock, store: InMemoryStateStore, creds=RIGHT):
     deadline = Deadline.after(clock, 60.0)
-    checkpoint = Checkpoint(store, clock, deadline)
-    return FusionSolarClient(
+    return FusionSolarClient.on_store(
         url,
         creds,
-        checkpoint.load(),
+        store,
         clock=clock,
         deadline=deadline,
-        checkpoint=checkpoint,
         timeouts=(1.0, 0.5),
     )
 

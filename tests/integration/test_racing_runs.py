@@ -40,15 +40,13 @@ class BarrierStore(InMemoryStateStore):
 
 def client_on(store, emu, clock, credentials=RIGHT) -> FusionSolarClient:
     deadline = Deadline.after(clock, 60)
-    checkpoint = Checkpoint(store, clock, deadline)
-    return FusionSolarClient(
+    return FusionSolarClient.on_store(
         emu.base_url,
         credentials,
-        checkpoint.load(),
+        store,
         clock=clock,
         deadline=deadline,
         timeouts=(1.0, 1.0),
-        checkpoint=checkpoint,
     )
 
 

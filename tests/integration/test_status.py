@@ -15,6 +15,7 @@ import pytest
 from emulator.chargehq import ChargeHqReceiver
 from emulator.fusionsolar import FusionSolarEmulator
 from fusioncharge.state import State
+from tests.support.alarm import no_push_alarm
 from tools.lambda_env import REGION, fake_aws
 from tools.status import main, status
 from tools.status_alarm import mail_line
@@ -203,17 +204,7 @@ def test_the_alarm_and_its_mail_subscription_are_shown(site):
     session = site["session"]
     sns, cloudwatch = session.client("sns"), session.client("cloudwatch")
     topic = sns.create_topic(Name="alarms")["TopicArn"]
-    cloudwatch.put_metric_alarm(
-        AlarmName="my-solar-NoPushAlarm-AB12CD",  # as CloudFormation names it
-        Namespace="FusionSolarChargeHQ",
-        MetricName="Pushes",
-        Statistic="Sum",
-        Period=300,
-        EvaluationPeriods=5,
-        Threshold=1,
-        ComparisonOperator="LessThanThreshold",
-        AlarmActions=[topic],
-    )
+    no_push_alarm(cloudwatch, f"{STACK}-NoPushAlarm-AB12CD", topic, stack=STACK)  # as CFN names it
     _runs(site, (time.time() - 100, PUSHED))
     _, text = _status(site, time.time() + 30)
     assert "(no push for 25 minutes mails)" in text, text
@@ -221,6 +212,16 @@ def test_the_alarm_and_its_mail_subscription_are_shown(site):
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
     _, text = _status(site, time.time() + 30)
     assert "mail        to me@example.com (confirmed)" in text, text
+
+
+def test_a_paused_stacks_alarm_is_said_to_mail_no_one(site):
+    session = site["session"]
+    topic = session.client("sns").create_topic(Name="alarms")["TopicArn"]
+    cloudwatch = session.client("cloudwatch")
+    no_push_alarm(cloudwatch, f"{STACK}-NoPushAlarm-AB12CD", topic, stack=STACK, paused=True)
+    _runs(site, (time.time() - 100, PUSHED))
+    _, text = _status(site, time.time() + 30)
+    assert "mail        off while paused" in text, text
 
 
 def test_the_mail_line_for_a_pending_subscription():

@@ -11,11 +11,10 @@ from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.response import HTTPResponse
 
 from emulator.clock import FakeClock
-from fusioncharge.checkpoint import Checkpoint
-from fusioncharge.clock import Deadline, SystemClock
+from fusioncharge.clock import Deadline
 from fusioncharge.errors import UnexpectedResponse
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient, transport
-from fusioncharge.state import InMemoryStateStore, State
+from fusioncharge.state import InMemoryStateStore
 
 
 def response(body: bytes = b"{}", headers: list[tuple[str, str]] | None = None, status=200):
@@ -129,12 +128,8 @@ def test_a_failed_connect_is_retried_once(login):
 
 def test_the_client_mounts_the_stricter_rules_for_login():
     session = requests.Session()
-    FusionSolarClient(
-        "https://eu5.example.invalid",
-        Credentials("u", "p"),
-        State(),
-        session=session,
-        checkpoint=Checkpoint(InMemoryStateStore(), SystemClock()),
+    FusionSolarClient.on_store(
+        "https://eu5.example.invalid", Credentials("u", "p"), InMemoryStateStore(), session=session
     )
     login = session.get_adapter("https://eu5.example.invalid/thirdData/login")
     kpi = session.get_adapter("https://eu5.example.invalid/thirdData/getDevRealKpi")

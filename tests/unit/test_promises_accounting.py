@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from fusioncharge.accounting import consumption_check
 from fusioncharge.accounting.battery import battery_capacities
-from fusioncharge.accounting.grid import Meter
 from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
 from fusioncharge.accounting.plausibility import (
     counter_problem,
@@ -31,7 +30,7 @@ from fusioncharge.accounting.site_meters import (
     SitePlant,
     account,
 )
-from fusioncharge.accounting.types import AccountingLog, field_value, kw, kwh, metered_plants
+from fusioncharge.accounting.types import AccountingLog, Meter, field_value, kw, kwh, metered_plants
 from fusioncharge.models import Device, Reading
 from tests.support.readings import T, battery, inverter, sensor
 

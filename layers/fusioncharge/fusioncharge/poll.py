@@ -9,16 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from fusioncharge import masking, plant_time, sinks, sun
+from fusioncharge import masking, plant_readings, sinks
 from fusioncharge.accounting import consumption_check, meter_direction
 from fusioncharge.accounting.site_meters import (
     Accounting,
     NoSiteMeters,
     SiteMeters,
-    SitePlant,
     account,
-    device_types_needed,
-    next_meter_type,
 )
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.chargehq.body import build_body
@@ -32,9 +29,7 @@ from fusioncharge.errors import (
     SecretError,
     StateError,
 )
-from fusioncharge.fusionsolar import Credentials, FusionSolarClient, plant_match
-from fusioncharge.fusionsolar.catalogue import unserved_types
-from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
 from fusioncharge.sinks import Sink, SinkFactory
@@ -49,8 +44,8 @@ class Secrets(Protocol):
     def get(self) -> SiteSecret: ...
 
 
-# Builds the run's client on the run's store: the factory wraps it in a Checkpoint (the run's
-# clock and deadline), which loads the state and is the client's required way to save it.
+# Builds the run's client on the run's store (FusionSolarClient.on_store, with the run's clock
+# and deadline): its Checkpoint loads the state and is the client's required way to save it.
 FusionSolarFactory = Callable[[Credentials, StateStore], FusionSolarClient]
 
 
@@ -153,7 +148,7 @@ def _read_site_meters(
     state, saves = client.state, client.checkpoint
     loaded.state, loaded.checkpoint = state, saves
     try:
-        readings, plants = _readings(client, settings)
+        readings, plants = plant_readings.read(client, settings)
     except BaseException:
         # What the failed run learned (the guard!) counts.
         _save_quietly(saves, state)
@@ -204,54 +199,6 @@ def _report_accounting(accounting: Accounting, result: RunResult) -> None:
         if key not in _told:
             _told.add(key)
             logger.info(note)
-
-
-def _readings(
-    client: FusionSolarClient, settings: Settings
-) -> tuple[list[Reading], list[SitePlant]]:
-    """The readings of every plant STATION names, and the plants as the accounting sees them."""
-    plants = client.plants(settings.station)
-    listed = client.devices(plants)  # first: a fetched list forgets the types that said 20013
-    unserved = unserved_types(client.state)  # answered 20013 since: not asked
-    devices = [d for d in listed if d.type_id not in unserved]
-    site = _site_plants(plants, devices, settings, client.clock.now())
-    options = settings.accounting
-    types = device_types_needed(devices, options, site)
-    readings = client.readings(plants, types)
-    asked = set(types)
-    # The first meter in line gave nothing usable: the next one stands in (its own quota).
-    while (meter := next_meter_type(devices, readings, options, asked, site)) is not None:
-        logger.info("no usable meter reading yet: reading device type %d instead", meter)
-        asked.add(meter)
-        readings += client.readings(plants, [meter])
-    return readings, site
-
-
-def _site_plants(
-    plants: list[Plant], devices: list[Device], settings: Settings, now: float
-) -> list[SitePlant]:
-    """Each plant with its devices, whether its meter counts (METER_PLANTS; empty: all), its
-    capacity and whether the sun is down there now."""
-    metered = {p.code for p in plants}
-    if settings.meter_plants is not None:
-        named = plant_match.match_plants(settings.meter_plants, plants, "of those STATION names")
-        metered = {p.code for p in named}
-    return [
-        SitePlant(
-            code=p.code,
-            name=p.name,
-            devices=tuple(d for d in devices if d.plant_code == p.code),
-            meter_counts=p.code in metered,
-            capacity_kwp=p.capacity_kwp,
-            sun_down=sun.sun_down(
-                now,
-                plant_time.plant_zone(settings.plant_timezone, p.grid_connection_date),
-                settings.plant_location,
-                sun.readings_of(p.latitude, p.longitude),
-            ),
-        )
-        for p in plants
-    ]
 
 
 def _tell_sinks(

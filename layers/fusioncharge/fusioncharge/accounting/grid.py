@@ -1,15 +1,16 @@
 """The site's grid meter: the first usable meter in meter order, or the metered plants' sum,
-its counters checked against an earlier run's, and the grid fields it gives."""
+its counters checked against an earlier run's (meter_counters.py), and the grid fields it
+gives."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from fusioncharge.accounting import meter_counters, plausibility
 from fusioncharge.accounting import meters as meter_types
-from fusioncharge.accounting import plausibility
 from fusioncharge.accounting.meters import METER_BY_TYPE, METER_TYPES, MeterType
 from fusioncharge.accounting.types import (
     AccountingLog,
     AccountingOptions,
+    Meter,
     MeterSample,
     SitePlant,
     field_value,
@@ -20,19 +21,6 @@ from fusioncharge.accounting.types import (
 from fusioncharge.models import Device, Reading
 
 METER_ONLINE = 1
-
-
-@dataclass(frozen=True)
-class Meter:
-    """A usable meter reading, as mounted."""
-
-    device_id: int
-    type_id: int
-    export_kw: float  # > 0 exporting, as mounted (before METER_EXPORT_POSITIVE)
-    imported_kwh: float | None  # lifetime, by the meter type's own counter names
-    exported_kwh: float | None
-    time_ms: int | None
-    also: tuple[int, ...] = ()  # the other meters summed into this one
 
 
 def site_meter(
@@ -67,44 +55,13 @@ def site_meter(
                 )
             )
     if len(found) < 2:
-        return _meter_checked(found[0], previous, options, log) if found else None
+        return meter_counters.checked(found[0], previous, options, log) if found else None
     return _summed(found, previous, options, log)
 
 
 def _wanted_meter(device: Device, options: AccountingOptions) -> bool:
     kind = METER_BY_TYPE.get(device.type_id)
     return kind is not None and getattr(options, kind.option)
-
-
-def _meter_checked(
-    meter: Meter, previous: MeterSample | None, options: AccountingOptions, log: AccountingLog
-) -> Meter:
-    """A meter's counters checked against an earlier run's (same meters only)."""
-    if previous is None or (previous.device_id, previous.also) != (meter.device_id, meter.also):
-        return meter
-    imported_before, exported_before = _previous_counters(previous, options)
-    name = f"meter {meter.device_id}" if not meter.also else "the plants' meters (summed)"
-    checked: list[float | None] = []
-    for value, before, what in (
-        (meter.imported_kwh, imported_before, "import"),
-        (meter.exported_kwh, exported_before, "export"),
-    ):
-        hours = _hours_between(previous, meter.time_ms)
-        problem = None if value is None else plausibility.counter_problem(value, before, hours)
-        if problem is not None:
-            log.dropped.append(f"{name} {what} counter {value:g} kWh left out: {problem}")
-            value = None
-        checked.append(value)
-    imported, exported = checked
-    return Meter(
-        meter.device_id,
-        meter.type_id,
-        meter.export_kw,
-        imported,
-        exported,
-        meter.time_ms,
-        meter.also,
-    )
 
 
 def _summed(
@@ -124,7 +81,7 @@ def _summed(
         time_ms=min(times) if times else None,
         also=tuple(m.device_id for m in found[1:]),
     )
-    return _meter_checked(meter, previous, options, log)
+    return meter_counters.checked(meter, previous, options, log)
 
 
 def _sum_known(values: list[float | None]) -> float | None:
@@ -179,54 +136,20 @@ def _as_meter(
     if kind.unit == meter_types.AUTO:
         note = f"{name}: active_power read in {unit}, because {why}"
         log.notes.append((f"{name} {unit}", note))
-    imported_before, exported_before = _counters_before(reading, previous, options)
-    hours = _hours_between(previous, reading.time_ms)
+    imported_before, exported_before = meter_counters.counters_before(reading, previous, options)
+    hours = meter_counters.hours_between(previous, reading.time_ms)
     return Meter(
         device_id=reading.device_id,
         type_id=kind.type_id,
         export_kw=export_kw,
-        imported_kwh=_counter(reading, kind.import_counter, imported_before, hours, log),
-        exported_kwh=_counter(reading, kind.export_counter, exported_before, hours, log),
+        imported_kwh=meter_counters.counter(
+            reading, kind.import_counter, imported_before, hours, log
+        ),
+        exported_kwh=meter_counters.counter(
+            reading, kind.export_counter, exported_before, hours, log
+        ),
         time_ms=reading.time_ms,
     )
-
-
-def _counters_before(
-    reading: Reading, previous: MeterSample | None, options: AccountingOptions
-) -> tuple[float | None, float | None]:
-    """This meter's (import, export) counters of an earlier run, as the meter counts them."""
-    if previous is None or previous.device_id != reading.device_id or previous.also:
-        return None, None
-    return _previous_counters(previous, options)
-
-
-def _previous_counters(
-    previous: MeterSample, options: AccountingOptions
-) -> tuple[float | None, float | None]:
-    if options.meter_export_positive:
-        return previous.imported_kwh, previous.exported_kwh
-    return previous.exported_kwh, previous.imported_kwh  # the sample holds them swapped
-
-
-def _hours_between(previous: MeterSample | None, time_ms: int | None) -> float | None:
-    """Hours from the earlier run's meter sample to this reading, when both times are known."""
-    if previous is None or previous.time_ms is None or time_ms is None:
-        return None
-    return (time_ms - previous.time_ms) / 3_600_000
-
-
-def _counter(
-    reading: Reading, key: str, before: float | None, hours: float | None, log: AccountingLog
-) -> float | None:
-    """A lifetime energy counter, or None (left out of the push) when it is not plausible."""
-    value = field_value(reading, key)
-    if value is None:
-        return None
-    problem = plausibility.counter_problem(value, before, hours)
-    if problem is not None:
-        log.dropped.append(f"meter {reading.device_id} {key} {value:g} kWh left out: {problem}")
-        return None
-    return value
 
 
 def grid_fields(

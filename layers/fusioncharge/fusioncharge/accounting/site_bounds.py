@@ -2,8 +2,7 @@
 Pure: no I/O."""
 
 from fusioncharge.accounting import plausibility
-from fusioncharge.accounting.grid import Meter
-from fusioncharge.accounting.types import AccountingLog, AccountingOptions
+from fusioncharge.accounting.types import AccountingLog, AccountingOptions, Meter
 from fusioncharge.models import Reading
 
 

@@ -114,6 +114,19 @@ class AccountingLog:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Meter:
+    """A usable meter reading, as mounted (accounting/grid.py picks it, or sums several)."""
+
+    device_id: int
+    type_id: int
+    export_kw: float  # > 0 exporting, as mounted (before METER_EXPORT_POSITIVE)
+    imported_kwh: float | None  # lifetime, by the meter type's own counter names
+    exported_kwh: float | None
+    time_ms: int | None
+    also: tuple[int, ...] = ()  # the other meters summed into this one
+
+
 def site_capacity(options: AccountingOptions, plants: Sequence[SitePlant]) -> float | None:
     """The site's kWp: the setting, else the plants' own when every plant's is known."""
     if options.plant_capacity_kwp is not None:

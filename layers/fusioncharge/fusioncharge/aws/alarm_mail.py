@@ -14,16 +14,44 @@ A tag on the alarm records that the confirmation was seen, so this happens once 
 check costs one call per non-pushing run afterwards, and none at all while runs push.
 """
 
+import logging
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_reason
+
+logger = logging.getLogger(__name__)
+
 ALARM_ENV = ("ALARM_ARN", "ALARM_TOPIC_ARN")  # the function's environment, set by the template
+CHECK_SECONDS = 4 * AWS_CALL_MAX_SECONDS + 3.0  # rearm_once_confirmed's four calls at worst
 SETTLE_SECONDS = 20 * 60  # with 5-minute runs, the mail follows the deploy within 30 minutes
 CONFIRMED_TAG = "mail-confirmed-seen"  # value: epoch seconds when a run first saw it
 REARM_REASON = (
     "Re-armed by the poller: the alarm's mail subscription is confirmed now, and the alarm "
     "went to ALARM before anyone could be mailed"
 )
+
+
+def mind_the_mail(
+    env: Mapping[str, str], seconds_left: float, aws_client: Callable[[str], Any], now: float
+) -> None:
+    """After a run that did not push: rearm_once_confirmed, when the stack has an alarm mail
+    (ALARM_ENV). Never fails the run: the alarm is a report about runs, not part of one; a run
+    short of time for its four calls leaves it to the next (its metrics must still flush)."""
+    alarm, topic = (env.get(name) for name in ALARM_ENV)
+    if not alarm or not topic:
+        return  # no AlarmEmail, or a local run
+    if seconds_left < CHECK_SECONDS:
+        return
+    try:
+        cloudwatch, sns = aws_client("cloudwatch"), aws_client("sns")
+        done = rearm_once_confirmed(cloudwatch, sns, alarm, topic, now=now)
+    except Exception as exc:  # any AWS trouble: said, and the run goes on
+        logger.warning("could not check the alarm's mail subscription: %s", aws_reason(exc))
+        return
+    if done == "re-armed":
+        logger.warning("the alarm mail is confirmed now: re-armed the alarm, which mails next")
 
 
 def rearm_once_confirmed(

@@ -38,7 +38,7 @@ from fusioncharge.fusionsolar.session import Session
 from fusioncharge.fusionsolar.transport import Portal
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.settings import PlantNames
-from fusioncharge.state import State
+from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,34 @@ class FusionSolarClient:
         self.fusionsolar = Session(self.portal, credentials, state, self.clock, logger, checkpoint)
         self.auth = self.fusionsolar.auth
         self.catalogue = Catalogue(state, self.clock, logger, self.fusionsolar.call)
+
+    @classmethod
+    def on_store(
+        cls,
+        base_url: str,
+        credentials: Credentials,
+        store: StateStore,
+        *,
+        clock: Clock | None = None,
+        deadline: Deadline | None = None,
+        timeouts: tuple[float, float] = (5.0, 15.0),
+        session: requests.Session | None = None,
+    ) -> "FusionSolarClient":
+        """The client of one run on the state in `store`: a Checkpoint loads it and saves it
+        before a login or readings (merged with what a racing run saved). The one way callers
+        build a client, so none can leave the checkpoint out."""
+        clock = clock or SystemClock()
+        checkpoint = Checkpoint(store, clock, deadline)
+        return cls(
+            base_url,
+            credentials,
+            checkpoint.load(),
+            clock=clock,
+            deadline=deadline,
+            timeouts=timeouts,
+            session=session,
+            checkpoint=checkpoint,
+        )
 
     @property
     def calls(self) -> int:

@@ -1,0 +1,92 @@
+"""What a run reports (run_report.py): the metrics the no-push alarm and the dashboards read, and
+the summary line's outcome that `make logs` and `make status` look for; and the alarm-mail check
+after a run that did not push (aws/alarm_mail.py), which never fails the run."""
+
+from typing import Any
+
+from fusioncharge import run_report
+from fusioncharge.accounting.site_meters import SiteMeters
+from fusioncharge.aws.alarm_mail import CHECK_SECONDS, mind_the_mail
+from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected
+from fusioncharge.result import RunResult
+from fusioncharge.run_report import RUN
+
+METERS = SiteMeters(production_kw=2.5, consumption_kw=1.0, net_import_kw=-1.5)
+
+
+def named(result: RunResult) -> dict[tuple[str, str | None], float]:
+    return {(m.name, m.sink): m.value for m in run_report.metrics(result)}
+
+
+def test_a_pushed_run_counts_one_push_and_reports_its_site_meters():
+    result = RunResult(pushed=True, site_meters=METERS, fusionsolar_calls=3, logins=1)
+    found = named(result)
+    assert found[("Pushes", None)] == 1
+    assert found[("FusionSolarCalls", None)] == 3 and found[("Logins", None)] == 1
+    assert found[("ProductionKw", None)] == 2.5 and found[("NetImportKw", None)] == -1.5
+    assert ("Failures", None) not in found and ("BatterySoc", None) not in found
+    summary = run_report.summary(result)
+    assert summary.level == "info" and summary.fields[RUN] == "pushed"
+    assert summary.fields["site_meters"] == METERS.as_dict()
+
+
+def test_a_failed_run_that_told_chargehq_counts_no_push():
+    error = CredentialsRejected("the password was rejected")
+    result = RunResult(pushed=True, error=error, body={"error": "x"}, site_meters=METERS)
+    found = named(result)
+    assert found[("Pushes", None)] == 0  # the alarm sees a 0, not a gap
+    assert found[("Failures", None)] == 1 and found[("ErrorPushes", None)] == 1
+    assert ("ProductionKw", None) not in found
+    summary = run_report.summary(result)
+    assert summary.level == "error"
+    assert summary.fields == {"error_code": error.code, RUN: "failed"}
+
+
+def test_a_skipped_run_is_a_warning_with_no_site_meters():
+    result = RunResult(skipped="inside Huawei's 5-minute window", site_meters=METERS)
+    assert ("ProductionKw", None) not in named(result)
+    summary = run_report.summary(result)
+    assert (summary.level, summary.fields) == ("warning", {RUN: "skipped"})
+
+
+def test_per_sink_metrics_only_with_several_sinks():
+    one = RunResult(pushed=True, sinks={"chargehq": "ok"})
+    assert [m for m in run_report.metrics(one) if m.sink is not None] == []
+    several = RunResult(
+        pushed=True,
+        error=ChargeHqUnavailable("503"),
+        sinks={"chargehq": "FAILED", "hass": "ok"},
+        sink_errors={"chargehq": "chargehq_unavailable"},
+    )
+    found = named(several)
+    assert found[("SinkPushes", "chargehq")] == 0 and found[("SinkFailures", "chargehq")] == 1
+    assert found[("SinkPushes", "hass")] == 1 and ("SinkFailures", "hass") not in found
+    assert run_report.summary(several).fields["sink_errors"] == {"chargehq": "chargehq_unavailable"}
+
+
+class Clients:
+    """The boto3 clients mind_the_mail asks for, by service: AWS out of reach."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __call__(self, service: str) -> Any:
+        self.asked.append(service)
+        raise ConnectionError("no route to AWS")
+
+
+ALARM = {"ALARM_ARN": "arn:aws:cloudwatch:x:1:alarm:a", "ALARM_TOPIC_ARN": "arn:aws:sns:x:1:t"}
+
+
+def test_the_alarm_mail_is_left_alone_without_an_alarm_or_time():
+    clients = Clients()
+    mind_the_mail({}, 60.0, clients, now=0.0)  # no AlarmEmail, or a local run
+    mind_the_mail(ALARM, CHECK_SECONDS - 0.1, clients, now=0.0)  # its four calls would not fit
+    assert clients.asked == []
+
+
+def test_aws_trouble_in_the_alarm_check_never_fails_the_run(caplog):
+    clients = Clients()
+    mind_the_mail(ALARM, CHECK_SECONDS, clients, now=0.0)
+    assert clients.asked == ["cloudwatch"]
+    assert "could not check the alarm's mail subscription" in caplog.text
