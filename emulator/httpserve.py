@@ -9,11 +9,11 @@ Standard library only. Both the FusionSolar emulator and the ChargeHQ receiver b
 
     server = LoopbackServer(handle, host="127.0.0.1", port=0, timeout_hold=30.0)
     server.start()          # -> server; binds (port 0 = ephemeral) and serves in a daemon thread
-    server.base_url         # "http://127.0.0.1:<port>"
-    server.port
+    server.base_url, server.port  # "http://127.0.0.1:<port>", <port>
+    server.settle()         # waits until every request that reached it has its reply decided
     server.stop()           # releases held requests, stops serving, closes the socket; idempotent
     with LoopbackServer(handle) as server: ...    # start/stop
-    class MyService(Served): ...  # keeps its LoopbackServer in self._server: start/stop/with
+    class MyService(Served): ...  # keeps its LoopbackServer in self._server: start/stop/with/settle
 
     Request: method, path, headers (case-insensitive, e.g. request.headers.get("XSRF-TOKEN")),
              body (bytes); request.json() -> parsed body, or None if it is not a JSON value.
@@ -27,7 +27,9 @@ Unknown paths and methods are the handler's business (return Reply(status=404)).
 """
 
 import json
+import select
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +85,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve()
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        finally:
+            self._decided()  # a connection closed without a (whole) request is done too
+
+    def _decided(self) -> None:
+        if not getattr(self, "_was_decided", False):
+            self._was_decided = True
+            with self.server.owner.lock:
+                self.server.owner.undecided -= 1
+
     def _serve(self) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -97,6 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug in an emulator: say so loudly instead of dropping the line
             traceback.print_exc()
             reply = Reply(500, b"emulator bug: see its stderr", (("Content-Type", "text/plain"),))
+        self._decided()
         if reply.hold:
             self.server.owner.stopping.wait(self.server.owner.timeout_hold)
             self.close_connection = True
@@ -117,6 +132,14 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     owner: "LoopbackServer"
 
+    def get_request(self) -> Any:
+        # Accepted and counted under one lock: settle() sees a request either still waiting
+        # to be accepted or counted, never neither.
+        with self.owner.lock:
+            accepted = super().get_request()
+            self.owner.undecided += 1
+        return accepted
+
 
 class LoopbackServer:
     """An HTTP server in a daemon thread; every request goes to handler(Request) -> Reply."""
@@ -133,6 +156,8 @@ class LoopbackServer:
         self.requested_port = port
         self.timeout_hold = timeout_hold
         self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.undecided = 0  # requests accepted whose reply the handler has not decided yet
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -157,6 +182,22 @@ class LoopbackServer:
                 pass
         finally:
             self.stop()
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        """Wait (real time) until each request that reached the server has its reply decided
+        (a held one counts); True when settled. Called before a test moves the fake clock on:
+        a request its client gave up on, handled late on a loaded machine, would otherwise be
+        counted against a quota at the next run's time."""
+        end = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                server = self._server
+                waiting = server is not None and bool(select.select([server.socket], [], [], 0)[0])
+                if not waiting and self.undecided == 0:
+                    return True
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.002)
 
     def stop(self) -> None:
         server, self._server = self._server, None
@@ -194,6 +235,9 @@ class Served:
     def start(self) -> Self:
         self._server.start()
         return self
+
+    def settle(self, timeout: float = 5.0) -> bool:
+        return self._server.settle(timeout)
 
     def stop(self) -> None:
         self._server.stop()

@@ -171,6 +171,9 @@ class Site:
             returned = self.handler(scheduled_event(self.clock), context)
         except BridgeError as exc:
             error = exc
+        # Each request of this run handled at this run's time, and counted as this run's.
+        for served in (self.emulator, self.receiver, self.hass, self.pvoutput):
+            served.settle()
         calls = self.emulator.calls[calls_before:]
         return ObservedRun(
             returned=returned,
