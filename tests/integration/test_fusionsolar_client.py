@@ -86,6 +86,11 @@ def scenario(**parts) -> dict:
     return {"credentials": {"username": RIGHT.username, "system_code": RIGHT.system_code}} | parts
 
 
+# A "timeout" fault holds its request this long; the runs that expect one read for READ_TIMEOUT.
+# Loopback answers at once, but a loaded CI machine can stall a reply for half a second.
+HOLD_SECONDS, READ_TIMEOUT = 3.0, 2.0
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -93,7 +98,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def emu(clock: FakeClock) -> Iterator[FusionSolarEmulator]:
-    with FusionSolarEmulator(scenario(), clock=clock, timeout_hold=1.0) as emulator:
+    with FusionSolarEmulator(scenario(), clock=clock, timeout_hold=HOLD_SECONDS) as emulator:
         yield emulator
 
 
@@ -103,7 +108,8 @@ def runs(emu: FusionSolarEmulator, clock: FakeClock) -> Runs:
 
 
 def make_runs(clock: FakeClock, request: pytest.FixtureRequest, **parts) -> Runs:
-    emulator = FusionSolarEmulator(scenario(**parts), clock=clock, timeout_hold=1.0).start()
+    emulator = FusionSolarEmulator(scenario(**parts), clock=clock, timeout_hold=HOLD_SECONDS)
+    emulator.start()
     request.addfinalizer(emulator.stop)
     return Runs(emulator, clock)
 
@@ -667,7 +673,7 @@ def test_every_fault_gives_its_typed_error(clock, request, interface, kind, code
     fault = {"interface": interface, "kind": kind, "fail_code": code}
     runs = make_runs(clock, request, faults=[fault])
     with pytest.raises(error) as caught:
-        runs.run(timeouts=(1.0, 0.5))
+        runs.run(timeouts=(1.0, READ_TIMEOUT))
     message = str(caught.value)
     assert interface in message
     assert RIGHT.system_code not in message and (runs.state.token or "\0") not in message
@@ -690,7 +696,7 @@ def test_every_fault_gives_its_typed_error(clock, request, interface, kind, code
 def test_login_faults_are_never_retried(clock, request, kind, error):
     runs = make_runs(clock, request, faults=[{"interface": "login", "kind": kind}])
     with pytest.raises(error):
-        runs.run(timeouts=(1.0, 0.5))
+        runs.run(timeouts=(1.0, READ_TIMEOUT))
     assert runs.emu.count("login") == 1
 
 
@@ -734,7 +740,7 @@ def test_read_timeout_is_short_and_counts_for_pacing(runs, emu):
     runs.clock.advance(300)
     emu.fault_next("getDevRealKpi", "timeout")
     with pytest.raises(FusionSolarUnavailable, match="timed out"):
-        runs.run(timeouts=(1.0, 0.5))
+        runs.run(timeouts=(1.0, READ_TIMEOUT))
     assert runs.state.last_fetch[str(RESIDENTIAL_INVERTER)] == runs.clock.now()
     assert emu.count("getDevRealKpi") == 4
 

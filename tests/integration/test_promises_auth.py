@@ -36,7 +36,7 @@ def clock() -> FakeClock:
 
 def emulator(clock: FakeClock, **parts: object) -> FusionSolarEmulator:
     creds = {"username": RIGHT.username, "system_code": RIGHT.system_code}
-    return FusionSolarEmulator({"credentials": creds, **parts}, clock=clock, timeout_hold=1.0)
+    return FusionSolarEmulator({"credentials": creds, **parts}, clock=clock, timeout_hold=3.0)
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def client_for(url: str, clock: FakeClock, store: InMemoryStateStore, creds=RIGH
         store,
         clock=clock,
         deadline=deadline,
-        timeouts=(1.0, 0.5),
+        timeouts=(1.0, 2.0),  # loopback answers at once; a loaded CI machine can stall 0.5 s
     )
 
 
