@@ -26,8 +26,7 @@ import pytest
 import requests
 
 from emulator.scenario import INTERFACES
-from tests.support.alarm_replay import RunMetrics, emf_metrics, replay
-from tests.support.cfn import load_template, resources_of_type, transform
+from tests.support.alarm_replay import RunMetrics, emf_metrics, template_notifications
 from tests.support.run_checks import (
     WORKED_EXAMPLE_METERS,
     LogCapture,
@@ -253,7 +252,7 @@ def test_a_hostile_week() -> None:
             name: next(r.started for r in runs.runs if r.started >= at and not r.pushed_site_meters)
             for name, at in week.outages.items()
         }
-    mails = _alarm_mails(week, week_end)
+    mails = template_notifications(week.metrics, week_end)
     report["alarm_notifications"] = mails
     shown = "hostile week:\n" + json.dumps(report, indent=1)
     print(shown)
@@ -277,18 +276,3 @@ def test_a_hostile_week() -> None:
     assert week.clean_runs >= 0.9 * RUNS, shown  # the mix really left most runs clean
     assert sum(week.injected.values()) >= 0.03 * RUNS, shown  # and really was hostile
     runs.check_invariants(log.text)
-
-
-def _alarm_mails(week: Week, end: float) -> list[dict[str, Any]]:
-    """Every notification the template's alarms would have sent over the week's runs."""
-    cfn = transform(load_template(), {"Station": "Home", "AlarmEmail": "me@example.com"})
-    start = min(m.time for m in week.metrics)
-    mails = []
-    for name, resource in resources_of_type(cfn, "AWS::CloudWatch::Alarm").items():
-        alarm = {**resource["Properties"]}
-        for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-            if key in alarm:  # with an AlarmEmail, the condition holds: the topic is the action
-                alarm[key] = alarm[key]["Fn::If"][1]
-        for at, state in replay(alarm, week.metrics, end).notifications:
-            mails.append({"alarm": name, "state": state, "at": at, "hour": (at - start) / 3600})
-    return sorted(mails, key=lambda m: m["at"])
