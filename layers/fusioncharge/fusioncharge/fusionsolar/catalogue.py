@@ -113,15 +113,15 @@ class Catalogue:
         return found
 
     def cached_devices(self, plants: list[Plant]) -> list[Device] | None:
-        cached = list(self.state.devices or ())
-        codes = {p.code for p in plants} | ({""} if len(plants) > 1 else set())
+        cached = self.state.devices
         # The cache is of the plants STATION names: `make discover` asks for others, or more.
         whose = self.state.plant_code in (None, ",".join(p.code for p in plants))
-        if self.state.devices is None or not whose:
+        if cached is None or not whose:
             return None
+        codes = {p.code for p in plants} | ({""} if len(plants) > 1 else set())
         if any(d.plant_code not in codes for d in cached):
             return None
-        return cached
+        return list(cached)
 
     def fetch_devices(self, plants: list[Plant]) -> list[Device]:
         codes = [p.code for p in plants]
@@ -170,8 +170,7 @@ class Catalogue:
         st = self.state
         kept = in_state_order([replace(d, name="") for d in found if d.type_id in READ_TYPES])
         if all(any(d.plant_code == p.code for d in found) for p in plants):
-            cached = None if self.cached_devices(plants) is None else st.devices
-            believed = partial_list.believe(cached, kept, st.doubted_types)
+            believed = partial_list.believe(self.cached_devices(plants), kept, st.doubted_types)
             if believed.kept_ids:
                 self.logger.warning(
                     "the device list came without device type(s) %s that it had before: "
