@@ -75,6 +75,7 @@ class SitePlant:
     meter_counts: bool = True  # False: METER_PLANTS leaves this plant's meter out
     capacity_kwp: float | None = None  # from the plant list
     sun_down: bool | None = None  # at the plant, now (sun.py); None: not known
+    notice: str | None = None  # what the user should hear about the plant's place (sun.py)
 
     @property
     def label(self) -> str:
