@@ -211,6 +211,10 @@ def _report_accounting(accounting: Accounting, result: RunResult) -> None:
         if key not in _told:
             _told.add(key)
             logger.info(note)
+    for key, caution in accounting.cautions:  # a fact about the plant: once a container
+        if key not in _told:
+            _told.add(key)
+            logger.warning(caution)
 
 
 def _tell_sinks(
