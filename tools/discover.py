@@ -16,8 +16,10 @@ from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.models import Reading
+from fusioncharge.plant_time import known_zone
 from fusioncharge.settings import DEFAULT_FUSIONSOLAR_BASE_URL
 from fusioncharge.state import FileStateStore, InMemoryStateStore, StateStore
+from fusioncharge.sun import night
 from tools import deployed_stack, live_inputs
 from tools.run_local import LOCAL_STATE
 
@@ -54,6 +56,10 @@ def discover(base_url: str, credentials: Credentials, store: StateStore, clock: 
             print(f"(no readings now: {exc})")
         for plant in shown:
             print(f"plant {plant.name!r}  code {plant.code}   (STATION={plant.code} or the name)")
+            zone = known_zone("", plant.grid_connection_date)
+            place = (plant.latitude, plant.longitude)
+            if (notice := night(clock.now(), zone, None, place).notice) is not None:
+                print(f"  {notice}")  # before the deploy: its PlantLocation or PlantTimezone
             for device in (d for d in devices if d.plant_code == plant.code):
                 print(f"  device {device.id}  type {device.type_id}  {device.name}")
             for device in (d for d in devices if d.plant_code == plant.code):

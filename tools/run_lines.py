@@ -30,6 +30,7 @@ class RunLine:
     site_meters: dict[str, float] | None = None
     sinks: dict[str, str] | None = None  # sink -> ok / FAILED / waiting (since SINKS)
     sink_errors: dict[str, str] | None = None  # failed sink -> its error code
+    plant_notices: list[str] | None = None  # where a plant is: unknown, or a setting doubted
 
     def short(self) -> str:
         when = datetime.fromtimestamp(self.at, UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -57,11 +58,16 @@ def run_line(event: dict[str, Any]) -> RunLine | None:
         site_meters=meters if isinstance(meters, dict) else None,
         sinks=_dict(line.get("sinks")),
         sink_errors=_dict(line.get("sink_errors")),
+        plant_notices=_texts(line.get("plant_notices")),
     )
 
 
 def _dict(value: Any) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else None
+
+
+def _texts(value: Any) -> list[str] | None:
+    return [str(v) for v in value] if isinstance(value, list) else None
 
 
 def meters_text(meters: dict[str, float] | None) -> str:

@@ -105,6 +105,9 @@ def status(
     report.facts.next_run = _next_run(runs, parameters)
     _history(report, runs, parameters, now, edited)
     sink_status.last_outcomes(report.add, runs)
+    read = [r for r in runs if r.outcome != "skipped"]  # a skipped run read no plant
+    for notice in (read[-1].plant_notices or []) if read else []:
+        report.add("plant", notice)
     _check(report, secret, runs, edited, parameters, outputs, session, proof, pvoutput_url)
     for label, text in alarm_lines(session, stack):
         report.add(label, text)

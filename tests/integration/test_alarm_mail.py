@@ -83,3 +83,45 @@ def test_the_handler_rearms_after_a_run_that_did_not_push(monkeypatch):
         cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="again")
         site.next_run()
         assert _state(cloudwatch) == "ALARM"  # once per stack
+
+
+def test_only_a_confirmed_mail_subscription_counts(aws):
+    """An SMS or https subscription confirmed said the mail was: the alarm was re-armed while
+    the address still awaited its confirmation, and its one mail was lost."""
+    cloudwatch, sns, topic, arn = aws
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+31600000000")
+    sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://example.com/hook")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "pending"
+    assert _state(cloudwatch) == "ALARM"
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "re-armed"
+
+
+def test_a_new_alarm_email_is_rearmed_once_it_is_confirmed(aws):
+    """A changed AlarmEmail is a new subscription: the tag of the old one kept it from ever
+    re-arming, so the new address was never mailed about an outage already going on."""
+    cloudwatch, sns, topic, arn = aws
+    old = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "re-armed"
+    sns.unsubscribe(SubscriptionArn=old["SubscriptionArn"])  # the stack's update
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="mailed")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "seen before"
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="you@example.com")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "re-armed"
+    assert _state(cloudwatch) == "OK"
+    tags = cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+    assert "example.com" not in str(tags)  # the tag names subscriptions, never an address
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "seen before"
+
+
+def test_a_tag_from_before_is_seen_and_names_the_subscription_from_now_on(aws):
+    cloudwatch, sns, topic, arn = aws
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": CONFIRMED_TAG, "Value": "1700000000"}])
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="mailed")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "seen before"
+    assert _state(cloudwatch) == "ALARM"
+    (tag,) = cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+    assert not tag["Value"].isdigit()

@@ -281,7 +281,9 @@ def largest_plants(count: int) -> dict[str, Any]:
             | {"latitude": -33.86881234, "longitude": -151.20931234}
             | {"gridConnectionDate": "2023-03-31T09:56:55.123+10:30"}
         )
-        for k, (type_id, model) in enumerate(((38, "SUN2000-10KTL-M1"), (47, None), (39, BIG))):
+        # The largest rating a model may name (kept in the state), fit for this capacity.
+        inverter = (38, "SUN2000-999.99KTL-M1")
+        for k, (type_id, model) in enumerate((inverter, (47, None), (39, BIG))):
             devices.append(
                 {"id": -1_000_000_000_000_000_000 - 10 * p - k, "devTypeId": type_id}
                 | {"devName": f"Device {k} " + "y" * 56, "invType": model, "stationCode": code}

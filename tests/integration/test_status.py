@@ -299,3 +299,21 @@ def test_each_configured_sink_is_shown_and_its_keys_checked(site):
     assert len(hass.received) == 1
     assert "pvoutput_rejected" in text and "Invalid System ID" in text
     assert "ChargeHQ" not in text.split("sinks")[-1]  # not listed: not checked
+
+
+def test_a_plant_whose_nights_are_unknown_is_named(site):
+    """The run's summary line carries where a plant is unknown (sun.py); status says so."""
+    from fusioncharge import run_report
+    from fusioncharge.errors import ReadingsIncomplete
+    from fusioncharge.result import RunResult
+
+    notice = "plant Home: the plant's place and clock are unknown (...); set PLANT_TIMEZONE"
+    failed = RunResult(error=ReadingsIncomplete("inverter 1 active_power unknown"))
+    failed.plant_notices = [notice]
+    summary = run_report.summary(failed)
+    line = {"level": "ERROR", "message": summary.line, **summary.fields}
+    later = time.time() + 3600
+    _runs(site, (later - 600, PUSHED), (later - 300, line))
+    assert f"plant       {notice}" in _status(site, later)[1]
+    _runs(site, (later - 10, PUSHED))  # a later run that no longer names it
+    assert "plant " not in _status(site, later)[1].replace("plant list", "")

@@ -16,8 +16,10 @@ from fusioncharge.accounting.site_meters import (
     account,
 )
 from fusioncharge.fusionsolar import parse
-from fusioncharge.models import Device, Reading
-from fusioncharge.sun import elevation, readings_of, sun_down
+from fusioncharge.models import Device, Plant, Reading
+from fusioncharge.plant_readings import site_plants
+from fusioncharge.settings import load_settings
+from fusioncharge.sun import elevation, night, readings_of
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "public-captures"
 SYDNEY = (-33.87, 151.21)
@@ -75,22 +77,26 @@ def test_the_published_plant_list_has_its_coordinates_swapped_and_both_readings_
     listed = readings_of(plant.latitude, plant.longitude)
     assert listed == [(5.9337, 45.7236), (45.7236, 5.9337)]  # Grésy-sur-Aix is the second
     paris = ZoneInfo("Europe/Paris")
-    assert sun_down(at(2026, 1, 15, 1, 0), paris, listed=listed)  # 02:00 local
-    assert not sun_down(at(2026, 1, 15, 11, 0), paris, listed=listed)  # noon
+    listed_pair = (plant.latitude, plant.longitude)
+    assert night(at(2026, 1, 15, 1, 0), paris, None, listed_pair).down  # 02:00 local
+    assert not night(at(2026, 1, 15, 11, 0), paris, None, listed_pair).down  # noon
     # 06:00 local in January: night in Grésy, day where the swapped numbers point. Which is
     # right is not guessed: not taken for night, so day is never taken for night either.
     assert elevation(45.7236, 5.9337, at(2026, 1, 15, 5, 0)) < 0
     assert elevation(5.9337, 45.7236, at(2026, 1, 15, 5, 0)) > 0
-    assert not sun_down(at(2026, 1, 15, 5, 0), paris, listed=listed)
+    assert not night(at(2026, 1, 15, 5, 0), paris, None, listed_pair).down
 
 
-def test_the_setting_wins_and_impossible_readings_are_dropped():
+def test_the_plant_lists_coordinates_win_and_impossible_readings_are_dropped():
+    """Issue 26 changed this promise: the setting used to win over the plant list."""
     assert readings_of(*SYDNEY) == [SYDNEY]  # 151 is no latitude
     assert readings_of(0.0, 0.0) == [] and readings_of(None, 4.0) == []
     sydney = ZoneInfo("Australia/Sydney")
-    midnight = at(2026, 1, 15, 13, 0)  # 00:00 in Sydney
-    assert sun_down(midnight, sydney, SYDNEY, listed=[(52.37, 4.9)])
-    assert not sun_down(midnight, sydney, (52.37, 4.9))  # 14:00 in Amsterdam
+    midnight = at(2026, 1, 15, 13, 0)  # 00:00 in Sydney, 14:00 in Amsterdam
+    doubted = night(midnight, sydney, (52.37, 4.9), SYDNEY)
+    assert doubted.down and "52.37,4.9" in (doubted.notice or "")
+    assert night(midnight, sydney, (-33.9, 151.2), SYDNEY) == night(midnight, sydney, None, SYDNEY)
+    assert not night(midnight, sydney, (52.37, 4.9)).down  # no list: the setting's own sun
 
 
 @pytest.mark.parametrize(
@@ -99,4 +105,53 @@ def test_the_setting_wins_and_impossible_readings_are_dropped():
 def test_without_coordinates_a_short_night_in_the_plants_zone(hour, down):
     zone = timezone(timedelta(hours=10))
     when = datetime(2026, 6, 15, hour, 30, tzinfo=zone).timestamp()
-    assert sun_down(when, zone) is down
+    assert night(when, zone, None).down is down
+
+
+# The issue's cases, as a run sees them: an inverter that answers all N/A in daylight.
+AMSTERDAM = (52.37, 4.9)
+SAN_FRANCISCO = (37.77, -122.42)
+SUMMER_17H_UTC = at(2026, 6, 21, 17, 0)  # 19:00 in Amsterdam: the sun is well up
+SYDNEY_MORNING = at(2026, 6, 21, 23, 30)  # 09:30 in Sydney, UTC's night window
+
+
+def pushed_by_day(when: float, plant: Plant, env: dict[str, str]):
+    """What the run makes of a disconnected inverter at `when` at this plant, and its notice."""
+    settings = load_settings({"STATION": plant.code, **env}, require_aws=False)
+    devices = [Device(1, "", 38, plant.code), Device(47, "", 47, plant.code)]
+    (site,) = site_plants([plant], devices, settings, when)
+    return account((disconnected(), sensor()), AccountingOptions(), plants=[site]).meters, site
+
+
+@pytest.mark.parametrize("listed", [AMSTERDAM, (None, None)])
+def test_a_swapped_plant_location_in_amsterdam_never_makes_a_summer_evening_night(listed):
+    plant = Plant("NE=1", "Home", None, *listed, "2023-03-31T09:56:55+02:00")
+    meters, site = pushed_by_day(SUMMER_17H_UTC, plant, {"PLANT_LOCATION": "4.9,52.37"})
+    assert isinstance(meters, NoSiteMeters), meters  # never production 0 in daylight
+    if listed != (None, None):
+        assert "4.9,52.37" in (site.notice or "") and "plant list" in (site.notice or "")
+
+
+def test_sydney_without_coordinates_or_zone_is_not_given_utcs_night():
+    plant = Plant("NE=1", "Home", 6.0, None, None, None)
+    meters, site = pushed_by_day(SYDNEY_MORNING, plant, {})
+    assert isinstance(meters, NoSiteMeters), meters
+    assert site.sun_down is None and "PLANT_TIMEZONE" in (site.notice or "")
+    # Its grid connection date's offset is its clock: the same hour is day there.
+    dated = Plant("NE=1", "Home", 6.0, None, None, "2023-03-31T09:56:55+10:00")
+    assert pushed_by_day(SYDNEY_MORNING, dated, {})[1].sun_down is False
+    assert pushed_by_day(at(2026, 6, 21, 14, 0), dated, {})[1].sun_down is True  # midnight
+
+
+@pytest.mark.parametrize("hour", [15, 18, 20])  # 08:00-13:00 in San Francisco
+def test_a_lost_longitude_sign_in_san_francisco_is_named_and_never_makes_its_day_night(hour):
+    plant = Plant("NE=1", "Home", 6.0, None, None, "2023-03-31T09:56:55-07:00")
+    lost = {"PLANT_LOCATION": "37.77,122.42"}
+    meters, site = pushed_by_day(at(2026, 6, 21, hour, 0), plant, lost)
+    assert isinstance(meters, NoSiteMeters), meters
+    assert "37.77,122.42" in (site.notice or "") and "minus sign" in (site.notice or "")
+    listed = Plant("NE=1", "Home", 6.0, *SAN_FRANCISCO, None)
+    meters, site = pushed_by_day(at(2026, 6, 21, hour, 0), listed, lost)
+    assert isinstance(meters, NoSiteMeters) and "plant list" in (site.notice or "")
+    # Its real night (02:00 local) stays night: the list's coordinates decide.
+    assert pushed_by_day(at(2026, 6, 21, 9, 0), listed, lost)[1].sun_down is True

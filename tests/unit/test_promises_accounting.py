@@ -89,8 +89,11 @@ def test_no_home_device_moves_a_megawatt():
     assert power_problem(bare, -1000.5) is not None
 
 
-def test_a_battery_rated_at_1_w_still_bounds_its_power():
-    assert power_problem(battery(200.0, rated=1.0), 0.2) is not None
+def test_a_battery_rated_at_1_still_bounds_its_power():
+    """Issue 26 changed this promise: a rated power below 100 is firmware that says kW (a
+    battery rated 1 W was refused at 200 W; now it is 1 kW, refused beyond 1.6 kW)."""
+    assert power_problem(battery(200.0, rated=1.0), 0.2) is None
+    assert power_problem(battery(1700.0, rated=1.0), 1.7) is not None
 
 
 def test_counter_and_soc_bounds():

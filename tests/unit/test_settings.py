@@ -80,6 +80,8 @@ def test_every_setting_read_is_listed():
         ("PLANT_LOCATION", "Sydney", "latitude and longitude"),
         ("PLANT_LOCATION", "151.21,-33.87", "latitude and longitude"),
         ("PLANT_LOCATION", "1,2,3", "latitude and longitude"),
+        ("PLANT_LOCATION", "0,0", "latitude and longitude"),
+        ("PLANT_LOCATION", " 0.0 , -0 ", "latitude and longitude"),
         ("BATTERY_CAPACITY_KWH", "-3", "kWh"),
         ("BATTERY_CAPACITY_KWH", "nan", "kWh"),
         ("BATTERY_CAPACITY_KWH", "inf", "kWh"),

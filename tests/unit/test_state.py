@@ -127,6 +127,17 @@ def test_names_are_not_kept_and_devices_keep_their_order():
     assert State.from_json(State(devices=[]).to_json()).devices == []  # a cached empty list
 
 
+def test_an_inverters_rated_power_is_kept_with_the_device_list():
+    """The bounds need it every run, and the device list is fetched every 6 hours."""
+    devices = [
+        Device(3, "", 38, "NE=1", rated_kw=5.0),
+        Device(9, "", 38, "NE=1", rated_kw=4.6),
+        Device(4, "", 39, "NE=1", capacity_kwh=10.0),
+        Device(5, "", 38, "NE=1"),
+    ]
+    assert State.from_json(State(devices=devices).to_json()).devices == devices
+
+
 def test_a_state_written_by_the_previous_version_is_read():
     """An existing stack's parameter after an update: version 1, named devices."""
     text = V1_STATE.read_text()

@@ -62,6 +62,7 @@ class Device:
     type_id: int
     plant_code: str
     capacity_kwh: float | None = None  # a battery's rated capacity, when its model tells
+    rated_kw: float | None = None  # an inverter's rated AC power, when its model tells
 
 
 @dataclass(frozen=True)

@@ -44,19 +44,21 @@ def site_plants(
     if settings.meter_plants is not None:
         named = plant_match.match_plants(settings.meter_plants, plants, "of those STATION names")
         metered = {p.code for p in named}
-    return [
-        SitePlant(
-            code=p.code,
-            name=p.name,
-            devices=tuple(d for d in devices if d.plant_code == p.code),
-            meter_counts=p.code in metered,
-            capacity_kwp=p.capacity_kwp,
-            sun_down=sun.sun_down(
-                now,
-                plant_time.plant_zone(settings.plant_timezone, p.grid_connection_date),
-                settings.plant_location,
-                sun.readings_of(p.latitude, p.longitude),
-            ),
+    site = []
+    for p in plants:
+        zone = plant_time.known_zone(settings.plant_timezone, p.grid_connection_date)
+        night = sun.night(now, zone, settings.plant_location, (p.latitude, p.longitude))
+        site.append(
+            SitePlant(
+                code=p.code,
+                name=p.name,
+                devices=tuple(d for d in devices if d.plant_code == p.code),
+                meter_counts=p.code in metered,
+                capacity_kwp=p.capacity_kwp,
+                sun_down=night.down,
+                notice=None
+                if night.notice is None
+                else f"plant {p.name or p.code}: {night.notice}",
+            )
         )
-        for p in plants
-    ]
+    return site

@@ -3,7 +3,8 @@ time, the nights). Pure: no I/O beyond the time zone database that ships in the 
 
 Where the zone comes from, best first: the PLANT_TIMEZONE setting (an IANA name, so daylight
 saving is right); else the UTC offset FusionSolar gives with the plant's grid connection date
-(fixed: an hour off for half the year where clocks change); else UTC.
+(fixed: an hour off for half the year where clocks change); else UTC for what is only told
+(`plant_zone`), and unknown where it decides something (`known_zone`: the nights, sun.py).
 """
 
 from collections.abc import Sequence
@@ -25,10 +26,15 @@ def is_time_zone(name: str) -> bool:
 def plant_zone(setting: str, grid_connection_date: str | None = None) -> tzinfo:
     """The plant's time zone from the setting, else from the offset of FusionSolar's
     gridConnectionDate (e.g. "2023-03-31T09:56:55+01:00"), else UTC."""
+    return known_zone(setting, grid_connection_date) or UTC
+
+
+def known_zone(setting: str, grid_connection_date: str | None = None) -> tzinfo | None:
+    """As `plant_zone`, but None when neither the setting nor the date gives one."""
     if setting and is_time_zone(setting):
         return ZoneInfo(setting)
     offset = _offset_of(grid_connection_date)
-    return timezone(offset) if offset is not None else UTC
+    return timezone(offset) if offset is not None else None
 
 
 def connection_date(plant_facts: Sequence[PlantFacts] | None) -> str | None:

@@ -15,6 +15,7 @@ from fusioncharge.accounting.site_meters import (
     Accounting,
     NoSiteMeters,
     SiteMeters,
+    SitePlant,
     account,
 )
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
@@ -156,6 +157,7 @@ def _read_site_meters(
     finally:
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
+    _report_plants(plants, result)
     previous = meter_direction.previous(state.meter_watch)
     accounting = account(readings, settings.accounting, previous, plants, client.clock.now())
     _report_accounting(accounting, result)
@@ -188,6 +190,16 @@ def _save_quietly(saves: Checkpoint, state: State) -> None:
         logger.error("could not save the state after a failed run: %s", exc)
 
 
+def _report_plants(plants: list[SitePlant], result: RunResult) -> None:
+    """What the user should hear about where the plants are (sun.py): a WARNING once a
+    container, and in every run's summary line (`make status` shows it)."""
+    result.plant_notices = [p.notice for p in plants if p.notice is not None]
+    for notice in result.plant_notices:
+        if notice not in _told:
+            _told.add(notice)
+            logger.warning(notice)
+
+
 def _report_accounting(accounting: Accounting, result: RunResult) -> None:
     """A WARNING per reading left out (every run: each is a lost measurement), a choice once."""
     for dropped in accounting.dropped:
@@ -199,6 +211,10 @@ def _report_accounting(accounting: Accounting, result: RunResult) -> None:
         if key not in _told:
             _told.add(key)
             logger.info(note)
+    for key, caution in accounting.cautions:  # a fact about the plant: once a container
+        if key not in _told:
+            _told.add(key)
+            logger.warning(caution)
 
 
 def _tell_sinks(

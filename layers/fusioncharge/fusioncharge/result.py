@@ -24,6 +24,7 @@ class RunResult:
     meter_direction_suspect: bool = False  # meter power and counters disagree (logged)
     sinks: dict[str, str] = field(default_factory=dict)  # sink -> ok / FAILED / waiting
     sink_errors: dict[str, str] = field(default_factory=dict)  # failed sink -> its error code
+    plant_notices: list[str] = field(default_factory=list)  # where a plant is: unknown, doubted
 
     @property
     def sinks_line(self) -> str:

@@ -86,15 +86,16 @@ def _sink_metrics(outcomes: dict[str, str]) -> list[Metric]:
 
 def summary(result: RunResult) -> Summary:
     """One readable line per run; its fields say the outcome (RUN) for make logs and status."""
+    plants = {"plant_notices": result.plant_notices} if result.plant_notices else {}
     if result.error is not None:
         fields = {"error_code": result.error.code, RUN: "failed", **_sink_fields(result)}
-        return Summary("error", result.summary(), fields)
+        return Summary("error", result.summary(), {**fields, **plants})
     if result.skipped is not None:
         return Summary("warning", result.summary(), {RUN: "skipped"})
     meters = result.site_meters
     outcome = {RUN: "pushed" if result.pushed else "dry_run"}
     fields = {**outcome, "site_meters": meters and meters.as_dict(), **_sink_fields(result)}
-    return Summary("info", result.summary(), fields)
+    return Summary("info", result.summary(), {**fields, **plants})
 
 
 def _sink_fields(result: RunResult) -> dict[str, Any]:

@@ -124,6 +124,12 @@ def plant_location(env: Mapping[str, str]) -> tuple[float, float] | None:
             f"PLANT_LOCATION={shown(value)} is not accepted: give the plant's latitude and "
             "longitude in degrees, comma-separated (like -33.87,151.21), or leave it empty"
         )
+    if lat == 0 and lon == 0:  # a map's default, never a plant: its nights would be Africa's
+        raise ConfigError(
+            f"PLANT_LOCATION={shown(value)} is not accepted: 0,0 is in the ocean off Africa, a "
+            "map's default rather than a plant; give the plant's latitude and longitude "
+            "(like -33.87,151.21), or leave it empty"
+        )
     return lat, lon
 
 

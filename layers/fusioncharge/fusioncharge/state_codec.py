@@ -19,7 +19,7 @@ STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
 
 # A device group: the fields its devices share, and their ids.
-TYPE, CAPACITY, IDS = "t", "c", "i"
+TYPE, CAPACITY, RATED, IDS = "t", "c", "r", "i"
 # The meter watch: key -> MeterWatch field. The streak may be missing (read as 0); the other
 # meters and the runs held are written only when there are any.
 WATCH_KEYS = {"d": "device_id", "ms": "time_ms", "p": "export_kw", "i": "imported_kwh"}
@@ -93,7 +93,11 @@ def _require(ok: bool, what: str) -> None:
 def _shared(device: Device) -> dict[str, Any]:
     """A device's fields but its id, name and plant: what a group's devices share."""
     shared: dict[str, Any] = {TYPE: device.type_id}
-    return shared if device.capacity_kwh is None else {**shared, CAPACITY: device.capacity_kwh}
+    if device.capacity_kwh is not None:
+        shared[CAPACITY] = device.capacity_kwh
+    if device.rated_kw is not None:
+        shared[RATED] = device.rated_kw  # an inverter's, from its model (accounting bounds)
+    return shared
 
 
 def _shared_key(device: Device) -> str:
@@ -122,10 +126,12 @@ def _unpack_plant(plant: str, groups: Any) -> list[Device]:
     devices = []
     for group in groups:
         ids, type_id, capacity = group.get(IDS), group.get(TYPE), group.get(CAPACITY)
-        ok = set(group) <= {TYPE, CAPACITY, IDS} and _is_int(type_id)
+        rated = group.get(RATED)
+        ok = set(group) <= {TYPE, CAPACITY, RATED, IDS} and _is_int(type_id)
         ok = ok and isinstance(ids, list) and all(map(_is_int, ids))
-        _require(ok and (capacity is None or is_number(capacity)), "device list")
-        devices += [Device(i, "", type_id, plant, capacity) for i in ids]
+        ok = ok and all(v is None or is_number(v) for v in (capacity, rated))
+        _require(ok, "device list")
+        devices += [Device(i, "", type_id, plant, capacity, rated) for i in ids]
     return devices
 
 

@@ -40,7 +40,10 @@ def battery_of(
     options: AccountingOptions,
     log: AccountingLog,
     capacities: Mapping[int, float] | None = None,
+    site_kw: float | None = None,
 ) -> Battery | NoSiteMeters | None:
+    """The counted batteries as one; `site_kw` (site_bounds.site_size) bounds one that gives no
+    rated power."""
     if not options.use_battery:
         return None
     counted = [
@@ -65,7 +68,8 @@ def battery_of(
                 f"battery {battery.device_id} ch_discharge_power unknown: "
                 "production and consumption cannot be told apart from it"
             )
-        problem = plausibility.power_problem(battery, power / 1000)
+        limit = plausibility.battery_limit_kw((capacities or {}).get(battery.device_id), site_kw)
+        problem = plausibility.power_problem(battery, power / 1000, limit)
         if problem is not None:
             why = f"battery {battery.device_id} ch_discharge_power {power:g} W is not plausible"
             log.dropped.append(f"{why}: {problem}")

@@ -39,7 +39,7 @@ from fusioncharge.accounting.grid import first_meter, grid_fields, site_meter
 from fusioncharge.accounting.inverters import inverters_ac, plant_without_inverter
 from fusioncharge.accounting.meters import METER_TYPES
 from fusioncharge.accounting.production import production
-from fusioncharge.accounting.site_bounds import export_checked, tsms
+from fusioncharge.accounting.site_bounds import export_checked, site_size, tsms
 from fusioncharge.accounting.types import (
     Accounting,
     AccountingLog,
@@ -50,7 +50,6 @@ from fusioncharge.accounting.types import (
     SitePlant,
     kw,
     metered_plants,
-    site_capacity,
 )
 from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Reading
 
@@ -141,7 +140,14 @@ def account(
     which the readings' server time must lie near."""
     log = AccountingLog()
     result, meter = _site_meters(readings, options, previous, plants, log, now)
-    return Accounting(result, tuple(log.dropped), tuple(log.notes), meter, tuple(log.warnings))
+    return Accounting(
+        result,
+        tuple(log.dropped),
+        tuple(log.notes),
+        meter,
+        tuple(log.warnings),
+        tuple(log.cautions),
+    )
 
 
 def _site_meters(
@@ -161,7 +167,8 @@ def _site_meters(
     unread = plant_without_inverter(plants, inverters)
     if unread is not None:
         return unread, None
-    battery = battery_of(readings, options, log, battery_capacities(plants))
+    size = site_size(options, plants, log)
+    battery = battery_of(readings, options, log, battery_capacities(plants), size)
     if isinstance(battery, NoSiteMeters):
         return battery, None
     meter = site_meter(readings, options, log, previous, plants)
@@ -170,7 +177,7 @@ def _site_meters(
     produced = production(inverter_ac, discharge, inverters, readings, options, plants, log, dark)
     if isinstance(produced, NoSiteMeters):
         return produced, None
-    capacity = site_capacity(options, plants)
+    capacity = size
     problem = plausibility.production_problem(produced, capacity)
     if problem is not None:
         log.dropped.append(f"production {produced:g} kW is not plausible: {problem}")

@@ -75,6 +75,7 @@ class SitePlant:
     meter_counts: bool = True  # False: METER_PLANTS leaves this plant's meter out
     capacity_kwp: float | None = None  # from the plant list
     sun_down: bool | None = None  # at the plant, now (sun.py); None: not known
+    notice: str | None = None  # what the user should hear about the plant's place (sun.py)
 
     @property
     def label(self) -> str:
@@ -103,6 +104,7 @@ class Accounting:
     notes: tuple[tuple[str, str], ...] = ()  # (key, INFO line): a grid meter's unit and why
     meter: MeterSample | None = None
     warnings: tuple[str, ...] = ()  # fields left out this run for a reason other than dropping
+    cautions: tuple[tuple[str, str], ...] = ()  # (key, WARNING line): said once, not every run
 
 
 @dataclass
@@ -112,6 +114,7 @@ class AccountingLog:
     dropped: list[str] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    cautions: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from fusioncharge.errors import UnexpectedResponse
-from fusioncharge.models import BATTERY, Device, Plant, Reading
+from fusioncharge.fusionsolar import device_models
+from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Plant, Reading
 
 EXCERPT_CHARS = 200
 # `capacity` is kWp in /thirdData/stations; beyond this it cannot be one home's or small
@@ -19,8 +20,6 @@ EXCERPT_CHARS = 200
 MAX_CAPACITY_KWP = 10_000.0
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d{1,20}")
-# A LUNA2000 battery's model names its rated capacity: LUNA2000-10-S0 holds 10 kWh.
-_BATTERY_MODEL = re.compile(r"LUNA2000-(\d{1,3}(?:\.\d{1,2})?)-S\d", re.IGNORECASE)
 _ID_MIN, _ID_MAX = -(2**63), 2**64 - 1  # signed or unsigned 64-bit
 
 
@@ -116,6 +115,11 @@ def devices(data: Any) -> list[Device]:
                 type_id=type_id,
                 plant_code=plant_code if isinstance(plant_code, str) else "",
                 capacity_kwh=battery_capacity_kwh(item) if type_id == BATTERY else None,
+                rated_kw=(
+                    device_models.inverter_rated_kw(item.get("invType"))
+                    if type_id in INVERTER_TYPES
+                    else None
+                ),
             )
         )
     return found
@@ -123,10 +127,7 @@ def devices(data: Any) -> list[Device]:
 
 def battery_capacity_kwh(item: Mapping[str, Any]) -> float | None:
     """A battery's rated kWh from its model (getDevList `invType`), when it names one."""
-    model = item.get("invType")
-    found = _BATTERY_MODEL.search(model) if isinstance(model, str) else None
-    kwh = float(found.group(1)) if found else 0.0
-    return kwh if kwh > 0 else None
+    return device_models.battery_capacity_kwh(item.get("invType"))
 
 
 def server_time(envelope: Mapping[str, Any]) -> float | None:
