@@ -27,7 +27,7 @@ WATCH_KEYS |= {"e": "exported_kwh", "n": "streak", "a": "others", "x": "held"}
 WATCH_REQUIRED = ("d", "ms", "p", "i", "e")
 WATCH_WHEN_SET = ("a", "x")
 # The energy watch, stored as "ew": [minute, inverter day, charged, discharged, inverter total],
-# each counter null, a number (read at that minute) or [number, minute] (an older sample, held).
+# each counter null, a number (read at that minute) or [number, minutes before it] (held).
 ENERGY_KEY = "ew"
 ENERGY_COUNTERS = ("inverter_day", "charged_day", "discharged_day", "inverter_total")
 # Plain fields, by the type a stored value must have.
@@ -194,7 +194,7 @@ def _energy_json(watch: EnergyWatch) -> list[Any]:
         if sample is None or sample.minute == minute:
             stored.append(None if sample is None else sample.kwh)
         else:
-            stored.append([sample.kwh, sample.minute])
+            stored.append([sample.kwh, minute - sample.minute])
     while stored[-1] is None:
         stored.pop()  # a site without batteries: shorter
     return stored
@@ -209,8 +209,8 @@ def _energy(data: Any) -> EnergyWatch:
             samples[name] = CounterSample(float(stored), data[0])
         elif isinstance(stored, list):
             ok = len(stored) == 2 and is_number(stored[0]) and _is_int(stored[1])
-            _require(ok, "energy watch")
-            samples[name] = CounterSample(float(stored[0]), stored[1])
+            _require(ok and stored[1] > 0, "energy watch")
+            samples[name] = CounterSample(float(stored[0]), data[0] - stored[1])
         else:
             _require(stored is None, "energy watch")
     return EnergyWatch(**samples)

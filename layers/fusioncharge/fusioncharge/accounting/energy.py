@@ -32,7 +32,7 @@ from fusioncharge.accounting.types import (
     kwh,
     site_capacity,
 )
-from fusioncharge.models import BATTERY, INVERTER_TYPES, EnergyWatch, Reading
+from fusioncharge.models import BATTERY, INVERTER_TYPES, CounterSample, EnergyWatch, Reading
 
 DAY_HOURS = 25.0  # the longest local day (DST's fall-back)
 
@@ -69,14 +69,18 @@ def site_energy(
         ),
         "inverter_total": (_sum(inverters, "total_cap", plausibility.MAX_COUNTER_KWH, log), False),
     }
-    kept, samples = {}, {}
+    dc = _dc_battery(readings, options, plants)
+    if dc:  # total_cap holds the battery's discharge: never solar, nothing to keep of it
+        del sums["inverter_total"]
+    kept: dict[str, float | None] = {"inverter_total": None}
+    samples: dict[str, CounterSample | None] = {}
     for name, (value, daily) in sums.items():
         most = site.inverters_kw if name.startswith("inverter") else site.batteries_kw
         counter = Counter(_NAMES[name], daily, most)
         kept[name], samples[name] = energy_counters.checked(
             counter, value, getattr(watch, name), minute, zones, log
         )
-    energy = _energy(kept, _dc_battery(readings, options, plants), log)
+    energy = _energy(kept, dc, log)
     new_watch = EnergyWatch(**samples)
     return energy, None if new_watch == EnergyWatch() else new_watch
 
@@ -94,7 +98,6 @@ def _energy(kept: dict[str, float | None], dc: bool, log: AccountingLog) -> Site
     production: float | None = day
     total = kept["inverter_total"]
     if dc:
-        total = None  # total_cap holds the battery's discharge: never solar
         if day is None or charged is None or discharged is None:
             production = None
             if day is not None:
