@@ -126,3 +126,42 @@ def test_the_run_keeps_the_watch_and_the_next_run_is_checked_against_it():
     assert isinstance(second.meters, SiteMeters)
     assert second.meters.production_today_kwh is None
     assert second.energy_watch == first.energy_watch  # held
+
+
+def test_solar_today_does_not_dip_as_the_battery_gives_back_with_its_losses():
+    """A hybrid's day_cap counts after the inverter, discharge_cap at the battery: 1 kWh out of
+    the battery adds about 0.96 kWh of yield, so the identity's sum dips by the losses. Solar
+    produced today never goes down (Home Assistant would chart negative solar)."""
+    plant = SitePlant("NE=1", devices=(Device(1, "", 38, "NE=1"), Device(2, "", 39, "NE=1")))
+    plant = SitePlant(plant.code, devices=plant.devices, zone=AMS)
+    evening = minute("2026-06-01 20:00") * 60_000
+
+    def readings(day_cap, discharged, at_ms):
+        return [
+            Reading(1, 38, {"active_power": 1.0, "day_cap": day_cap}, time_ms=at_ms),
+            Reading(
+                2,
+                39,
+                {
+                    "ch_discharge_power": -1000.0,
+                    "battery_soc": 50.0,
+                    "battery_status": 2.0,
+                    "charge_cap": 13.12,
+                    "discharge_cap": discharged,
+                },
+                time_ms=at_ms,
+            ),
+        ]
+
+    first = account(readings(24.79, 4.53, evening), AccountingOptions(), plants=[plant])
+    assert isinstance(first.meters, SiteMeters) and first.meters.production_today_kwh == 33.38
+    later = evening + 60 * 60_000  # an hour on: 1 kWh more out of the battery, 0.96 more yield
+    second = account(
+        readings(25.75, 5.53, later),
+        AccountingOptions(),
+        plants=[plant],
+        energy_before=first.energy_watch,
+    )
+    assert isinstance(second.meters, SiteMeters)
+    assert second.meters.production_today_kwh == 33.38  # not 33.34
+    assert second.meters.battery_discharged_today_kwh == 5.53

@@ -19,7 +19,8 @@ of the site never passes for the whole. Each counter is checked (energy_counters
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import tzinfo
 
 from fusioncharge.accounting import energy_counters, plausibility
 from fusioncharge.accounting.energy_counters import Counter
@@ -81,6 +82,11 @@ def site_energy(
             counter, value, getattr(watch, name), minute, zones, log
         )
     energy = _energy(kept, dc, log)
+    earlier = _earlier_production(watch, minute, zones) if dc else None
+    if energy.production_today_kwh is not None and earlier is not None:
+        # The battery's own losses: discharge_cap counts at the battery, day_cap after the
+        # inverter, so the sum dips a little as the battery gives back. Solar never goes down.
+        energy = replace(energy, production_today_kwh=max(energy.production_today_kwh, earlier))
     new_watch = EnergyWatch(**samples)
     return energy, None if new_watch == EnergyWatch() else new_watch
 
@@ -120,6 +126,20 @@ def _energy(kept: dict[str, float | None], dc: bool, log: AccountingLog) -> Site
         battery_charged_today_kwh=kwh(charged),
         battery_discharged_today_kwh=kwh(discharged),
     )
+
+
+def _earlier_production(
+    watch: EnergyWatch, minute: int | None, zones: Sequence[tzinfo]
+) -> float | None:
+    """Today's solar as the last run had it: its three daily sums, read together today."""
+    day, charged, discharged = watch.inverter_day, watch.charged_day, watch.discharged_day
+    if minute is None or day is None or charged is None or discharged is None:
+        return None
+    if not day.minute == charged.minute == discharged.minute:
+        return None  # one of them held from an earlier run
+    if energy_counters.new_day(day.minute, minute, zones):
+        return None
+    return kwh(max(0.0, day.kwh + charged.kwh - discharged.kwh))
 
 
 def _note(log: AccountingLog, why: str) -> None:

@@ -58,7 +58,7 @@ def _problem(
     counter: Counter, kwh: float, before: CounterSample, minute: int, zones: Sequence[tzinfo]
 ) -> str | None:
     hours = max((minute - before.minute) / 60, MIN_HOURS)
-    if counter.daily and _new_day(before.minute, minute, zones):
+    if counter.daily and new_day(before.minute, minute, zones or (UTC,)):
         since = max(_since_midnight(minute, zones), MIN_HOURS)
         if kwh > counter.most_kw * since + SLACK_KWH:
             return (
@@ -83,9 +83,9 @@ def _local(minute: int, zone: tzinfo) -> datetime:
     return datetime.fromtimestamp(minute * 60, UTC).astimezone(zone)
 
 
-def _new_day(before: int, now: int, zones: Sequence[tzinfo]) -> bool:
+def new_day(before: int, now: int, zones: Sequence[tzinfo]) -> bool:
     """A local midnight lies between the two minutes, at one of the plants."""
-    return any(_local(before, z).date() != _local(now, z).date() for z in zones)
+    return any(_local(before, z).date() != _local(now, z).date() for z in zones or (UTC,))
 
 
 def _since_midnight(minute: int, zones: Sequence[tzinfo]) -> float:
