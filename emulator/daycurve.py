@@ -70,6 +70,11 @@ class PlantState:
     slot: int  # absolute 5-minute slot number (local time), for per-slot quirks
 
     @property
+    def inverter_day_kwh(self) -> float:
+        """The inverter's AC output today: PV less battery charge plus battery discharge."""
+        return self.day_yield_kwh - self.charge_today_kwh + self.discharge_today_kwh
+
+    @property
     def producing(self) -> bool:
         return self.inverter_ac_kw > 0.001
 

@@ -66,7 +66,9 @@ def _inverter(state: PlantState, share: float) -> dict[str, Any]:
         "a_i": amps,
         "b_i": amps,
         "c_i": amps,
-        "day_cap": round(state.day_yield_kwh * share, 2),
+        # AC yield: a hybrid's battery sits on its DC side (what it took is not yield, what
+        # it gave back is), so PV today = day_cap + charge_cap - discharge_cap, as on a real plant
+        "day_cap": round(state.inverter_day_kwh * share, 2),
         "total_cap": round(state.total_yield_kwh * share, 2),
         "mppt_total_cap": round(state.total_yield_kwh * share * 1.02, 2),
         "run_state": 1,

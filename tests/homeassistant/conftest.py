@@ -36,7 +36,13 @@ http:
   server_port: {port}
 api:
 webhook:
+recorder:
+  commit_interval: 0
+energy:
+fusioncharge_test:
 """
+# The test-only integration that compiles statistics on demand (test_energy_dashboard.py).
+TEST_INTEGRATION = Path(__file__).resolve().parent / "custom_components" / "fusioncharge_test"
 
 
 @dataclass
@@ -135,6 +141,7 @@ def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAss
     (config / "secrets.yaml").write_text(f"fusioncharge_webhook_id: {WEBHOOK_ID}\n")
     (config / "packages").mkdir()
     shutil.copy(PACKAGE, config / "packages" / PACKAGE.name)
+    shutil.copytree(TEST_INTEGRATION, config / "custom_components" / TEST_INTEGRATION.name)
     log = config / "hass.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusioncharge.errors import StateError
-from fusioncharge.models import Device
+from fusioncharge.models import CounterSample, Device, EnergyWatch
 from fusioncharge.state import FileStateStore, State, start_over, station_key
 from fusioncharge.state_codec import in_state_order
 from fusioncharge.state_salvage import fitted, size
@@ -110,6 +110,16 @@ def test_fields_of_the_wrong_kind_are_refused():
         {"meter_watch": []},
         {"sinks": []},
         {"sinks": {"chargehq": 1}},
+        {"ew": []},
+        {"ew": [1]},  # a minute and no counter
+        {"ew": [1.5, 2.0]},  # the minute is a whole number
+        {"ew": [1, "x"]},
+        {"ew": [1, [2.0]]},
+        {"ew": [1, [2.0, 3.5]]},
+        {"ew": [1, [2.0, 0]]},  # held means earlier
+        {"ew": [1, 2.0, 3.0, 4.0, 5.0, 6.0]},  # a fifth counter
+        {"ew": {"p": 1}},
+        {"energy_watch": [1, 2.0]},  # the record's name is no stored key
     ):
         try:
             State.from_json(json.dumps({"v": 2, **fields}), NOW)
@@ -214,3 +224,18 @@ def test_devices_are_kept_in_the_order_the_previous_version_kept_them():
     their shared fields did: a list fetched after an update equals the stored one."""
     inverter, battery = Device(1, "", 38, "A"), Device(2, "", 39, "A", 10.0)
     assert in_state_order([inverter, battery]) == [battery, inverter]
+
+
+def test_the_energy_watch_is_stored_compactly_and_read_back():
+    """The common case is one minute for every counter; a counter held from earlier keeps its
+    own minute; a site without batteries stores no trailing nulls."""
+    watch = EnergyWatch(
+        inverter_day=CounterSample(24.79, 29_806_075),
+        charged_day=CounterSample(13.12, 29_806_075),
+        discharged_day=CounterSample(4.53, 29_806_070),
+    )
+    text = State(energy_watch=watch).to_json()
+    assert json.loads(text) == {"v": 2, "ew": [29_806_075, 24.79, 13.12, [4.53, 5]]}
+    assert State.from_json(text).energy_watch == watch
+    solar_only = EnergyWatch(inverter_day=CounterSample(2.0, 5))
+    assert json.loads(State(energy_watch=solar_only).to_json())["ew"] == [5, 2.0]

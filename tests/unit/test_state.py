@@ -20,7 +20,9 @@ from fusioncharge.models import (
     REAL_TIME_TYPES,
     RESIDENTIAL_INVERTER,
     STRING_INVERTER,
+    CounterSample,
     Device,
+    EnergyWatch,
     MeterWatch,
     PlantFacts,
 )
@@ -93,6 +95,13 @@ def largest_state(plants: int, read_devices: int = 100) -> State:
         server_leads=[-12.123, -12.456, -11.999, 3600.5, -12.001, -12.123],
         unserved_types=[EMMA],
         meter_watch=MeterWatch(-(2**63), int(now * 1000), -12.345, 654321.09, 123456.78, 3),
+        # a large site's daily sums, one held from an earlier minute; no lifetime sum with
+        # DC batteries (an AC-coupled site's adds 12 bytes: three plants then fit 88 devices)
+        energy_watch=EnergyWatch(
+            CounterSample(9999.99, int(now) // 60),
+            CounterSample(999.99, int(now) // 60),
+            CounterSample(999.99, int(now) // 60 - 55),
+        ),
         plant_facts=[PlantFacts(9999.999, -33.8688, 151.2093, "2023-03-31T09:56:55+11:00")]
         * plants,
         login_tries=[now - 500.123456789 + 100 * i for i in range(HUAWEI_LOCKS_AFTER)],

@@ -82,6 +82,27 @@ class MeterWatch:
 
 
 @dataclass(frozen=True)
+class CounterSample:
+    """One of the site's energy counters as last accepted: its sum over the devices (kWh) and
+    the minute it was read (minutes since 1970, UTC)."""
+
+    kwh: float
+    minute: int
+
+
+@dataclass(frozen=True)
+class EnergyWatch:
+    """The site's energy counters of an earlier run (accounting/energy_counters.py): what the
+    next run's are checked against (ran backwards, grew too fast, restarted at the wrong hour).
+    Kept in the state; a counter left out keeps its last good sample for up to an hour."""
+
+    inverter_day: CounterSample | None = None  # Σ inverter day_cap
+    charged_day: CounterSample | None = None  # Σ battery charge_cap
+    discharged_day: CounterSample | None = None  # Σ battery discharge_cap
+    inverter_total: CounterSample | None = None  # Σ inverter total_cap
+
+
+@dataclass(frozen=True)
 class Reading:
     """One device's real-time values from getDevRealKpi.
 

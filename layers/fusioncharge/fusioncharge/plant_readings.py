@@ -39,7 +39,7 @@ def site_plants(
     plants: list[Plant], devices: list[Device], settings: Settings, now: float
 ) -> list[SitePlant]:
     """Each plant with its devices, whether its meter counts (METER_PLANTS; empty: all), its
-    capacity and whether the sun is down there now."""
+    capacity, whether the sun is down there now, and its time zone."""
     metered = {p.code for p in plants}
     if settings.meter_plants is not None:
         named = plant_match.match_plants(settings.meter_plants, plants, "of those STATION names")
@@ -56,6 +56,7 @@ def site_plants(
                 meter_counts=p.code in metered,
                 capacity_kwp=p.capacity_kwp,
                 sun_down=night.down,
+                zone=plant_time.plant_zone(settings.plant_timezone, p.grid_connection_date),
                 notice=None
                 if night.notice is None
                 else f"plant {p.name or p.code}: {night.notice}",

@@ -159,7 +159,10 @@ def _read_site_meters(
         result.logins += client.logins
     _report_plants(plants, result)
     previous = meter_direction.previous(state.meter_watch)
-    accounting = account(readings, settings.accounting, previous, plants, client.clock.now())
+    accounting = account(
+        readings, settings.accounting, previous, plants, client.clock.now(), state.energy_watch
+    )
+    state.energy_watch = accounting.energy_watch
     _report_accounting(accounting, result)
     state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
     state.negative_runs, negative = consumption_check.check(state.negative_runs, accounting.meters)

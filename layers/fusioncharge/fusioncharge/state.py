@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from fusioncharge import state_codec
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
-from fusioncharge.models import Device, MeterWatch, PlantFacts
+from fusioncharge.models import Device, EnergyWatch, MeterWatch, PlantFacts
 from fusioncharge.state_codec import is_number
 
 STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
@@ -52,6 +52,7 @@ class State:
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
     doubted_types: list[int] | None = None  # lacking in the last device list: kept till confirmed
     meter_watch: MeterWatch | None = None  # meter_direction's last sample and streak
+    energy_watch: EnergyWatch | None = None  # the energy counters' last good sums (energy.py)
     negative_runs: int | None = None  # runs in a row with negative consumption (a warning at 3)
     # Counting lockout guard (login_guard.py): logins refused or unanswered in the last 10
     # minutes, whatever the credentials, and a probable lock that stops every login.

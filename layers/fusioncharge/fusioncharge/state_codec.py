@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 from fusioncharge.errors import StateError
-from fusioncharge.models import Device, MeterWatch, PlantFacts
+from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch, PlantFacts
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
@@ -26,6 +26,10 @@ WATCH_KEYS = {"d": "device_id", "ms": "time_ms", "p": "export_kw", "i": "importe
 WATCH_KEYS |= {"e": "exported_kwh", "n": "streak", "a": "others", "x": "held"}
 WATCH_REQUIRED = ("d", "ms", "p", "i", "e")
 WATCH_WHEN_SET = ("a", "x")
+# The energy watch, stored as "ew": [minute, inverter day, charged, discharged, inverter total],
+# each counter null, a number (read at that minute) or [number, minutes before it] (held).
+ENERGY_KEY = "ew"
+ENERGY_COUNTERS = ("inverter_day", "charged_day", "discharged_day", "inverter_total")
 # Plain fields, by the type a stored value must have.
 NUMBERS = (
     *("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at"),
@@ -45,6 +49,8 @@ def encode(fields: Mapping[str, Any]) -> dict[str, Any]:
         data["meter_watch"] = _watch_json(data["meter_watch"])
     if "plant_facts" in data:
         data["plant_facts"] = [_facts_json(f) for f in data["plant_facts"]]
+    if "energy_watch" in data:
+        data[ENERGY_KEY] = _energy_json(data.pop("energy_watch"))
     data["v"] = STATE_VERSION
     return data
 
@@ -62,6 +68,10 @@ def decode(data: Any) -> dict[str, Any]:
         fields["devices"] = _unpack(fields.pop("dv"))
     if fields.get("meter_watch") is not None:
         fields["meter_watch"] = _watch(fields["meter_watch"])
+    if "energy_watch" in fields:
+        raise StateError("stored state has unknown fields")
+    if ENERGY_KEY in fields:
+        fields["energy_watch"] = _energy(fields.pop(ENERGY_KEY))
     if fields.get("plant_facts") is not None:
         facts = fields["plant_facts"]
         _require(isinstance(facts, list), "plant facts")
@@ -180,6 +190,36 @@ def _facts(data: Any) -> PlantFacts:
     ok = all(v is None or is_number(v) for v in (capacity, latitude, longitude))
     _require(ok and (date is None or isinstance(date, str)), "plant's facts")
     return PlantFacts(capacity, latitude, longitude, date)
+
+
+def _energy_json(watch: EnergyWatch) -> list[Any]:
+    samples = [getattr(watch, name) for name in ENERGY_COUNTERS]
+    minute = max(s.minute for s in samples if s is not None)
+    stored: list[Any] = [minute]
+    for sample in samples:
+        if sample is None or sample.minute == minute:
+            stored.append(None if sample is None else sample.kwh)
+        else:
+            stored.append([sample.kwh, minute - sample.minute])
+    while stored[-1] is None:
+        stored.pop()  # a site without batteries: shorter
+    return stored
+
+
+def _energy(data: Any) -> EnergyWatch:
+    ok = isinstance(data, list) and 1 < len(data) <= 1 + len(ENERGY_COUNTERS)
+    _require(ok and _is_int(data[0]), "energy watch")
+    samples = {}
+    for name, stored in zip(ENERGY_COUNTERS, data[1:], strict=False):
+        if is_number(stored):
+            samples[name] = CounterSample(float(stored), data[0])
+        elif isinstance(stored, list):
+            ok = len(stored) == 2 and is_number(stored[0]) and _is_int(stored[1])
+            _require(ok and stored[1] > 0, "energy watch")
+            samples[name] = CounterSample(float(stored[0]), data[0] - stored[1])
+        else:
+            _require(stored is None, "energy watch")
+    return EnergyWatch(**samples)
 
 
 def _check_plain(fields: dict[str, Any]) -> None:

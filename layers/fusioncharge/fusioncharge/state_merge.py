@@ -77,4 +77,5 @@ _GROUPS: tuple[tuple[tuple[str, ...], Callable[[Values, Values], Values]], ...] 
     (("kpi_pending",), _latest),
     (("server_leads",), _ours),
     (("meter_watch",), _ours),
+    (("energy_watch",), _ours),
 )

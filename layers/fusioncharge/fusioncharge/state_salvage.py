@@ -4,8 +4,9 @@ A state that loads but cannot be saved would fail every run forever (a 3.9 KB pl
 FusionSolar; deleting the parameter does not help, the next lookup brings the name back). So
 before a save that would not fit, the parts that are caches or labels go, least needed first,
 and the lockout guard, the token and the reading times stay: the plant names (they only label
-messages), the clock estimate, the meter watch, the device list (fetched again), and last the
-plant lookup (looked up again). Each costs at most a call or a less precise message.
+messages), the clock estimate, the meter watch, the energy counters' last sums, the device
+list (fetched again), and last the plant lookup (looked up again). Each costs at most a call
+or a less precise message.
 """
 
 import copy
@@ -17,6 +18,7 @@ DROPPABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plant names", ("plant_name",)),
     ("FusionSolar clock estimate", ("server_leads",)),
     ("meter watch", ("meter_watch",)),
+    ("energy counters", ("energy_watch",)),
     ("device list", ("devices", "devices_fetched_at", "unserved_types", "devices_asked_at")),
     ("plant lookup", ("plant_code", "plant_for_station", "plant_checked_at")),
 )

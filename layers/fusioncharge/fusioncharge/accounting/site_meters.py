@@ -35,6 +35,7 @@ from fusioncharge.accounting.battery import (
     battery_of,
     energy,
 )
+from fusioncharge.accounting.energy import site_energy
 from fusioncharge.accounting.grid import first_meter, grid_fields, site_meter
 from fusioncharge.accounting.inverters import inverters_ac, plant_without_inverter
 from fusioncharge.accounting.meters import METER_TYPES
@@ -46,18 +47,20 @@ from fusioncharge.accounting.types import (
     AccountingOptions,
     MeterSample,
     NoSiteMeters,
+    SiteEnergy,
     SiteMeters,
     SitePlant,
     kw,
     metered_plants,
 )
-from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Reading
+from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, EnergyWatch, Reading
 
 __all__ = [
     "Accounting",
     "AccountingOptions",
     "MeterSample",
     "NoSiteMeters",
+    "SiteEnergy",
     "SiteMeters",
     "SitePlant",
     "account",
@@ -133,32 +136,39 @@ def account(
     previous: MeterSample | None = None,
     plants: Sequence[SitePlant] = (),
     now: float | None = None,
+    energy_before: EnergyWatch | None = None,
 ) -> Accounting:
     """The site meters with what was dropped and chosen on the way. `previous` is the meter of
     an earlier run: its counters tell a counter that ran backwards. `plants`: the site's plants
     with their devices (none: the readings are one plant's). `now`: the run's clock (epoch s),
-    which the readings' server time must lie near."""
+    which the readings' server time must lie near. `energy_before`: the energy counters of an
+    earlier run (accounting/energy.py); the result's `energy_watch` is the next run's."""
     log = AccountingLog()
+    readings = _unique(list(readings), log)
     result, meter = _site_meters(readings, options, previous, plants, log, now)
+    watch = energy_before
+    if isinstance(result, SiteMeters):
+        energy, watch = site_energy(readings, options, plants, energy_before, result.tsms, log)
+        result = _checked(result.with_energy(energy))
     return Accounting(
         result,
         tuple(log.dropped),
         tuple(log.notes),
         meter,
         tuple(log.warnings),
-        tuple(log.cautions),
+        cautions=tuple(log.cautions),
+        energy_watch=watch,
     )
 
 
 def _site_meters(
-    readings: Iterable[Reading],
+    readings: list[Reading],
     options: AccountingOptions,
     previous: MeterSample | None,
     plants: Sequence[SitePlant],
     log: AccountingLog,
     now: float | None = None,
 ) -> tuple[SiteMeters | NoSiteMeters, MeterSample | None]:
-    readings = _unique(list(readings), log)
     inverters = [r for r in readings if r.type_id in INVERTER_TYPES]
     dark = frozenset(d.id for p in plants if p.sun_down for d in p.devices)
     inverter_ac = inverters_ac(inverters, log, dark)
@@ -216,7 +226,7 @@ def _unique(readings: list[Reading], log: AccountingLog) -> list[Reading]:
 
 def _checked(meters: SiteMeters) -> SiteMeters | NoSiteMeters:
     """Absurdly large readings can overflow to inf; never hand that on."""
-    for name, value in meters.as_dict().items():
+    for name, value in {**meters.as_dict(), **meters.energy.as_dict()}.items():
         if not math.isfinite(value):
             return NoSiteMeters(f"{name} is out of range: the readings are not plausible")
     return meters

@@ -2,10 +2,11 @@
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from datetime import tzinfo
 
 from fusioncharge.accounting import meters as meter_types
-from fusioncharge.models import Device, Reading
+from fusioncharge.models import Device, EnergyWatch, Reading
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,22 @@ class AccountingOptions:
 
 
 @dataclass(frozen=True)
+class SiteEnergy:
+    """Today's energies from Huawei's own counters (kWh, accounting/energy.py); None = unknown,
+    left out, never zero-filled. Not part of ChargeHQ's siteMeters: Home Assistant and PVOutput
+    take them."""
+
+    production_today_kwh: float | None = None  # solar, never a DC battery's discharge
+    production_total_kwh: float | None = None  # lifetime solar: only where no DC battery
+    battery_charged_today_kwh: float | None = None
+    battery_discharged_today_kwh: float | None = None
+
+    def as_dict(self) -> dict[str, float]:
+        """The known energies only."""
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+
+@dataclass(frozen=True)
 class SiteMeters:
     """ChargeHQ's `siteMeters` (kW / kWh / fraction); None = unknown, omitted, never zero-filled."""
 
@@ -48,14 +65,37 @@ class SiteMeters:
     battery_soc: float | None = None
     battery_energy_kwh: float | None = None
     tsms: int | None = None  # when the readings were taken (ms), sent beside siteMeters
+    # Today's energies (SiteEnergy's fields), for the sinks that take them; not ChargeHQ's.
+    production_today_kwh: float | None = None
+    production_total_kwh: float | None = None
+    battery_charged_today_kwh: float | None = None
+    battery_discharged_today_kwh: float | None = None
 
     def as_dict(self) -> dict[str, float]:
-        """The `siteMeters` object: the known fields only, without tsms."""
+        """The `siteMeters` object: the known fields only, without tsms and the energies."""
         return {
             f.name: value
             for f in fields(self)
-            if f.name != "tsms" and (value := getattr(self, f.name)) is not None
+            if f.name not in _NOT_SITE_METERS and (value := getattr(self, f.name)) is not None
         }
+
+    @property
+    def energy(self) -> SiteEnergy:
+        """Today's energies, the known ones only in `.as_dict()`."""
+        return SiteEnergy(**{name: getattr(self, name) for name in ENERGY_FIELDS})
+
+    def with_energy(self, energy: SiteEnergy) -> "SiteMeters":
+        return replace(
+            self,
+            production_today_kwh=energy.production_today_kwh,
+            production_total_kwh=energy.production_total_kwh,
+            battery_charged_today_kwh=energy.battery_charged_today_kwh,
+            battery_discharged_today_kwh=energy.battery_discharged_today_kwh,
+        )
+
+
+ENERGY_FIELDS = tuple(f.name for f in fields(SiteEnergy))
+_NOT_SITE_METERS = ("tsms", *ENERGY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -76,6 +116,7 @@ class SitePlant:
     capacity_kwp: float | None = None  # from the plant list
     sun_down: bool | None = None  # at the plant, now (sun.py); None: not known
     notice: str | None = None  # what the user should hear about the plant's place (sun.py)
+    zone: tzinfo | None = None  # the plant's time zone (plant_time.py): its daily counters' day
 
     @property
     def label(self) -> str:
@@ -105,6 +146,7 @@ class Accounting:
     meter: MeterSample | None = None
     warnings: tuple[str, ...] = ()  # fields left out this run for a reason other than dropping
     cautions: tuple[tuple[str, str], ...] = ()  # (key, WARNING line): said once, not every run
+    energy_watch: EnergyWatch | None = None  # the energy counters to check the next run's against
 
 
 @dataclass

@@ -28,13 +28,17 @@ _FIELDS = {
     "imported_kwh": "imported_kwh",
     "exported_kwh": "exported_kwh",
     "battery_energy_kwh": "battery_energy_kwh",
+    # today's energies, from Huawei's daily counters (accounting/energy.py)
+    "production_today_kwh": "production_today_kwh",
+    "battery_charged_today_kwh": "battery_charged_today_kwh",
+    "battery_discharged_today_kwh": "battery_discharged_today_kwh",
 }
 
 
 def hass_body(meters: SiteMeters, sent_ms: int) -> dict[str, Any]:
     """The known values only; `tsms` is when they were read (else sent), for the staleness
     check in Home Assistant."""
-    known = meters.as_dict()
+    known = {**meters.as_dict(), **meters.energy.as_dict()}
     body: dict[str, Any] = {
         out: float(known[name]) for name, out in _FIELDS.items() if name in known
     }
