@@ -51,6 +51,11 @@ class Stack:
                 refs[f"{name}.Arn"] = f"arn:aws:logs:{self.region}:{self.account}:log-group:{group}:*"
             if resource["Type"] == "AWS::Lambda::Function":
                 refs[name] = resolve(properties["FunctionName"], refs, {})
+            if resource["Type"] == "AWS::SQS::Queue":  # named by CloudFormation, in its style
+                queue = f"{self.name}-{name}-{name.upper()[:12]}"
+                refs[f"{name}.QueueName"] = queue
+                refs[f"{name}.Arn"] = f"arn:aws:sqs:{self.region}:{self.account}:{queue}"
+                refs[name] = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{queue}"
         return refs
 
     @cached_property
