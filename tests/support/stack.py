@@ -48,7 +48,9 @@ class Stack:
             if resource["Type"] == "AWS::Logs::LogGroup":
                 group = resolve(properties["LogGroupName"], refs, {})
                 refs[name] = group  # CloudFormation's Arn of a log group ends in ":*"
-                refs[f"{name}.Arn"] = f"arn:aws:logs:{self.region}:{self.account}:log-group:{group}:*"
+                refs[f"{name}.Arn"] = (
+                    f"arn:aws:logs:{self.region}:{self.account}:log-group:{group}:*"
+                )
             if resource["Type"] == "AWS::Lambda::Function":
                 refs[name] = resolve(properties["FunctionName"], refs, {})
             if resource["Type"] == "AWS::SQS::Queue":  # named by CloudFormation, in its style
