@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.handlers
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from bench.awscount import AwsCallCounter
 from tests.support.iam import Request

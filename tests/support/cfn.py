@@ -88,8 +88,8 @@ def resolve(value: Any, refs: Mapping[str, Any], conditions: Mapping[str, bool])
     unknown = [k for k in value if k.startswith("Fn::")]
     if unknown:
         raise ValueError(f"resolve() does not know {unknown[0]}: teach it, rather than guess")
-    items = {k: resolve(v, refs, conditions) for k, v in value.items()}
-    return {k: v for k, v in items.items() if v is not NO_VALUE}
+    fields = {k: resolve(v, refs, conditions) for k, v in value.items()}
+    return {k: v for k, v in fields.items() if v is not NO_VALUE}
 
 
 def resources_of_type(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

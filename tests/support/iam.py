@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.cfn import ROOT, require
+from tests.support import ROOT
+from tests.support.cfn import require
 
 EVALUATOR = ROOT / "tests" / "support" / "iam_simulate"
 ALLOWED = "Allowed"
