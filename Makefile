@@ -24,6 +24,9 @@ RUN_PY := PYTHONPATH="$(CURDIR)/layers/fusioncharge:$(CURDIR)/functions/poller:$
 DEV_STAMP := $(VENV)/.requirements-installed
 SAM_STAMP := $(VENV_SAM)/.requirements-installed
 HASS_STAMP := $(VENV_HASS)/.requirements-installed
+# The IAM policy evaluator of the permission tests (an npm package, run with the system's node).
+IAM_SIM := tests/support/iam_simulate
+IAM_SIM_STAMP := $(IAM_SIM)/node_modules/.installed
 PIP_AUDIT_PIN := pip-audit==2.10.1
 
 # sam build runs pip as python3.13 from PATH, so the dev venv goes first.
@@ -75,10 +78,16 @@ $(HASS_STAMP): requirements-hass.txt
 	@$(call pip_install,$(VENV_HASS),-r requirements-hass.txt)
 	@touch $@
 
-venv: $(DEV_STAMP) $(SAM_STAMP) ## create or update both virtualenvs
+$(IAM_SIM_STAMP): $(IAM_SIM)/package.json $(IAM_SIM)/package-lock.json
+	@command -v npm >/dev/null || { echo "error: the permission tests need Node.js and npm (e.g. 'apt-get install nodejs npm')" >&2; exit 1; }
+	@echo "Installing the IAM policy evaluator into $(IAM_SIM)/node_modules"
+	@log="$$(mktemp)"; if ! npm ci --prefix $(IAM_SIM) --no-audit --no-fund >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
+	@touch $@
+
+venv: $(DEV_STAMP) $(SAM_STAMP) $(IAM_SIM_STAMP) ## create or update both virtualenvs and the IAM policy evaluator
 
 # --- development -------------------------------------------------------------------------------
-test: $(DEV_STAMP) $(SAM_STAMP) ## lint, template checks, type check and every test tier (what CI runs)
+test: $(DEV_STAMP) $(SAM_STAMP) $(IAM_SIM_STAMP) ## lint, template checks, type check and every test tier (what CI runs)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	@$(MAKE) --no-print-directory check-template
@@ -96,7 +105,7 @@ test-hass: $(DEV_STAMP) $(HASS_STAMP) ## the Home Assistant package and sink aga
 unit: $(DEV_STAMP) ## the unit tests only (no sockets, no AWS; well under 30 s)
 	$(VENV)/bin/pytest -q tests/unit
 
-integration: $(DEV_STAMP) ## the handler end to end against the emulator and moto, and the emulator's own tests
+integration: $(DEV_STAMP) $(IAM_SIM_STAMP) ## the handler end to end against the emulator and moto, and the emulator's own tests
 	$(VENV)/bin/pytest -q tests/integration tests/harness
 
 infra: $(DEV_STAMP) $(SAM_STAMP) ## the template, the Makefile and sam
@@ -207,5 +216,5 @@ audit: ## check the pinned requirements for known vulnerabilities
 clean: ## remove build output
 	rm -rf .aws-sam
 
-clean-venvs: ## remove the virtualenvs (the next make recreates them)
-	rm -rf $(VENV) $(VENV_SAM) $(VENV_AUDIT) $(VENV_HASS)
+clean-venvs: ## remove the virtualenvs and the IAM policy evaluator (the next make recreates them)
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_AUDIT) $(VENV_HASS) $(IAM_SIM)/node_modules

@@ -94,6 +94,11 @@ def project(tmp_path: Path) -> Path:
         (tmp_path / venv / "bin").mkdir(parents=True)
         (tmp_path / venv / "bin" / "python").symlink_to(sys.executable)
         (tmp_path / venv / ".requirements-installed").touch()
+    evaluator = tmp_path / "tests/support/iam_simulate"  # the IAM policy evaluator, installed
+    (evaluator / "node_modules").mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(ROOT / "tests/support/iam_simulate" / name, evaluator / name)
+    (evaluator / "node_modules" / ".installed").touch()
     # The dev venv's packages (tools/configure.py reads the template with PyYAML).
     shutil.copy(Path(sys.prefix) / "pyvenv.cfg", tmp_path / ".venv" / "pyvenv.cfg")
     (tmp_path / ".venv" / "lib").symlink_to(Path(sys.prefix) / "lib")
@@ -338,6 +343,14 @@ def test_a_changed_requirements_file_reinstalls(project):
     result = make(project, "-n", "venv")
     assert "pip install --disable-pip-version-check -r requirements-dev.txt" in result.stdout
     assert "requirements-sam.txt" not in result.stdout
+
+
+def test_a_changed_evaluator_lockfile_reinstalls_it(project):
+    lockfile = project / "tests/support/iam_simulate/package-lock.json"
+    os.utime(lockfile, (2**31, 2**31))  # newer than the stamp
+    result = make(project, "-n", "integration")
+    assert "npm ci --prefix tests/support/iam_simulate" in result.stdout
+    assert "pip install" not in result.stdout
 
 
 def test_a_missing_python_313_is_a_clear_error(project):

@@ -6,13 +6,10 @@ this module cannot resolve fails loudly: teach it the new name rather than guess
 """
 
 import copy
-import re
 from functools import cache
 from typing import Any
 
-from tests.support.cfn import load_template, only_resource, transform
-
-_NO_VALUE = object()  # AWS::NoValue: the property is left out
+from tests.support.cfn import NO_VALUE, load_template, only_resource, resolve, transform
 
 
 @cache
@@ -31,27 +28,9 @@ def no_push_alarm(
 ) -> str:
     """Put the template's alarm as `name`, mailing `topic` (the stack has an AlarmEmail), for
     the stack `stack` (paused: the Paused parameter set); its ARN."""
-    refs = {"AWS::StackName": stack, "AlarmTopic": topic, "AWS::NoValue": _NO_VALUE}
+    refs = {"AWS::StackName": stack, "AlarmTopic": topic, "AWS::NoValue": NO_VALUE}
     conditions = {"IsPaused": paused, "SendAlarmEmail": True}
-    properties = _resolved(_template_alarm(), refs, conditions)
+    properties = resolve(_template_alarm(), refs, conditions)
     cloudwatch.put_metric_alarm(AlarmName=name, **properties)
     (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
     return str(alarm["AlarmArn"])
-
-
-def _resolved(value: Any, refs: dict[str, Any], conditions: dict[str, bool]) -> Any:
-    """The value with CloudFormation's Ref, Fn::Sub and Fn::If worked out."""
-    if isinstance(value, list):
-        items = [_resolved(v, refs, conditions) for v in value]
-        return [v for v in items if v is not _NO_VALUE]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Ref"}:
-        return refs[value["Ref"]]
-    if set(value) == {"Fn::Sub"}:
-        return re.sub(r"\$\{([\w:]+)\}", lambda m: str(refs[m.group(1)]), value["Fn::Sub"])
-    if set(value) == {"Fn::If"}:
-        condition, then, otherwise = value["Fn::If"]
-        return _resolved(then if conditions[condition] else otherwise, refs, conditions)
-    items = {k: _resolved(v, refs, conditions) for k, v in value.items()}
-    return {k: v for k, v in items.items() if v is not _NO_VALUE}

@@ -4,6 +4,8 @@ The transform runs locally (aws-sam-translator) with a fake region: no AWS call,
 """
 
 import copy
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,34 @@ def transform(template: dict[str, Any], parameters: dict[str, str] | None = None
         parameter_values=parameters or {"Station": "Home"},
         get_managed_policy_map=dict,
     )
+
+
+NO_VALUE = object()  # AWS::NoValue: the property or list item is left out
+
+
+def resolve(value: Any, refs: Mapping[str, Any], conditions: Mapping[str, bool]) -> Any:
+    """The value with Ref, Fn::GetAtt, Fn::Sub and Fn::If worked out as CloudFormation would:
+    `refs` holds each name's value ("Resource.Attribute" for Fn::GetAtt, NO_VALUE for
+    AWS::NoValue). A name or function it does not know fails loudly (KeyError, ValueError)."""
+    if isinstance(value, list):
+        items = [resolve(v, refs, conditions) for v in value]
+        return [v for v in items if v is not NO_VALUE]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return refs[value["Ref"]]
+    if set(value) == {"Fn::GetAtt"}:
+        return refs[".".join(value["Fn::GetAtt"])]
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return re.sub(r"\$\{([\w:.]+)\}", lambda m: str(refs[m.group(1)]), value["Fn::Sub"])
+    if set(value) == {"Fn::If"}:
+        condition, then, otherwise = value["Fn::If"]
+        return resolve(then if conditions[condition] else otherwise, refs, conditions)
+    unknown = [k for k in value if k.startswith("Fn::")]
+    if unknown:
+        raise ValueError(f"resolve() does not know {unknown[0]}: teach it, rather than guess")
+    fields = {k: resolve(v, refs, conditions) for k, v in value.items()}
+    return {k: v for k, v in fields.items() if v is not NO_VALUE}
 
 
 def resources_of_type(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
