@@ -2,12 +2,13 @@
 period now, and answer once they are written. The recorder compiles by wall clock every 5
 minutes; a test must not wait for that (tests/homeassistant/test_energy_dashboard.py)."""
 
+import asyncio
 from typing import Any
 
 import voluptuous as vol
 from homeassistant.components import websocket_api
 from homeassistant.components.recorder import get_instance
-from homeassistant.components.recorder.tasks import StatisticsTask
+from homeassistant.components.recorder.tasks import StatisticsTask, SynchronizeTask
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
@@ -27,14 +28,21 @@ async def async_setup(hass: HomeAssistant, config: dict[str, Any]) -> bool:
 async def compile_statistics(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """The period starting at `start` (a 5-minute boundary, ISO 8601), as the recorder's own
-    periodic run compiles it; the states recorded so far are committed first."""
+    """The period starting at `start` (a 5-minute boundary, ISO 8601, UTC), as the recorder's
+    own periodic run compiles it, answered once the statistics are committed.
+
+    The recorder runs its queue in one thread, in order: a task commits the states recorded
+    before it, then runs. So the compile sees every state that changed before this command,
+    and the SynchronizeTask queued after it fires only once the compile is written. (The
+    recorder's `async_block_till_done` is not enough: it returns at once when the queue is
+    empty, which it already is while its thread runs the compile it just took off it.)"""
     start = dt_util.parse_datetime(msg["start"])
     if start is None:
         connection.send_error(msg["id"], "invalid_start", "start is not an ISO 8601 time")
         return
     instance = get_instance(hass)
-    await instance.async_block_till_done()
-    instance.queue_task(StatisticsTask(start, False))
-    await instance.async_block_till_done()
+    instance.queue_task(StatisticsTask(dt_util.as_utc(start), False))
+    written = asyncio.Event()
+    instance.queue_task(SynchronizeTask(written))
+    await written.wait()
     connection.send_result(msg["id"])
