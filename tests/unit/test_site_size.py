@@ -118,7 +118,7 @@ def test_a_capacity_10_times_too_low_without_a_model_is_pushed_and_named_once():
     assert (result.meters.production_kw, result.meters.net_import_kw) == (9.5, -8.0)
     assert result.dropped == ()
     ((key, caution),) = result.cautions  # production and export past it: named once
-    assert key == "capacity out of date"
+    assert key == "capacity 1 kWp out of date"
     assert caution == (
         "the plant list's capacity 1 kWp looks out of date: production reached 9.5 kW; set "
         "PLANT_CAPACITY_KWP or fix it in FusionSolar"

@@ -27,7 +27,6 @@ from fusioncharge.accounting.types import (
 from fusioncharge.models import INVERTER_TYPES, Reading
 
 LAGGING_BELOW = 0.5  # a plant-list capacity under half its inverters' rated power is named
-OUT_OF_DATE = "capacity out of date"
 
 
 @dataclass(frozen=True)
@@ -109,11 +108,12 @@ def production_refused(kw: float, size: SiteSize | None, log: AccountingLog) -> 
 
 
 def _out_of_date(size: SiteSize, reached: str, log: AccountingLog) -> None:
-    if any(key == OUT_OF_DATE for key, _ in log.cautions):
+    key = f"capacity {size.kw:g} kWp out of date"  # a new capacity is a new fact
+    if any(told == key for told, _ in log.cautions):
         return
     log.cautions.append(
         (
-            OUT_OF_DATE,
+            key,
             f"the plant list's capacity {size.kw:g} kWp looks out of date: {reached}; set "
             "PLANT_CAPACITY_KWP or fix it in FusionSolar",
         )
