@@ -22,7 +22,7 @@ from fusioncharge.accounting.types import (
     Meter,
     NoSiteMeters,
     SitePlant,
-    site_capacity,
+    listed_capacity,
 )
 from fusioncharge.models import INVERTER_TYPES, Reading
 
@@ -48,7 +48,7 @@ def site_size(
 ) -> SiteSize | None:
     """The site's size (see above); None: nothing bounds it (named once)."""
     rated = inverters_rated_kw(plants)
-    listed = site_capacity(AccountingOptions(), plants)
+    listed = listed_capacity(plants)
     setting = options.plant_capacity_kwp
     if rated is None:
         if setting is not None:
@@ -79,12 +79,13 @@ def _listed_only(
     if listed is None:
         key, why = "size unknown", "is unknown (missing or 0 in FusionSolar's plant list)"
     else:
-        key, why = f"capacity {listed:g} kWp", f"of {listed:g} kWp is below any plant (in MWp?)"
+        key, why = f"capacity {listed:g} kWp", f"{listed:g} kWp is below any SUN2000's (MWp?)"
     log.cautions.append(
         (
             key,
             f"the plant's capacity {why} and its inverters' models name no rated power: "
-            "production is bounded only per device; set PLANT_CAPACITY_KWP",
+            "production is bounded only per device; set PLANT_CAPACITY_KWP or fix it in "
+            "FusionSolar",
         )
     )
     return None
