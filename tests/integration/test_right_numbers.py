@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fusioncharge.errors import ReadingsIncomplete
+from tests.support.run_checks import LogCapture
 from tools.local_site import Site, worked_example_scenario
 
 
@@ -100,3 +101,17 @@ def test_a_clamp_mounted_backwards_is_named_after_three_runs_of_negative_consump
         runs = [site.run()] + [site.next_run() for _ in range(3)]
     assert [meters(r)["consumption_kw"] for r in runs] == [-1.2] * 4
     assert [r.result.meter_direction_suspect for r in runs] == [False, False, True, True]
+
+
+def test_a_plant_list_capacity_10_times_too_low_never_stops_a_sunny_day():
+    """The plant list still says 1.2 kWp after an extension to 12, and getDevList's invType is
+    null (as in most real replies): every run above 2.8 kW pushed `error` all day."""
+    scenario = hybrid(None)
+    scenario["stations"][0]["capacity"] = 1.2
+    scenario["kpis"]["38"][0]["dataItemMap"]["active_power"] = 11.5
+    scenario["kpis"]["39"][0]["dataItemMap"]["ch_discharge_power"] = 0
+    with Site(scenario) as site, LogCapture(site.app, debug=False) as logs:
+        runs = [site.run(), site.next_run()]
+        text = logs.text
+    assert [meters(r)["production_kw"] for r in runs] == [11.5, 11.5]
+    assert text.count("the plant list's capacity 1.2 kWp looks out of date") == 1

@@ -99,6 +99,8 @@ def test_public_stations_page_gives_capacity_and_coordinates():
         ({"capacity": -1, "latitude": "x"}, None, None),
         ({"capacity": 1e9, "latitude": 1e9}, None, None),
         ({"capacity": "6.6", "latitude": "-33.8688"}, 6.6, -33.8688),
+        ({"capacity": 0.005, "latitude": 0}, 0.005, 0.0),  # MWp: kept, the accounting names it
+        ({"capacity": 0.0004, "latitude": 0}, None, 0.0),  # 0 as the state keeps it
     ],
 )
 def test_plant_facts_that_are_not_plausible_are_left_out(item, capacity, lat):

@@ -17,7 +17,7 @@ from fusioncharge.accounting.site_meters import (
 )
 from fusioncharge.fusionsolar import parse
 from fusioncharge.fusionsolar.device_models import battery_capacity_kwh, inverter_rated_kw
-from fusioncharge.models import Device, Reading
+from fusioncharge.models import CounterSample, Device, EnergyWatch, Reading
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fusionsolar-responses"
 T = 1_700_000_000_000
@@ -53,8 +53,9 @@ def test_the_real_device_list_gives_its_inverter_a_rated_power():
     assert all(d.rated_kw is None for d in devices if d not in inverters)
 
 
-def inverter(kw: float) -> Reading:
-    return Reading(1, 38, {"active_power": kw, "inverter_state": 512.0}, time_ms=T)
+def inverter(kw: float, **counters: float) -> Reading:
+    values = {"active_power": kw, "inverter_state": 512.0, **counters}
+    return Reading(1, 38, values, time_ms=T)
 
 
 def sensor(watts: float) -> Reading:
@@ -96,6 +97,71 @@ def test_without_any_size_production_is_named_unbounded_once():
     result = account([inverter(5.0)], AccountingOptions(), plants=[home(None, None)])
     assert isinstance(result.meters, SiteMeters)
     assert [key for key, _ in result.cautions] == ["size unknown"]
+
+
+# --- the plant list's capacity alone: unconfirmed, bounds loosely, named -------------------
+def test_a_capacity_in_mwp_without_a_model_never_stops_a_sunny_day():
+    """0.005 for a 5 kWp home (the plant list in MWp), getDevList's invType null: every push
+    above 1 kW was refused all day."""
+    result = account([inverter(4.2), sensor(0.0)], AccountingOptions(), plants=[home(0.005, None)])
+    assert isinstance(result.meters, SiteMeters), result.meters
+    assert result.meters.production_kw == 4.2
+    ((key, caution),) = result.cautions
+    assert key == "capacity 0.005 kWp" and "PLANT_CAPACITY_KWP" in caution
+
+
+def test_a_capacity_10_times_too_low_without_a_model_is_pushed_and_named_once():
+    """1 kWp listed for a 10 kW plant (an extension never entered): production and export far
+    above its tight bound (1.5 x 1 + 1, 2 x 1 + 5 kW) are real, pushed, the capacity named."""
+    result = account([inverter(9.5), sensor(8000.0)], AccountingOptions(), plants=[home(1.0, None)])
+    assert isinstance(result.meters, SiteMeters), result.meters
+    assert (result.meters.production_kw, result.meters.net_import_kw) == (9.5, -8.0)
+    assert result.dropped == ()
+    ((key, caution),) = result.cautions  # production and export past it: named once
+    assert key == "capacity 1 kWp out of date"
+    assert caution == (
+        "the plant list's capacity 1 kWp looks out of date: production reached 9.5 kW; set "
+        "PLANT_CAPACITY_KWP or fix it in FusionSolar"
+    )
+    within = account([inverter(2.4), sensor(0.0)], AccountingOptions(), plants=[home(1.0, None)])
+    assert within.cautions == ()
+
+
+@pytest.mark.parametrize("capacity", [0.005, 1.0, 5.0])
+@pytest.mark.parametrize("garbage", [65_535.0, 4200.0])  # a 16-bit sentinel, 4.2 kW as W
+def test_garbage_is_still_refused_whatever_the_plant_lists_capacity(capacity, garbage):
+    result = account(
+        [inverter(garbage), sensor(0.0)], AccountingOptions(), plants=[home(capacity, None)]
+    )
+    assert isinstance(result.meters, NoSiteMeters), result.meters
+    assert any(f"{garbage:g} kW" in d for d in result.dropped)
+
+
+def test_a_loose_bound_still_refuses_what_even_a_10_times_larger_plant_cannot_give():
+    result = account([inverter(80.0), sensor(0.0)], AccountingOptions(), plants=[home(5.0, None)])
+    assert isinstance(result.meters, NoSiteMeters)  # 80 W sent as kW: beyond 1.5 x 50 + 1
+    assert "5 kWp" in result.meters.reason and "10 times larger" in result.meters.reason
+    exporting = account(
+        [inverter(4.0), sensor(900_000.0)], AccountingOptions(), plants=[home(5.0, None)]
+    )
+    assert isinstance(exporting.meters, SiteMeters) and exporting.meters.net_import_kw is None
+
+
+@pytest.mark.parametrize("rated", [None, 5.0])
+def test_energy_counters_with_a_capacity_in_mwp_keep_todays_solar(rated):
+    """The counters' growth bound reads the same site size: 0.005 kWp let them grow 0.13 kWh in
+    5 minutes and count 25 kWh a day, so a sunny day's yield was left out as too fast."""
+    minute = T // 60_000
+    before = EnergyWatch(inverter_day=CounterSample(29.6, minute - 5))
+    result = account(
+        [inverter(4.2, day_cap=30.0), sensor(0.0)],
+        AccountingOptions(),
+        plants=[home(0.005, rated)],
+        energy_before=before,
+    )
+    assert isinstance(result.meters, SiteMeters), result.meters
+    assert result.meters.production_today_kwh == 30.0, result.dropped
+    assert result.dropped == ()
 
 
 def battery(watts: float, **values: float) -> Reading:

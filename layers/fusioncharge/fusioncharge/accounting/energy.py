@@ -24,6 +24,7 @@ from datetime import tzinfo
 
 from fusioncharge.accounting import energy_counters, plausibility
 from fusioncharge.accounting.energy_counters import Counter
+from fusioncharge.accounting.site_bounds import SiteSize
 from fusioncharge.accounting.types import (
     AccountingLog,
     AccountingOptions,
@@ -31,7 +32,6 @@ from fusioncharge.accounting.types import (
     SitePlant,
     field_value,
     kwh,
-    site_capacity,
 )
 from fusioncharge.models import BATTERY, INVERTER_TYPES, CounterSample, EnergyWatch, Reading
 
@@ -53,11 +53,13 @@ def site_energy(
     before: EnergyWatch | None,
     time_ms: int | None,
     log: AccountingLog,
+    size: SiteSize | None,
 ) -> tuple[SiteEnergy, EnergyWatch | None]:
-    """Today's energies, and the counters to keep for the next run (None: nothing to keep)."""
+    """Today's energies, and the counters to keep for the next run (None: nothing to keep).
+    `size`: the site's (site_bounds.site_size), the one every bound reads."""
     inverters = [r for r in readings if r.type_id in INVERTER_TYPES]
     batteries = _batteries(readings, options, plants, log)
-    site = _bounds(options, plants, batteries or [])
+    site = _bounds(options, plants, batteries or [], size)
     minute = None if time_ms is None else time_ms // 60_000
     zones = [p.zone for p in plants if p.zone is not None]
     watch = before or EnergyWatch()
@@ -174,14 +176,16 @@ def _dc_battery(
 
 
 def _bounds(
-    options: AccountingOptions, plants: Sequence[SitePlant], batteries: Sequence[Reading]
+    options: AccountingOptions,
+    plants: Sequence[SitePlant],
+    batteries: Sequence[Reading],
+    size: SiteSize | None,
 ) -> _Site:
-    """The plant's capacity with the production margin; the batteries' rated power when every
-    battery tells it (else no home device's limit)."""
-    capacity = site_capacity(options, plants)
+    """The site's size with the production margin (loose when unconfirmed, as for power); the
+    batteries' rated power when every battery tells it (else no home device's limit)."""
     inverters_kw = plausibility.MAX_DEVICE_KW
-    if capacity is not None:
-        inverters_kw = plausibility.PRODUCTION_PER_KWP * capacity + plausibility.PRODUCTION_SLACK_KW
+    if size is not None:
+        inverters_kw = plausibility.production_limit_kw(size.kw, size.confirmed)
         if _dc_battery(batteries, options, plants):
             inverters_kw += _batteries_kw(batteries)  # the AC side also gives the battery's
     return _Site(inverters_kw, _batteries_kw(batteries))

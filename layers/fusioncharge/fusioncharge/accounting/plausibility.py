@@ -12,11 +12,22 @@ Limits are far from anything real, so a true reading is never refused:
 - a state of charge is a percentage, 0-100;
 - a lifetime counter is not negative, not above 10 GWh, does not run backwards, and grows no
   faster than 1 MW would fill it;
-- production stays within the site's size with margin, and so does export: the inverters' own
-  rated power (their models), or PLANT_CAPACITY_KWP when larger; the plant list's capacity only
-  when neither is known (site_bounds.py: a capacity missing, 0, in MWp or lagging is named);
-  import is never bounded by it (an EV charging at night, a commercial site: far above the
-  plant's capacity is normal);
+- production stays within the site's size with margin (1.5 x kWp + 1 kW: cloud edges lift
+  the panels' output briefly to about 1.3-1.5 x their rating), and so does export (2 x kWp +
+  5 kW: an AC-coupled battery's share too). The size (site_bounds.site_size) is confirmed when
+  it is the inverters' own rated power (their models: no inverter gives much more, Huawei's
+  allow 1.1 x for apparent power) or PLANT_CAPACITY_KWP (the user's word): then these bounds are
+  tight. The plant list's capacity alone is unconfirmed: real lists lag an extension (a 10 kW
+  plant still listed at 1 kWp) or hold MWp (0.005 for a 5 kWp home). It bounds as if the plant
+  were UNCONFIRMED_FACTOR (10) times larger, so a capacity 10 times too low never stops a real
+  reading, while a 1000x error (W read as kW: a 4.2 kW yield sent as 4200) is refused as soon
+  as the true power passes 1.5 % of the plant's kWp, and a 16-bit sentinel (65,535 kW) for any
+  plant under 4 MWp; beyond the tight bound it is pushed and the capacity named. A listed
+  capacity under SMALLEST_KWP (1 kWp: the smallest SUN2000, the 2KTL-L1, is 2 kW, and no one
+  pairs it with half a kilowatt of panels) is a unit mix-up (MWp): it bounds nothing and is
+  named. A home site given in MWp is always under 1; a plant of 1 MWp or more listed in MWp is
+  beyond a home and sets PLANT_CAPACITY_KWP. Import is never bounded by the size (an EV
+  charging at night, a commercial site: far above the plant's capacity is normal);
 - the readings' server time (tsms) lies within a day of the run's clock.
 """
 
@@ -31,6 +42,8 @@ COUNTER_GROWTH_SLACK_KWH = 1.0
 # export also carries an AC-coupled battery's share, hence its wider margin.
 PRODUCTION_PER_KWP, PRODUCTION_SLACK_KW = 1.5, 1.0
 EXPORT_PER_KWP, EXPORT_SLACK_KW = 2.0, 5.0
+UNCONFIRMED_FACTOR = 10.0  # the plant list's capacity alone: lagging 10x still bounds loosely
+SMALLEST_KWP = 1.0  # a listed capacity below: MWp, not kWp (the smallest SUN2000 is 2 kW)
 MAX_CLOCK_GAP_S = 86400.0
 MAX_COUNTER_KWH = 1e7
 COUNTER_SLACK_KWH = 0.01  # rounding of the counters
@@ -96,21 +109,40 @@ def counter_problem(kwh: float, before: float | None, hours: float | None = None
     return None
 
 
-def production_problem(kw: float, capacity_kwp: float | None, what: str = "") -> str | None:
+def production_limit_kw(capacity_kwp: float, confirmed: bool = True) -> float:
+    """The most a plant of this capacity produces (kW); an unconfirmed capacity (the plant
+    list's alone) as if the plant were UNCONFIRMED_FACTOR times larger."""
+    return PRODUCTION_PER_KWP * _bounding(capacity_kwp, confirmed) + PRODUCTION_SLACK_KW
+
+
+def production_problem(
+    kw: float, capacity_kwp: float | None, what: str = "", confirmed: bool = True
+) -> str | None:
     """Why this production cannot come from a plant of this size, or None."""
-    if capacity_kwp is None or kw <= PRODUCTION_PER_KWP * capacity_kwp + PRODUCTION_SLACK_KW:
+    if capacity_kwp is None or kw <= production_limit_kw(capacity_kwp, confirmed):
         return None
-    return f"far beyond the plant's capacity of {capacity_kwp:g} kWp{what}"
+    return f"far beyond the plant's capacity of {capacity_kwp:g} kWp{what}{_even(confirmed)}"
 
 
-def export_problem(export_kw: float, capacity_kwp: float | None, discharge_kw: float) -> str | None:
+def export_problem(
+    export_kw: float, capacity_kwp: float | None, discharge_kw: float, confirmed: bool = True
+) -> str | None:
     """Why this export cannot leave a plant of this capacity, or None (import: never)."""
     if capacity_kwp is None:
         return None
-    most = EXPORT_PER_KWP * capacity_kwp + EXPORT_SLACK_KW + max(0.0, discharge_kw)
+    size = _bounding(capacity_kwp, confirmed)
+    most = EXPORT_PER_KWP * size + EXPORT_SLACK_KW + max(0.0, discharge_kw)
     if export_kw <= most:
         return None
-    return f"an export far beyond what a plant of {capacity_kwp:g} kWp can give"
+    return f"an export far beyond what a plant of {capacity_kwp:g} kWp can give{_even(confirmed)}"
+
+
+def _bounding(capacity_kwp: float, confirmed: bool) -> float:
+    return capacity_kwp if confirmed else UNCONFIRMED_FACTOR * capacity_kwp
+
+
+def _even(confirmed: bool) -> str:
+    return "" if confirmed else f" (even were it {UNCONFIRMED_FACTOR:g} times larger)"
 
 
 def time_problem(time_ms: int, now: float | None) -> str | None:

@@ -29,7 +29,6 @@ every counted battery's is known, else averaged.
 import math
 from collections.abc import Iterable, Sequence
 
-from fusioncharge.accounting import plausibility
 from fusioncharge.accounting.battery import (
     battery_capacities,
     battery_of,
@@ -40,7 +39,13 @@ from fusioncharge.accounting.grid import first_meter, grid_fields, site_meter
 from fusioncharge.accounting.inverters import inverters_ac, plant_without_inverter
 from fusioncharge.accounting.meters import METER_TYPES
 from fusioncharge.accounting.production import production
-from fusioncharge.accounting.site_bounds import export_checked, site_size, tsms
+from fusioncharge.accounting.site_bounds import (
+    SiteSize,
+    export_checked,
+    production_refused,
+    site_size,
+    tsms,
+)
 from fusioncharge.accounting.types import (
     Accounting,
     AccountingLog,
@@ -145,10 +150,13 @@ def account(
     earlier run (accounting/energy.py); the result's `energy_watch` is the next run's."""
     log = AccountingLog()
     readings = _unique(list(readings), log)
-    result, meter = _site_meters(readings, options, previous, plants, log, now)
+    size = site_size(options, plants, log)  # the one size every bound reads
+    result, meter = _site_meters(readings, options, previous, plants, log, size, now)
     watch = energy_before
     if isinstance(result, SiteMeters):
-        energy, watch = site_energy(readings, options, plants, energy_before, result.tsms, log)
+        energy, watch = site_energy(
+            readings, options, plants, energy_before, result.tsms, log, size
+        )
         result = _checked(result.with_energy(energy))
     return Accounting(
         result,
@@ -167,6 +175,7 @@ def _site_meters(
     previous: MeterSample | None,
     plants: Sequence[SitePlant],
     log: AccountingLog,
+    size: SiteSize | None,
     now: float | None = None,
 ) -> tuple[SiteMeters | NoSiteMeters, MeterSample | None]:
     inverters = [r for r in readings if r.type_id in INVERTER_TYPES]
@@ -177,8 +186,8 @@ def _site_meters(
     unread = plant_without_inverter(plants, inverters)
     if unread is not None:
         return unread, None
-    size = site_size(options, plants, log)
-    battery = battery_of(readings, options, log, battery_capacities(plants), size)
+    bounding = None if size is None else size.bounding_kw
+    battery = battery_of(readings, options, log, battery_capacities(plants), bounding)
     if isinstance(battery, NoSiteMeters):
         return battery, None
     meter = site_meter(readings, options, log, previous, plants)
@@ -187,16 +196,12 @@ def _site_meters(
     produced = production(inverter_ac, discharge, inverters, readings, options, plants, log, dark)
     if isinstance(produced, NoSiteMeters):
         return produced, None
-    capacity = size
-    problem = plausibility.production_problem(produced, capacity)
-    if problem is not None:
-        log.dropped.append(f"production {produced:g} kW is not plausible: {problem}")
-        return NoSiteMeters(
-            f"production {produced:g} kW is not plausible ({problem}); if the plant is larger, "
-            "set PLANT_CAPACITY_KWP"
-        ), None
+    refused = production_refused(produced, size, log)
+    if refused is not None:
+        return refused, None
     production_kw = kw(produced)
-    meter = export_checked(meter, capacity, discharge, options, log)
+    capacity, confirmed = (None, True) if size is None else (size.kw, size.confirmed)
+    meter = export_checked(meter, capacity, discharge, options, log, confirmed)
     grid, sample = grid_fields(meter, production_kw, discharge, options)
     meters = SiteMeters(
         production_kw=production_kw,

@@ -172,10 +172,9 @@ class Meter:
     also: tuple[int, ...] = ()  # the other meters summed into this one
 
 
-def site_capacity(options: AccountingOptions, plants: Sequence[SitePlant]) -> float | None:
-    """The site's kWp: the setting, else the plants' own when every plant's is known."""
-    if options.plant_capacity_kwp is not None:
-        return options.plant_capacity_kwp
+def listed_capacity(plants: Sequence[SitePlant]) -> float | None:
+    """The plant list's kWp summed, when every plant's is known (the site's size is
+    site_bounds.site_size: this is one of its sources)."""
     capacities = [p.capacity_kwp for p in plants]
     if not capacities or any(c is None for c in capacities):
         return None

@@ -16,8 +16,10 @@ from fusioncharge.models import BATTERY, INVERTER_TYPES, Device, Plant, Reading
 
 EXCERPT_CHARS = 200
 # `capacity` is kWp in /thirdData/stations; beyond this it cannot be one home's or small
-# business's plant (a unit mix-up), and then it bounds nothing.
+# business's plant (a unit mix-up), and then it bounds nothing. A tiny one is kept (0.005 is a
+# 5 kWp home in MWp): the accounting names it (accounting/site_bounds.py).
 MAX_CAPACITY_KWP = 10_000.0
+MIN_CAPACITY_KWP = 0.001  # below: 0 as the state rounds it, i.e. missing
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d{1,20}")
 _ID_MIN, _ID_MAX = -(2**63), 2**64 - 1  # signed or unsigned 64-bit
@@ -76,7 +78,7 @@ def plants_page(data: Any) -> tuple[list[Plant], int]:
                 Plant(
                     code=item["plantCode"],
                     name=name if isinstance(name, str) else "",
-                    capacity_kwp=_within(item.get("capacity"), 0.05, MAX_CAPACITY_KWP),
+                    capacity_kwp=_within(item.get("capacity"), MIN_CAPACITY_KWP, MAX_CAPACITY_KWP),
                     latitude=_within(item.get("latitude"), -180.0, 180.0, digits=4),
                     longitude=_within(item.get("longitude"), -180.0, 180.0, digits=4),
                     grid_connection_date=date[:40] if isinstance(date, str) and date else None,
