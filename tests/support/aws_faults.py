@@ -43,3 +43,20 @@ def fail_calls(client: Any, operation: str, code: str, numbers: set[int] | range
             )
 
     client.meta.events.register(f"before-call.*.{operation}", maybe_refuse)
+
+
+def hang_calls(client: Any, operation: str, clock: Any, seconds: float) -> list[float]:
+    """From now on, every attempt of `operation` on this client hangs: the fake clock moves on
+    `seconds` (the client's timeouts) and the attempt ends in a read timeout, as a socket that
+    never answers would. No real time passes. Returns the times each attempt started."""
+    from botocore.exceptions import ReadTimeoutError
+
+    started: list[float] = []
+
+    def hang(**_: Any) -> None:
+        started.append(clock.now())
+        clock.advance(seconds)
+        raise ReadTimeoutError(endpoint_url=f"https://aws.invalid/{operation}")
+
+    client.meta.events.register(f"before-send.*.{operation}", hang)
+    return started

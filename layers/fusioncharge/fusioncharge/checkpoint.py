@@ -19,7 +19,6 @@ from fusioncharge.state import State, StateStore
 from fusioncharge.state_merge import merge
 
 RETRY_DELAYS = (0.3, 1.0, 2.0)  # seconds before each retry: throttling clears in moments
-MIN_SECONDS_FOR_A_SAVE = 2.0  # do not start a retry with less of the run left
 
 
 class Checkpoint:
@@ -42,7 +41,14 @@ class Checkpoint:
         self.base: State | None = None
 
     def load(self) -> State:
-        state = self.store.load()
+        """The stored state; a failed read is tried once more when the run has time for it."""
+        try:
+            state = self.store.load()
+        except StateError:
+            if not self._time_after(RETRY_DELAYS[0]):
+                raise
+            self.clock.sleep(RETRY_DELAYS[0])
+            state = self.store.load()
         self.base = copy.deepcopy(state)
         return state
 
@@ -90,17 +96,20 @@ class Checkpoint:
     def _retried(self, state: State, *, verify: bool) -> None:
         error = StateError("the state was not saved: no time left in the run to try")
         for delay in (0.0, *RETRY_DELAYS):
-            if delay:
-                left = self.deadline.remaining() if self.deadline is not None else float("inf")
-                if left < delay + MIN_SECONDS_FOR_A_SAVE:
-                    break
-                self.clock.sleep(delay)
+            if not self._time_after(delay):
+                break  # each attempt needs time for one whole AWS call at its slowest
+            self.clock.sleep(delay)
             try:
                 self._merge_and_save(state, verify)
                 return
             except StateError as exc:
                 error = exc
         raise error
+
+    def _time_after(self, delay: float) -> bool:
+        """Whether, after waiting `delay`, the run still has time for a whole AWS attempt."""
+        deadline = self.deadline
+        return deadline is None or deadline.remaining() >= delay + AWS_CALL_MAX_SECONDS
 
     def _merge_and_save(self, state: State, verify: bool) -> None:
         if self.merging and self._maybe_changed():
