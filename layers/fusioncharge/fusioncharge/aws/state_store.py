@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from fusioncharge.aws.clients import error_code, time_for_an_attempt
+from fusioncharge.aws.state_lease import SsmLease
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.state import State, start_over
@@ -39,6 +40,8 @@ class SsmStateStore:
         self.client = client
         self.clock = clock or SystemClock()
         self.deadline = deadline  # the run's end: no attempt starts that could outlast it
+        # One reader-writer at a time (checkpoint.py holds it from load to the run's end).
+        self.lease = SsmLease(f"{name}-lease", self._call, self.clock)
         self._warned: str | None = None  # the damaged value last warned about (saves re-read)
         self.version: int | None = None  # the parameter's version this store last read or wrote
 
