@@ -214,3 +214,22 @@ def test_devices_are_kept_in_the_order_the_previous_version_kept_them():
     their shared fields did: a list fetched after an update equals the stored one."""
     inverter, battery = Device(1, "", 38, "A"), Device(2, "", 39, "A", 10.0)
     assert in_state_order([inverter, battery]) == [battery, inverter]
+
+
+def test_a_login_back_off_round_trips_and_up_to_6_hours_and_a_minute_ahead_is_sound():
+    state = State(login_backoff_until=NOW + 6 * HOUR + 60, login_quota_refusals=5)
+    assert State.from_json(state.to_json(), NOW) == state
+    too_far = State(login_backoff_until=NOW + 6 * HOUR + 61, login_quota_refusals=5)
+    try:
+        State.from_json(too_far.to_json(), NOW)
+    except StateError:
+        pass
+    else:
+        raise AssertionError("a back-off further ahead than 6 hours was taken as sound")
+
+
+def test_a_salvaged_login_back_off_is_kept_when_sound_and_dropped_when_not():
+    kept = start_over(damaged(login_backoff_until=NOW + HOUR, login_quota_refusals=3), NOW)
+    assert (kept.login_backoff_until, kept.login_quota_refusals) == (NOW + HOUR, 3)
+    dropped = start_over(damaged(login_backoff_until=NOW + 9e9, login_quota_refusals=3), NOW)
+    assert (dropped.login_backoff_until, dropped.login_quota_refusals) == (None, None)

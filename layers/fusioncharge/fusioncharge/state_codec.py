@@ -30,6 +30,7 @@ WATCH_WHEN_SET = ("a", "x")
 NUMBERS = (
     *("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at"),
     *("no_login_before", "locked_until", "kpi_pending", "negative_runs"),
+    *("login_backoff_until", "login_quota_refusals"),
 )
 TEXTS = ("token", "rejected_credentials", "plant_code", "plant_name", "plant_for_station")
 NUMBER_LISTS = ("unserved_types", "doubted_types", "login_tries", "server_leads")
