@@ -233,3 +233,22 @@ def test_a_salvaged_login_back_off_is_kept_when_sound_and_dropped_when_not():
     assert (kept.login_backoff_until, kept.login_quota_refusals) == (NOW + HOUR, 3)
     dropped = start_over(damaged(login_backoff_until=NOW + 9e9, login_quota_refusals=3), NOW)
     assert (dropped.login_backoff_until, dropped.login_quota_refusals) == (None, None)
+
+
+def test_a_group_of_more_than_8_devices_keeps_its_ids_as_steps_and_reads_back_whole():
+    ids = [1000000035436000 + 3 * n + (n % 4) for n in range(9)]
+    devices = [Device(i, "", 38, "A") for i in ids]
+    stored = json.loads(State(devices=devices).to_json())["dv"]["A"]
+    assert stored == [{"t": 38, "d": [1000000035436000, 4, 4, 4, 0, 4, 4, 4, 0]}]
+    assert State.from_json(State(devices=devices).to_json(), NOW).devices == devices
+    eight = [Device(i, "", 38, "A") for i in ids[:8]]
+    assert json.loads(State(devices=eight).to_json())["dv"]["A"] == [{"t": 38, "i": ids[:8]}]
+
+
+def test_a_group_with_both_or_no_or_empty_steps_is_refused():
+    for group in ({"t": 38, "i": [1], "d": [1]}, {"t": 38, "d": []}, {"t": 38, "d": [1, 1.5]}):
+        try:
+            State.from_json(json.dumps({"v": 2, "dv": {"A": [group]}}), NOW)
+        except StateError:
+            continue
+        raise AssertionError(f"{group} was accepted")

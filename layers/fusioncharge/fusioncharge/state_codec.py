@@ -1,15 +1,18 @@
 """The state's storage format: the one module that knows its short keys and refuses bad shapes.
 
 The State (state.py) holds records: `Device`, `MeterWatch`, `PlantFacts`. Stored, it is compact
-JSON that fits SSM's 4 KB with 100 read devices on one or two plants (65 on five): devices
-grouped by plant and the fields they share, ids only, no names (100 named devices would not
-fit); the meter watch under one- and two-letter keys; a plant's facts as a list. Versions this
-code wrote before (v1: named devices, one server lead) still read. Pure: no I/O.
+JSON that fits SSM's 4 KB with hundreds of read devices: devices grouped by plant and the
+fields they share, no names (100 named devices would not fit); a large group's ids as the
+first in full, then each one's step from the one before (a plant's devices have ids close
+together: 200 ids in full would not fit); the meter watch under one- and two-letter keys; a
+plant's facts as a list. Versions this code wrote before (v1: named devices, one server lead)
+still read. Pure: no I/O.
 """
 
 import json
 import math
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any, TypeGuard
 
 from fusioncharge.errors import StateError
@@ -19,7 +22,8 @@ STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
 
 # A device group: the fields its devices share, and their ids.
-TYPE, CAPACITY, IDS = "t", "c", "i"
+TYPE, CAPACITY, IDS, STEPS = "t", "c", "i", "d"  # ids in full (as written before), or steps
+STEPPED_FROM = 8  # a group of more ids is written as steps
 # The meter watch: key -> MeterWatch field. The streak may be missing (read as 0); the other
 # meters and the runs held are written only when there are any.
 WATCH_KEYS = {"d": "device_id", "ms": "time_ms", "p": "export_kw", "i": "imported_kwh"}
@@ -109,6 +113,12 @@ def _pack(devices: list[Device]) -> dict[str, list[dict[str, Any]]]:
         groups = plants.setdefault(device.plant_code, {})
         group = groups.setdefault(_shared_key(device), {**_shared(device), IDS: []})
         group[IDS].append(device.id)
+    for groups in plants.values():
+        for group in groups.values():
+            ids = group[IDS]
+            if len(ids) > STEPPED_FROM:  # a small group stays as it was always written
+                del group[IDS]
+                group[STEPS] = [ids[0]] + [b - a for a, b in pairwise(ids)]
     return {plant: list(groups.values()) for plant, groups in plants.items()}
 
 
@@ -122,12 +132,26 @@ def _unpack_plant(plant: str, groups: Any) -> list[Device]:
     _require(isinstance(groups, list) and all(isinstance(g, dict) for g in groups), "device list")
     devices = []
     for group in groups:
-        ids, type_id, capacity = group.get(IDS), group.get(TYPE), group.get(CAPACITY)
-        ok = set(group) <= {TYPE, CAPACITY, IDS} and _is_int(type_id)
-        ok = ok and isinstance(ids, list) and all(map(_is_int, ids))
+        type_id, capacity = group.get(TYPE), group.get(CAPACITY)
+        ids = _ids(group)
+        ok = set(group) <= {TYPE, CAPACITY, IDS, STEPS} and _is_int(type_id)
         _require(ok and (capacity is None or is_number(capacity)), "device list")
         devices += [Device(i, "", type_id, plant, capacity) for i in ids]
     return devices
+
+
+def _ids(group: dict[str, Any]) -> list[int]:
+    """A group's ids: written in full ("i", before) or as the first and steps ("d")."""
+    _require((IDS in group) != (STEPS in group), "device list")
+    listed = group.get(IDS, group.get(STEPS))
+    if not isinstance(listed, list) or not listed or not all(map(_is_int, listed)):
+        raise StateError("stored state has a device list of the wrong shape")
+    if IDS in group:
+        return list(listed)
+    ids: list[int] = [listed[0]]
+    for step in listed[1:]:
+        ids.append(ids[-1] + step)
+    return ids
 
 
 def _from_v1(fields: dict[str, Any]) -> None:
