@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from fusioncharge.aws.clients import error_code
 from fusioncharge.clock import Clock
-from fusioncharge.errors import StateError
+from fusioncharge.errors import StateError, StateNotSaved
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +121,17 @@ class SsmLease:
             raise self._error(verb, type(exc).__name__) from None
 
     def _error(self, verb: str, reason: str) -> StateError:
-        return StateError(
+        """A lease that cannot be written is a state not saved: no login, no readings."""
+        said = (
             f"could not {verb} the state's lease parameter {self.name} ({reason}); check the "
             "function's role allows ssm:GetParameter/PutParameter on it (redeploy with make "
             "deploy); throttling clears by itself"
+        )
+        if verb == "read":
+            return StateError(said)
+        return StateNotSaved(
+            f"{said}; not making the login or the readings: without the lease, a run beside "
+            "this one could log in or read at the same moment"
         )
 
 
