@@ -194,12 +194,14 @@ delete: $(SAM_STAMP) $(DEV_STAMP) ## delete the stack, then the function's SSM p
 	@$(AWS_CHECK)
 	$(SAM) delete --stack-name $(STACK_NAME) $(REGION_OPT) --config-file $(SAM_CONFIG)
 	@cmd="aws ssm delete-parameter --name $(STATE_PARAMETER) $(REGION_OPT)"; \
+	lease="aws ssm delete-parameter --name $(STATE_PARAMETER)-lease $(REGION_OPT)"; \
 	if ! aws --version >/dev/null 2>&1; then \
-	  echo "The AWS CLI is not installed. To finish, delete the function's state parameter with:"; echo "  $$cmd"; exit 0; \
+	  echo "The AWS CLI is not installed. To finish, delete the function's state parameters with:"; echo "  $$cmd"; echo "  $$lease"; exit 0; \
 	fi; \
 	if aws cloudformation describe-stacks --stack-name $(STACK_NAME) $(REGION_OPT) >/dev/null 2>&1; then \
 	  echo "The stack $(STACK_NAME) still exists; keeping $(STATE_PARAMETER)."; exit 0; \
 	fi; \
+	$$lease >/dev/null 2>&1 || true; \
 	echo "$$cmd"; \
 	if out="$$($$cmd 2>&1)"; then echo "Deleted $(STATE_PARAMETER)."; \
 	elif grep -q ParameterNotFound <<<"$$out"; then echo "$(STATE_PARAMETER) did not exist (the function never ran)."; \

@@ -11,6 +11,8 @@ in .local/: only the guard is shared.
 import copy
 from collections import Counter
 
+from fusioncharge.checkpoint import Checkpoint
+from fusioncharge.clock import SystemClock
 from fusioncharge.state import State, StateStore
 from fusioncharge.state_merge import merge
 
@@ -41,10 +43,16 @@ class SharedGuardStore:
 
     def save(self, state: State) -> None:
         self.local.save(state)
-        stored = self.deployed.load()
-        ours = guard_of(state)
-        merge(ours, self.base or guard_of(stored), guard_of(stored))
-        for name in GUARD:
-            setattr(stored, name, getattr(ours, name))
-        self.deployed.save(stored)
+        # Under the deployed state's lease (a deployed run cannot save in between: its reading
+        # times are kept as they are), and merged as a run's save is.
+        deployed = Checkpoint(self.deployed, getattr(self.deployed, "clock", SystemClock()))
+        stored = deployed.load()
+        try:
+            ours = guard_of(state)
+            merge(ours, self.base or guard_of(stored), guard_of(stored))
+            for name in GUARD:
+                setattr(stored, name, getattr(ours, name))
+            deployed.save(stored)
+        finally:
+            deployed.release()
         self.base = guard_of(stored)

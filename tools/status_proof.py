@@ -18,6 +18,7 @@ from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.plant_match import match_plants
+from fusioncharge.models import Plant
 from tools.run_lines import RunLine
 
 RECENT_READING_SECONDS = 600  # a reading this fresh may be pushed again to test the key
@@ -47,16 +48,12 @@ def try_fusionsolar(
             clock=clock,
             deadline=Deadline.after(clock, RUN_MAX_SECONDS),
         )
-        state = client.state  # loaded; no call is made before list_plants
-        issued = state.token_issued_at or 0.0
-        if state.token and (issued >= edited + RUN_MAX_SECONDS or proof.holds(issued)):
-            return True, f"the credentials work (logged in with them at {clock_text(issued)})"
-        state.token, state.token_issued_at = None, None  # a token of the old credentials
-        try:
-            plants = client.list_plants()
+        try:  # under the state's lease (taken by on_store): no run reads or saves meanwhile
+            issued, plants = _login_checked(client, edited, proof)
         finally:
-            client.checkpoint.save(state)  # the new token for the next run, or the lockout guard
-        proof.keep(state.token_issued_at)
+            client.checkpoint.release()
+        if issued is not None:
+            return True, f"the credentials work (logged in with them at {clock_text(issued)})"
         found = match_plants(parameters["Station"], plants)
     except PlantNotFound as exc:
         return False, f"the credentials work, but {exc}"
@@ -65,6 +62,25 @@ def try_fusionsolar(
     names = ", ".join(repr(p.name) for p in found)
     which = f"plant {names}" if len(found) == 1 else f"plants {names}"
     return True, f"the credentials work now (logged in; {which} found)"
+
+
+def _login_checked(
+    client: FusionSolarClient, edited: float, proof: "LoginProof"
+) -> tuple[float | None, list[Plant]]:
+    """When the token in the state proves the credentials, its time; else one login (unless
+    the guard holds) and the plant list, saved: the new token for the next run, or the guard.
+    Loaded under the lease, the state holds the runs' latest reading times: none rolls back."""
+    state = client.state  # loaded; no call is made before list_plants
+    issued = state.token_issued_at or 0.0
+    if state.token and (issued >= edited + RUN_MAX_SECONDS or proof.holds(issued)):
+        return issued, []
+    state.token, state.token_issued_at = None, None  # a token of the old credentials
+    try:
+        plants = client.list_plants()
+    finally:
+        client.checkpoint.save(state)
+    proof.keep(state.token_issued_at)
+    return None, plants
 
 
 @dataclass

@@ -151,8 +151,8 @@ class Wiring:
         deadline = self.deadline(context)
         return run_poll(
             settings,
-            self.secrets(secret_id),
-            SsmStateStore(state_parameter, self.aws_client("ssm"), clock=self.clock),
+            self.secrets(secret_id).within(deadline),
+            SsmStateStore(state_parameter, self.aws_client("ssm"), self.clock, deadline),
             self.fusionsolar_factory(settings, deadline),
             self.chargehq_factory(settings, deadline),
             dry_run=self.dry_run,

@@ -300,6 +300,10 @@ def test_delete_removes_the_stack_then_the_state_parameter(project):
         aws[-1]
         == "aws ssm delete-parameter --name /my-solar/fusionsolar-state --region eu-central-1"
     )
+    lease = (
+        "aws ssm delete-parameter --name /my-solar/fusionsolar-state-lease --region eu-central-1"
+    )
+    assert lease in aws  # the state's lease, also the function's own
 
 
 def test_delete_without_the_aws_cli_prints_the_command(project):
@@ -308,6 +312,7 @@ def test_delete_without_the_aws_cli_prints_the_command(project):
     assert (
         "aws ssm delete-parameter --name /fusionsolar-chargehq/fusionsolar-state" in result.stdout
     )
+    assert "--name /fusionsolar-chargehq/fusionsolar-state-lease" in result.stdout
     assert not [c for c in calls(project) if c.startswith("aws ssm")]
 
 

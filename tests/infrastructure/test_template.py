@@ -294,6 +294,10 @@ def test_poller_role_grants_exactly_what_the_poller_needs(cfn):
         ("ssm:PutParameter", as_json(state_arn)),
         ("sqs:SendMessage", as_json(failure_queue)),
     }
+    # The state's lease beside it (aws/state_lease.py): read, created and overwritten, never
+    # deleted by the function.
+    lease_arn = {"Fn::Sub": state_arn["Fn::Sub"] + "-lease"}
+    expected |= {("ssm:GetParameter", as_json(lease_arn)), ("ssm:PutParameter", as_json(lease_arn))}
     # The no-push alarm's lost first mail (fusioncharge/aws/alarm_mail.py): this alarm only.
     alarm_id, _ = only_resource(cfn, "AWS::CloudWatch::Alarm")
     for action in ("DescribeAlarms", "ListTagsForResource", "TagResource", "SetAlarmState"):

@@ -22,14 +22,16 @@ FAULTS = {
 }
 
 
-def a_day(kind: str, code: int | None, *, first_ok: bool) -> tuple[int, int]:
-    """288 runs; every getDevList after the first (or every one) answers the fault. Returns
-    (runs that read, getDevList calls)."""
+def a_day(
+    kind: str, code: int | None, *, first_ok: bool, readings: list[dict] | None = None
+) -> tuple[int, int]:
+    """288 runs; every getDevList after the first (or every one) answers the fault, and the
+    readings answer `readings` faults. Returns (runs that read, getDevList calls)."""
     start = 2 if first_ok else 1
     faults = [
         {"interface": "getDevList", "kind": kind, "fail_code": code, "nth": n}
         for n in range(start, 700)
-    ]
+    ] + (readings or [])
     clock = FakeClock(1_700_049_600.0)
     store = InMemoryStateStore(clock=clock)
     read = 0
@@ -70,3 +72,18 @@ def test_without_any_good_list_the_calls_still_keep_the_daily_cap(fault):
     kind, code = FAULTS[fault]
     _, calls = a_day(kind, code, first_ok=False)
     assert calls <= DAILY_CAP, f"{calls} getDevList calls in a day"
+
+
+@pytest.mark.parametrize("stale", [20006, 20008])
+@pytest.mark.parametrize("fault", ["empty list", "refused (daily cap)", "quota 429"])
+def test_devices_said_changed_with_no_list_to_be_had_ask_every_two_hours_at_most(stale, fault):
+    """The readings say the devices changed (20006/20008), every run, and the list that would
+    refresh them comes back empty or refused: asked again two hours later, as the message
+    says, not at every run (it was 61 of 72 runs, most answered 407)."""
+    kind, code = FAULTS[fault]
+    changed = [
+        {"interface": "getDevRealKpi", "kind": "fail_code", "fail_code": stale, "nth": n}
+        for n in range(4, 2000)
+    ]
+    _, calls = a_day(kind, code, first_ok=True, readings=changed)
+    assert calls <= 1 + 24 // 2, f"{calls} getDevList calls in a day"

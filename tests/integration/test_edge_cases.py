@@ -58,6 +58,17 @@ def test_other_login_refusals_are_guarded_like_a_wrong_password(code):
     assert isinstance(first.error, CredentialsRejected)
     assert str(code) in str(first.error)
     assert second.logins == 0 and isinstance(second.error, AccountLocked)
+    # Each its own fix: a wrong user name is the secret's; a disabled (20002) or expired
+    # (20003) Northbound account is fixed in FusionSolar by whoever manages it.
+    said = str(first.error)
+    fixes = {
+        20001: "Fix fusionsolar_username / fusionsolar_system_code in the secret",
+        20002: "must enable it again in FusionSolar's Northbound management",
+        20003: "must extend the account's deadline",
+    }
+    assert fixes[code] in said
+    assert ("in the secret (the Northbound" in said) == (code == 20001)
+    assert "disabled or expired" in str(second.error)  # the guard's runs point there too
 
 
 @pytest.fixture

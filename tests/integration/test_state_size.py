@@ -73,3 +73,34 @@ def test_the_parameter_of_a_stack_updated_from_the_previous_version_is_read():
     read = [c for c in out.calls if c.interface == "getDevRealKpi" and c.outcome == "ok"]
     assert len(read) == 3  # one per type (this emulator never issued the saved token: a login)
     assert json.loads(text)["v"] == 2  # saved back in today's format
+
+
+def big_plant(read_devices: int) -> dict:
+    """A large site: inverters whose ids lie close together, as one commissioning gives them,
+    not one after the other; a power sensor and a battery."""
+
+    def device(dev_id: int, type_id: int, name: str) -> dict:
+        return {"id": dev_id, "devName": name, "devTypeId": type_id, "stationCode": PLANT}
+
+    base = 1000000035436000
+    devices = [
+        device(base + 37 * n + n % 5, RESIDENTIAL_INVERTER, f"SUN2000 HV{n:04d}")
+        for n in range(read_devices - 2)
+    ]
+    devices += [device(base - 5, POWER_SENSOR, "Meter"), device(base - 9, BATTERY, "LUNA")]
+    return {
+        "stations": [{"plantCode": PLANT, "plantName": "Home", "capacity": 98000}],
+        "devices": devices,
+    }
+
+
+def test_a_site_of_250_read_devices_keeps_its_device_list_across_saves():
+    """Over about 180 read devices the list in full did not fit: every save dropped it and
+    every run fetched it again (288 getDevList a day against a cap of about 25)."""
+    with Site(big_plant(250)) as site:
+        runs = [site.run()] + [site.next_run() for _ in range(3)]
+        text = site.state_text() or ""
+        listed = site.emulator.count("getDevList")
+    assert len(text.encode()) <= SSM_MAX_CHARS, f"state is {len(text.encode())} bytes"
+    assert listed == 1, "the device list was fetched again: the state could not keep it"
+    assert all(len(r.pushes) == 1 for r in runs), [r.error for r in runs]

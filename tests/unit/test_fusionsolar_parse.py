@@ -459,3 +459,12 @@ def test_plants_page_skips_junk_and_reads_page_count():
     assert parse.plants_page({"list": []}) == ([], 1)
     with pytest.raises(UnexpectedResponse):
         parse.plants_page({"pageCount": 1})
+
+
+def test_a_login_failcode_reads_plainly_and_never_quotes_the_reply():
+    envelope = {"failCode": 12345, "message": "echo hunter22", "success": False}
+    said = str(replies.fail_code_error("login", 12345, envelope, ["hunter22"]))
+    assert said.startswith("FusionSolar login answered failCode 12345: not understood")
+    assert "((" not in said and "echo" not in said
+    quota = str(replies.fail_code_error("login", 407, {"failCode": 407}))
+    assert quota.startswith("FusionSolar login answered failCode 407: too many calls")

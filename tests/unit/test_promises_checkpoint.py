@@ -46,15 +46,48 @@ def test_four_failed_saves_raise_the_last_error():
     assert store.tries == 4
 
 
-def test_no_retry_starts_without_two_seconds_left_after_its_pause():
+def test_no_retry_starts_without_a_whole_attempt_left_after_its_pause():
+    assert AWS_CALL_MAX_SECONDS == 5.0  # one attempt: connect 2 s + read 3 s, no botocore retry
     clock = FakeClock()
     store = FlakyStore(failures=1)
     with pytest.raises(StateError):
-        save(store, State(), clock, Deadline.after(clock, 2.29))
+        save(store, State(), clock, Deadline.after(clock, 5.29))
     assert store.tries == 1
     clock2, store2 = FakeClock(), FlakyStore(failures=1)
-    save(store2, State(), clock2, Deadline.after(clock2, 2.35))
+    save(store2, State(), clock2, Deadline.after(clock2, 5.35))
     assert store2.tries == 2
+
+
+def test_not_even_the_first_save_starts_without_a_whole_attempt_left():
+    clock = FakeClock(start=0.0)
+    store = FlakyStore(failures=0)
+    with pytest.raises(StateError, match="no time left"):
+        save(store, State(), clock, Deadline.after(clock, 4.99))
+    assert store.tries == 0
+    save(store, State(), clock, Deadline.after(clock, 5.0))
+    assert store.tries == 1
+
+
+def test_a_failed_load_is_tried_once_more_only_with_time_for_it():
+    class FlakyLoads(InMemoryStateStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.loads = 0
+
+        def load(self) -> State:
+            self.loads += 1
+            if self.loads == 1:
+                raise StateError("throttled")
+            return super().load()
+
+    clock = FakeClock(start=0.0)
+    store = FlakyLoads()
+    with pytest.raises(StateError):
+        Checkpoint(store, clock, Deadline.after(clock, 5.29)).load()
+    assert store.loads == 1
+    store = FlakyLoads()
+    Checkpoint(store, clock, Deadline.after(clock, 5.3)).load()
+    assert store.loads == 2
 
 
 def test_a_save_before_a_login_is_read_back():
@@ -84,10 +117,10 @@ def test_a_plain_save_is_not_read_back():
     assert store.saves == 1
 
 
-def test_a_retry_starts_with_exactly_its_pause_and_two_seconds_left():
-    clock = FakeClock(start=0.0)  # small times: 0.3 + 2.0 is exactly 2.3
+def test_a_retry_starts_with_exactly_its_pause_and_a_whole_attempt_left():
+    clock = FakeClock(start=0.0)  # small times: 0.3 + 5.0 is exactly 5.3
     store = FlakyStore(failures=1)
-    save(store, State(), clock, Deadline.after(clock, 2.3))
+    save(store, State(), clock, Deadline.after(clock, 5.3))
     assert store.tries == 2
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fusioncharge.errors import AccountLocked
+from fusioncharge.errors import AccountLocked, QuotaExceeded
 from fusioncharge.fusionsolar import login_guard as guard
 from fusioncharge.fusionsolar.auth import Credentials
 from fusioncharge.state import State
@@ -158,3 +158,49 @@ def test_refusals_say_until_when_in_utc():
     state = State(login_tries=[T0, T0 + 60])
     with pytest.raises(AccountLocked, match="before 2027-01-15 08:10 UTC"):
         guard.check(state, RIGHT, T0 + 120)
+
+
+# --- a login refused for the quota: back off 5 min, 15, 1 h, 3 h, then 6 h at most ---------
+def backed_off(state: State, now: float) -> bool:
+    try:
+        guard.check(state, RIGHT, now)
+    except QuotaExceeded:
+        return True
+    return False
+
+
+def test_quota_refusals_of_the_login_back_off_to_six_hours_at_most():
+    state, now, waits = State(), T0, []
+    for _ in range(7):
+        until = guard.quota_refused(state, now)
+        waits.append(until - now)
+        assert backed_off(state, until - 0.001) and not backed_off(state, until)
+        now = until
+    assert waits == [300.0, 900.0, 3600.0, 10800.0, 21600.0, 21600.0, 21600.0]
+    assert state.login_quota_refusals == 7
+
+
+def test_a_correct_login_resets_the_back_off():
+    state = State()
+    guard.quota_refused(state, T0)
+    guard.quota_refused(state, T0 + 300)
+    guard.accepted(state, T0 + 1200)
+    assert state.login_backoff_until is None and state.login_quota_refusals is None
+    assert guard.quota_refused(state, T0 + 2000) == T0 + 2000 + 300  # from the first step
+
+
+def test_the_back_off_message_says_until_when_that_it_may_be_the_address_and_what_to_do():
+    state = State()
+    guard.quota_refused(state, T0)
+    guard.quota_refused(state, T0 + 300)
+    said = guard.quota_backoff_message(state)
+    assert guard.utc(T0 + 300 + 900) in said and "2 times in a row" in said
+    for words in ("address", "Lambda", "shared", "make run LIVE=1", "another AWS region"):
+        assert words in said
+    assert "Nothing in the secret is wrong" in said
+
+
+def test_a_quota_back_off_does_not_count_as_a_wrong_login():
+    state = State()
+    guard.quota_refused(state, T0)
+    assert not state.login_tries and state.no_login_before is None and state.locked_until is None

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from fusioncharge.errors import StateError
 from fusioncharge.models import CounterSample, Device, EnergyWatch
 from fusioncharge.state import FileStateStore, State, start_over, station_key
-from fusioncharge.state_codec import in_state_order
+from fusioncharge.state_devices import in_state_order
 from fusioncharge.state_salvage import fitted, size
 
 NOW = 1_800_000_000.0
@@ -239,3 +239,41 @@ def test_the_energy_watch_is_stored_compactly_and_read_back():
     assert State.from_json(text).energy_watch == watch
     solar_only = EnergyWatch(inverter_day=CounterSample(2.0, 5))
     assert json.loads(State(energy_watch=solar_only).to_json())["ew"] == [5, 2.0]
+
+
+def test_a_login_back_off_round_trips_and_up_to_6_hours_and_a_minute_ahead_is_sound():
+    state = State(login_backoff_until=NOW + 6 * HOUR + 60, login_quota_refusals=5)
+    assert State.from_json(state.to_json(), NOW) == state
+    too_far = State(login_backoff_until=NOW + 6 * HOUR + 61, login_quota_refusals=5)
+    try:
+        State.from_json(too_far.to_json(), NOW)
+    except StateError:
+        pass
+    else:
+        raise AssertionError("a back-off further ahead than 6 hours was taken as sound")
+
+
+def test_a_salvaged_login_back_off_is_kept_when_sound_and_dropped_when_not():
+    kept = start_over(damaged(login_backoff_until=NOW + HOUR, login_quota_refusals=3), NOW)
+    assert (kept.login_backoff_until, kept.login_quota_refusals) == (NOW + HOUR, 3)
+    dropped = start_over(damaged(login_backoff_until=NOW + 9e9, login_quota_refusals=3), NOW)
+    assert (dropped.login_backoff_until, dropped.login_quota_refusals) == (None, None)
+
+
+def test_a_group_of_more_than_8_devices_keeps_its_ids_as_steps_and_reads_back_whole():
+    ids = [1000000035436000 + 3 * n + (n % 4) for n in range(9)]
+    devices = [Device(i, "", 38, "A") for i in ids]
+    stored = json.loads(State(devices=devices).to_json())["dv"]["A"]
+    assert stored == [{"t": 38, "d": [1000000035436000, 4, 4, 4, 0, 4, 4, 4, 0]}]
+    assert State.from_json(State(devices=devices).to_json(), NOW).devices == devices
+    eight = [Device(i, "", 38, "A") for i in ids[:8]]
+    assert json.loads(State(devices=eight).to_json())["dv"]["A"] == [{"t": 38, "i": ids[:8]}]
+
+
+def test_a_group_with_both_or_no_or_empty_steps_is_refused():
+    for group in ({"t": 38, "i": [1], "d": [1]}, {"t": 38, "d": []}, {"t": 38, "d": [1, 1.5]}):
+        try:
+            State.from_json(json.dumps({"v": 2, "dv": {"A": [group]}}), NOW)
+        except StateError:
+            continue
+        raise AssertionError(f"{group} was accepted")

@@ -34,7 +34,7 @@ from fusioncharge.state import (
     start_over,
     station_key,
 )
-from fusioncharge.state_codec import in_state_order
+from fusioncharge.state_devices import in_state_order
 
 STATES = Path(__file__).parents[1] / "fixtures" / "states"
 V1_STATE = STATES / "v1-after-first-run.json"

@@ -48,3 +48,11 @@ def test_what_only_we_changed_is_ours():
     ours.plant_code, ours.plant_for_station = "NE=2", "Garage"
     merge(ours, base, stored)
     assert (ours.plant_code, ours.plant_for_station) == ("NE=2", "Garage")
+
+
+def test_the_later_login_back_off_wins_with_its_count():
+    base, ours, stored = three(State())
+    ours.login_backoff_until, ours.login_quota_refusals = 400.0, 1
+    stored.login_backoff_until, stored.login_quota_refusals = 1000.0, 2
+    merge(ours, base, stored)
+    assert (ours.login_backoff_until, ours.login_quota_refusals) == (1000.0, 2)

@@ -4,22 +4,29 @@ Before a login (the lockout guard's count) and before real-time calls (the quota
 state must be in the store: a run that cannot save it does not make the call. A save before a
 login is read back too, so a store that returns garbage cannot hide the count.
 
-Runs may overlap and SSM has no conditional write, so every save re-reads the store and merges
-what racing runs saved since this run last loaded or saved (state_merge.py): a guard count or a
-reading time another run saved is never lost by this run's save. `Checkpoint` is the one way a
-run loads and saves; it knows what it last saved, the base of that merge.
+Runs may overlap (a manual invoke, `make status`, a LIVE tool). A store with a lease (SSM:
+aws/state_lease.py) lets one of them at a time load, change and save the state: the checkpoint
+takes it before loading, waits a little for a holder to finish, and releases it when the run
+ends (`release`). As a second line, every save re-reads the store and merges what racing
+writers saved since this run last loaded or saved (state_merge.py): a guard count or a reading
+time another run saved is never lost by this run's save. `Checkpoint` is the one way a run
+loads and saves; it knows what it last saved, the base of that merge.
 """
 
 import copy
+from typing import Any
 
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.clock import Clock, Deadline
-from fusioncharge.errors import StateError, StateNotSaved
+from fusioncharge.errors import StateBusy, StateError, StateNotSaved
 from fusioncharge.state import State, StateStore
 from fusioncharge.state_merge import merge
 
 RETRY_DELAYS = (0.3, 1.0, 2.0)  # seconds before each retry: throttling clears in moments
-MIN_SECONDS_FOR_A_SAVE = 2.0  # do not start a retry with less of the run left
+LEASE_WAIT_SECONDS = 15.0  # how long a run waits for another's lease (a run takes seconds)
+LEASE_POLL_SECONDS = 1.0
+LEASE_SLACK_SECONDS = 10.0  # past the holder's deadline: clocks of two machines differ a little
+RUN_MAX_SECONDS = 60.0  # the function's Timeout: a lease without a deadline lasts no longer
 
 
 class Checkpoint:
@@ -42,9 +49,61 @@ class Checkpoint:
         self.base: State | None = None
 
     def load(self) -> State:
-        state = self.store.load()
+        """The stored state, under the store's lease when it has one (StateBusy while another
+        holds it); a failed read is tried once more when the run has time for it."""
+        self._take_lease()
+        try:
+            state = self._read()
+        except BaseException:
+            self.release()
+            raise
         self.base = copy.deepcopy(state)
         return state
+
+    def release(self) -> None:
+        """The run is over: the next one may take the lease (a failure leaves it to expire)."""
+        lease = self._lease()
+        if lease is not None:
+            lease.release()
+
+    def _read(self) -> State:
+        try:
+            return self.store.load()
+        except StateError:
+            if not self._time_after(RETRY_DELAYS[0]):
+                raise
+            self.clock.sleep(RETRY_DELAYS[0])
+            return self.store.load()
+
+    def _lease(self) -> Any:
+        return getattr(self.store, "lease", None)
+
+    def _take_lease(self) -> None:
+        """Hold the store's lease until this run's deadline (bounded by the function's
+        timeout), waiting a little for a run that holds it; StateBusy after that."""
+        lease = self._lease()
+        if lease is None:
+            return
+        waited, error = 0.0, None
+        while True:
+            now = self.clock.now()
+            ends = self.deadline.at if self.deadline is not None else now + RUN_MAX_SECONDS
+            try:
+                if lease.acquire(min(ends, now + RUN_MAX_SECONDS) + LEASE_SLACK_SECONDS):
+                    return
+                error = None
+            except StateError as exc:
+                error = exc  # throttled or slow: tried again while there is time
+            if waited >= LEASE_WAIT_SECONDS or not self._time_after(LEASE_POLL_SECONDS):
+                if error is not None:
+                    raise error
+                raise StateBusy(
+                    "another run holds the state (a manual invoke, make status or a LIVE tool "
+                    f"beside this one; waited {waited:.0f} s): this run reads nothing, so the two "
+                    "cannot both log in or break Huawei's quota; the next run reads"
+                )
+            self.clock.sleep(LEASE_POLL_SECONDS)
+            waited += LEASE_POLL_SECONDS
 
     def saved(self, state: State) -> bool:
         """True when the store holds `state` as this run last saved (or loaded) it."""
@@ -90,17 +149,20 @@ class Checkpoint:
     def _retried(self, state: State, *, verify: bool) -> None:
         error = StateError("the state was not saved: no time left in the run to try")
         for delay in (0.0, *RETRY_DELAYS):
-            if delay:
-                left = self.deadline.remaining() if self.deadline is not None else float("inf")
-                if left < delay + MIN_SECONDS_FOR_A_SAVE:
-                    break
-                self.clock.sleep(delay)
+            if not self._time_after(delay):
+                break  # each attempt needs time for one whole AWS call at its slowest
+            self.clock.sleep(delay)
             try:
                 self._merge_and_save(state, verify)
                 return
             except StateError as exc:
                 error = exc
         raise error
+
+    def _time_after(self, delay: float) -> bool:
+        """Whether, after waiting `delay`, the run still has time for a whole AWS attempt."""
+        deadline = self.deadline
+        return deadline is None or deadline.remaining() >= delay + AWS_CALL_MAX_SECONDS
 
     def _merge_and_save(self, state: State, verify: bool) -> None:
         if self.merging and self._maybe_changed():

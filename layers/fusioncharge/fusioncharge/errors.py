@@ -118,6 +118,13 @@ class CallTooSoon(FusionSolarError):
     code = "call_too_soon"
 
 
+class StateBusy(CallTooSoon):
+    """Another run, manual invoke or `make status` holds the state's lease: this one reads
+    nothing (the next scheduled run does), so two never spend Huawei's quota or log in at once."""
+
+    code = "state_busy"
+
+
 class FusionSolarUnavailable(FusionSolarError):
     """Timeouts, connection errors, 5xx, HTML, empty or truncated bodies."""
 

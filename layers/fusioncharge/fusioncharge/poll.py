@@ -72,10 +72,30 @@ def run_poll(
     """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (the sinks
     with an error channel were told when readings could not be had): the caller raises it, so
     Lambda counts the failure. `others` builds the sinks beside ChargeHQ (hass, pvoutput) from
-    the secret; SINKS says which go."""
+    the secret; SINKS says which go. The state's lease (checkpoint.py) is released at the end."""
+    loaded = _Loaded()
+    try:
+        return _run(
+            settings, secrets, store, fusionsolar, chargehq, dry_run, others, deadline, loaded
+        )
+    finally:
+        if loaded.checkpoint is not None:
+            loaded.checkpoint.release()
+
+
+def _run(
+    settings: Settings,
+    secrets: Secrets,
+    store: StateStore,
+    fusionsolar: FusionSolarFactory,
+    chargehq: ChargeHqFactory,
+    dry_run: bool,
+    others: Mapping[str, SinkFactory] | None,
+    deadline: Deadline | None,
+    loaded: _Loaded,
+) -> RunResult:
     result = RunResult()
     secret: SiteSecret | None = None
-    loaded = _Loaded()
     deadline = deadline or Deadline.after(SystemClock(), 60.0)
     built = SinkBuilder(settings, chargehq, others or {}, deadline)
     try:

@@ -18,13 +18,14 @@ from fusioncharge import state_codec
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.models import Device, EnergyWatch, MeterWatch, PlantFacts
-from fusioncharge.state_codec import is_number
+from fusioncharge.state_devices import is_number
 
 STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
 PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
 GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
 PENDING_SLACK = 15 * 60 + 60.0  # a run's pending calls end within Lambda's 15-minute maximum
+BACKOFF_SLACK = 6 * 3600 + 60.0  # a login back-off lasts at most 6 hours
 _EVENT_TIMES = ("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at")
 _GUARD_TIMES = ("no_login_before", "locked_until")
 
@@ -58,6 +59,10 @@ class State:
     # minutes, whatever the credentials, and a probable lock that stops every login.
     login_tries: list[float] | None = None
     locked_until: float | None = None
+    # Logins refused for Huawei's quota (407, 429) in a row, and no login before this time:
+    # the back-off grows to hours (login_guard.py); a correct login clears both.
+    login_quota_refusals: int | None = None
+    login_backoff_until: float | None = None
     # Set (and saved) before getDevRealKpi calls, cleared after: found set at the start of a
     # run, the last run's save was lost and its calls may have counted up to this time.
     kpi_pending: float | None = None
@@ -111,6 +116,7 @@ def _check_times(state: State, now: float) -> None:
     limits += [(now + PAST_TIMES_SLACK, t) for t in state.login_tries or ()]
     limits += [(now + GUARD_TIMES_SLACK, getattr(state, n)) for n in _GUARD_TIMES]
     limits += [(now + PENDING_SLACK, state.kpi_pending)]
+    limits += [(now + BACKOFF_SLACK, state.login_backoff_until)]
     if any(t is not None and t > limit for limit, t in limits):
         raise StateError("stored state holds times in the future")
 
@@ -138,6 +144,9 @@ def start_over(text: str | None, now: float) -> State:
             setattr(state, name, float(value))
     if isinstance(data.get("rejected_credentials"), str):
         state.rejected_credentials = data["rejected_credentials"]
+    until, refusals = data.get("login_backoff_until"), data.get("login_quota_refusals")
+    if is_number(until) and until <= now + BACKOFF_SLACK and is_number(refusals):
+        state.login_backoff_until, state.login_quota_refusals = float(until), int(refusals)
     return state
 
 

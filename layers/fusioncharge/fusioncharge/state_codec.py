@@ -1,25 +1,26 @@
 """The state's storage format: the one module that knows its short keys and refuses bad shapes.
 
 The State (state.py) holds records: `Device`, `MeterWatch`, `PlantFacts`. Stored, it is compact
-JSON that fits SSM's 4 KB with 100 read devices on one or two plants (65 on five): devices
-grouped by plant and the fields they share, ids only, no names (100 named devices would not
-fit); the meter watch under one- and two-letter keys; a plant's facts as a list. Versions this
-code wrote before (v1: named devices, one server lead) still read. Pure: no I/O.
+JSON that fits SSM's 4 KB with hundreds of read devices: devices grouped by plant and the
+fields they share, no names (100 named devices would not fit); a large group's ids as the
+first in full, then each one's step from the one before (a plant's devices have ids close
+together: 200 ids in full would not fit); the meter watch under one- and two-letter keys; a
+plant's facts as a list. Versions this code wrote before (v1: named devices, one server lead)
+still read. Pure: no I/O.
 """
 
-import json
-import math
 from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import Any
 
 from fusioncharge.errors import StateError
 from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch, PlantFacts
+from fusioncharge.state_devices import is_int as _is_int
+from fusioncharge.state_devices import is_number, pack, unpack
+from fusioncharge.state_devices import require as _require
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
 
-# A device group: the fields its devices share, and their ids.
-TYPE, CAPACITY, RATED, IDS = "t", "c", "r", "i"
 # The meter watch: key -> MeterWatch field. The streak may be missing (read as 0); the other
 # meters and the runs held are written only when there are any.
 WATCH_KEYS = {"d": "device_id", "ms": "time_ms", "p": "export_kw", "i": "imported_kwh"}
@@ -34,6 +35,7 @@ ENERGY_COUNTERS = ("inverter_day", "charged_day", "discharged_day", "inverter_to
 NUMBERS = (
     *("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at"),
     *("no_login_before", "locked_until", "kpi_pending", "negative_runs"),
+    *("login_backoff_until", "login_quota_refusals"),
 )
 TEXTS = ("token", "rejected_credentials", "plant_code", "plant_name", "plant_for_station")
 NUMBER_LISTS = ("unserved_types", "doubted_types", "login_tries", "server_leads")
@@ -44,7 +46,7 @@ def encode(fields: Mapping[str, Any]) -> dict[str, Any]:
     kept: it is a cached answer too)."""
     data = {k: v for k, v in fields.items() if v is not None and v != {}}
     if "devices" in data:
-        data["dv"] = _pack(data.pop("devices"))
+        data["dv"] = pack(data.pop("devices"))
     if "meter_watch" in data:
         data["meter_watch"] = _watch_json(data["meter_watch"])
     if "plant_facts" in data:
@@ -65,7 +67,7 @@ def decode(data: Any) -> dict[str, Any]:
     elif "devices" in fields:
         raise StateError("stored state has unknown fields")
     elif "dv" in fields:
-        fields["devices"] = _unpack(fields.pop("dv"))
+        fields["devices"] = unpack(fields.pop("dv"))
     if fields.get("meter_watch") is not None:
         fields["meter_watch"] = _watch(fields["meter_watch"])
     if "energy_watch" in fields:
@@ -78,71 +80,6 @@ def decode(data: Any) -> dict[str, Any]:
         fields["plant_facts"] = [_facts(f) for f in facts]
     _check_plain(fields)
     return fields
-
-
-def in_state_order(devices: list[Device]) -> list[Device]:
-    """Devices in the order the state gives them back: by plant, the other fields they share,
-    then id (so a list just fetched equals the same list read back)."""
-    return sorted(devices, key=lambda d: (d.plant_code, _shared_key(d), d.id))
-
-
-def is_number(value: Any) -> TypeGuard[int | float]:
-    """A finite int or float; JSON's NaN/Infinity and booleans are not numbers here."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _require(ok: bool, what: str) -> None:
-    if not ok:
-        raise StateError(f"stored state has a {what} of the wrong shape")
-
-
-def _shared(device: Device) -> dict[str, Any]:
-    """A device's fields but its id, name and plant: what a group's devices share."""
-    shared: dict[str, Any] = {TYPE: device.type_id}
-    if device.capacity_kwh is not None:
-        shared[CAPACITY] = device.capacity_kwh
-    if device.rated_kw is not None:
-        shared[RATED] = device.rated_kw  # an inverter's, from its model (accounting bounds)
-    return shared
-
-
-def _shared_key(device: Device) -> str:
-    return json.dumps(_shared(device), sort_keys=True)
-
-
-def _pack(devices: list[Device]) -> dict[str, list[dict[str, Any]]]:
-    """Per plant, one group per set of shared fields in the order first seen:
-    {"NE=1": [{"t": 38, "i": [1, 2]}, {"t": 39, "c": 10.0, "i": [3]}], ...}."""
-    plants: dict[str, dict[str, dict[str, Any]]] = {}
-    for device in devices:
-        groups = plants.setdefault(device.plant_code, {})
-        group = groups.setdefault(_shared_key(device), {**_shared(device), IDS: []})
-        group[IDS].append(device.id)
-    return {plant: list(groups.values()) for plant, groups in plants.items()}
-
-
-def _unpack(plants: Any) -> list[Device]:
-    """The devices (names empty) of stored groups, plants in sorted order (as JSON keeps them)."""
-    _require(isinstance(plants, dict), "device list")
-    return [device for plant in sorted(plants) for device in _unpack_plant(plant, plants[plant])]
-
-
-def _unpack_plant(plant: str, groups: Any) -> list[Device]:
-    _require(isinstance(groups, list) and all(isinstance(g, dict) for g in groups), "device list")
-    devices = []
-    for group in groups:
-        ids, type_id, capacity = group.get(IDS), group.get(TYPE), group.get(CAPACITY)
-        rated = group.get(RATED)
-        ok = set(group) <= {TYPE, CAPACITY, RATED, IDS} and _is_int(type_id)
-        ok = ok and isinstance(ids, list) and all(map(_is_int, ids))
-        ok = ok and all(v is None or is_number(v) for v in (capacity, rated))
-        _require(ok, "device list")
-        devices += [Device(i, "", type_id, plant, capacity, rated) for i in ids]
-    return devices
 
 
 def _from_v1(fields: dict[str, Any]) -> None:

@@ -9,7 +9,8 @@ changed takes theirs; a field both changed is settled by its rule, always the sa
   so a racing run's refused login is never lost and a login this run answered stays uncounted;
 - every time that keeps a call back (a type's last reading, a lock, a pending mark) is the
   latest of the two, so a reading time never rolls back;
-- the token and the device list are the newer of the two, the plant lookup and the rest ours.
+- the token and the device list are the newer of the two, as is the login back-off (with its
+  count of refusals); the plant lookup and the rest ours.
 """
 
 from collections import Counter
@@ -74,6 +75,7 @@ _GROUPS: tuple[tuple[tuple[str, ...], Callable[[Values, Values], Values]], ...] 
     (("plant_code", "plant_name", "plant_for_station", "plant_checked_at"), _ours),
     (("no_login_before", "rejected_credentials"), _both_rejected),
     (("locked_until",), _latest),
+    (("login_backoff_until", "login_quota_refusals"), _newer(0)),
     (("kpi_pending",), _latest),
     (("server_leads",), _ours),
     (("meter_watch",), _ours),

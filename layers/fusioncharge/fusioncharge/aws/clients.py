@@ -3,14 +3,33 @@
 SSM and Secrets Manager answer in tens of milliseconds. boto3's defaults (60 s to connect and
 to read, legacy retries) equal the whole Lambda timeout: one slow call would kill the run
 with no summary line, metric or saved state. Bounded, the worst call fits the run's margin.
+botocore makes one attempt a call: the retries are ours (checkpoint.py, secrets.py), each
+started only when the run has `AWS_CALL_MAX_SECONDS` left (`time_for_an_attempt`), which
+botocore's own retries, blind to the run's deadline, could not promise.
 """
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from fusioncharge.clock import Deadline
+
 AWS_TIMEOUTS = (2.0, 3.0)  # (connect, read) seconds
-AWS_ATTEMPTS = 2  # standard retry mode: one retry, after at most 1 s of backoff
-AWS_CALL_MAX_SECONDS = AWS_ATTEMPTS * sum(AWS_TIMEOUTS) + 1.0
+AWS_ATTEMPTS = 1  # botocore retries nothing: our retries know the run's deadline
+AWS_CALL_MAX_SECONDS = AWS_ATTEMPTS * sum(AWS_TIMEOUTS)  # one attempt at its slowest
+# Errors worth one more attempt: AWS said slow down, or the attempt got no answer in time.
+RETRYABLE = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyUpdates",
+        "InternalServerError",
+        "InternalServiceError",
+        "ServiceUnavailable",
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "EndpointConnectionError",
+        "ConnectionClosedError",
+    }
+)
 
 
 def aws_config() -> Config:
@@ -20,6 +39,11 @@ def aws_config() -> Config:
         read_timeout=AWS_TIMEOUTS[1],
         retries={"mode": "standard", "total_max_attempts": AWS_ATTEMPTS},
     )
+
+
+def time_for_an_attempt(deadline: Deadline | None) -> bool:
+    """Whether a whole AWS attempt, at its slowest, ends before the run's deadline."""
+    return deadline is None or deadline.remaining() >= AWS_CALL_MAX_SECONDS
 
 
 def aws_reason(exc: BaseException) -> str:

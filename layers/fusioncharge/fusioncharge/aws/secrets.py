@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from fusioncharge.aws.clients import aws_config, aws_reason
+from fusioncharge.aws.clients import RETRYABLE, aws_config, aws_reason, time_for_an_attempt
+from fusioncharge.clock import Deadline
 from fusioncharge.errors import SecretError
 
 SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
@@ -134,8 +135,24 @@ class SecretSource:
         self.secret_id = secret_id
         self.provider = provider
 
-    def _get(self) -> Any:
+    def _get(self, deadline: Deadline | None) -> Any:
+        """The secret's JSON; a slow or throttled read is tried once more while the run has
+        time for a whole attempt (botocore retries nothing: it does not know the deadline)."""
+        try:
+            return self._attempt(deadline)
+        except _SecretUnread as exc:
+            if exc.reason not in RETRYABLE or not time_for_an_attempt(deadline):
+                raise
+        return self._attempt(deadline)
+
+    def _attempt(self, deadline: Deadline | None) -> Any:
         from aws_lambda_powertools.utilities import parameters
+
+        if not time_for_an_attempt(deadline):
+            raise SecretError(
+                f"not enough of the run left to read secret {self.secret_id} (AWS was slow "
+                "this run); the next run tries again"
+            )
 
         provider = self.provider or parameters.SecretsProvider(boto_config=aws_config())
         self.provider = provider
@@ -150,11 +167,36 @@ class SecretSource:
                 "holds the keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
             ) from None  # Powertools' message may quote the value
         except parameters.exceptions.GetParameterError as exc:
-            raise SecretError(
-                f"secret {self.secret_id} could not be read ({aws_reason(exc)}); check that it "
-                "exists and that the function's role may read it (redeploy with make deploy)"
+            reason = aws_reason(exc)
+            raise _SecretUnread(
+                f"secret {self.secret_id} could not be read ({reason}); check that it "
+                "exists and that the function's role may read it (redeploy with make deploy)",
+                reason,
             ) from None  # Powertools' message may quote the value
 
-    def get(self) -> SiteSecret:
+    def get(self, deadline: Deadline | None = None) -> SiteSecret:
         """What the secret holds now (a run reads it once, at its start)."""
-        return parse_secret(self._get(), self.secret_id)
+        return parse_secret(self._get(deadline), self.secret_id)
+
+    def within(self, deadline: Deadline) -> "SecretWithin":
+        """This source for one run: its reads bounded by the run's deadline."""
+        return SecretWithin(self, deadline)
+
+
+class _SecretUnread(SecretError):
+    """AWS did not hand the secret over; `reason` (an AWS error code) says if a retry may help."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SecretWithin:
+    """A run's view of the secret source (run_poll's `secrets`): reads within its deadline."""
+
+    source: SecretSource
+    deadline: Deadline
+
+    def get(self) -> SiteSecret:
+        return self.source.get(self.deadline)

@@ -9,8 +9,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from fusioncharge.aws.clients import error_code
-from fusioncharge.clock import Clock, SystemClock
+from fusioncharge.aws.clients import error_code, time_for_an_attempt
+from fusioncharge.aws.state_lease import SsmLease
+from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.state import State, start_over
 from fusioncharge.state_salvage import fitted
@@ -28,16 +29,25 @@ class SsmStateStore:
     window rather than risk a 407). AWS errors raise StateError.
     """
 
-    def __init__(self, name: str, client: Any, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        client: Any,
+        clock: Clock | None = None,
+        deadline: Deadline | None = None,
+    ) -> None:
         self.name = name
         self.client = client
         self.clock = clock or SystemClock()
+        self.deadline = deadline  # the run's end: no attempt starts that could outlast it
+        # One reader-writer at a time (checkpoint.py holds it from load to the run's end).
+        self.lease = SsmLease(f"{name}-lease", self._call, self.clock)
         self._warned: str | None = None  # the damaged value last warned about (saves re-read)
         self.version: int | None = None  # the parameter's version this store last read or wrote
 
     def load(self) -> State:
         try:
-            reply = self.client.get_parameter(Name=self.name, WithDecryption=True)
+            reply = self._call("read", "get_parameter", Name=self.name, WithDecryption=True)
             text = reply["Parameter"]["Value"]
             self.version = reply["Parameter"].get("Version")
         except ClientError as exc:
@@ -81,7 +91,9 @@ class SsmStateStore:
                 "plants' device count"
             )
         try:
-            reply = self.client.put_parameter(
+            reply = self._call(
+                "write",
+                "put_parameter",
                 Name=self.name,
                 Value=value,
                 Type="SecureString",
@@ -95,7 +107,7 @@ class SsmStateStore:
         """Whether another run wrote the parameter since this store last read or wrote it: its
         version, read without decryption (no KMS request; the merge read costs one)."""
         try:
-            reply = self.client.get_parameter(Name=self.name, WithDecryption=False)
+            reply = self._call("read", "get_parameter", Name=self.name, WithDecryption=False)
             version = reply["Parameter"].get("Version")
         except ClientError as exc:
             if error_code(exc) == "ParameterNotFound":
@@ -104,6 +116,15 @@ class SsmStateStore:
         except BotoCoreError as exc:
             raise self._error("read", exc) from None
         return version is None or version != self.version
+
+    def _call(self, verb: str, operation: str, **args: Any) -> Any:
+        """One attempt, started only when it can end before the run's deadline."""
+        if not time_for_an_attempt(self.deadline):
+            raise StateError(
+                f"not enough of the run left to {verb} the state parameter {self.name} "
+                "(SSM was slow this run); the next run tries again"
+            )
+        return getattr(self.client, operation)(**args)
 
     def _error(self, verb: str, exc: Exception) -> StateError:
         reason = error_code(exc) if isinstance(exc, ClientError) else type(exc).__name__

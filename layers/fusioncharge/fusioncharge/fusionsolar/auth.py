@@ -26,11 +26,13 @@ from fusioncharge.errors import (
     CallTooSoon,
     CredentialsRejected,
     FusionSolarUnavailable,
+    QuotaExceeded,
     StateNotSaved,
     UnexpectedResponse,
 )
 from fusioncharge.fusionsolar import login_guard as guard
 from fusioncharge.fusionsolar import replies
+from fusioncharge.fusionsolar.login_replies import LOGIN_FIX, LOGIN_LOCKED, LOGIN_REJECTED
 from fusioncharge.fusionsolar.transport import NoReply, Portal, Reply
 from fusioncharge.state import State
 
@@ -38,19 +40,8 @@ if TYPE_CHECKING:
     from fusioncharge.checkpoint import Checkpoint
 
 TOKEN_REFRESH_AGE = 29 * 60  # Huawei's token lasts 30 minutes: renew a minute early
-# Login failCodes that mean "these credentials will not work": guarded like a wrong password.
-LOGIN_REJECTED = {
-    20001: "the third-party system ID does not exist",
-    20002: "the third-party system is forbidden",
-    20003: "the third-party system has expired",
-}
 LOGIN_SETTLE = 1.0  # seconds between saving the count and re-reading it: racing saves land
 RACING_SECONDS = 60.0  # another run's login counted this recently may still be under way
-# Login failCodes that may mean Huawei locked the account: no login of any credentials for a while.
-LOGIN_LOCKED = {
-    20400: "wrong user name or system code, user locked, password expired or too many sessions",
-    20403: "logins of this user are restricted",
-}
 
 
 @dataclass(frozen=True)
@@ -126,6 +117,9 @@ class Auth:
         except Exception:
             # Anything but a success may be a wrong password in a shape we do not know yet.
             refused = not self._quota_reply
+            if self._quota_reply:  # not a wrong password: backed off, and said why
+                guard.quota_refused(self.state, self.clock.now())
+                raise QuotaExceeded(guard.quota_backoff_message(self.state)) from None
             raise
         finally:
             if not refused:
@@ -170,7 +164,8 @@ class Auth:
         envelope = self.portal.decode("login", reply, self.secrets())
         code = replies.fail_code(envelope)
         if code in LOGIN_REJECTED:
-            raise self._reject(now, f"rejected the login (failCode {code}: {LOGIN_REJECTED[code]})")
+            what = f"rejected the login (failCode {code}: {LOGIN_REJECTED[code]})"
+            raise self._reject(now, what, LOGIN_FIX.get(code))
         if code in LOGIN_LOCKED:
             raise self._locked(now, code)
         if code != 0:
@@ -201,16 +196,19 @@ class Auth:
     def _forget_token(self) -> None:
         self.state.token, self.state.token_issued_at = None, None
 
-    def _reject(self, now: float, what: str) -> CredentialsRejected:
+    def _reject(self, now: float, what: str, fix: str | None = None) -> CredentialsRejected:
         self._forget_token()
         until = guard.rejected(self.state, self.credentials, now)
         self.logger.warning(
             "FusionSolar rejected the credentials; no login with them before %s", guard.utc(until)
         )
+        fix = fix or (
+            f"Fix {guard.LOGIN_KEYS} in the secret (the Northbound API account, not the app "
+            "login). "
+        )
         return CredentialsRejected(
-            f"FusionSolar {what}. Fix {guard.LOGIN_KEYS} in the secret (the Northbound API "
-            "account, not the app login). To avoid locking the account, no login is tried "
-            f"with these values before {guard.utc(until)}."
+            f"FusionSolar {what}. {fix}To avoid locking the account, no login is tried with "
+            f"these values before {guard.utc(until)}."
         )
 
     def _locked(self, now: float, code: int) -> CredentialsRejected | AccountLocked:

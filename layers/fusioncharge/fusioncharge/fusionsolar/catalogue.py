@@ -22,7 +22,7 @@ from fusioncharge.fusionsolar.plant_list import Call, PlantList
 from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
 from fusioncharge.settings import PlantNames, station_names
 from fusioncharge.state import State
-from fusioncharge.state_codec import in_state_order
+from fusioncharge.state_devices import in_state_order
 
 DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour
@@ -201,13 +201,25 @@ class Catalogue:
         )
 
     def refresh_stale_devices(self, plants: list[Plant], why: str) -> bool:
-        """Fetch the device list again unless it is under an hour old; True when fetched."""
-        age = self.clock.now() - (self.state.devices_fetched_at or 0.0)
-        if 0 <= age < STALE_REFRESH_MIN_AGE:
-            self.logger.warning("device list looks stale (%s) but is fresh; kept", why)
+        """Fetch the device list again unless it is under an hour old, or a list asked for
+        under two hours ago could not be had; True when fetched. A list that cannot be had
+        now is noted, so the next runs do not ask for it again before two hours."""
+        now = self.clock.now()
+        age = now - (self.state.devices_fetched_at or 0.0)
+        asked = self.state.devices_asked_at
+        if 0 <= age < STALE_REFRESH_MIN_AGE or (
+            asked is not None and 0 <= now - asked < LIST_RETRY_INTERVAL
+        ):
+            self.logger.warning("device list looks stale (%s); kept, not asked for yet", why)
             return False
         self.logger.info("device list looks stale (%s); fetching it again", why)
-        self.fetch_devices(plants)
+        try:
+            self.fetch_devices(plants)
+        except (QuotaExceeded, FusionSolarUnavailable, UnexpectedResponse) as exc:
+            if not isinstance(exc, PlantGone):
+                self.state.devices_asked_at = now
+            raise
+        self.state.devices_asked_at = None
         return True
 
 

@@ -210,8 +210,9 @@ class FusionSolarClient:
             done = (
                 "the device list was fetched again and the next run reads with it"
                 if self.catalogue.refresh_stale_devices(plants, why)
-                else "the device list was fetched under an hour ago, so it is kept; if this "
-                "repeats for over an hour, the next fetch should fix it"
+                else "the device list was fetched under an hour ago, or could not be had under "
+                "two hours ago, so it is kept; if this repeats for hours, the next fetch should "
+                "fix it"
             )
             raise UnexpectedResponse(
                 f"FusionSolar says the devices of type {type_id} changed (failCode {code}); {done}"

@@ -10,7 +10,10 @@ far from that, whatever the user saves in the secret and however often they run 
 - the same rejected credentials are not tried again for 30 minutes (changed ones may be,
   within the count);
 - after a probable lock (failCode 20400/20403, or as many refusals as Huawei locks after) no
-  login of any credentials for 30 minutes.
+  login of any credentials for 30 minutes;
+- after a login refused for the quota (407, HTTP 429, the gateway's quota: not a wrong
+  password), no login for 5 minutes, then 15, an hour, 3 hours and 6 hours at most, until one
+  works: Huawei has kept blocking a server's address for over 12 hours while it kept trying.
 Every refusal says when the next login may be tried and why.
 """
 
@@ -20,7 +23,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Protocol
 
-from fusioncharge.errors import AccountLocked
+from fusioncharge.errors import AccountLocked, QuotaExceeded
 from fusioncharge.state import State
 
 WINDOW_SECONDS = 10 * 60  # Huawei counts wrong passwords over 10 minutes
@@ -29,6 +32,8 @@ HUAWEI_LOCKS_AFTER = 5
 GUARD_SECONDS = 30 * 60  # how long Huawei locks an account
 MAX_GUARDED = 5  # rejected credential sets remembered
 LOGIN_KEYS = "fusionsolar_username / fusionsolar_system_code"
+# No login this long after the 1st, 2nd, ... login refused for the quota in a row.
+QUOTA_BACKOFF_SECONDS = (5 * 60, 15 * 60, 3600, 3 * 3600, 6 * 3600)
 
 
 class Login(Protocol):
@@ -40,6 +45,9 @@ class Login(Protocol):
 
 def check(state: State, creds: Login, now: float) -> None:
     """Raise AccountLocked when no login may be tried now; the message says until when."""
+    backoff = state.login_backoff_until
+    if backoff is not None and now < backoff:
+        raise QuotaExceeded(quota_backoff_message(state))
     tries = recent_tries(state, now)
     if len(tries) >= HUAWEI_LOCKS_AFTER:
         probable_lock(state, max(tries))
@@ -63,7 +71,9 @@ def check(state: State, creds: Login, now: float) -> None:
             f"Not logging in to FusionSolar before {utc(state.no_login_before or now)}: it "
             "rejected these credentials, and 5 wrong tries in 10 minutes lock the account for "
             f"30 minutes. Fix {LOGIN_KEYS} in the secret; changed values are tried at the next "
-            "run (at most 2 wrong logins in 10 minutes)."
+            "run (at most 2 wrong logins in 10 minutes). If it said the Northbound account is "
+            "disabled or expired (failCode 20002, 20003), the secret is right: that first "
+            "failure's message says who fixes it."
         )
 
 
@@ -88,6 +98,33 @@ def not_refused(state: State, at: float) -> None:
 def accepted(state: State, at: float) -> None:
     not_refused(state, at)
     state.no_login_before, state.rejected_credentials, state.locked_until = None, None, None
+    state.login_backoff_until, state.login_quota_refusals = None, None
+
+
+def quota_refused(state: State, now: float) -> float:
+    """A login refused for the quota: back off one step further; returns until when."""
+    refusals = int(state.login_quota_refusals or 0)
+    wait = QUOTA_BACKOFF_SECONDS[min(refusals, len(QUOTA_BACKOFF_SECONDS) - 1)]
+    state.login_quota_refusals = refusals + 1
+    state.login_backoff_until = max(state.login_backoff_until or now, now + wait)
+    return state.login_backoff_until
+
+
+def quota_backoff_message(state: State) -> str:
+    """Why no login is tried, and what the user can do: the block may be on the address."""
+    refusals = int(state.login_quota_refusals or 1)
+    times = "once" if refusals == 1 else f"{refusals} times in a row"
+    return (
+        f"FusionSolar refused the login as too many calls ({times}); no login is tried before "
+        f"{utc(state.login_backoff_until or 0.0)} (then after 15 minutes, an hour, 3 hours, "
+        "at most every 6 hours, until one works). Nothing in the secret is wrong. It may be "
+        "this address rather than your account: Huawei has blocked a server's address for "
+        "over 12 hours after many logins, and Lambda's outbound addresses are shared with "
+        "other AWS users. If it lasts over a day, try the account from another network "
+        "(make run LIVE=1 on your computer): when that logs in, the block is on the address, "
+        "so wait or deploy the stack to another AWS region; when it does not, ask your "
+        "installer or Huawei support about the account's limits."
+    )
 
 
 def rejected(state: State, creds: Login, now: float) -> float:

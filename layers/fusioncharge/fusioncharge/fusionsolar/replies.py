@@ -21,7 +21,7 @@ from fusioncharge.masking import mask
 
 EXCERPT_CHARS = 200
 # A login reply is never quoted: it is the one reply that can carry the system code.
-NOT_QUOTED = "(a login reply is not shown: it may echo the system code)"
+NOT_QUOTED = "its reply is not shown (a login reply may echo the system code)"
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 RELOGIN_CODES = frozenset({305, 306, 307})
@@ -118,10 +118,10 @@ def fail_code_error(
     interface: str, code: int, envelope: Mapping[str, Any], secrets: Iterable[str] = ()
 ) -> FusionSolarError:
     """The typed error for a non-zero failCode (the client handles 305-307 and 20006/20013)."""
-    said = _quoted(
-        interface, str(envelope.get("message") or envelope.get("data") or "").encode(), secrets
-    )
-    where = f"FusionSolar {interface} answered failCode {code} ({said})"
+    where = f"FusionSolar {interface} answered failCode {code}"
+    if interface != "login":  # a login reply is never quoted: it may echo the system code
+        said = excerpt(str(envelope.get("message") or envelope.get("data") or "").encode(), secrets)
+        where = f"{where} ({said})"
     if code in QUOTA_CODES:
         when = "tomorrow (daily cap)" if code == 20618 else "in a later run"
         return QuotaExceeded(f"{where}: too many calls. Not retried; tried again {when}")
