@@ -70,7 +70,6 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
 def run_live(runs: int) -> int:
     """Against the real services, with credentials from the environment (no AWS needed)."""
     from app import Wiring
-    from fusioncharge.chargehq.client import ChargeHqClient
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
     from fusioncharge.poll import run_poll
@@ -100,9 +99,8 @@ def run_live(runs: int) -> int:
                 secrets,
                 store,
                 _live_factory(settings, clock, deadline),
-                lambda key, d=deadline: ChargeHqClient(settings.chargehq_push_url, key, deadline=d),
                 dry_run=_flag("DRY_RUN"),
-                others=Wiring(clock=clock).sink_factories(settings),
+                sinks_context=Wiring(clock=clock).sinks_context(settings),
                 deadline=deadline,
             )
             if result.error is not None:
@@ -150,9 +148,9 @@ class _EnvSecrets:
 
 def _print_body(result: Any) -> None:
     """The last stdout line: the body as posted, key masked (or {} when nothing was built)."""
-    from fusioncharge.result import masked_body
+    from fusioncharge.sinks.chargehq_body import shown_body
 
-    body = masked_body(result) if result is not None else None
+    body = shown_body(result.site_meters, result.told) if result is not None else None
     sys.stdout.flush()
     print(json.dumps(body if body is not None else {}, separators=(",", ":")), flush=True)
 

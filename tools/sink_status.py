@@ -1,6 +1,7 @@
-"""`make status` for the sinks SINKS lists: each one's outcome in the last run (with its error
-code, e.g. chargehq_gone) and, right after a secret edit, a check of each sink's key the way
-ChargeHQ's is checked: the latest reading sent again (Home Assistant, PVOutput)."""
+"""`make status` for the sinks SINKS lists (each read from the registry, sinks/registry.py):
+each one's outcome in the last run (with its error code, e.g. chargehq_gone) and, right after
+a secret edit, a check of each sink's keys: the latest reading sent again, the way the run
+sends it."""
 
 from collections.abc import Callable
 
@@ -8,26 +9,33 @@ from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError
-from fusioncharge.plant_time import plant_zone
-from fusioncharge.settings import load_settings
-from fusioncharge.sinks import Sink
-from fusioncharge.sinks.hass import HassSink
-from fusioncharge.sinks.pvoutput import DEFAULT_URL, PvOutputSink
+from fusioncharge.settings import DEFAULT_CHARGEHQ_PUSH_URL, Settings, load_settings
+from fusioncharge.sinks import SinkContext, registry
 from tools.run_lines import RunLine
+from tools.status_proof import clock_text
 
-PVOUTPUT_URL = DEFAULT_URL
-LABELS = {"chargehq": "ChargeHQ", "hass": "HA webhook", "pvoutput": "PVOutput"}
-NAMES = {"chargehq": "ChargeHQ", "hass": "Home Assistant", "pvoutput": "PVOutput"}
+Urls = dict[str, str]  # sink name -> a stand-in's address (tests); the real one otherwise
 
 
 def configured(parameters: dict[str, str]) -> tuple[str, ...]:
     """The stack's Sinks parameter as the function reads it (chargehq when absent: older stacks)."""
     try:
-        return load_settings(
-            {"SINKS": parameters.get("Sinks", ""), "STATION": "x"}, require_aws=False
-        ).sinks
+        return _settings(parameters).sinks
     except BridgeError:
-        return ("chargehq",)
+        return (registry.DEFAULT,)
+
+
+def _settings(parameters: dict[str, str]) -> Settings:
+    """The settings the function runs with, as far as the sinks use them."""
+    return load_settings(
+        {
+            "SINKS": parameters.get("Sinks", ""),
+            "STATION": "x",
+            "PLANT_TIMEZONE": parameters.get("PlantTimezone", ""),
+            "CHARGEHQ_PUSH_URL": parameters.get("ChargeHqPushUrl") or DEFAULT_CHARGEHQ_PUSH_URL,
+        },
+        require_aws=False,
+    )
 
 
 def last_outcomes(add: Callable[[str, str], None], runs: list[RunLine]) -> None:
@@ -44,57 +52,40 @@ def last_outcomes(add: Callable[[str, str], None], runs: list[RunLine]) -> None:
     add("sinks", " ".join(parts))
 
 
-def check_others(
+def check_sinks(
     secret: SiteSecret,
     sinks: tuple[str, ...],
     reading: tuple[float, dict[str, float]] | None,
     parameters: dict[str, str],
-    pvoutput_url: str = PVOUTPUT_URL,
+    urls: Urls | None = None,
 ) -> list[tuple[str, bool | None, str]]:
-    """(label, works, what was found) for Home Assistant and PVOutput when listed."""
+    """(receiver, works, what was found) for each listed sink whose keys are filled in."""
+    clock = SystemClock()
+    context = SinkContext(clock, _settings(parameters), urls=urls or {})
     found: list[tuple[str, bool | None, str]] = []
     for name in sinks:
-        sink = _build(name, secret, parameters, pvoutput_url)
-        if sink is None:
+        kind = registry.kind(name)
+        if not secret.has_keys(name):
             continue
         if reading is None:
-            found.append(
-                (
-                    LABELS[name],
-                    None,
-                    "no recent reading to send again: the next run that reads will tell",
-                )
-            )
+            text = "no recent reading to send again: the next run that reads will tell"
+            found.append((kind.title, None, text))
             continue
         at, values = reading
-        meters = SiteMeters(**values, tsms=int(at * 1000))
-        clock = SystemClock()
+        sink = kind.build(context, {key.name: secret.keys[key.name] for key in kind.keys})
         try:
-            sink.push(meters, Deadline.after(clock, 15), {})
+            sink.push(SiteMeters(**values, tsms=int(at * 1000)), Deadline.after(clock, 15), {})
         except BridgeError as exc:
-            found.append((LABELS[name], False, f"{exc.code}: {exc}"))
+            found.append((kind.title, False, f"{exc.code}: {exc}"))
             continue
-        found.append((LABELS[name], True, _works(name)))
+        found.append((kind.title, True, _works(name, at)))
     return found
 
 
-def _build(
-    name: str, secret: SiteSecret, parameters: dict[str, str], pvoutput_url: str
-) -> Sink | None:
-    clock = SystemClock()
-    if name == "hass" and secret.hass_webhook_url:
-        return HassSink(secret.hass_webhook_url, clock)
-    if name == "pvoutput" and secret.pvoutput_api_key and secret.pvoutput_system_id:
-        zone = plant_zone(parameters.get("PlantTimezone", ""), None)
-        key, system = secret.pvoutput_api_key, secret.pvoutput_system_id
-        return PvOutputSink(key, system, zone, clock, url=pvoutput_url)
-    return None
-
-
-def _works(name: str) -> str:
+def _works(name: str, at: float) -> str:
     if name == "hass":
         return (
             "the latest reading was sent again (Home Assistant answers 200 to any webhook id: "
             "its 'FusionCharge last received' sensor shows whether it arrived)"
         )
-    return "the API key and system id work now (the latest reading was sent again)"
+    return f"its keys work now (it took the reading of {clock_text(at)} again)"

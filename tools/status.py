@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 
 from fusioncharge.aws.secrets import SiteSecret, parse_secret
+from fusioncharge.sinks import registry
 from tools import sink_status
 from tools.aws_access import problem
 from tools.run_lines import RunLine, meters_text, run_line
@@ -30,7 +31,6 @@ from tools.status_proof import (
     LoginProof,
     clock_text,
     recent_reading,
-    try_chargehq,
     try_fusionsolar,
 )
 
@@ -53,7 +53,7 @@ class Report:
         return True if word == WORKING else False if word == NOT_WORKING else None
 
     def add(self, label: str, text: str) -> None:
-        self.lines.append(f"  {label:<12}{text}")
+        self.lines.append(f"  {label:<11} {text}")
 
 
 def main() -> int:
@@ -91,7 +91,7 @@ def status(
     parameters: dict[str, str],
     now: float,
     checks: Path = CHECKS,
-    pvoutput_url: str = sink_status.PVOUTPUT_URL,
+    sink_urls: sink_status.Urls | None = None,
 ) -> Report:
     """Everything `make status` prints, from the stack's outputs, parameters and resources."""
     runs = _runs(session.client("logs"), f"/aws/lambda/{outputs['PollerFunctionName']}", now)
@@ -105,7 +105,7 @@ def status(
     report.facts.next_run = _next_run(runs, parameters)
     _history(report, runs, parameters, now, edited)
     sink_status.last_outcomes(report.add, runs)
-    _check(report, secret, runs, edited, parameters, outputs, session, proof, pvoutput_url)
+    _check(report, secret, runs, edited, parameters, outputs, session, proof, sink_urls)
     for label, text in alarm_lines(session, stack):
         report.add(label, text)
     failed = _failed_since_last_push(runs)
@@ -192,12 +192,12 @@ def _check(
     outputs: dict[str, str],
     session: Any,
     proof: LoginProof,
-    pv_url: str,
+    sink_urls: sink_status.Urls | None,
 ) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
     facts = report.facts
     sinks = sink_status.configured(parameters)
-    facts.receivers = " and ".join(sink_status.NAMES[name] for name in sinks)
+    facts.receivers = registry.titles(sinks)
     missing = secret.missing(sinks)
     if missing:
         facts.missing = missing
@@ -220,12 +220,8 @@ def _check(
     fusionsolar = try_fusionsolar(secret, parameters, outputs, session, edited, proof)
     report.add("FusionSolar", fusionsolar[1])
     facts.proofs = [Proof("FusionSolar", *fusionsolar)]
-    if "chargehq" in sinks:
-        chargehq = try_chargehq(secret, runs, parameters, proof.now)
-        report.add("ChargeHQ", chargehq[1])
-        facts.proofs.append(Proof("ChargeHQ", *chargehq))
-    for label, ok, text in sink_status.check_others(
-        secret, sinks, recent_reading(runs, proof.now), parameters, pv_url
+    for label, ok, text in sink_status.check_sinks(
+        secret, sinks, recent_reading(runs, proof.now), parameters, sink_urls
     ):
         report.add(label, text)
         facts.proofs.append(Proof(label, ok, text))

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from fusioncharge.chargehq.body import build_body
 from fusioncharge.errors import (
     ChargeHqGone,
     ChargeHqRejected,
@@ -14,6 +13,7 @@ from fusioncharge.errors import (
     FusionSolarUnavailable,
     SecretError,
 )
+from fusioncharge.sinks.chargehq_body import build_body
 from tools.local_site import PVOUTPUT_SYSTEM, Site, worked_example_scenario
 
 ALL = "chargehq,hass,pvoutput"

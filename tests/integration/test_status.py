@@ -291,11 +291,11 @@ def test_each_configured_sink_is_shown_and_its_keys_checked(site):
             *site["stack"],
             now=time.time() + 30,
             checks=site["checks"],
-            pvoutput_url=pvoutput.url,
+            sink_urls={"pvoutput": pvoutput.url},
         )
         working, text = report.working, "\n".join(report.lines)
     assert working is False, text  # PVOutput refused the system id
-    assert "HA webhook  the latest reading was sent again" in text
+    assert "Home Assistant the latest reading was sent again" in text
     assert len(hass.received) == 1
     assert "pvoutput_rejected" in text and "Invalid System ID" in text
     assert "ChargeHQ" not in text.split("sinks")[-1]  # not listed: not checked

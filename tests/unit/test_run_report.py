@@ -32,7 +32,7 @@ def test_a_pushed_run_counts_one_push_and_reports_its_site_meters():
 
 def test_a_failed_run_that_told_chargehq_counts_no_push():
     error = CredentialsRejected("the password was rejected")
-    result = RunResult(pushed=True, error=error, body={"error": "x"}, site_meters=METERS)
+    result = RunResult(pushed=True, error=error, told="x", site_meters=METERS)
     found = named(result)
     assert found[("Pushes", None)] == 0  # the alarm sees a 0, not a gap
     assert found[("Failures", None)] == 1 and found[("ErrorPushes", None)] == 1

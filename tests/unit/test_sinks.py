@@ -199,19 +199,38 @@ def test_each_listed_sink_needs_its_keys():
     )
     assert secret.missing() == ["chargehq_api_key"]
     assert secret.missing(("hass", "pvoutput")) == ["hass_webhook_url", "pvoutput_api_key"]
-    assert secret.pvoutput_system_id == "12345"  # a JSON number is taken as typed
+    assert secret.value("pvoutput_system_id") == "12345"  # a JSON number is taken as typed
     assert not secret.has_keys("pvoutput")
 
 
 @pytest.mark.parametrize(
-    ("key", "value"),
+    ("key", "value", "must"),
     [
-        ("hass_webhook_url", "hooks.nabu.casa/abc"),
-        ("hass_webhook_url", "http://my-home.example/api/webhook/abc"),
-        ("pvoutput_system_id", "my system"),
+        ("hass_webhook_url", "hooks.nabu.casa/abc", "whole https:// address"),
+        ("hass_webhook_url", "http://my-home.example/api/webhook/abc", "whole https:// address"),
+        ("hass_webhook_url", 8123, "whole https:// address"),  # a number, not a placeholder
+        ("pvoutput_system_id", "my system", "whole number"),
+        ("pvoutput_system_id", 12345.0, "no decimals"),
+        ("pvoutput_system_id", True, "not true/false"),
+        ("chargehq_api_key", 42, "as text in quotes"),
     ],
 )
-def test_a_sink_key_that_cannot_be_right_is_named_without_its_value(key, value):
-    secret = SiteSecret("u", "c", None, source="s", **{key: value})
-    error = sink_keys_error(secret, ("hass", "pvoutput"))
-    assert error is not None and key in str(error) and value not in str(error)
+def test_a_sink_key_that_cannot_be_right_is_named_with_what_it_must_be(key, value, must):
+    secret = parse_secret(
+        {"fusionsolar_username": "u", "fusionsolar_system_code": "c", key: value}, "s"
+    )
+    assert key not in secret.missing(("chargehq", "hass", "pvoutput"))  # not "fill it in"
+    error = sink_keys_error(secret, ("chargehq", "hass", "pvoutput"))
+    assert error is not None and f"key {key} must be" in str(error) and must in str(error)
+    assert str(value) not in str(error)
+    assert sink_keys_error(secret, ("nothing-listed",)) is None  # only the listed sinks' keys
+
+
+@pytest.mark.parametrize("value", [None, "", "REPLACE_ME", " changeme "])
+def test_a_placeholder_still_needs_filling_in(value):
+    secret = parse_secret(
+        {"fusionsolar_username": "u", "fusionsolar_system_code": "c", "pvoutput_system_id": value},
+        "s",
+    )
+    assert "pvoutput_system_id" in secret.missing(("pvoutput",))
+    assert sink_keys_error(secret, ("pvoutput",)) is None

@@ -1,11 +1,11 @@
-"""One poll cycle: secret → FusionSolar readings → site meters → ChargeHQ push.
+"""One poll cycle: secret → FusionSolar readings → site meters → each sink SINKS lists.
 
 Collaborators come in as arguments (the handler builds them from the settings), so the same cycle
 runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,7 +18,6 @@ from fusioncharge.accounting.site_meters import (
     account,
 )
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
-from fusioncharge.chargehq.body import build_body
 from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
@@ -32,8 +31,8 @@ from fusioncharge.errors import (
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
-from fusioncharge.sinks import Sink, SinkFactory
-from fusioncharge.sinks.builder import ChargeHqFactory, SinkBuilder, keep_memory, log_failures
+from fusioncharge.sinks import Sink, SinkContext
+from fusioncharge.sinks.builder import SinkBuilder, keep_memory, log_failures
 from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)
@@ -62,30 +61,29 @@ def run_poll(
     secrets: Secrets,
     store: StateStore,
     fusionsolar: FusionSolarFactory,
-    chargehq: ChargeHqFactory,
     *,
     dry_run: bool = False,
-    others: Mapping[str, SinkFactory] | None = None,
+    sinks_context: SinkContext | None = None,
     deadline: Deadline | None = None,
 ) -> RunResult:
     """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (the sinks
     with an error channel were told when readings could not be had): the caller raises it, so
-    Lambda counts the failure. `others` builds the sinks beside ChargeHQ (hass, pvoutput) from
-    the secret; SINKS says which go."""
+    Lambda counts the failure. SINKS says which sinks go; each is built by its registry row
+    (sinks/registry.py) with `sinks_context` (the clock, timeout and stand-in addresses)."""
     result = RunResult()
     secret: SiteSecret | None = None
     loaded = _Loaded()
-    deadline = deadline or Deadline.after(SystemClock(), 60.0)
-    built = SinkBuilder(settings, chargehq, others or {}, deadline)
+    clock = deadline.clock if deadline is not None else SystemClock()
+    deadline = deadline or Deadline.after(clock, 60.0)
+    built = SinkBuilder(sinks_context or SinkContext(clock, settings), deadline)
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
         credentials = _filled_in(secret, settings.sinks)
         meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
         result.site_meters = meters
-        result.body = build_body(secret.chargehq_api_key or "", site_meters=meters)
         if not dry_run:
             delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded.state)
-            result.sinks = delivery.outcomes
+            result.sinks, result.sent = delivery.outcomes, built.sent
             result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
             keep_memory(loaded.checkpoint, loaded.state)
             log_failures(delivery.errors, delivery.run_failed())
@@ -213,8 +211,9 @@ def _tell_sinks(
     ChargeHQ app and Home Assistant's error sensor show it."""
     if not exc.push_to_chargehq or secret is None:
         return
-    message = masking.for_third_party(f"{exc.code}: {exc}")[:300]
-    result.body = build_body(secret.chargehq_api_key or "", error=message)  # shown if it fails
+    told = masking.for_third_party(f"{exc.code}: {exc}")
+    message = masking.mask(told, [*secret.keys.values()])[:300]
+    result.told = message  # what the sinks are told (shown by make run even if it fails)
     if dry_run:
         return
 
@@ -223,6 +222,7 @@ def _tell_sinks(
 
     delivery = built.deliver(secret, tell, loaded.state)
     result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
+    result.sent = built.sent
     result.pushed = sinks.OK in result.sinks.values()
     result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
     keep_memory(loaded.checkpoint, loaded.state)

@@ -9,15 +9,18 @@ receipt. The body names its units: kW, kWh, and the battery's state of charge in
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.chargehq.body import ERROR_MAX_CHARS, one_line
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import HassRejected, HassUnavailable
 from fusioncharge.masking import MASK
-from fusioncharge.sinks import OK, Memory
-from fusioncharge.sinks.http import post
+from fusioncharge.sinks import OK, Memory, SecretKey, SinkContext, SinkKind
+from fusioncharge.sinks.http import one_line, post
+
+ERROR_MAX_CHARS = 300  # the package's error sensor shows it: keep it short
 
 # siteMeters name -> the body's name (its unit in the name, as the package reads it)
 _FIELDS = {
@@ -55,6 +58,7 @@ class HassSink:
         self._url = webhook_url
         self.clock = clock
         self.timeout = timeout
+        self.sent: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"HassSink(webhook={MASK})"
@@ -69,6 +73,7 @@ class HassSink:
         return True
 
     def _post(self, body: dict[str, Any], deadline: Deadline) -> None:
+        self.sent = None
         reply = post(
             self._url,
             json.dumps(body, separators=(",", ":"), allow_nan=False).encode(),
@@ -81,6 +86,7 @@ class HassSink:
             retry=True,
         )
         if 200 <= reply.status < 300:
+            self.sent = body  # the URL is the secret: the body holds none
             return
         said = f"HTTP {reply.status}: {reply.excerpt}" if reply.excerpt else f"HTTP {reply.status}"
         if reply.status >= 500:
@@ -91,3 +97,40 @@ class HassSink:
             f"Home Assistant refused the push ({said}); check hass_webhook_url in the secret "
             "(the whole webhook address, reachable from the internet)"
         )
+
+
+def webhook_url(value: Any) -> str:
+    """hass_webhook_url's check: the whole https:// address (http only to this machine)."""
+    must = (
+        "must be the whole https:// address of your Home Assistant webhook, such as "
+        "https://hooks.nabu.casa/<id> or https://<your-home>/api/webhook/<id> "
+        "(README: Where the readings go)"
+    )
+    if not isinstance(value, str):
+        raise ValueError(must)
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        raise ValueError(must) from None
+    if parts.username or parts.password or not host:
+        raise ValueError(must)
+    if parts.scheme == "http" and host in ("127.0.0.1", "localhost", "::1"):
+        return url  # plain HTTP only to this machine (the tests' Home Assistant)
+    if parts.scheme != "https":
+        raise ValueError(must)
+    return url
+
+
+def _build(context: SinkContext, keys: Mapping[str, str]) -> HassSink:
+    return HassSink(keys["hass_webhook_url"], context.clock, timeout=context.timeout)
+
+
+KIND = SinkKind(
+    name=HassSink.name,
+    title="Home Assistant",
+    keys=(SecretKey("hass_webhook_url", webhook_url),),
+    charging=HassSink.charging,
+    build=_build,
+)
