@@ -169,6 +169,21 @@ def test_chargehq_gone_fails_a_chargehq_only_run_with_what_to_do():
         assert '"sinks"' not in site.state_text()
 
 
+def test_a_relays_404_for_a_day_is_never_called_chargehq_closing():
+    with _site(None) as site:
+        # CHARGEHQ_PUSH_URL leads to a relay (here: the stand-in no longer declared as ChargeHQ's
+        # own service): its 404s say nothing about ChargeHQ itself.
+        site.wiring.sink_urls.pop("chargehq")
+        site.receiver.fault_next("http_404")
+        assert isinstance(site.run().error, ChargeHqRejected)
+        site.clock.advance(24 * HOUR + 60)
+        site.receiver.fault_next("http_404")
+        later = site.run()
+        assert isinstance(later.error, ChargeHqRejected), later.error
+        assert "ChargeHQ is closing" not in str(later.error)
+        assert "check CHARGEHQ_PUSH_URL" in str(later.error)
+
+
 def test_pvoutput_hourly_limit_is_respected_and_its_4xx_never_retried():
     with _site("pvoutput") as site:
         site.pvoutput.limit = 2
