@@ -184,6 +184,34 @@ def test_a_relays_404_for_a_day_is_never_called_chargehq_closing():
         assert "check CHARGEHQ_PUSH_URL" in str(later.error)
 
 
+def test_home_assistant_is_ok_only_once_it_confirmed_the_webhook_exists():
+    with _site("chargehq,hass") as site:
+        site.hass.registered = False  # the package not loaded: it still answers 200 to a POST
+        run = site.run()
+        assert run.error is None  # ChargeHQ received: the run is fine, Home Assistant is not
+        assert run.result.sinks == {"chargehq": "ok", "hass": "FAILED"}
+        assert run.result.sink_errors == {"hass": "hass_webhook_unknown"}
+        assert run.result.summary().startswith("pushed chargehq=ok hass=FAILED")
+        site.hass.registered = True  # the user fixed the packages: line and restarted
+        assert site.next_run().result.sinks == {"chargehq": "ok", "hass": "ok"}
+
+
+def test_the_webhook_is_confirmed_after_the_url_changes_and_then_daily():
+    with _site("hass") as site:
+        for _ in range(3):
+            assert site.next_run().result.sinks == {"hass": "ok"}
+        assert site.hass.probes == 1  # the first push only
+        assert site.hass.webhook_id not in (site.state_text() or "")  # the URL is a secret
+        site.clock.advance(24 * HOUR)
+        site.run()
+        assert site.hass.probes == 2  # at least daily
+        secret = {**site.secret, "hass_webhook_url": site.hass.url.replace("demo", "other")}
+        site.set_secret(secret)  # a new id, not registered in this Home Assistant
+        moved = site.next_run()
+        assert moved.result.sink_errors == {"hass": "hass_webhook_unknown"}
+        assert "packages: !include_dir_named packages" in str(moved.error)
+
+
 def test_pvoutput_hourly_limit_is_respected_and_its_4xx_never_retried():
     with _site("pvoutput") as site:
         site.pvoutput.limit = 2
