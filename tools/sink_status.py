@@ -12,9 +12,12 @@ from fusioncharge.errors import BridgeError
 from fusioncharge.settings import DEFAULT_CHARGEHQ_PUSH_URL, Settings, load_settings
 from fusioncharge.sinks import SinkContext, registry
 from tools.run_lines import RunLine
+from tools.status_headline import passing
 from tools.status_proof import clock_text
 
 Urls = dict[str, str]  # sink name -> a stand-in's address (tests); the real one otherwise
+QUIET_SECONDS = 30 * 60  # a configured receiver with nothing for this long: NOT WORKING
+RECEIVED = ("ok", "waiting")  # waiting: PVOutput holding back for its hourly limit, on purpose
 
 
 def configured(parameters: dict[str, str]) -> tuple[str, ...]:
@@ -50,6 +53,50 @@ def last_outcomes(add: Callable[[str, str], None], runs: list[RunLine]) -> None:
         for name, outcome in (last.sinks or {}).items()
     ]
     add("sinks", " ".join(parts))
+
+
+def received(
+    add: Callable[[str, str], None],
+    runs: list[RunLine],
+    sinks: tuple[str, ...],
+    since_edit: list[RunLine],
+    now: float,
+) -> list[tuple[str, str | None]]:
+    """A line saying when each configured receiver last received site meters (for Home
+    Assistant: with its webhook confirmed, the only way the function says ok); returns those
+    that received nothing for 30 minutes of runs since the secret's edit, with their last
+    error code."""
+    parts, silent = [], []
+    tried = bool(since_edit) and since_edit[0].at <= now - QUIET_SECONDS
+    for name in sinks:
+        title = registry.kind(name).title
+        got = [r for r in runs if r.outcome == "pushed" and _received(r, name, sinks)]
+        confirmed = ", webhook confirmed" if name == "hass" else ""
+        if got:
+            parts.append(f"{title} at {clock_text(got[-1].at)}{confirmed}")
+        errors = (r.sink_errors or {} for r in reversed(runs))
+        code = next((e[name] for e in errors if name in e), None)
+        code = code or next((r.error_code for r in reversed(runs) if r.error_code), None)
+        if not got:
+            parts.append(f"{title}: nothing in the last day" + (f" ({code})" if code else ""))
+        if tried and (not got or got[-1].at < now - QUIET_SECONDS):
+            silent.append((title, code))
+    add("received", "; ".join(parts))
+    return silent
+
+
+def blip(since: list[RunLine], now: float) -> str | None:
+    """The latest run's failure, when it passes by itself and site meters went out within the
+    last 30 minutes: "14:05 (fusionsolar_unavailable)"."""
+    last, code = since[-1], since[-1].error_code
+    recent = any(r.outcome == "pushed" and r.at >= now - QUIET_SECONDS for r in since)
+    return f"{clock_text(last.at)} ({code})" if passing(code) and recent else None
+
+
+def _received(run: RunLine, name: str, sinks: tuple[str, ...]) -> bool:
+    if run.sinks is None:  # a summary line from before the sinks: the one sink got it
+        return sinks == (name,)
+    return run.sinks.get(name) in RECEIVED
 
 
 def check_sinks(

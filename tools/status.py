@@ -23,9 +23,17 @@ from fusioncharge.aws.secrets import SiteSecret, parse_secret
 from fusioncharge.sinks import registry
 from tools import sink_status
 from tools.aws_access import problem
-from tools.run_lines import RunLine, meters_text, run_line
+from tools.run_lines import RunLine, failed_since_last_push, meters_text, run_line
 from tools.status_alarm import alarm_lines
-from tools.status_headline import CANNOT_TELL, NOT_WORKING, WORKING, Facts, Headline, Proof, decide
+from tools.status_headline import (
+    CANNOT_TELL,
+    NOT_WORKING,
+    WORKING,
+    Facts,
+    Headline,
+    Proof,
+    decide,
+)
 from tools.status_proof import (
     RUN_MAX_SECONDS,
     LoginProof,
@@ -108,7 +116,7 @@ def status(
     _check(report, secret, runs, edited, parameters, outputs, session, proof, sink_urls)
     for label, text in alarm_lines(session, stack):
         report.add(label, text)
-    failed = _failed_since_last_push(runs)
+    failed = failed_since_last_push(runs)
     if failed:
         report.add("failed runs", f"{failed} since the last push (the failure queue keeps each)")
     for name in LINKS:
@@ -178,11 +186,6 @@ def _next_run(runs: list[RunLine], parameters: dict[str, str]) -> str:
     return f"the run at about {clock_text(runs[-1].at + minutes * 60)}"
 
 
-def _failed_since_last_push(runs: list[RunLine]) -> int:
-    pushes = [i for i, r in enumerate(runs) if r.outcome == "pushed"]
-    return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])
-
-
 def _check(
     report: Report,
     secret: SiteSecret,
@@ -208,10 +211,12 @@ def _check(
     since = [r for r in runs if r.at >= edited + RUN_MAX_SECONDS and r.outcome != "skipped"]
     report.add("secret", f"last edited {_when(edited, proof.now)}")
     facts.pushed_since_edit = any(r.outcome == "pushed" for r in since)
+    facts.silent = sink_status.received(report.add, runs, sinks, since, proof.now)
     if since:
         facts.last_outcome = since[-1].outcome
         if since[-1].outcome == "failed":
             facts.last_error_code = since[-1].error_code or "failed"
+            facts.blip = sink_status.blip(since, proof.now)
     if facts.pushed_since_edit:
         report.add("check", "credentials and API key work: a run since the edit pushed")
         return

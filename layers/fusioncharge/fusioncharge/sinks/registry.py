@@ -23,6 +23,11 @@ def kind(name: str) -> SinkKind:
     raise KeyError(name)
 
 
+def charging(name: str) -> bool:
+    """Whether a charger follows this sink (False for a name the registry does not hold)."""
+    return any(row.name == name and row.charging for row in SINKS)
+
+
 def keys(sink_names: tuple[str, ...]) -> tuple[str, ...]:
     """The secret keys of these sinks, in order."""
     return tuple(key.name for name in sink_names for key in kind(name).keys)
