@@ -2,6 +2,7 @@
 units and classes of the sensors, the error sensor, and every value unavailable once its
 reading is 15 minutes old (never a stale number)."""
 
+import json
 import time
 
 import pytest
@@ -149,3 +150,15 @@ def test_the_stand_in_answers_as_the_real_home_assistant(home_assistant, method)
             real = requests.request(method, url, json={"tsms": 0}, timeout=10)
             played = requests.request(method, stand_in_url, json={"tsms": 0}, timeout=10)
             assert played.status_code == real.status_code, (method, url)
+
+
+def test_make_run_tries_the_package_before_deploying(home_assistant):
+    """README's way to see it work: make run SINKS=hass HASS_WEBHOOK_URL=... (no LIVE)."""
+    from tests.integration.test_make_run import make
+
+    result = make("run", "SINKS=hass", HASS_WEBHOOK_URL=home_assistant.webhook_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "# sinks: hass=ok" in result.stderr
+    sent = next(line for line in result.stdout.splitlines() if line.startswith("# hass sent: "))
+    production = json.loads(sent.removeprefix("# hass sent: "))["production_kw"]
+    home_assistant.wait_for(_sensor("production"), _is(str(float(production))))
