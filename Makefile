@@ -146,22 +146,24 @@ build: $(DEV_STAMP) $(SAM_STAMP) ## sam build (into .aws-sam/)
 # It holds nothing yet, so it is deleted and the deploy goes on. Needs the AWS CLI.
 recover_failed_create = if aws --version >/dev/null 2>&1 && [ "$$(aws cloudformation describe-stacks --stack-name $(STACK_NAME) $(REGION_OPT) --query 'Stacks[0].StackStatus' --output text 2>/dev/null)" = ROLLBACK_COMPLETE ]; then echo "The stack $(STACK_NAME) failed to create earlier (ROLLBACK_COMPLETE) and holds nothing: deleting it first"; aws cloudformation delete-stack --stack-name $(STACK_NAME) $(REGION_OPT) && aws cloudformation wait stack-delete-complete --stack-name $(STACK_NAME) $(REGION_OPT) || exit 1; fi
 
-# The first time, four explained questions (tools/configure.py); the answers go to
+# The first time, five explained questions (tools/configure.py); the answers go to
 # samconfig.local.toml before AWS is called, so nothing is lost without AWS credentials.
 # Later: the saved answers; SET=Name=value changes one setting (checked) and keeps the rest.
 # SET reaches the tool through the environment, so quotes in it ("Station=Dad's House") are safe.
-deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (4 questions the first time; SET=Name=value changes one setting)
+deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (5 questions the first time; SET=Name=value changes one setting)
 	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
 	@$(RUN_PY) -m tools.configure $(if $(SET),--set "$$SET")
 	@$(MAKE) --no-print-directory deploy-saved
 
 # A second make, so STACK_NAME and REGION come from the answers just saved.
+# After the first deploy, the new secret gets the chosen receivers' keys (tools/first_secret.py).
 deploy-saved: build
 	@$(AWS_CHECK)
 	@$(recover_failed_create)
 	$(SAM) deploy --config-file samconfig.local.toml
+	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.first_secret
 
-configure: $(DEV_STAMP) ## ask the first deploy's 4 questions again (then make deploy)
+configure: $(DEV_STAMP) ## ask the first deploy's 5 questions again (then make deploy)
 	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
 	@$(RUN_PY) -m tools.configure --again
 

@@ -6,6 +6,7 @@ own logic is what is tested: guided first deploy, stack and region from the save
 the SSM parameter clean-up, variables passed through, virtualenv (re)creation.
 """
 
+import json
 import os
 import re
 import shlex
@@ -88,6 +89,12 @@ def project(tmp_path: Path) -> Path:
         shutil.copy(ROOT / "tools" / real, tmp_path / "tools" / real)
     (tmp_path / "layers/fusioncharge").mkdir(parents=True)
     shutil.copy(ROOT / "layers/fusioncharge/requirements.txt", tmp_path / "layers/fusioncharge")
+    # The receivers question reads the registry of sinks (the library, as the questions use it).
+    shutil.copytree(
+        ROOT / "layers/fusioncharge/fusioncharge",
+        tmp_path / "layers/fusioncharge/fusioncharge",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     bin_dir = tmp_path / "stand-ins"
     bin_dir.mkdir()
     for venv in (".venv", ".venv-sam", ".venv-hass"):
@@ -105,6 +112,7 @@ def project(tmp_path: Path) -> Path:
         "tools/discover.py",
         "tools/status.py",
         "tools/run_lines.py",
+        "tools/first_secret.py",
         "emulator/__main__.py",
         "bench/__main__.py",
     ):
@@ -156,7 +164,10 @@ def save_guided_answers(project: Path, stack: str, region: str) -> None:
     local.write_text((project / "samconfig.toml").read_text() + answers)
 
 
-ANSWERS = "eu-central-1\nintl.example.com\neu5\nNE=12ab\nHome\nnot-an-address\nme@example.com\n"
+ANSWERS = (
+    "eu-central-1\nintl.example.com\neu5\nNE=12ab\nHome\nevcc\nhass,pvoutput\n"
+    "not-an-address\nme@example.com\n"
+)
 
 
 def deploy_answers(project: Path) -> tuple[str | None, dict[str, str]]:
@@ -166,19 +177,27 @@ def deploy_answers(project: Path) -> tuple[str | None, dict[str, str]]:
     return deploy.get("region"), dict(pairs)
 
 
-def test_first_deploy_asks_four_checked_questions_and_saves_them(project):
+def test_first_deploy_asks_five_checked_questions_and_saves_them(project):
     result = make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.count("expected") == 3  # a wrong portal, plant code and e-mail were asked again
+    # A wrong portal, plant code, receiver and e-mail were asked again.
+    assert out.count("expected") == 4
     assert "FusionSolar region: Your account's Northbound API host" in out  # each explained
+    assert "ChargeHQ has said it is closing" in out  # the receivers question explains each
+    assert "reachable from the internet" in out and "no charger follows it" in out
     region, overrides = deploy_answers(project)
     assert region == "eu-central-1"
     assert overrides == {
         "FusionSolarBaseUrl": "https://eu5.fusionsolar.huawei.com",
         "Station": "Home",
+        "Sinks": "hass,pvoutput",
         "AlarmEmail": "me@example.com",
     }
+    # The new secret's keys, for tools/first_secret.py after the deploy: the chosen only.
+    keys = json.loads((project / ".local" / "first-secret-keys.json").read_text())
+    assert keys == ["hass_webhook_url", "pvoutput_api_key", "pvoutput_system_id"]
+    assert "ChargeHQ" not in out.split("Alarm e-mail:", 1)[1]  # not chosen: not named
     assert calls(project, "sam") == [
         "sam build --config-file samconfig.local.toml",
         "sam deploy --config-file samconfig.local.toml",
@@ -272,6 +291,25 @@ def test_set_with_quotes_and_a_region_change(project):
     moved = make(project, "deploy", "SET=region=eu-west-1")
     assert moved.returncode != 0 and "make delete first" in moved.stderr
     assert deploy_answers(project)[0] == "eu-central-1" and not calls(project, "sam")
+
+
+def test_set_works_before_the_first_deploy_and_the_questions_offer_it(project):
+    answers = "eu-central-1\neu5\nHome\n\n\n"  # Enter at Receivers: the SET value
+    result = make(project, "deploy", "SET=Sinks=hass", stdin=answers, CONFIGURE_FROM_STDIN="1")
+    assert result.returncode == 0, result.stderr
+    assert "deploy once first" not in result.stderr
+    assert deploy_answers(project)[1]["Sinks"] == "hass"
+    assert "Receivers [hass]" in result.stdout
+    keys = json.loads((project / ".local" / "first-secret-keys.json").read_text())
+    assert keys == ["hass_webhook_url"]
+    assert calls(project, "sam")[-1] == "sam deploy --config-file samconfig.local.toml"
+
+
+def test_an_existing_setup_is_never_asked_again_nor_its_secret_touched(project):
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    result = make(project, "deploy", "SET=Sinks=chargehq,hass")
+    assert result.returncode == 0, result.stderr
+    assert not (project / ".local" / "first-secret-keys.json").exists()
 
 
 def test_ctrl_d_at_a_question_ends_quietly_and_keeps_the_answers(project):
@@ -420,7 +458,8 @@ def test_several_plants_are_one_setting_and_each_code_is_checked(project):
     answers = ANSWERS.replace("\nHome\n", "\nHouse,NE=12ab\nHouse, Garage\n")
     result = make(project, "deploy", stdin=answers, CONFIGURE_FROM_STDIN="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("expected") == 4  # NE=12ab, alone or in the list, is no code
+    # NE=12ab, alone or in the list, is no code; plus the portal, receiver and e-mail ones
+    assert result.stdout.count("expected") == 5
     assert deploy_answers(project)[1]["Station"] == "House, Garage"
     assert make(project, "deploy", "SET=MeterPlants=House").returncode == 0
     _, overrides = deploy_answers(project)

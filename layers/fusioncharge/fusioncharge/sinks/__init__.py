@@ -75,6 +75,7 @@ class SinkKind:
     keys: tuple[SecretKey, ...]  # its keys in the secret, each with its check
     charging: bool  # a charger follows it (the alarm and the run's verdict count these)
     build: Callable[[SinkContext, Mapping[str, str]], Sink]  # from its checked keys' values
+    about: str = ""  # one line for the first deploy's question: what it is, what it needs
 
 
 def text_key(what: str) -> Callable[[Any], str]:

@@ -225,4 +225,5 @@ KIND = SinkKind(
     keys=(SecretKey("chargehq_api_key", text_key("the API key ChargeHQ shows under Push API")),),
     charging=ChargeHqSink.charging,
     build=_build,
+    about=("a charger follows it; ChargeHQ has said it is closing (no date yet)"),
 )

@@ -181,4 +181,8 @@ KIND = SinkKind(
     keys=(SecretKey("hass_webhook_url", webhook_url),),
     charging=HassSink.charging,
     build=_build,
+    about=(
+        "its charger integrations follow it; it must be reachable from the internet "
+        "(Nabu Casa or your own HTTPS)"
+    ),
 )

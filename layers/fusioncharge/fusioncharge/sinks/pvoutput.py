@@ -172,4 +172,5 @@ KIND = SinkKind(
     ),
     charging=PvOutputSink.charging,
     build=_build,
+    about=("history and a daily view of the plant; no charger follows it"),
 )
