@@ -51,7 +51,7 @@ ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))"
 # pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
 pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
 
-.PHONY: help venv test test-hass unit integration infra typecheck lint fmt mutate check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
+.PHONY: help venv test test-hass unit integration infra typecheck lint fmt mutate check-template run discover emulator bench build deploy deploy-saved configure logs status status-command invoke delete audit clean clean-venvs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -156,9 +156,11 @@ deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (5 questions the first time; 
 	@$(MAKE) --no-print-directory deploy-saved
 
 # A second make, so STACK_NAME and REGION come from the answers just saved.
+# AWS access and region are checked before sam build, so our one line comes before SAM's advice.
 # After the first deploy, the new secret gets the chosen receivers' keys (tools/first_secret.py).
-deploy-saved: build
+deploy-saved: $(DEV_STAMP) $(SAM_STAMP)
 	@$(AWS_CHECK)
+	@$(MAKE) --no-print-directory build
 	@$(recover_failed_create)
 	$(SAM) deploy --config-file samconfig.local.toml
 	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.first_secret
@@ -172,8 +174,16 @@ logs: $(SAM_STAMP) $(DEV_STAMP) ## follow the deployed function's runs, one line
 	@$(AWS_CHECK)
 	$(if $(FULL),$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail,set -o pipefail; $(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail --output json --filter '"run_outcome"' | $(RUN_PY) -m tools.run_lines)
 
+# GNU make exits 2 for any failed recipe: scripts that need the headline's own exit code (0
+# WORKING, 1 NOT WORKING, 3 CHECKING, 4 NOT DEPLOYED, 2 AWS could not be asked) run the command
+# `make -s status-command` prints: sh -c "$$(make -s status-command)".
+STATUS_COMMAND = STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
 status: $(DEV_STAMP) ## does the deployed poller work now? last push, last error, console links
-	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
+	@$(if $(STACK_NAME),$(AWS_CHECK))
+	@$(STATUS_COMMAND)
+
+status-command: ## print the command whose exit code is make status's headline (for scripts)
+	@echo "$(if $(STACK_NAME),$(AWS_CHECK) && )$(STATUS_COMMAND)"
 
 # Not in make help: a run started by hand usually lands inside Huawei's 5-minute reading
 # window (it then skips) or spends the window the next scheduled run needs (that one skips).

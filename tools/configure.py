@@ -145,7 +145,8 @@ def _set_one(args: argparse.Namespace, region: str | None, overrides: dict[str, 
     except Answer as exc:
         print(f"error: SET={args.set}: expected {exc}", file=sys.stderr)
         return 2
-    if name.strip() == "region" and value != region:
+    never_deployed = (args.config.parent / MARKER).exists()  # the first deploy removes it
+    if name.strip() == "region" and value != region and not never_deployed:
         print(
             f"error: the stack is set up in {region}; a second one in {value} would poll the same "
             f"account as well. make delete first (it removes the stack in {region}), then "

@@ -125,6 +125,20 @@ def make(
     project: Path, *args: str, stdin: str | None = None, **env: str
 ) -> subprocess.CompletedProcess:
     assert MAKE, "GNU make is needed"
+    return subprocess.run(
+        [MAKE, "--no-print-directory", *args],
+        cwd=project,
+        env=_env(project, **env),
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+def _env(project: Path, **env: str) -> dict[str, str]:
+    """The stand-ins' environment: offline, fake credentials, the stand-in tools first."""
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "PYTHON"))
     }
@@ -137,16 +151,7 @@ def make(
         if value == "":  # make(..., AWS_ACCESS_KEY_ID="") removes a variable
             environment.pop(name)
     environment["PATH"] = f"{project / 'stand-ins'}{os.pathsep}{environment['PATH']}"
-    return subprocess.run(
-        [MAKE, "--no-print-directory", *args],
-        cwd=project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-        check=False,
-    )
+    return environment
 
 
 def calls(project: Path, tool: str = "") -> list[str]:
@@ -264,25 +269,47 @@ def test_logs_and_invoke_target_the_saved_stack_and_region(project):
 def test_aws_targets_without_credentials_say_how_in_one_line(project):
     save_guided_answers(project, "my-solar", "eu-central-1")
     (project / "calls.log").unlink(missing_ok=True)
-    for target in ("logs", "invoke", "delete", "deploy"):
+    for target in ("logs", "invoke", "delete", "deploy", "status"):
         result = make(project, target, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="")
         assert result.returncode != 0, target
         (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
         assert line.startswith("error: no AWS credentials on this machine. AWS access: "), target
         assert "Traceback" not in result.stderr, target
-    assert not [c for c in calls(project) if not c.startswith("sam build")]
+    assert not calls(project)  # checked before sam build too
 
 
-def test_a_region_typo_is_caught_before_aws(project):
+def test_a_region_typo_is_caught_before_aws_in_the_same_words_everywhere(project):
     save_guided_answers(project, "my-solar", "ap-southest-2")
-    result = make(project, "logs")
-    assert result.returncode != 0
-    assert "'ap-southest-2' is not an AWS region; did you mean ap-southeast-2" in result.stderr
+    for target in ("logs", "status", "deploy"):
+        result = make(project, target)
+        assert result.returncode != 0, target
+        said = "'ap-southest-2' is not an AWS region; did you mean ap-southeast-2"
+        assert said in result.stderr, target
+        assert '"STACK_NAME"' not in result.stdout, target  # the status tool never ran
     assert not calls(project)
+
+
+def test_status_command_gives_scripts_the_headlines_exit_code(project):
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    (project / "tools" / "status.py").write_text("import sys\nsys.exit(3)\n")  # CHECKING
+    assert make(project, "status").returncode == 2  # GNU make's own code for a failed recipe
+    command = make(project, "-s", "status-command").stdout.strip()
+    assert "tools.status" in command and "STACK_NAME='my-solar'" in command
+    ran = subprocess.run(["sh", "-c", command], cwd=project, env=_env(project), check=False)
+    assert ran.returncode == 3
+
+
+def test_a_region_change_before_the_stack_exists_needs_no_make_delete(project):
+    failed = make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1", SAM_DEPLOY_FAILS="1")
+    assert failed.returncode != 0  # never deployed: no stack to delete in eu-central-1
+    moved = make(project, "deploy", "SET=region=eu-west-1")
+    assert "make delete" not in moved.stderr
+    assert deploy_answers(project)[0] == "eu-west-1"
 
 
 def test_set_with_quotes_and_a_region_change(project):
     make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
+    (project / ".local" / "first-secret-keys.json").unlink()  # as tools/first_secret.py does
     assert make(project, "deploy", "SET=Station=Dad's House").returncode == 0
     assert deploy_answers(project)[1]["Station"] == "Dad's House"
     assert make(project, "deploy", 'SET=Station="My Home"').returncode == 0
