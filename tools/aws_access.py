@@ -83,8 +83,7 @@ def problem(exc: BaseException) -> str | None:
             return f"AWS refused the credentials ({code}): aws sso login, or aws configure"
         if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
             return (
-                f"AWS denied this ({code}): the user needs the rights README 'Prerequisites' "
-                "lists"
+                f"AWS denied this ({code}): the user needs the rights README 'Prerequisites' lists"
             )
     return None
 

@@ -10,7 +10,9 @@ NAMED = re.compile(r"""README(?::\s*|\s+['"])([A-Z][A-Za-z ,/-]+?)['")]""")
 
 def _sections() -> set[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return {line.removeprefix("## ").strip() for line in text.splitlines() if line.startswith("## ")}
+    return {
+        line.removeprefix("## ").strip() for line in text.splitlines() if line.startswith("## ")
+    }
 
 
 def test_each_readme_section_a_message_names_exists():
