@@ -16,7 +16,7 @@ WORKING, CHECKING, NOT_WORKING, NOT_DEPLOYED = "WORKING", "CHECKING", "NOT WORKI
 EXIT_CODES = {WORKING: 0, NOT_WORKING: 1, CHECKING: 3, NOT_DEPLOYED: 4}
 CANNOT_TELL = 2  # no AWS access, no region, no network: nothing could be looked at
 
-# What to do about a run's error code (README "Troubleshooting" says more about each).
+# What to do about a run's error code (docs/troubleshooting.md says more about each).
 TO_DO = {
     "secret": "fill in the secret (link below)",
     "credentials_rejected": "fix fusionsolar_username / fusionsolar_system_code in the secret",
@@ -29,8 +29,8 @@ TO_DO = {
     "chargehq_gone": "ChargeHQ's push API is gone: switch Sinks to hass and/or pvoutput "
     "(README 'Where the readings go')",
     "hass_rejected": "check hass_webhook_url in the secret (Home Assistant refused it)",
-    "hass_webhook_unknown": "load the package under the id that ends hass_webhook_url (README "
-    "'Troubleshooting': the packages: line, secrets.yaml, a restart, reachable from the internet)",
+    "hass_webhook_unknown": "load the package under the id that ends hass_webhook_url (the "
+    "packages: line, secrets.yaml, a restart, reachable from the internet: docs/troubleshooting.md)",
     "hass_unavailable": "nothing if Home Assistant is only restarting; else check it is reachable",
     "pvoutput_rejected": "fix pvoutput_api_key / pvoutput_system_id (PVOutput's reason above)",
     "pvoutput_unavailable": "nothing: PVOutput is not answering; the next runs try again",
@@ -111,7 +111,7 @@ def decide(facts: Facts) -> Headline:
 
 
 def _to_do(code: str) -> str:
-    return TO_DO.get(code, "see README 'Troubleshooting' for this error")
+    return TO_DO.get(code, "see docs/troubleshooting.md for this error")
 
 
 def passing(code: str | None) -> bool:
