@@ -30,7 +30,8 @@ TO_DO = {
     "(README 'Where the readings go')",
     "hass_rejected": "check hass_webhook_url in the secret (Home Assistant refused it)",
     "hass_webhook_unknown": "load the package under the id that ends hass_webhook_url (the "
-    "packages: line, secrets.yaml, a restart, reachable from the internet: docs/troubleshooting.md)",
+    "packages: line, secrets.yaml, a restart, reachable from the internet; "
+    "docs/troubleshooting.md)",
     "hass_unavailable": "nothing if Home Assistant is only restarting; else check it is reachable",
     "pvoutput_rejected": "fix pvoutput_api_key / pvoutput_system_id (PVOutput's reason above)",
     "pvoutput_unavailable": "nothing: PVOutput is not answering; the next runs try again",
