@@ -132,7 +132,7 @@ def check_sinks(
 def _works(name: str, at: float) -> str:
     if name == "hass":
         return (
-            "the latest reading was sent again (Home Assistant answers 200 to any webhook id: "
-            "its 'FusionCharge last received' sensor shows whether it arrived)"
+            "its webhook is confirmed (Home Assistant answered as the package's webhook does) "
+            f"and it took the reading of {clock_text(at)} again"
         )
     return f"its keys work now (it took the reading of {clock_text(at)} again)"

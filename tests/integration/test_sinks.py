@@ -3,6 +3,7 @@ default stack unchanged, the same site meters to every sink, each sink's faults 
 fault matrix's rows per sink), ChargeHQ gone after a day, PVOutput's rules and limit."""
 
 import json
+import re
 
 import pytest
 
@@ -101,7 +102,10 @@ def test_the_run_fails_only_when_every_charging_sink_failed(fault, raised):
         run = site.run()
         assert isinstance(run.error, raised)  # the first charging sink's error
         assert run.result.sinks == {"chargehq": "FAILED", "hass": "FAILED", "pvoutput": "ok"}
-        assert "chargehq=FAILED hass=FAILED pvoutput=ok" in run.result.summary()
+        summary = run.result.summary()
+        assert re.search(
+            r"chargehq=FAILED\(chargehq_\w+\) hass=FAILED\(hass_unavailable\) pvoutput=ok", summary
+        )
 
 
 def test_failed_readings_are_told_to_every_sink_with_an_error_channel():
@@ -191,7 +195,9 @@ def test_home_assistant_is_ok_only_once_it_confirmed_the_webhook_exists():
         assert run.error is None  # ChargeHQ received: the run is fine, Home Assistant is not
         assert run.result.sinks == {"chargehq": "ok", "hass": "FAILED"}
         assert run.result.sink_errors == {"hass": "hass_webhook_unknown"}
-        assert run.result.summary().startswith("pushed chargehq=ok hass=FAILED")
+        # The summary says why, as make run and make status do: hass=FAILED(<code>).
+        summary = run.result.summary()
+        assert summary.startswith("pushed chargehq=ok hass=FAILED(hass_webhook_unknown) {")
         site.hass.registered = True  # the user fixed the packages: line and restarted
         assert site.next_run().result.sinks == {"chargehq": "ok", "hass": "ok"}
 

@@ -299,7 +299,7 @@ def test_each_configured_sink_is_shown_and_its_keys_checked(site):
         )
         working, text = report.working, "\n".join(report.lines)
     assert working is False, text  # PVOutput refused the system id
-    assert "Home Assistant the latest reading was sent again" in text
+    assert "Home Assistant its webhook is confirmed" in text
     assert len(hass.received) == 1
     assert "pvoutput_rejected" in text and "Invalid System ID" in text
     assert "ChargeHQ" not in text.split("sinks")[-1]  # not listed: not checked

@@ -223,7 +223,8 @@ def test_the_run_fails_only_when_every_charging_sink_failed():
         _Sink("chargehq", True, fails=True), _Sink("hass", True), _Sink("pvoutput", False)
     )
     assert (
-        one_down.line == f"chargehq={FAILED} hass=ok pvoutput=ok" and one_down.run_failed() is None
+        one_down.line == f"chargehq={FAILED}(hass_unavailable) hass=ok pvoutput=ok"
+        and one_down.run_failed() is None
     )
     monitor_down = _deliver(_Sink("chargehq", True), _Sink("pvoutput", False, fails=True))
     assert monitor_down.run_failed() is None

@@ -27,8 +27,13 @@ class RunResult:
 
     @property
     def sinks_line(self) -> str:
-        """`chargehq=ok hass=ok pvoutput=FAILED`: every sink this run went to."""
-        return " ".join(f"{name}={outcome}" for name, outcome in self.sinks.items())
+        """`chargehq=ok hass=FAILED(hass_webhook_unknown) pvoutput=ok`: every sink this run
+        went to, a failed one with its error code."""
+        return " ".join(
+            f"{name}={outcome}"
+            + (f"({self.sink_errors[name]})" if name in self.sink_errors else "")
+            for name, outcome in self.sinks.items()
+        )
 
     @property
     def error_pushed(self) -> bool:

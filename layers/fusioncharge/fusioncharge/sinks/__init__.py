@@ -99,8 +99,11 @@ class Delivery:
 
     @property
     def line(self) -> str:
-        """`chargehq=ok hass=ok pvoutput=FAILED`"""
-        return " ".join(f"{name}={outcome}" for name, outcome in self.outcomes.items())
+        """`chargehq=ok hass=FAILED(hass_unavailable) pvoutput=ok`"""
+        return " ".join(
+            f"{name}={outcome}" + (f"({self.errors[name].code})" if name in self.errors else "")
+            for name, outcome in self.outcomes.items()
+        )
 
     def run_failed(self) -> BridgeError | None:
         """The error the run fails with: the first charging sink's, when every charging sink
