@@ -5,7 +5,7 @@ logs (each carries `run_outcome`, and the site meters when pushed), the secret a
 change, the failure queue's count. Only when no run has used the secret since it was edited
 does it check the secret itself, spending nothing the schedule needs: FusionSolar gets one login
 (unless the lockout guard holds; the new token is saved for the next run, which then needs no
-login) and one plant-list call, never a reading; ChargeHQ gets the latest reading again.
+login) and one plant-list call, never a reading; each receiver gets the latest reading again.
 """
 
 import json
