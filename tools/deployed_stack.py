@@ -38,8 +38,8 @@ def stack_warning(config: Path | None = None) -> str | None:
         "(Huawei keeps one per "
         "account) and spends the 5-minute reading window its next run needs: that run may be "
         "refused (quota_exceeded, an error shown by your receivers). "
-        f"{state}To avoid it, pause the stack first (make deploy SET=Paused=true, afterwards SET=Paused=false), or use "
-        "another Northbound API account here."
+        f"{state}To avoid it, pause the stack first (make deploy SET=Paused=true, afterwards "
+        "SET=Paused=false), or use another Northbound API account here."
     )
 
 
