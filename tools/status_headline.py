@@ -26,8 +26,8 @@ TO_DO = {
     "chargehq_rejected": "fix chargehq_api_key in the secret",
     "fusionsolar_unavailable": "nothing: FusionSolar is not answering; the next runs try again",
     "chargehq_unavailable": "nothing: ChargeHQ is not answering; the next runs try again",
-    "chargehq_gone": "ChargeHQ's push API is gone: switch Sinks to hass and/or pvoutput "
-    "(README 'Where the readings go')",
+    "chargehq_gone": "ChargeHQ's push API is gone: put the other receivers' keys in the secret, "
+    "then make deploy SET=Sinks=hass,pvoutput (README 'Where the readings go')",
     "hass_rejected": "check hass_webhook_url in the secret (Home Assistant refused it)",
     "hass_webhook_unknown": "load the package under the id that ends hass_webhook_url (the "
     "packages: line, secrets.yaml, a restart, reachable from the internet; "
