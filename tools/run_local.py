@@ -149,10 +149,15 @@ def _live_client(settings: Any, creds: Any, store: Any, clock: Any, deadline: An
 
 
 def _chosen() -> tuple[str, ...]:
-    """The receivers SINKS chooses (as the function reads it; chargehq when empty)."""
+    """The receivers SINKS chooses (as the function reads it; chargehq when empty). A bad
+    setting is left for the run itself to name: then only chargehq, as the default."""
+    from fusioncharge.errors import ConfigError
     from fusioncharge.settings import load_settings
 
-    return load_settings({"STATION": "x", **os.environ}, require_aws=False).sinks
+    try:
+        return load_settings({"STATION": "x", **os.environ}, require_aws=False).sinks
+    except ConfigError:
+        return ("chargehq",)
 
 
 def _real_receivers() -> dict[str, str]:
