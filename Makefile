@@ -54,7 +54,7 @@ ensure_venv = if ! $(call is_py313,$(1)/bin/python); then py="$$($(find_py313))"
 # pip_install DIR ARGS: install quietly, showing pip's output only when it fails.
 pip_install = log="$$(mktemp)"; if ! $(1)/bin/python -m pip install --disable-pip-version-check $(2) >"$$log" 2>&1; then cat "$$log" >&2; rm -f "$$log"; exit 1; fi; rm -f "$$log"
 
-.PHONY: help venv test test-hass unit integration infra typecheck lint fmt mutate check-template run discover emulator bench build deploy deploy-saved configure logs status invoke delete audit clean clean-venvs
+.PHONY: help venv test test-hass unit integration infra typecheck lint fmt mutate check-template run discover emulator bench build deploy deploy-saved configure logs status status-command invoke delete audit clean clean-venvs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -155,22 +155,26 @@ build: $(DEV_STAMP) $(SAM_STAMP) ## sam build (into .aws-sam/)
 # It holds nothing yet, so it is deleted and the deploy goes on. Needs the AWS CLI.
 recover_failed_create = if aws --version >/dev/null 2>&1 && [ "$$(aws cloudformation describe-stacks --stack-name $(STACK_NAME) $(REGION_OPT) --query 'Stacks[0].StackStatus' --output text 2>/dev/null)" = ROLLBACK_COMPLETE ]; then echo "The stack $(STACK_NAME) failed to create earlier (ROLLBACK_COMPLETE) and holds nothing: deleting it first"; aws cloudformation delete-stack --stack-name $(STACK_NAME) $(REGION_OPT) && aws cloudformation wait stack-delete-complete --stack-name $(STACK_NAME) $(REGION_OPT) || exit 1; fi
 
-# The first time, four explained questions (tools/configure.py); the answers go to
+# The first time, five explained questions (tools/configure.py); the answers go to
 # samconfig.local.toml before AWS is called, so nothing is lost without AWS credentials.
 # Later: the saved answers; SET=Name=value changes one setting (checked) and keeps the rest.
 # SET reaches the tool through the environment, so quotes in it ("Station=Dad's House") are safe.
-deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (4 questions the first time; SET=Name=value changes one setting)
+deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (5 questions the first time; SET=Name=value changes one setting)
 	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
 	@$(RUN_PY) -m tools.configure $(if $(SET),--set "$$SET")
 	@$(MAKE) --no-print-directory deploy-saved
 
 # A second make, so STACK_NAME and REGION come from the answers just saved.
-deploy-saved: build
+# AWS access and region are checked before sam build, so our one line comes before SAM's advice.
+# After the first deploy, the new secret gets the chosen receivers' keys (tools/first_secret.py).
+deploy-saved: $(DEV_STAMP) $(SAM_STAMP)
 	@$(AWS_CHECK)
+	@$(MAKE) --no-print-directory build
 	@$(recover_failed_create)
 	$(SAM) deploy --config-file samconfig.local.toml
+	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.first_secret
 
-configure: $(DEV_STAMP) ## ask the first deploy's 4 questions again (then make deploy)
+configure: $(DEV_STAMP) ## ask the first deploy's 5 questions again (then make deploy)
 	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
 	@$(RUN_PY) -m tools.configure --again
 
@@ -179,8 +183,16 @@ logs: $(SAM_STAMP) $(DEV_STAMP) ## follow the deployed function's runs, one line
 	@$(AWS_CHECK)
 	$(if $(FULL),$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail,set -o pipefail; $(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail --output json --filter '"run_outcome"' | $(RUN_PY) -m tools.run_lines)
 
+# GNU make exits 2 for any failed recipe: scripts that need the headline's own exit code (0
+# WORKING, 1 NOT WORKING, 3 CHECKING, 4 NOT DEPLOYED, 2 AWS could not be asked) run the command
+# `make -s status-command` prints: sh -c "$$(make -s status-command)".
+STATUS_COMMAND = STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
 status: $(DEV_STAMP) ## does the deployed poller work now? last push, last error, console links
-	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
+	@$(if $(STACK_NAME),$(AWS_CHECK))
+	@$(STATUS_COMMAND)
+
+status-command: ## print the command whose exit code is make status's headline (for scripts)
+	@echo "$(if $(STACK_NAME),$(AWS_CHECK) && )$(STATUS_COMMAND)"
 
 # Not in make help: a run started by hand usually lands inside Huawei's 5-minute reading
 # window (it then skips) or spends the window the next scheduled run needs (that one skips).

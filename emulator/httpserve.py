@@ -76,14 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve()
 
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
+    do_GET = do_PUT = do_DELETE = do_HEAD = do_POST  # the handler decides what each gets
 
     def handle(self) -> None:
         try:

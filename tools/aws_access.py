@@ -17,7 +17,7 @@ from botocore.loaders import create_loader
 SUMMARY = (
     "AWS access: install the AWS CLI, then `aws configure` (an access key) or `aws configure sso`"
     " and `aws sso login` (Identity Center); AWS_PROFILE=name picks a profile. On Windows, use"
-    " WSL. README 'AWS access' says which rights the stack needs."
+    " WSL. README 'Prerequisites' says which rights the stack needs."
 )
 EXPIRED = {
     "ExpiredToken",
@@ -82,7 +82,9 @@ def problem(exc: BaseException) -> str | None:
         if code in EXPIRED:
             return f"AWS refused the credentials ({code}): aws sso login, or aws configure"
         if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            return f"AWS denied this ({code}): the user needs the rights README 'AWS access' lists"
+            return (
+                f"AWS denied this ({code}): the user needs the rights README 'Prerequisites' lists"
+            )
     return None
 
 

@@ -1,13 +1,16 @@
-"""The first `make deploy`'s four questions, and `make deploy SET=Name=value` later.
+"""The first `make deploy`'s five questions, and `make deploy SET=Name=value` (also before).
 
-Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, alarm
-e-mail), each with a line of explanation and a checked answer. The answers are saved in
+Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, receivers,
+alarm e-mail), each with a line of explanation and a checked answer. The answers are saved in
 samconfig.local.toml at once, before AWS is called, so missing AWS credentials lose nothing.
 Every other template parameter keeps its default and can be set with SET= (checked against
-the template's own AllowedValues / AllowedPattern).
+the template's own AllowedValues / AllowedPattern); a SET= before the first deploy is saved and
+the questions follow, with it as the answer offered. The first questions also note which keys
+the new secret should hold (tools/first_secret.py writes them once the stack exists).
 """
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -16,11 +19,20 @@ from typing import Any
 
 import yaml
 
+from fusioncharge.sinks import registry
 from tools.aws_access import configured_region
 from tools.deploy_questions import QUESTIONS, Answer, Stopped, ask, check_region
 from tools.samconfig import read_overrides, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
+# The keys a new stack's secret should hold, noted by the first questions for
+# tools/first_secret.py (run after the deploy); relative to samconfig.local.toml's folder.
+MARKER = Path(".local") / "first-secret-keys.json"
+
+
+def note_keys(path: Path, keys: tuple[str, ...]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(list(keys)))
 
 
 def check_setting(name: str, value: str, parameters: dict[str, Any]) -> str:
@@ -63,18 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     region, overrides = (None, {})
     if args.config.exists():
         region, overrides = read_overrides(args.config)
+    first = "Station" not in overrides or not region
     if args.set:
-        return _set_one(args, region, overrides)
-    if "Station" in overrides and region and not args.again:
+        if not first:
+            return _set_one(args, region, overrides)
+        saved = _set_before_first_deploy(args, region, overrides)
+        if saved is None:
+            return 2
+        region, overrides = saved
+    if not first and not args.again:
         print(f"Deploying with your settings in {args.config.name} (make deploy SET=Name=value")
         print("changes one, make configure asks the questions again).")
         return 0
     if not sys.stdin.isatty() and os.environ.get("CONFIGURE_FROM_STDIN") != "1":
         print(
-            "error: the first make deploy asks 4 questions: run it in a terminal", file=sys.stderr
+            "error: the first make deploy asks 5 questions: run it in a terminal", file=sys.stderr
         )
         return 2
-    print("Four questions; the answers are saved in samconfig.local.toml before anything is")
+    print("Five questions; the answers are saved in samconfig.local.toml before anything is")
     print("deployed, and every other setting keeps its default (docs/reference.md, Settings).")
     try:
         answers = ask(input, sys.stdout, {**overrides, "region": region or configured_region()})
@@ -89,8 +107,31 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     region = answers.pop("region")
     write_config(args.config, args.shared, region, {**overrides, **answers})
+    if first:  # a new stack's secret starts with the chosen receivers' keys only
+        chosen = tuple(answers["Sinks"].split(","))
+        note_keys(args.config.parent / MARKER, registry.keys(chosen))
     print(f"\nSaved in {args.config.name}.")
     return 0
+
+
+def _set_before_first_deploy(
+    args: argparse.Namespace, region: str | None, overrides: dict[str, str]
+) -> tuple[str | None, dict[str, str]] | None:
+    """SET= before the first deploy: checked and saved; the questions then offer it."""
+    name, _, value = args.set.partition("=")
+    name, value = name.strip(), _unquoted(value.strip()).strip()
+    try:
+        value = check_setting(name, value, template_parameters(args.template))
+    except Answer as exc:
+        print(f"error: SET={args.set}: expected {exc}", file=sys.stderr)
+        return None
+    if name == "region":
+        region = value
+    else:
+        overrides = {**overrides, name: value}
+    write_config(args.config, args.shared, region or "", overrides)
+    print(f"{name} = {value!r} saved in {args.config.name}; now the first deploy's questions.")
+    return region, overrides
 
 
 def _set_one(args: argparse.Namespace, region: str | None, overrides: dict[str, str]) -> int:
@@ -104,7 +145,8 @@ def _set_one(args: argparse.Namespace, region: str | None, overrides: dict[str, 
     except Answer as exc:
         print(f"error: SET={args.set}: expected {exc}", file=sys.stderr)
         return 2
-    if name.strip() == "region" and value != region:
+    never_deployed = (args.config.parent / MARKER).exists()  # the first deploy removes it
+    if name.strip() == "region" and value != region and not never_deployed:
         print(
             f"error: the stack is set up in {region}; a second one in {value} would poll the same "
             f"account as well. make delete first (it removes the stack in {region}), then "

@@ -1,13 +1,15 @@
-"""The first `make deploy`'s four questions: each explained, each answer checked.
+"""The first `make deploy`'s five questions: each explained, each answer checked.
 
-Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, alarm
-e-mail). A check returns the answer as it is saved, or raises Answer saying what is expected.
+Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, the
+receivers of the site meters, alarm e-mail). A check returns the answer as it is saved, or
+raises Answer saying what is expected. The receivers are the registry's (sinks/registry.py).
 """
 
 import re
 from collections.abc import Callable
 from typing import Any
 
+from fusioncharge.sinks import registry
 from tools.aws_access import region_problem
 
 # Huawei's regional Northbound hosts; an account works only on the one it was created on.
@@ -78,6 +80,26 @@ def check_plant(text: str) -> str:
     return text
 
 
+def check_sinks(text: str) -> str:
+    """A comma list of the registry's sink names, each once, in the order given."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not names or any(name not in registry.names() for name in names):
+        raise Answer(f"a comma list of {', '.join(registry.names())}, like hass,pvoutput")
+    return ",".join(dict.fromkeys(names))
+
+
+def sinks_explained() -> str:
+    """The receivers question's explanation, one line a receiver, from the registry."""
+    lines = [f"  {kind.name}: {kind.title}: {kind.about}" for kind in registry.SINKS]
+    return "\n".join(
+        [
+            "Where the site meters go, a comma list (each needs its keys in the secret; only "
+            "those of the receivers you choose are asked for):",
+            *lines,
+        ]
+    )
+
+
 def check_email(text: str) -> str:
     text = text.strip()
     if text and not EMAIL.fullmatch(text):
@@ -107,10 +129,11 @@ QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
         "home: comma-separated, they are summed)",
         check_plant,
     ),
+    ("Sinks", "Receivers", sinks_explained(), check_sinks),
     (
         "AlarmEmail",
         "Alarm e-mail",
-        "Told when ChargeHQ gets no readings for 30 minutes; Enter for none.",
+        "Told when a receiver you chose gets no readings for 30 minutes; Enter for none.",
         check_email,
     ),
 ]

@@ -3,7 +3,7 @@
 Huawei keeps one session per Northbound account, and allows one reading per device type every
 5 minutes. A LIVE run with the account a deployed stack polls ends the stack's session (its next
 run logs in again) and spends the reading window the stack's next run needs (that run may be
-refused: quota_exceeded, an error in the ChargeHQ app). This machine has deployed (or set up) a
+refused: quota_exceeded, an error shown by your receivers). This machine has deployed (or set up) a
 stack when samconfig.local.toml exists: the warning is printed before any login, and the LIVE
 tools then share the stack's lockout guard (shared_store).
 """
@@ -37,9 +37,9 @@ def stack_warning(config: Path | None = None) -> str | None:
         "deployed and polls the same FusionSolar account, this LIVE run ends its session "
         "(Huawei keeps one per "
         "account) and spends the 5-minute reading window its next run needs: that run may be "
-        f"refused (quota_exceeded, an error in the ChargeHQ app). {state}To avoid it, pause the "
-        "stack first (make deploy SET=Paused=true, afterwards SET=Paused=false), or use "
-        "another Northbound API account here."
+        "refused (quota_exceeded, an error shown by your receivers). "
+        f"{state}To avoid it, pause the stack first (make deploy SET=Paused=true, afterwards "
+        "SET=Paused=false), or use another Northbound API account here."
     )
 
 

@@ -146,7 +146,9 @@ class Site:
             clock=self.clock,
             http_timeouts=(1.0, read),
             chargehq_timeout=read,
-            pvoutput_url=self.pvoutput.url,
+            # The stand-ins play ChargeHQ's and PVOutput's own services (sinks/chargehq.py
+            # judges "gone" only from ChargeHQ's own answers).
+            sink_urls={"chargehq": self.receiver.url, "pvoutput": self.pvoutput.url},
         )
         self.handler = app.build_handler(self.wiring)
         return self

@@ -92,3 +92,8 @@ def main(lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def failed_since_last_push(runs: list[RunLine]) -> int:
+    pushes = [i for i, r in enumerate(runs) if r.outcome == "pushed"]
+    return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])

@@ -1,17 +1,24 @@
 """`make run`: one full poll cycle on this machine, through the real Lambda handler.
 
-Default: the FusionSolar emulator and the ChargeHQ receiver on loopback, moto for SSM and Secrets
-Manager, no account and no network. Options (environment, passed by make): SCENARIO=file.json,
-RUNS=n (runs 5 minutes apart on the emulator's clock: the second shows the cached token),
-DRY_RUN=1 (compute, do not push), LIVE=1 (real FusionSolar and ChargeHQ with credentials from
-FUSIONSOLAR_USERNAME, FUSIONSOLAR_SYSTEM_CODE, CHARGEHQ_API_KEY; token kept in .local/, mode 600).
-The LAST stdout line is the JSON body that was (or would be) posted, with apiKey as "***".
+Default: the FusionSolar emulator and stand-ins for every receiver on loopback, moto for SSM
+and Secrets Manager, no account and no network. Options (environment, passed by make):
+SCENARIO=file.json, RUNS=n (runs 5 minutes apart on the emulator's clock: the second shows the
+cached token), DRY_RUN=1 (compute, do not push), SINKS=chargehq,hass,pvoutput,
+HASS_WEBHOOK_URL=https://.../api/webhook/<id> with SINKS=hass (no LIVE: the emulated plant's
+reading, stamped now, to that real Home Assistant, to see its package work before deploying),
+LIVE=1 (the real FusionSolar and the receivers SINKS chooses, with credentials from the
+environment or asked: FUSIONSOLAR_USERNAME, FUSIONSOLAR_SYSTEM_CODE and those receivers' keys
+only; token kept in .local/, mode 600).
+Above the last line, one `# <sink> sent: {...}` line for each receiver but ChargeHQ (secrets
+masked). The LAST stdout line is the ChargeHQ-shaped body of the site meters (or the error), as
+posted or as it would be, with apiKey as "***", whatever the sinks.
 """
 
 import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +29,11 @@ from tools.lambda_env import (
 # LIVE=1 keeps its token and pacing here (mode 600); LIVE_STATE_FILE may point elsewhere.
 LOCAL_STATE = Path(os.environ.get("LIVE_STATE_FILE") or ROOT / ".local" / "live-state.json")
 SUNNY_NOON = 1_700_049_600.0  # 2023-11-15 12:00 UTC: the default plant's sun is up
+# Receivers a run without LIVE may reach for real, given their key: Home Assistant only (to
+# see the package work); emulated numbers never go to ChargeHQ (a car follows them) or into
+# PVOutput's history.
+TRIED_FOR_REAL = ("hass",)
+REAL_TIMEOUT = 10.0  # seconds for a real receiver (the stand-ins answer at once)
 
 
 def _flag(name: str) -> bool:
@@ -41,11 +53,17 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
     from tools.local_site import Site
 
     scenario = load_scenario(scenario_path)
+    real = _real_receivers()
     if not gives_time(scenario_path):
-        scenario["current_time_ms"] = int(SUNNY_NOON * 1000)
+        # A real receiver gets the reading stamped now (Home Assistant marks older ones stale).
+        scenario["current_time_ms"] = int((time.time() if real else SUNNY_NOON) * 1000)
     code = 0
     with Site(scenario, service="fusionsolar-chargehq") as site:
         site.wiring.dry_run = dry_run
+        if real:
+            given = site.secret if isinstance(site.secret, dict) else {}
+            site.set_secret({**given, **real})
+            site.wiring.chargehq_timeout = REAL_TIMEOUT
         for n in range(runs):
             out = site.next_run() if n else site.run()  # runs 5 minutes apart
             if out.error is not None:  # a failed run: shown, not hidden
@@ -55,6 +73,8 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
         last = site.wiring.last_result
         if last is not None and last.sinks:
             print(f"# sinks: {last.sinks_line}", file=sys.stderr)
+        if real and last is not None:
+            _say_where_to_look(last)
         _print_body(last)
         emu, receiver = site.emulator, site.receiver
         print(
@@ -70,7 +90,6 @@ def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
 def run_live(runs: int) -> int:
     """Against the real services, with credentials from the environment (no AWS needed)."""
     from app import Wiring
-    from fusioncharge.chargehq.client import ChargeHqClient
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
     from fusioncharge.poll import run_poll
@@ -79,7 +98,8 @@ def run_live(runs: int) -> int:
     from fusioncharge.state import FileStateStore
     from tools import deployed_stack, live_inputs
 
-    missing = live_inputs.prepare(list(live_inputs.ASKED))
+    asked = live_inputs.asked(_chosen())
+    missing = live_inputs.prepare(list(asked), asked)
     if missing:
         print(
             f"# set {', '.join(missing)} in the environment (or run in a terminal)", file=sys.stderr
@@ -100,9 +120,8 @@ def run_live(runs: int) -> int:
                 secrets,
                 store,
                 _live_factory(settings, clock, deadline),
-                lambda key, d=deadline: ChargeHqClient(settings.chargehq_push_url, key, deadline=d),
                 dry_run=_flag("DRY_RUN"),
-                others=Wiring(clock=clock).sink_factories(settings),
+                sinks_context=Wiring(clock=clock).sinks_context(settings),
                 deadline=deadline,
             )
             if result.error is not None:
@@ -129,32 +148,74 @@ def _live_client(settings: Any, creds: Any, store: Any, clock: Any, deadline: An
     )
 
 
+def _chosen() -> tuple[str, ...]:
+    """The receivers SINKS chooses (as the function reads it; chargehq when empty). A bad
+    setting is left for the run itself to name: then only chargehq, as the default."""
+    from fusioncharge.errors import ConfigError
+    from fusioncharge.settings import load_settings
+
+    try:
+        return load_settings({"STATION": "x", **os.environ}, require_aws=False).sinks
+    except ConfigError:
+        return ("chargehq",)
+
+
+def _real_receivers() -> dict[str, str]:
+    """The secret keys of receivers SINKS chooses that a run without LIVE sends to for real
+    (TRIED_FOR_REAL), given in the environment: {"hass_webhook_url": ...}."""
+    from fusioncharge.sinks import registry
+
+    found: dict[str, str] = {}
+    for name in _chosen():
+        keys = registry.kind(name).keys
+        if name in TRIED_FOR_REAL and all(os.environ.get(key.env) for key in keys):
+            found.update({key.name: os.environ[key.env] for key in keys})
+    return found
+
+
+def _say_where_to_look(result: Any) -> None:
+    if result.sinks.get("hass") == "ok":
+        print(
+            "# Home Assistant confirmed its webhook and got the reading: see "
+            "sensor.fusioncharge_production, _consumption, _net_import, _battery, _error and "
+            "_last_received (Developer tools > States, filter fusioncharge)",
+            file=sys.stderr,
+        )
+
+
 class _EnvSecrets:
     """The secret's keys from the environment, for LIVE=1 (a sink's only when SINKS has it)."""
 
     def get(self) -> Any:
         from fusioncharge.aws.secrets import ENVIRONMENT, parse_secret
+        from fusioncharge.sinks import registry
 
-        return parse_secret(
-            {
-                "fusionsolar_username": os.environ.get("FUSIONSOLAR_USERNAME", ""),
-                "fusionsolar_system_code": os.environ.get("FUSIONSOLAR_SYSTEM_CODE", ""),
-                "chargehq_api_key": os.environ.get("CHARGEHQ_API_KEY", ""),
-                "hass_webhook_url": os.environ.get("HASS_WEBHOOK_URL", ""),
-                "pvoutput_api_key": os.environ.get("PVOUTPUT_API_KEY", ""),
-                "pvoutput_system_id": os.environ.get("PVOUTPUT_SYSTEM_ID", ""),
-            },
-            ENVIRONMENT,
-        )
+        names = ["fusionsolar_username", "fusionsolar_system_code"]
+        names += [key.name for kind in registry.SINKS for key in kind.keys]
+        return parse_secret({n: os.environ.get(n.upper(), "") for n in names}, ENVIRONMENT)
 
 
 def _print_body(result: Any) -> None:
-    """The last stdout line: the body as posted, key masked (or {} when nothing was built)."""
-    from fusioncharge.result import masked_body
+    """Each receiver's but ChargeHQ's `# <sink> sent: {...}` line (secrets masked), then the
+    last stdout line: the ChargeHQ-shaped body, key masked (or {} when nothing was built)."""
+    from fusioncharge import masking
+    from fusioncharge.sinks.chargehq_body import shown_body
 
-    body = masked_body(result) if result is not None else None
+    for name, sent in (result.sent if result is not None else {}).items():
+        if name != "chargehq":
+            hidden = masking.mask(json.dumps(sent, separators=(",", ":")), _secret_values())
+            print(f"# {name} sent: {hidden}")
+    body = shown_body(result.site_meters, result.told) if result is not None else None
     sys.stdout.flush()
     print(json.dumps(body if body is not None else {}, separators=(",", ":")), flush=True)
+
+
+def _secret_values() -> list[str]:
+    """Every secret value this process was given, for masking what it prints."""
+    from fusioncharge.sinks import registry
+
+    names = [key.env for kind in registry.SINKS for key in kind.keys]
+    return [os.environ[n] for n in (*names, "FUSIONSOLAR_SYSTEM_CODE") if os.environ.get(n)]
 
 
 if __name__ == "__main__":

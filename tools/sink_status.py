@@ -1,6 +1,7 @@
-"""`make status` for the sinks SINKS lists: each one's outcome in the last run (with its error
-code, e.g. chargehq_gone) and, right after a secret edit, a check of each sink's key the way
-ChargeHQ's is checked: the latest reading sent again (Home Assistant, PVOutput)."""
+"""`make status` for the sinks SINKS lists (each read from the registry, sinks/registry.py):
+each one's outcome in the last run (with its error code, e.g. chargehq_gone) and, right after
+a secret edit, a check of each sink's keys: the latest reading sent again, the way the run
+sends it."""
 
 from collections.abc import Callable
 
@@ -8,26 +9,36 @@ from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError
-from fusioncharge.plant_time import plant_zone
-from fusioncharge.settings import load_settings
-from fusioncharge.sinks import Sink
-from fusioncharge.sinks.hass import HassSink
-from fusioncharge.sinks.pvoutput import DEFAULT_URL, PvOutputSink
+from fusioncharge.settings import DEFAULT_CHARGEHQ_PUSH_URL, Settings, load_settings
+from fusioncharge.sinks import SinkContext, registry
 from tools.run_lines import RunLine
+from tools.status_headline import passing
+from tools.status_proof import clock_text
 
-PVOUTPUT_URL = DEFAULT_URL
-LABELS = {"chargehq": "ChargeHQ", "hass": "HA webhook", "pvoutput": "PVOutput"}
-NAMES = {"chargehq": "ChargeHQ", "hass": "Home Assistant", "pvoutput": "PVOutput"}
+Urls = dict[str, str]  # sink name -> a stand-in's address (tests); the real one otherwise
+QUIET_SECONDS = 30 * 60  # a configured receiver with nothing for this long: NOT WORKING
+RECEIVED = ("ok", "waiting")  # waiting: PVOutput holding back for its hourly limit, on purpose
 
 
 def configured(parameters: dict[str, str]) -> tuple[str, ...]:
     """The stack's Sinks parameter as the function reads it (chargehq when absent: older stacks)."""
     try:
-        return load_settings(
-            {"SINKS": parameters.get("Sinks", ""), "STATION": "x"}, require_aws=False
-        ).sinks
+        return _settings(parameters).sinks
     except BridgeError:
-        return ("chargehq",)
+        return (registry.DEFAULT,)
+
+
+def _settings(parameters: dict[str, str]) -> Settings:
+    """The settings the function runs with, as far as the sinks use them."""
+    return load_settings(
+        {
+            "SINKS": parameters.get("Sinks", ""),
+            "STATION": "x",
+            "PLANT_TIMEZONE": parameters.get("PlantTimezone", ""),
+            "CHARGEHQ_PUSH_URL": parameters.get("ChargeHqPushUrl") or DEFAULT_CHARGEHQ_PUSH_URL,
+        },
+        require_aws=False,
+    )
 
 
 def last_outcomes(add: Callable[[str, str], None], runs: list[RunLine]) -> None:
@@ -44,57 +55,84 @@ def last_outcomes(add: Callable[[str, str], None], runs: list[RunLine]) -> None:
     add("sinks", " ".join(parts))
 
 
-def check_others(
+def received(
+    add: Callable[[str, str], None],
+    runs: list[RunLine],
+    sinks: tuple[str, ...],
+    since_edit: list[RunLine],
+    now: float,
+) -> list[tuple[str, str | None]]:
+    """A line saying when each configured receiver last received site meters (for Home
+    Assistant: with its webhook confirmed, the only way the function says ok); returns those
+    that received nothing for 30 minutes of runs since the secret's edit, with their last
+    error code."""
+    parts, silent = [], []
+    tried = bool(since_edit) and since_edit[0].at <= now - QUIET_SECONDS
+    for name in sinks:
+        title = registry.kind(name).title
+        got = [r for r in runs if r.outcome == "pushed" and _received(r, name, sinks)]
+        confirmed = ", webhook confirmed" if name == "hass" else ""
+        if got:
+            parts.append(f"{title} at {clock_text(got[-1].at)}{confirmed}")
+        errors = (r.sink_errors or {} for r in reversed(runs))
+        code = next((e[name] for e in errors if name in e), None)
+        code = code or next((r.error_code for r in reversed(runs) if r.error_code), None)
+        if not got:
+            parts.append(f"{title}: nothing in the last day" + (f" ({code})" if code else ""))
+        if tried and (not got or got[-1].at < now - QUIET_SECONDS):
+            silent.append((title, code))
+    add("received", "; ".join(parts))
+    return silent
+
+
+def blip(since: list[RunLine], now: float) -> str | None:
+    """The latest run's failure, when it passes by itself and site meters went out within the
+    last 30 minutes: "14:05 (fusionsolar_unavailable)"."""
+    last, code = since[-1], since[-1].error_code
+    recent = any(r.outcome == "pushed" and r.at >= now - QUIET_SECONDS for r in since)
+    return f"{clock_text(last.at)} ({code})" if passing(code) and recent else None
+
+
+def _received(run: RunLine, name: str, sinks: tuple[str, ...]) -> bool:
+    if run.sinks is None:  # a summary line from before the sinks: the one sink got it
+        return sinks == (name,)
+    return run.sinks.get(name) in RECEIVED
+
+
+def check_sinks(
     secret: SiteSecret,
     sinks: tuple[str, ...],
     reading: tuple[float, dict[str, float]] | None,
     parameters: dict[str, str],
-    pvoutput_url: str = PVOUTPUT_URL,
+    urls: Urls | None = None,
 ) -> list[tuple[str, bool | None, str]]:
-    """(label, works, what was found) for Home Assistant and PVOutput when listed."""
+    """(receiver, works, what was found) for each listed sink whose keys are filled in."""
+    clock = SystemClock()
+    context = SinkContext(clock, _settings(parameters), urls=urls or {})
     found: list[tuple[str, bool | None, str]] = []
     for name in sinks:
-        sink = _build(name, secret, parameters, pvoutput_url)
-        if sink is None:
+        kind = registry.kind(name)
+        if not secret.has_keys(name):
             continue
         if reading is None:
-            found.append(
-                (
-                    LABELS[name],
-                    None,
-                    "no recent reading to send again: the next run that reads will tell",
-                )
-            )
+            text = "no recent reading to send again: the next run that reads will tell"
+            found.append((kind.title, None, text))
             continue
         at, values = reading
-        meters = SiteMeters(**values, tsms=int(at * 1000))
-        clock = SystemClock()
+        sink = kind.build(context, {key.name: secret.keys[key.name] for key in kind.keys})
         try:
-            sink.push(meters, Deadline.after(clock, 15), {})
+            sink.push(SiteMeters(**values, tsms=int(at * 1000)), Deadline.after(clock, 15), {})
         except BridgeError as exc:
-            found.append((LABELS[name], False, f"{exc.code}: {exc}"))
+            found.append((kind.title, False, f"{exc.code}: {exc}"))
             continue
-        found.append((LABELS[name], True, _works(name)))
+        found.append((kind.title, True, _works(name, at)))
     return found
 
 
-def _build(
-    name: str, secret: SiteSecret, parameters: dict[str, str], pvoutput_url: str
-) -> Sink | None:
-    clock = SystemClock()
-    if name == "hass" and secret.hass_webhook_url:
-        return HassSink(secret.hass_webhook_url, clock)
-    if name == "pvoutput" and secret.pvoutput_api_key and secret.pvoutput_system_id:
-        zone = plant_zone(parameters.get("PlantTimezone", ""), None)
-        key, system = secret.pvoutput_api_key, secret.pvoutput_system_id
-        return PvOutputSink(key, system, zone, clock, url=pvoutput_url)
-    return None
-
-
-def _works(name: str) -> str:
+def _works(name: str, at: float) -> str:
     if name == "hass":
         return (
-            "the latest reading was sent again (Home Assistant answers 200 to any webhook id: "
-            "its 'FusionCharge last received' sensor shows whether it arrived)"
+            "its webhook is confirmed (Home Assistant answered as the package's webhook does) "
+            f"and it took the reading of {clock_text(at)} again"
         )
-    return "the API key and system id work now (the latest reading was sent again)"
+    return f"its keys work now (it took the reading of {clock_text(at)} again)"

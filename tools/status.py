@@ -5,7 +5,7 @@ logs (each carries `run_outcome`, and the site meters when pushed), the secret a
 change, the failure queue's count. Only when no run has used the secret since it was edited
 does it check the secret itself, spending nothing the schedule needs: FusionSolar gets one login
 (unless the lockout guard holds; the new token is saved for the next run, which then needs no
-login) and one plant-list call, never a reading; ChargeHQ gets the latest reading again.
+login) and one plant-list call, never a reading; each receiver gets the latest reading again.
 """
 
 import json
@@ -20,17 +20,25 @@ from typing import Any
 import boto3
 
 from fusioncharge.aws.secrets import SiteSecret, parse_secret
+from fusioncharge.sinks import registry
 from tools import sink_status
 from tools.aws_access import problem
-from tools.run_lines import RunLine, meters_text, run_line
+from tools.run_lines import RunLine, failed_since_last_push, meters_text, run_line
 from tools.status_alarm import alarm_lines
-from tools.status_headline import CANNOT_TELL, NOT_WORKING, WORKING, Facts, Headline, Proof, decide
+from tools.status_headline import (
+    CANNOT_TELL,
+    NOT_WORKING,
+    WORKING,
+    Facts,
+    Headline,
+    Proof,
+    decide,
+)
 from tools.status_proof import (
     RUN_MAX_SECONDS,
     LoginProof,
     clock_text,
     recent_reading,
-    try_chargehq,
     try_fusionsolar,
 )
 
@@ -53,7 +61,7 @@ class Report:
         return True if word == WORKING else False if word == NOT_WORKING else None
 
     def add(self, label: str, text: str) -> None:
-        self.lines.append(f"  {label:<12}{text}")
+        self.lines.append(f"  {label:<11} {text}")
 
 
 def main() -> int:
@@ -91,7 +99,7 @@ def status(
     parameters: dict[str, str],
     now: float,
     checks: Path = CHECKS,
-    pvoutput_url: str = sink_status.PVOUTPUT_URL,
+    sink_urls: sink_status.Urls | None = None,
 ) -> Report:
     """Everything `make status` prints, from the stack's outputs, parameters and resources."""
     runs = _runs(session.client("logs"), f"/aws/lambda/{outputs['PollerFunctionName']}", now)
@@ -108,10 +116,10 @@ def status(
     read = [r for r in runs if r.outcome != "skipped"]  # a skipped run read no plant
     for notice in (read[-1].plant_notices or []) if read else []:
         report.add("plant", notice)
-    _check(report, secret, runs, edited, parameters, outputs, session, proof, pvoutput_url)
+    _check(report, secret, runs, edited, parameters, outputs, session, proof, sink_urls)
     for label, text in alarm_lines(session, stack):
         report.add(label, text)
-    failed = _failed_since_last_push(runs)
+    failed = failed_since_last_push(runs)
     if failed:
         report.add("failed runs", f"{failed} since the last push (the failure queue keeps each)")
     for name in LINKS:
@@ -181,11 +189,6 @@ def _next_run(runs: list[RunLine], parameters: dict[str, str]) -> str:
     return f"the run at about {clock_text(runs[-1].at + minutes * 60)}"
 
 
-def _failed_since_last_push(runs: list[RunLine]) -> int:
-    pushes = [i for i, r in enumerate(runs) if r.outcome == "pushed"]
-    return sum(r.outcome == "failed" for r in runs[(pushes[-1] + 1 if pushes else 0) :])
-
-
 def _check(
     report: Report,
     secret: SiteSecret,
@@ -195,12 +198,12 @@ def _check(
     outputs: dict[str, str],
     session: Any,
     proof: LoginProof,
-    pv_url: str,
+    sink_urls: sink_status.Urls | None,
 ) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
     facts = report.facts
     sinks = sink_status.configured(parameters)
-    facts.receivers = " and ".join(sink_status.NAMES[name] for name in sinks)
+    facts.receivers = registry.titles(sinks)
     missing = secret.missing(sinks)
     if missing:
         facts.missing = missing
@@ -211,10 +214,12 @@ def _check(
     since = [r for r in runs if r.at >= edited + RUN_MAX_SECONDS and r.outcome != "skipped"]
     report.add("secret", f"last edited {_when(edited, proof.now)}")
     facts.pushed_since_edit = any(r.outcome == "pushed" for r in since)
+    facts.silent = sink_status.received(report.add, runs, sinks, since, proof.now)
     if since:
         facts.last_outcome = since[-1].outcome
         if since[-1].outcome == "failed":
             facts.last_error_code = since[-1].error_code or "failed"
+            facts.blip = sink_status.blip(since, proof.now)
     if facts.pushed_since_edit:
         report.add("check", "credentials and API key work: a run since the edit pushed")
         return
@@ -223,12 +228,8 @@ def _check(
     fusionsolar = try_fusionsolar(secret, parameters, outputs, session, edited, proof)
     report.add("FusionSolar", fusionsolar[1])
     facts.proofs = [Proof("FusionSolar", *fusionsolar)]
-    if "chargehq" in sinks:
-        chargehq = try_chargehq(secret, runs, parameters, proof.now)
-        report.add("ChargeHQ", chargehq[1])
-        facts.proofs.append(Proof("ChargeHQ", *chargehq))
-    for label, ok, text in sink_status.check_others(
-        secret, sinks, recent_reading(runs, proof.now), parameters, pv_url
+    for label, ok, text in sink_status.check_sinks(
+        secret, sinks, recent_reading(runs, proof.now), parameters, sink_urls
     ):
         report.add(label, text)
         facts.proofs.append(Proof(label, ok, text))

@@ -1,5 +1,5 @@
 """`make status`'s own checks of the secret: one FusionSolar login (unless the lockout guard
-holds) and one plant-list call, the latest reading pushed to ChargeHQ again, and this
+holds) and one plant-list call, the latest reading for the sinks to take again, and this
 machine's note of the token it got, so a second look needs no second login."""
 
 import json
@@ -10,10 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.aws.state_store import SsmStateStore
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -111,21 +109,6 @@ class LoginProof:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(note, f)
-
-
-def try_chargehq(
-    secret: SiteSecret, runs: list[RunLine], parameters: dict[str, str], now: float
-) -> tuple[bool | None, str]:
-    pushed = [r for r in runs if r.outcome == "pushed" and r.site_meters]
-    if not pushed or pushed[-1].at < now - RECENT_READING_SECONDS:
-        return None, "no recent reading to push again: the next run that reads will tell"
-    meters = SiteMeters(**(pushed[-1].site_meters or {}))  # type: ignore[arg-type]
-    key = secret.chargehq_api_key or ""  # filled in: _check returns before this otherwise
-    try:
-        ChargeHqClient(parameters["ChargeHqPushUrl"], key).push_site_meters(meters)
-    except BridgeError as exc:
-        return False, f"{exc.code}: {exc}"
-    return True, f"the API key works now (it took the reading of {clock_text(pushed[-1].at)} again)"
 
 
 def recent_reading(runs: list[RunLine], now: float) -> tuple[float, dict[str, float]] | None:

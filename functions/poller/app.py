@@ -17,22 +17,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fusioncharge import run_report
 from fusioncharge.aws.alarm_mail import mind_the_mail
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
-from fusioncharge.aws.secrets import SecretSource, SiteSecret
+from fusioncharge.aws.secrets import SecretSource
 from fusioncharge.aws.state_store import SsmStateStore
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.plant_time import connection_date, plant_zone
 from fusioncharge.poll import FusionSolarFactory, run_poll
-from fusioncharge.result import RunResult, masked_body
+from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings, load_settings
-from fusioncharge.sinks import Sink, SinkFactory
-from fusioncharge.sinks.builder import ChargeHqFactory
-from fusioncharge.sinks.hass import HassSink
-from fusioncharge.sinks.pvoutput import DEFAULT_URL as PVOUTPUT_URL
-from fusioncharge.sinks.pvoutput import PvOutputSink
-from fusioncharge.state import State, StateStore
+from fusioncharge.sinks import SinkContext
+from fusioncharge.sinks.chargehq_body import shown_body
+from fusioncharge.state import StateStore
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FusionSolarChargeHQ"))
@@ -56,12 +51,13 @@ class Wiring:
 
     clock: Clock = field(default_factory=SystemClock)
     http_timeouts: tuple[float, float] = (5.0, 15.0)  # (connect, read) seconds for FusionSolar
-    chargehq_timeout: float = 10.0  # seconds for the push (and for each other sink's)
+    chargehq_timeout: float = 10.0  # seconds for each sink's push
     dry_run: bool = False  # `make run DRY_RUN=1`: compute, do not push
     last_result: RunResult | None = None  # what the latest run did (`make run` prints it)
     secret_source: SecretSource | None = None
     aws_clients: dict[str, Any] = field(default_factory=dict)
-    pvoutput_url: str = PVOUTPUT_URL  # the loopback stand-in's in `make run` and tests
+    # Sink name -> a stand-in's address (`make run`, tests); the sink's real one otherwise.
+    sink_urls: dict[str, str] = field(default_factory=dict)
 
     def fresh(self) -> "Wiring":
         """The same settings in a new container: no client, secret source or result kept."""
@@ -70,7 +66,7 @@ class Wiring:
             self.http_timeouts,
             self.chargehq_timeout,
             self.dry_run,
-            pvoutput_url=self.pvoutput_url,
+            sink_urls=self.sink_urls,
         )
 
     def aws_client(self, service: str) -> Any:
@@ -101,44 +97,14 @@ class Wiring:
 
         return build
 
-    def chargehq_factory(self, settings: Settings, deadline: Deadline) -> ChargeHqFactory:
-        def build(api_key: str, within: Deadline | None = None, /) -> ChargeHqClient:
-            return ChargeHqClient(
-                settings.chargehq_push_url,
-                api_key,
-                deadline=within or deadline,
-                timeout=self.chargehq_timeout,
-            )
-
-        return build
-
     def mind_the_alarm_mail(self, context: LambdaContext) -> None:
         """After a run that did not push: the alarm's lost first mail (aws/alarm_mail.py)."""
         seconds_left = context.get_remaining_time_in_millis() / 1000
         mind_the_mail(os.environ, seconds_left, self.aws_client, self.clock.now())
 
-    def sink_factories(self, settings: Settings) -> dict[str, SinkFactory]:
-        """The sinks beside ChargeHQ, each built from the run's secret (its keys checked)."""
-
-        def hass(secret: SiteSecret, state: State | None) -> Sink:
-            # Built only when the secret has the sink's keys (poll checks): "" never goes out.
-            return HassSink(
-                secret.hass_webhook_url or "", self.clock, timeout=self.chargehq_timeout
-            )
-
-        def pvoutput(secret: SiteSecret, state: State | None) -> Sink:
-            return PvOutputSink(
-                secret.pvoutput_api_key or "",
-                secret.pvoutput_system_id or "",
-                plant_zone(
-                    settings.plant_timezone, connection_date(state.plant_facts if state else None)
-                ),
-                self.clock,
-                url=self.pvoutput_url,
-                timeout=self.chargehq_timeout,
-            )
-
-        return {"hass": hass, "pvoutput": pvoutput}
+    def sinks_context(self, settings: Settings) -> SinkContext:
+        """What every sink is built with (sinks/registry.py builds each from its keys)."""
+        return SinkContext(self.clock, settings, timeout=self.chargehq_timeout, urls=self.sink_urls)
 
     def run(self, event: EventBridgeEvent, context: LambdaContext) -> RunResult:
         try:
@@ -154,9 +120,8 @@ class Wiring:
             self.secrets(secret_id).within(deadline),
             SsmStateStore(state_parameter, self.aws_client("ssm"), self.clock, deadline),
             self.fusionsolar_factory(settings, deadline),
-            self.chargehq_factory(settings, deadline),
             dry_run=self.dry_run,
-            others=self.sink_factories(settings),
+            sinks_context=self.sinks_context(settings),
             deadline=deadline,
         )
 
@@ -181,7 +146,8 @@ def build_handler(wiring: Wiring) -> Handler:
             wiring.mind_the_alarm_mail(context)
         if result.error is not None:
             raise result.error
-        return {"pushed": result.pushed, "body": masked_body(result), "skipped": result.skipped}
+        body = shown_body(result.site_meters, result.told)
+        return {"pushed": result.pushed, "body": body, "skipped": result.skipped}
 
     return handler
 

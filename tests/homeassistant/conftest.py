@@ -130,14 +130,13 @@ def _token(base_url: str, deadline: float, log: Path) -> str:
     return str(token.json()["access_token"])
 
 
-@pytest.fixture(scope="session")
-def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAssistant]:
+def _start(config: Path, configuration: str) -> Iterator[HomeAssistant]:
+    """Home Assistant with this configuration and the package (and its id in secrets.yaml)."""
     hass = _hass_bin()
     if hass is None:
         pytest.skip("needs the real Home Assistant: run make test-hass (make test does)")
-    config = tmp_path_factory.mktemp("hass-config")
     port = _free_port()
-    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
+    (config / "configuration.yaml").write_text(configuration.format(port=port))
     (config / "secrets.yaml").write_text(f"fusioncharge_webhook_id: {WEBHOOK_ID}\n")
     (config / "packages").mkdir()
     shutil.copy(PACKAGE, config / "packages" / PACKAGE.name)
@@ -150,10 +149,7 @@ def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAss
     try:
         base_url = f"http://127.0.0.1:{port}"
         token = _token(base_url, time.monotonic() + START_SECONDS, log)
-        instance = HomeAssistant(base_url, token, log)
-        # The package's sensors exist once the template integration has set up.
-        instance.wait_for("sensor.fusioncharge_production", bool, 60)
-        yield instance
+        yield HomeAssistant(base_url, token, log)
     finally:
         process.terminate()
         try:
@@ -161,6 +157,27 @@ def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAss
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
-    errors = [line for line in log.read_text(errors="replace").splitlines() if "ERROR" in line]
+
+
+@pytest.fixture(scope="session")
+def home_assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAssistant]:
+    config = tmp_path_factory.mktemp("hass-config")
+    for instance in _start(config, CONFIGURATION):
+        # The package's sensors exist once the template integration has set up.
+        instance.wait_for("sensor.fusioncharge_production", bool, 60)
+        yield instance
+    errors = [
+        line for line in instance.log.read_text(errors="replace").splitlines() if "ERROR" in line
+    ]
     template_errors = [line for line in errors if "template" in line.lower()]
     assert not template_errors, "\n".join(template_errors)
+
+
+@pytest.fixture(scope="module")
+def without_packages_line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HomeAssistant]:
+    """A stock configuration: the package file is in packages/, but configuration.yaml lacks
+    `packages: !include_dir_named packages` (README's step a user may miss)."""
+    config = tmp_path_factory.mktemp("hass-config-stock")
+    stock = CONFIGURATION.replace("  packages: !include_dir_named packages\n", "")
+    assert stock != CONFIGURATION
+    yield from _start(config, stock)

@@ -2,14 +2,18 @@
 units and classes of the sensors, the error sensor, and every value unavailable once its
 reading is 15 minutes old (never a stale number)."""
 
+import json
 import time
 
 import pytest
+import requests
 
+from emulator.hass import HassWebhook
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Deadline, SystemClock
+from fusioncharge.errors import HassWebhookUnknown
 from fusioncharge.sinks.hass import HassSink
-from tests.homeassistant.conftest import HomeAssistant
+from tests.homeassistant.conftest import WEBHOOK_ID, HomeAssistant
 from tools.local_site import Site, worked_example_scenario
 
 pytestmark = pytest.mark.slow
@@ -104,10 +108,57 @@ def test_values_turn_unavailable_15_minutes_after_the_reading_without_another_pu
 
 
 def test_home_assistant_answers_200_to_an_unknown_webhook_id(home_assistant):
-    """Why the sink's "ok" means sent, not received: only the sensors show receipt."""
+    """Why a 200 to the POST is not "ok": the sink asks whether the webhook exists."""
     _push(home_assistant, _meters(production_kw=6.0))
     home_assistant.wait_for(_sensor("production"), _is("6.0"))
     wrong = home_assistant.webhook_url.replace("fusioncharge-test", "not-the-id")
-    HassSink(wrong, CLOCK).push(_meters(production_kw=7.0), Deadline.after(CLOCK, 10), {})
+    posted = requests.post(wrong, json={"production_kw": 7.0}, timeout=10)
+    assert posted.status_code == 200  # sent, and nothing received
+    with pytest.raises(HassWebhookUnknown):
+        HassSink(wrong, CLOCK).push(_meters(production_kw=7.0), Deadline.after(CLOCK, 10), {})
     time.sleep(1.0)
     assert home_assistant.state(_sensor("production"))["state"] == "6.0"
+
+
+def test_the_webhook_is_confirmed_under_the_right_id_and_named_under_a_wrong_one(home_assistant):
+    memory: dict = {}
+    sink = HassSink(home_assistant.webhook_url, CLOCK)
+    assert sink.push(_meters(production_kw=6.5), Deadline.after(CLOCK, 10), memory) == "ok"
+    assert memory["confirmed_at"] > 0  # Home Assistant answered 405 to the GET
+    wrong = home_assistant.webhook_url.replace("fusioncharge-test", "not-the-id")
+    with pytest.raises(HassWebhookUnknown, match="packages: !include_dir_named packages"):
+        HassSink(wrong, CLOCK).push(_meters(), Deadline.after(CLOCK, 10), {})
+
+
+def test_without_the_packages_line_the_webhook_is_named_unknown(without_packages_line):
+    sink = HassSink(without_packages_line.webhook_url, CLOCK)
+    with pytest.raises(HassWebhookUnknown) as caught:
+        sink.push(_meters(), Deadline.after(CLOCK, 10), {})
+    assert "configuration.yaml" in str(caught.value) and WEBHOOK_ID not in str(caught.value)
+    assert without_packages_line.state(_sensor("production")) == {}  # no entity at all
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "HEAD", "DELETE"])
+def test_the_stand_in_answers_as_the_real_home_assistant(home_assistant, method):
+    """emulator/hass.py plays Home Assistant's webhook component in make run and the
+    integration tests: the same status for each method, under the id and under an unknown one."""
+    with HassWebhook(WEBHOOK_ID) as stand_in:
+        for url, stand_in_url in (
+            (home_assistant.webhook_url, stand_in.url),
+            (home_assistant.webhook_url + "-unknown", stand_in.url + "-unknown"),
+        ):
+            real = requests.request(method, url, json={"tsms": 0}, timeout=10)
+            played = requests.request(method, stand_in_url, json={"tsms": 0}, timeout=10)
+            assert played.status_code == real.status_code, (method, url)
+
+
+def test_make_run_tries_the_package_before_deploying(home_assistant):
+    """README's way to see it work: make run SINKS=hass HASS_WEBHOOK_URL=... (no LIVE)."""
+    from tests.integration.test_make_run import make
+
+    result = make("run", "SINKS=hass", HASS_WEBHOOK_URL=home_assistant.webhook_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "# sinks: hass=ok" in result.stderr
+    sent = next(line for line in result.stdout.splitlines() if line.startswith("# hass sent: "))
+    production = json.loads(sent.removeprefix("# hass sent: "))["production_kw"]
+    home_assistant.wait_for(_sensor("production"), _is(str(float(production))))

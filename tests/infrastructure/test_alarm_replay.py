@@ -42,9 +42,9 @@ def _library_logging():
 @pytest.fixture(scope="module")
 def kinds(_library_logging) -> dict[str, dict[str, float]]:
     return {
-        "pushed": emitted(RunResult(pushed=True, body={"siteMeters": {}})),
+        "pushed": emitted(RunResult(pushed=True, sinks={"chargehq": "ok"})),
         # ChargeHQ was told the error: a push, but of no site meters.
-        "failed": emitted(RunResult(pushed=True, body={"error": "x"}, error=CredentialsRejected())),
+        "failed": emitted(RunResult(pushed=True, told="x", error=CredentialsRejected())),
         "down": emitted(RunResult(error=ChargeHqUnavailable("ChargeHQ timed out"))),
         "skipped": emitted(RunResult(skipped="Huawei's window")),
     }
@@ -115,6 +115,19 @@ def test_the_alarm_tells_a_real_outage_within_30_minutes_and_turns_green_by_itse
     first_failure = day[100].time
     assert state == "ALARM" and first_failure < at <= first_failure + BOUND
     assert result.state_at(day[115].time) == "OK"
+
+
+def test_one_charging_receiver_that_receives_nothing_mails_while_the_other_works():
+    """Sinks=chargehq,hass with Home Assistant's webhook unknown: the runs do not fail (ChargeHQ
+    got the readings), yet the alarm mails within 30 minutes, and not for a single miss."""
+    half = {
+        "pushed": emitted(RunResult(pushed=True, sinks={"chargehq": "ok", "hass": "ok"})),
+        "failed": emitted(RunResult(pushed=True, sinks={"chargehq": "ok", "hass": "FAILED"})),
+    }
+    day = runs(300, 24, failing=set(range(100, 112)), kinds=half)
+    ((at, state),) = replay(template_alarm(), day, day[-1].time).notifications
+    assert state == "ALARM" and day[100].time < at <= day[100].time + BOUND
+    assert mails(template_alarm(), runs(300, 24, failing={50}, kinds=half)) == 0
 
 
 def test_ten_minute_schedule_with_one_failed_run_stays_quiet(kinds):

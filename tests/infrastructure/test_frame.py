@@ -6,6 +6,7 @@ own logic is what is tested: guided first deploy, stack and region from the save
 the SSM parameter clean-up, variables passed through, virtualenv (re)creation.
 """
 
+import json
 import os
 import re
 import shlex
@@ -88,6 +89,12 @@ def project(tmp_path: Path) -> Path:
         shutil.copy(ROOT / "tools" / real, tmp_path / "tools" / real)
     (tmp_path / "layers/fusioncharge").mkdir(parents=True)
     shutil.copy(ROOT / "layers/fusioncharge/requirements.txt", tmp_path / "layers/fusioncharge")
+    # The receivers question reads the registry of sinks (the library, as the questions use it).
+    shutil.copytree(
+        ROOT / "layers/fusioncharge/fusioncharge",
+        tmp_path / "layers/fusioncharge/fusioncharge",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     bin_dir = tmp_path / "stand-ins"
     bin_dir.mkdir()
     for venv in (".venv", ".venv-sam", ".venv-hass"):
@@ -110,6 +117,7 @@ def project(tmp_path: Path) -> Path:
         "tools/discover.py",
         "tools/status.py",
         "tools/run_lines.py",
+        "tools/first_secret.py",
         "emulator/__main__.py",
         "bench/__main__.py",
     ):
@@ -122,6 +130,20 @@ def make(
     project: Path, *args: str, stdin: str | None = None, **env: str
 ) -> subprocess.CompletedProcess:
     assert MAKE, "GNU make is needed"
+    return subprocess.run(
+        [MAKE, "--no-print-directory", *args],
+        cwd=project,
+        env=_env(project, **env),
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+def _env(project: Path, **env: str) -> dict[str, str]:
+    """The stand-ins' environment: offline, fake credentials, the stand-in tools first."""
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "PYTHON"))
     }
@@ -134,16 +156,7 @@ def make(
         if value == "":  # make(..., AWS_ACCESS_KEY_ID="") removes a variable
             environment.pop(name)
     environment["PATH"] = f"{project / 'stand-ins'}{os.pathsep}{environment['PATH']}"
-    return subprocess.run(
-        [MAKE, "--no-print-directory", *args],
-        cwd=project,
-        env=environment,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-        check=False,
-    )
+    return environment
 
 
 def calls(project: Path, tool: str = "") -> list[str]:
@@ -161,7 +174,10 @@ def save_guided_answers(project: Path, stack: str, region: str) -> None:
     local.write_text((project / "samconfig.toml").read_text() + answers)
 
 
-ANSWERS = "eu-central-1\nintl.example.com\neu5\nNE=12ab\nHome\nnot-an-address\nme@example.com\n"
+ANSWERS = (
+    "eu-central-1\nintl.example.com\neu5\nNE=12ab\nHome\nevcc\nhass,pvoutput\n"
+    "not-an-address\nme@example.com\n"
+)
 
 
 def deploy_answers(project: Path) -> tuple[str | None, dict[str, str]]:
@@ -171,19 +187,27 @@ def deploy_answers(project: Path) -> tuple[str | None, dict[str, str]]:
     return deploy.get("region"), dict(pairs)
 
 
-def test_first_deploy_asks_four_checked_questions_and_saves_them(project):
+def test_first_deploy_asks_five_checked_questions_and_saves_them(project):
     result = make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.count("expected") == 3  # a wrong portal, plant code and e-mail were asked again
+    # A wrong portal, plant code, receiver and e-mail were asked again.
+    assert out.count("expected") == 4
     assert "FusionSolar region: Your account's Northbound API host" in out  # each explained
+    assert "ChargeHQ has said it is closing" in out  # the receivers question explains each
+    assert "reachable from the internet" in out and "no charger follows it" in out
     region, overrides = deploy_answers(project)
     assert region == "eu-central-1"
     assert overrides == {
         "FusionSolarBaseUrl": "https://eu5.fusionsolar.huawei.com",
         "Station": "Home",
+        "Sinks": "hass,pvoutput",
         "AlarmEmail": "me@example.com",
     }
+    # The new secret's keys, for tools/first_secret.py after the deploy: the chosen only.
+    keys = json.loads((project / ".local" / "first-secret-keys.json").read_text())
+    assert keys == ["hass_webhook_url", "pvoutput_api_key", "pvoutput_system_id"]
+    assert "ChargeHQ" not in out.split("Alarm e-mail:", 1)[1]  # not chosen: not named
     assert calls(project, "sam") == [
         "sam build --config-file samconfig.local.toml",
         "sam deploy --config-file samconfig.local.toml",
@@ -250,25 +274,47 @@ def test_logs_and_invoke_target_the_saved_stack_and_region(project):
 def test_aws_targets_without_credentials_say_how_in_one_line(project):
     save_guided_answers(project, "my-solar", "eu-central-1")
     (project / "calls.log").unlink(missing_ok=True)
-    for target in ("logs", "invoke", "delete", "deploy"):
+    for target in ("logs", "invoke", "delete", "deploy", "status"):
         result = make(project, target, AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="")
         assert result.returncode != 0, target
         (line,) = [x for x in result.stderr.splitlines() if x.startswith("error:")]
         assert line.startswith("error: no AWS credentials on this machine. AWS access: "), target
         assert "Traceback" not in result.stderr, target
-    assert not [c for c in calls(project) if not c.startswith("sam build")]
+    assert not calls(project)  # checked before sam build too
 
 
-def test_a_region_typo_is_caught_before_aws(project):
+def test_a_region_typo_is_caught_before_aws_in_the_same_words_everywhere(project):
     save_guided_answers(project, "my-solar", "ap-southest-2")
-    result = make(project, "logs")
-    assert result.returncode != 0
-    assert "'ap-southest-2' is not an AWS region; did you mean ap-southeast-2" in result.stderr
+    for target in ("logs", "status", "deploy"):
+        result = make(project, target)
+        assert result.returncode != 0, target
+        said = "'ap-southest-2' is not an AWS region; did you mean ap-southeast-2"
+        assert said in result.stderr, target
+        assert '"STACK_NAME"' not in result.stdout, target  # the status tool never ran
     assert not calls(project)
+
+
+def test_status_command_gives_scripts_the_headlines_exit_code(project):
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    (project / "tools" / "status.py").write_text("import sys\nsys.exit(3)\n")  # CHECKING
+    assert make(project, "status").returncode == 2  # GNU make's own code for a failed recipe
+    command = make(project, "-s", "status-command").stdout.strip()
+    assert "tools.status" in command and "STACK_NAME='my-solar'" in command
+    ran = subprocess.run(["sh", "-c", command], cwd=project, env=_env(project), check=False)
+    assert ran.returncode == 3
+
+
+def test_a_region_change_before_the_stack_exists_needs_no_make_delete(project):
+    failed = make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1", SAM_DEPLOY_FAILS="1")
+    assert failed.returncode != 0  # never deployed: no stack to delete in eu-central-1
+    moved = make(project, "deploy", "SET=region=eu-west-1")
+    assert "make delete" not in moved.stderr
+    assert deploy_answers(project)[0] == "eu-west-1"
 
 
 def test_set_with_quotes_and_a_region_change(project):
     make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
+    (project / ".local" / "first-secret-keys.json").unlink()  # as tools/first_secret.py does
     assert make(project, "deploy", "SET=Station=Dad's House").returncode == 0
     assert deploy_answers(project)[1]["Station"] == "Dad's House"
     assert make(project, "deploy", 'SET=Station="My Home"').returncode == 0
@@ -277,6 +323,25 @@ def test_set_with_quotes_and_a_region_change(project):
     moved = make(project, "deploy", "SET=region=eu-west-1")
     assert moved.returncode != 0 and "make delete first" in moved.stderr
     assert deploy_answers(project)[0] == "eu-central-1" and not calls(project, "sam")
+
+
+def test_set_works_before_the_first_deploy_and_the_questions_offer_it(project):
+    answers = "eu-central-1\neu5\nHome\n\n\n"  # Enter at Receivers: the SET value
+    result = make(project, "deploy", "SET=Sinks=hass", stdin=answers, CONFIGURE_FROM_STDIN="1")
+    assert result.returncode == 0, result.stderr
+    assert "deploy once first" not in result.stderr
+    assert deploy_answers(project)[1]["Sinks"] == "hass"
+    assert "Receivers [hass]" in result.stdout
+    keys = json.loads((project / ".local" / "first-secret-keys.json").read_text())
+    assert keys == ["hass_webhook_url"]
+    assert calls(project, "sam")[-1] == "sam deploy --config-file samconfig.local.toml"
+
+
+def test_an_existing_setup_is_never_asked_again_nor_its_secret_touched(project):
+    save_guided_answers(project, "my-solar", "eu-central-1")
+    result = make(project, "deploy", "SET=Sinks=chargehq,hass")
+    assert result.returncode == 0, result.stderr
+    assert not (project / ".local" / "first-secret-keys.json").exists()
 
 
 def test_ctrl_d_at_a_question_ends_quietly_and_keeps_the_answers(project):
@@ -438,7 +503,8 @@ def test_several_plants_are_one_setting_and_each_code_is_checked(project):
     answers = ANSWERS.replace("\nHome\n", "\nHouse,NE=12ab\nHouse, Garage\n")
     result = make(project, "deploy", stdin=answers, CONFIGURE_FROM_STDIN="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("expected") == 4  # NE=12ab, alone or in the list, is no code
+    # NE=12ab, alone or in the list, is no code; plus the portal, receiver and e-mail ones
+    assert result.stdout.count("expected") == 5
     assert deploy_answers(project)[1]["Station"] == "House, Garage"
     assert make(project, "deploy", "SET=MeterPlants=House").returncode == 0
     _, overrides = deploy_answers(project)

@@ -9,9 +9,9 @@ from emulator.chargehq import ChargeHqReceiver
 from emulator.clock import FakeClock
 from emulator.httpserve import LoopbackServer, Reply, Request
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import ChargeHqRejected, ChargeHqUnavailable
+from fusioncharge.sinks.chargehq import ChargeHqClient
 
 KEY = "0b7c2e4e-0000-4000-8000-0000000c0ffe"
 METERS = SiteMeters(

@@ -13,8 +13,8 @@ from fusioncharge.accounting.site_meters import (
     compute_site_meters,
     device_types_needed,
 )
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.models import Device, Reading
+from fusioncharge.sinks.chargehq import ChargeHqClient
 
 # Real, anonymised FusionSolar replies, kept in the repository.
 RESPONSES = Path(__file__).parents[1] / "fixtures" / "fusionsolar-responses"

@@ -15,9 +15,9 @@ import pytest
 
 from emulator.clock import FakeClock
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import ChargeHqError, FusionSolarError, UnexpectedResponse
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
+from fusioncharge.sinks.chargehq import ChargeHqClient
 from fusioncharge.state import InMemoryStateStore, State
 
 LIMIT = 1 << 20  # the promise: replies over 1 MiB are refused

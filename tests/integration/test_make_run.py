@@ -5,9 +5,11 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 
 import pytest
 
+from emulator.hass import HassWebhook
 from tests.support import ROOT
 
 MAKE = shutil.which("make")
@@ -49,6 +51,39 @@ def test_make_run_with_every_sink_names_each_and_still_ends_with_the_chargehq_bo
     body = last_line(result)
     assert body["apiKey"] == "***" and body["siteMeters"]["production_kw"] > 0
     assert "Home Assistant stand-in: 1, PVOutput stand-in: 1 statuses" in result.stderr
+
+
+def test_make_run_shows_what_each_other_sink_was_sent_above_the_last_line():
+    result = make("run", "SINKS=hass,pvoutput")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    body = json.loads(lines[-1])  # the ChargeHQ-shaped body, whatever the sinks
+    assert body["apiKey"] == "***"
+    sent = {line.split(" sent: ")[0]: line for line in lines if line.startswith("# ")}
+    hass = json.loads(sent["# hass"].split(" sent: ", 1)[1])
+    assert hass["production_kw"] == body["siteMeters"]["production_kw"]
+    assert hass["battery_soc_pct"] == round(body["siteMeters"]["battery_soc"] * 100, 1)
+    pvoutput = json.loads(sent["# pvoutput"].split(" sent: ", 1)[1])
+    assert pvoutput["v2"] == str(round(body["siteMeters"]["production_kw"] * 1000))
+    assert lines.index(sent["# pvoutput"]) < len(lines) - 1
+    assert "# chargehq sent" not in result.stdout  # its body is the last line
+    assert "receiver: 0 pushes" in result.stderr  # ChargeHQ not chosen: nothing sent to it
+
+
+def test_make_run_sends_the_emulated_reading_stamped_now_to_a_given_home_assistant():
+    with HassWebhook("fusioncharge-mine") as home:  # plays the user's Home Assistant
+        result = make("run", "SINKS=hass", HASS_WEBHOOK_URL=home.url, CHARGEHQ_API_KEY="")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert len(home.received) == 1 and home.probes == 1  # confirmed, as the function does
+        assert abs(home.received[0]["tsms"] / 1000 - time.time()) < 600  # stamped now
+        assert "# sinks: hass=ok" in result.stderr
+        assert "sensor.fusioncharge_production" in result.stderr
+        assert "fusioncharge-mine" not in result.stdout + result.stderr  # the URL is a secret
+        assert "CHARGEHQ_API_KEY" not in result.stderr  # nothing asked
+    with HassWebhook("fusioncharge-mine", registered=False) as stock:  # no package loaded
+        result = make("run", "SINKS=hass", HASS_WEBHOOK_URL=stock.url)
+        assert result.returncode != 0  # make says 2 for any failed recipe
+        assert "hass_webhook_unknown" in result.stderr and "packages:" in result.stderr
 
 
 def test_make_run_dry_run_pushes_nothing():

@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
     AccountLocked,
@@ -44,6 +43,8 @@ from fusioncharge.errors import (
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.settings import load_settings
+from fusioncharge.sinks import registry
+from fusioncharge.sinks.chargehq import ChargeHqClient, ChargeHqSink
 from fusioncharge.state import FileStateStore, InMemoryStateStore, State
 from tests.support.aws_faults import answer_with_error
 from tests.support.run_checks import LogCapture, RunLog, library_logging_restored
@@ -184,15 +185,18 @@ def _handler_clients(base_url: str, push_url: str) -> tuple[FusionSolarClient, C
     fusionsolar = app.Wiring().fusionsolar_factory(settings, deadline)(
         Credentials("tls-user", SYSTEM_CODE), InMemoryStateStore()
     )
-    return fusionsolar, app.Wiring().chargehq_factory(settings, deadline)(API_KEY)
+    sink = registry.kind("chargehq").build(
+        app.Wiring().sinks_context(settings), {"chargehq_api_key": API_KEY}
+    )
+    assert isinstance(sink, ChargeHqSink)
+    return fusionsolar, sink.client(deadline)
 
 
 def test_the_handlers_clients_verify_tls():
-    fusionsolar, chargehq = _handler_clients(
+    fusionsolar, _ = _handler_clients(
         "https://eu5.fusionsolar.huawei.com", "https://api.chargehq.net/api/public/push-solar-data"
     )
-    assert fusionsolar.session.verify is True
-    assert chargehq.session.verify is True
+    assert fusionsolar.session.verify is True  # the sinks' funnel: the unknown-CA test below
 
 
 def _trust(monkeypatch: pytest.MonkeyPatch, ca: Path) -> None:

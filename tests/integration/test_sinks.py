@@ -3,10 +3,10 @@ default stack unchanged, the same site meters to every sink, each sink's faults 
 fault matrix's rows per sink), ChargeHQ gone after a day, PVOutput's rules and limit."""
 
 import json
+import re
 
 import pytest
 
-from fusioncharge.chargehq.body import build_body
 from fusioncharge.errors import (
     ChargeHqGone,
     ChargeHqRejected,
@@ -14,6 +14,7 @@ from fusioncharge.errors import (
     FusionSolarUnavailable,
     SecretError,
 )
+from fusioncharge.sinks.chargehq_body import build_body
 from tools.local_site import PVOUTPUT_SYSTEM, Site, worked_example_scenario
 
 ALL = "chargehq,hass,pvoutput"
@@ -101,7 +102,10 @@ def test_the_run_fails_only_when_every_charging_sink_failed(fault, raised):
         run = site.run()
         assert isinstance(run.error, raised)  # the first charging sink's error
         assert run.result.sinks == {"chargehq": "FAILED", "hass": "FAILED", "pvoutput": "ok"}
-        assert "chargehq=FAILED hass=FAILED pvoutput=ok" in run.result.summary()
+        summary = run.result.summary()
+        assert re.search(
+            r"chargehq=FAILED\(chargehq_\w+\) hass=FAILED\(hass_unavailable\) pvoutput=ok", summary
+        )
 
 
 def test_failed_readings_are_told_to_every_sink_with_an_error_channel():
@@ -167,6 +171,51 @@ def test_chargehq_gone_fails_a_chargehq_only_run_with_what_to_do():
         ok = site.next_run()  # ChargeHQ answers again: back to normal, the count forgotten
         assert ok.error is None
         assert '"sinks"' not in site.state_text()
+
+
+def test_a_relays_404_for_a_day_is_never_called_chargehq_closing():
+    with _site(None) as site:
+        # CHARGEHQ_PUSH_URL leads to a relay (here: the stand-in no longer declared as ChargeHQ's
+        # own service): its 404s say nothing about ChargeHQ itself.
+        site.wiring.sink_urls.pop("chargehq")
+        site.receiver.fault_next("http_404")
+        assert isinstance(site.run().error, ChargeHqRejected)
+        site.clock.advance(24 * HOUR + 60)
+        site.receiver.fault_next("http_404")
+        later = site.run()
+        assert isinstance(later.error, ChargeHqRejected), later.error
+        assert "ChargeHQ is closing" not in str(later.error)
+        assert "check CHARGEHQ_PUSH_URL" in str(later.error)
+
+
+def test_home_assistant_is_ok_only_once_it_confirmed_the_webhook_exists():
+    with _site("chargehq,hass") as site:
+        site.hass.registered = False  # the package not loaded: it still answers 200 to a POST
+        run = site.run()
+        assert run.error is None  # ChargeHQ received: the run is fine, Home Assistant is not
+        assert run.result.sinks == {"chargehq": "ok", "hass": "FAILED"}
+        assert run.result.sink_errors == {"hass": "hass_webhook_unknown"}
+        # The summary says why, as make run and make status do: hass=FAILED(<code>).
+        summary = run.result.summary()
+        assert summary.startswith("pushed chargehq=ok hass=FAILED(hass_webhook_unknown) {")
+        site.hass.registered = True  # the user fixed the packages: line and restarted
+        assert site.next_run().result.sinks == {"chargehq": "ok", "hass": "ok"}
+
+
+def test_the_webhook_is_confirmed_after_the_url_changes_and_then_daily():
+    with _site("hass") as site:
+        for _ in range(3):
+            assert site.next_run().result.sinks == {"hass": "ok"}
+        assert site.hass.probes == 1  # the first push only
+        assert site.hass.webhook_id not in (site.state_text() or "")  # the URL is a secret
+        site.clock.advance(24 * HOUR)
+        site.run()
+        assert site.hass.probes == 2  # at least daily
+        secret = {**site.secret, "hass_webhook_url": site.hass.url.replace("demo", "other")}
+        site.set_secret(secret)  # a new id, not registered in this Home Assistant
+        moved = site.next_run()
+        assert moved.result.sink_errors == {"hass": "hass_webhook_unknown"}
+        assert "packages: !include_dir_named packages" in str(moved.error)
 
 
 def test_pvoutput_hourly_limit_is_respected_and_its_4xx_never_retried():

@@ -56,7 +56,8 @@ def test_a_hundred_read_devices_still_fit_with_every_sink_remembering_something(
         text = site.state_text() or ""
     assert [r.error for r in runs] == [None] * 3
     sinks = json.loads(text)["sinks"]
-    assert set(sinks) == {"chargehq", "pvoutput"} and "wait_until" in sinks["pvoutput"]
+    assert set(sinks) == {"chargehq", "hass", "pvoutput"} and "wait_until" in sinks["pvoutput"]
+    assert "confirmed_at" in sinks["hass"]  # when Home Assistant's webhook was confirmed
     assert len(text.encode()) <= SSM_MAX_CHARS, f"state is {len(text.encode())} bytes"
 
 

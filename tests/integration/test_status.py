@@ -182,6 +182,10 @@ def test_failed_runs_are_counted_only_since_the_last_push(site):
     _runs(site, (base + 1500, FAILED))
     working, text = _status(site, base + 1600)
     assert "failed runs 1 since the last push" in text, text
+    # One passing failure right after pushes is a blip, shown as one (not NOT WORKING).
+    assert working is True and "one failed run at" in text and "is a blip" in text, text
+    _runs(site, *((base + 1500 + 300 * k, FAILED) for k in range(1, 4)))
+    working, text = _status(site, base + 3100)  # no push for 31 minutes: no longer a blip
     assert working is False and "fusionsolar_unavailable: nothing: FusionSolar is not" in text
 
 
@@ -291,11 +295,11 @@ def test_each_configured_sink_is_shown_and_its_keys_checked(site):
             *site["stack"],
             now=time.time() + 30,
             checks=site["checks"],
-            pvoutput_url=pvoutput.url,
+            sink_urls={"pvoutput": pvoutput.url},
         )
         working, text = report.working, "\n".join(report.lines)
     assert working is False, text  # PVOutput refused the system id
-    assert "HA webhook  the latest reading was sent again" in text
+    assert "Home Assistant its webhook is confirmed" in text
     assert len(hass.received) == 1
     assert "pvoutput_rejected" in text and "Invalid System ID" in text
     assert "ChargeHQ" not in text.split("sinks")[-1]  # not listed: not checked
@@ -317,3 +321,32 @@ def test_a_plant_whose_nights_are_unknown_is_named(site):
     assert f"plant       {notice}" in _status(site, later)[1]
     _runs(site, (later - 10, PUSHED))  # a later run that no longer names it
     assert "plant " not in _status(site, later)[1].replace("plant list", "")
+
+
+def test_a_receiver_that_received_nothing_for_30_minutes_is_named_never_working(site):
+    secret = {**json.loads(_secret(USER, CODE, KEY)), "hass_webhook_url": "https://ha.example/x"}
+    secrets = site["session"].client("secretsmanager")
+    secrets.put_secret_value(SecretId=site["secret"], SecretString=json.dumps(secret))
+    outputs, parameters = site["stack"]
+    site["stack"] = (outputs, {**parameters, "Sinks": "chargehq,hass"})
+    base = time.time()  # the secret was edited now; every run below comes after it
+    half = {
+        **PUSHED,
+        "sinks": {"chargehq": "ok", "hass": "FAILED"},
+        "sink_errors": {"hass": "hass_webhook_unknown"},
+    }
+    _runs(site, *((base + 300 * k, half) for k in range(1, 4)))
+    working, text = _status(site, base + 1000)
+    assert working is True, text  # 15 minutes: Home Assistant may still be restarting
+    assert "received    ChargeHQ at" in text
+    assert "Home Assistant: nothing in the last day (hass_webhook_unknown)" in text
+    _runs(site, *((base + 300 * k, half) for k in range(4, 9)))
+    working, text = _status(site, base + 2500)
+    assert working is False, text
+    headline = text.splitlines()[0]
+    assert "NOT WORKING: Home Assistant has received nothing for 30 minutes" in headline
+    assert "(hass_webhook_unknown)" in headline and "packages:" in headline
+    whole = {**half, "sinks": {"chargehq": "ok", "hass": "ok"}, "sink_errors": {}}
+    _runs(site, (base + 2700, whole))  # the package loaded: the webhook confirmed
+    working, text = _status(site, base + 2800)
+    assert working is True and "Home Assistant at" in text and "webhook confirmed" in text

@@ -24,11 +24,22 @@ def template_alarm() -> dict[str, Any]:
 
 
 def no_push_alarm(
-    cloudwatch: Any, name: str, topic: str, *, stack: str = "my-solar", paused: bool = False
+    cloudwatch: Any,
+    name: str,
+    topic: str,
+    *,
+    stack: str = "my-solar",
+    paused: bool = False,
+    sinks: str = "chargehq",
 ) -> str:
     """Put the template's alarm as `name`, mailing `topic` (the stack has an AlarmEmail), for
     the stack `stack` (paused: the Paused parameter set); its ARN."""
-    refs = {"AWS::StackName": stack, "AlarmTopic": topic, "AWS::NoValue": NO_VALUE}
+    refs = {
+        "AWS::StackName": stack,
+        "AlarmTopic": topic,
+        "AWS::NoValue": NO_VALUE,
+        "Sinks": sinks,
+    }
     conditions = {"IsPaused": paused, "SendAlarmEmail": True}
     properties = resolve(_template_alarm(), refs, conditions)
     cloudwatch.put_metric_alarm(AlarmName=name, **properties)

@@ -7,7 +7,7 @@ import pytest
 
 from emulator.chargehq import check_body, parse_push
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.chargehq.body import build_body, masked
+from fusioncharge.sinks.chargehq_body import build_body, masked
 
 KEY = "0b7c2e4e-1111-4000-8000-00000000abcd"
 WORKED_EXAMPLE = SiteMeters(

@@ -46,3 +46,15 @@ def test_ctrl_d_or_no_terminal_leaves_them_missing():
     names = ["FUSIONSOLAR_USERNAME"]
     assert ask_missing({}, names, eof, terminal=True) == names
     assert ask_missing({}, names, eof, terminal=False) == names
+
+
+def test_a_live_run_asks_only_for_the_chosen_receivers_keys():
+    from tools.live_inputs import asked
+
+    assert list(asked(("hass",))) == [
+        "FUSIONSOLAR_USERNAME",
+        "FUSIONSOLAR_SYSTEM_CODE",
+        "HASS_WEBHOOK_URL",
+    ]
+    assert "CHARGEHQ_API_KEY" in asked(("chargehq", "pvoutput"))
+    assert "PVOUTPUT_SYSTEM_ID" in asked(("chargehq", "pvoutput"))

@@ -8,12 +8,12 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from fusioncharge.chargehq import body
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.errors import ConfigError
 from fusioncharge.fusionsolar import replies
 from fusioncharge.masking import FRAGMENT, mask, show_url
 from fusioncharge.settings import load_settings
+from fusioncharge.sinks import chargehq_body as body
+from fusioncharge.sinks.chargehq import ChargeHqClient
 
 SECRET = 'Zq7/pa"ss+w0rd=&x'  # characters each encoding changes
 MASKERS = {

@@ -4,6 +4,8 @@ after a run that did not push (aws/alarm_mail.py), which never fails the run."""
 
 from typing import Any
 
+import pytest
+
 from fusioncharge import run_report
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.alarm_mail import CHECK_SECONDS, mind_the_mail
@@ -32,7 +34,7 @@ def test_a_pushed_run_counts_one_push_and_reports_its_site_meters():
 
 def test_a_failed_run_that_told_chargehq_counts_no_push():
     error = CredentialsRejected("the password was rejected")
-    result = RunResult(pushed=True, error=error, body={"error": "x"}, site_meters=METERS)
+    result = RunResult(pushed=True, error=error, told="x", site_meters=METERS)
     found = named(result)
     assert found[("Pushes", None)] == 0  # the alarm sees a 0, not a gap
     assert found[("Failures", None)] == 1 and found[("ErrorPushes", None)] == 1
@@ -90,3 +92,18 @@ def test_aws_trouble_in_the_alarm_check_never_fails_the_run(caplog):
     mind_the_mail(ALARM, CHECK_SECONDS, clients, now=0.0)
     assert clients.asked == ["cloudwatch"]
     assert "could not check the alarm's mail subscription" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("sinks", "pushes"),
+    [
+        ({"chargehq": "ok", "hass": "ok", "pvoutput": "FAILED"}, 1),  # PVOutput: no charger
+        ({"chargehq": "ok", "hass": "FAILED"}, 0),  # one charging receiver got nothing
+        ({"chargehq": "FAILED", "hass": "ok"}, 0),  # ChargeHQ gone while hass works: told
+        ({"pvoutput": "waiting"}, 1),  # PVOutput's hourly limit: waiting on purpose
+        ({"pvoutput": "FAILED", "logbook": "ok"}, 0),  # no charging sink: every one counts
+    ],
+)
+def test_the_no_push_alarm_counts_a_run_only_when_every_charging_receiver_got_it(sinks, pushes):
+    result = RunResult(pushed=True, sinks=sinks, site_meters=METERS)
+    assert named(result)[("Pushes", None)] == pushes

@@ -11,16 +11,17 @@ from urllib3.exceptions import NameResolutionError
 
 from emulator.clock import FakeClock
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.aws.secrets import SiteSecret, parse_secret, sink_keys_error
+from fusioncharge.aws.secrets import parse_secret, sink_keys_error
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
+    ChargeHqError,
     ChargeHqRejected,
     ChargeHqUnavailable,
     HassUnavailable,
     PvOutputRejected,
 )
 from fusioncharge.sinks import FAILED, OK, deliver, share
-from fusioncharge.sinks.chargehq import looks_gone
+from fusioncharge.sinks.chargehq import ChargeHqSink, looks_gone, own_service
 from fusioncharge.sinks.hass import hass_body
 from fusioncharge.sinks.pvoutput import status_form
 from fusioncharge.sinks.pvoutput_day import MAX_GAP_SECONDS, advance
@@ -108,17 +109,81 @@ def _rejected(status: int) -> ChargeHqRejected:
     return error
 
 
-def test_what_counts_as_a_sign_that_chargehq_is_gone():
-    assert looks_gone(_rejected(404)) and looks_gone(_rejected(410))
-    assert not looks_gone(_rejected(401))
+def _name_not_found(errno: int) -> ChargeHqUnavailable:
+    """What the funnel raises when the push URL's name did not resolve (requests → urllib3)."""
     try:
         try:
-            raise NameResolutionError("api.chargehq.net", None, socket.gaierror(-2, "unknown"))  # type: ignore[arg-type]
+            raise NameResolutionError("api.chargehq.net", None, socket.gaierror(errno, "x"))  # type: ignore[arg-type]
         except NameResolutionError as inner:
             raise ChargeHqUnavailable("could not reach ChargeHQ") from inner
     except ChargeHqUnavailable as exc:
-        assert looks_gone(exc)
+        return exc
+
+
+def test_what_counts_as_a_sign_that_chargehq_is_gone():
+    assert looks_gone(_rejected(404)) and looks_gone(_rejected(410))
+    assert not looks_gone(_rejected(401))
+    assert looks_gone(_name_not_found(socket.EAI_NONAME))  # no such name
+    assert not looks_gone(_name_not_found(socket.EAI_AGAIN))  # our resolver failed
     assert not looks_gone(ChargeHqUnavailable("ChargeHQ is unavailable (HTTP 503)"))
+
+
+def test_only_chargehq_s_own_address_without_a_proxy_can_say_it_is_gone(monkeypatch):
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert own_service("https://api.chargehq.net/api/public/push-solar-data", stand_in=False)
+    assert not own_service("https://my-relay.example/push", stand_in=False)  # a relay's 404
+    assert not own_service("http://api.chargehq.net/push", stand_in=False)  # no TLS: anyone's
+    assert own_service("http://127.0.0.1:8080/push", stand_in=True)  # the tests' stand-in
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert not own_service("https://api.chargehq.net/api/public/push-solar-data", stand_in=False)
+
+
+class _Failing(ChargeHqSink):
+    """ChargeHQ's sink whose every POST fails the same way (the gone rule, without sockets)."""
+
+    def __init__(self, error: Exception, clock: FakeClock) -> None:
+        super().__init__("https://api.chargehq.net/push", "key", clock)
+        self.error = error
+
+    def client(self, deadline):  # type: ignore[no-untyped-def]
+        error = self.error
+
+        class _Client:
+            def push_site_meters(self, meters):  # type: ignore[no-untyped-def]
+                raise error
+
+            push_error = push_site_meters
+
+        return _Client()
+
+
+def _a_day_of(sink: _Failing, clock: FakeClock, pushing: bool) -> BaseException:
+    memory: dict = {}
+    for _ in range(2 * 24 + 1):  # every half hour for a day and a half
+        try:
+            if pushing:
+                sink.push(SiteMeters(production_kw=1.0), Deadline.after(clock, 10), memory)
+            else:
+                sink.tell("fusionsolar_unavailable: ...", Deadline.after(clock, 10), memory)
+        except ChargeHqError as exc:
+            last = exc
+        clock.advance(1800)
+    return last
+
+
+def test_a_day_of_our_own_dns_failing_is_not_chargehq_closing():
+    clock = FakeClock(1000.0)
+    # The resolver failed (EAI_AGAIN): even while pushing readings, it is our side.
+    assert _a_day_of(_Failing(_name_not_found(socket.EAI_AGAIN), clock), clock, True).code == (
+        "chargehq_unavailable"
+    )
+    # No such name, but while the readings failed too (FusionSolar unreachable): maybe our DNS.
+    told = _a_day_of(_Failing(_name_not_found(socket.EAI_NONAME), clock), clock, False)
+    assert told.code == "chargehq_unavailable"
+    # No such name while the readings came in (our DNS works): that is ChargeHQ's answer.
+    pushed = _a_day_of(_Failing(_name_not_found(socket.EAI_NONAME), clock), clock, True)
+    assert pushed.code == "chargehq_gone" and "make deploy SET=Sinks=hass,pvoutput" in str(pushed)
 
 
 # --- the delivery ------------------------------------------------------------------------------
@@ -158,7 +223,8 @@ def test_the_run_fails_only_when_every_charging_sink_failed():
         _Sink("chargehq", True, fails=True), _Sink("hass", True), _Sink("pvoutput", False)
     )
     assert (
-        one_down.line == f"chargehq={FAILED} hass=ok pvoutput=ok" and one_down.run_failed() is None
+        one_down.line == f"chargehq={FAILED}(hass_unavailable) hass=ok pvoutput=ok"
+        and one_down.run_failed() is None
     )
     monitor_down = _deliver(_Sink("chargehq", True), _Sink("pvoutput", False, fails=True))
     assert monitor_down.run_failed() is None
@@ -199,19 +265,38 @@ def test_each_listed_sink_needs_its_keys():
     )
     assert secret.missing() == ["chargehq_api_key"]
     assert secret.missing(("hass", "pvoutput")) == ["hass_webhook_url", "pvoutput_api_key"]
-    assert secret.pvoutput_system_id == "12345"  # a JSON number is taken as typed
+    assert secret.value("pvoutput_system_id") == "12345"  # a JSON number is taken as typed
     assert not secret.has_keys("pvoutput")
 
 
 @pytest.mark.parametrize(
-    ("key", "value"),
+    ("key", "value", "must"),
     [
-        ("hass_webhook_url", "hooks.nabu.casa/abc"),
-        ("hass_webhook_url", "http://my-home.example/api/webhook/abc"),
-        ("pvoutput_system_id", "my system"),
+        ("hass_webhook_url", "hooks.nabu.casa/abc", "whole https:// address"),
+        ("hass_webhook_url", "http://my-home.example/api/webhook/abc", "whole https:// address"),
+        ("hass_webhook_url", 8123, "whole https:// address"),  # a number, not a placeholder
+        ("pvoutput_system_id", "my system", "whole number"),
+        ("pvoutput_system_id", 12345.0, "no decimals"),
+        ("pvoutput_system_id", True, "not true/false"),
+        ("chargehq_api_key", 42, "as text in quotes"),
     ],
 )
-def test_a_sink_key_that_cannot_be_right_is_named_without_its_value(key, value):
-    secret = SiteSecret("u", "c", None, source="s", **{key: value})
-    error = sink_keys_error(secret, ("hass", "pvoutput"))
-    assert error is not None and key in str(error) and value not in str(error)
+def test_a_sink_key_that_cannot_be_right_is_named_with_what_it_must_be(key, value, must):
+    secret = parse_secret(
+        {"fusionsolar_username": "u", "fusionsolar_system_code": "c", key: value}, "s"
+    )
+    assert key not in secret.missing(("chargehq", "hass", "pvoutput"))  # not "fill it in"
+    error = sink_keys_error(secret, ("chargehq", "hass", "pvoutput"))
+    assert error is not None and f"key {key} must be" in str(error) and must in str(error)
+    assert str(value) not in str(error)
+    assert sink_keys_error(secret, ("nothing-listed",)) is None  # only the listed sinks' keys
+
+
+@pytest.mark.parametrize("value", [None, "", "REPLACE_ME", " changeme "])
+def test_a_placeholder_still_needs_filling_in(value):
+    secret = parse_secret(
+        {"fusionsolar_username": "u", "fusionsolar_system_code": "c", "pvoutput_system_id": value},
+        "s",
+    )
+    assert "pvoutput_system_id" in secret.missing(("pvoutput",))
+    assert sink_keys_error(secret, ("pvoutput",)) is None

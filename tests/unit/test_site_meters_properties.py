@@ -18,8 +18,8 @@ from fusioncharge.accounting.site_meters import (
     account,
     compute_site_meters,
 )
-from fusioncharge.chargehq.body import build_body
 from fusioncharge.models import Device, Reading
+from fusioncharge.sinks.chargehq_body import build_body
 
 KEY = "0b7c2e4e-0000-4000-8000-000000000000"
 IDLE_STATES = (40960.0, 768.0, 774.0)

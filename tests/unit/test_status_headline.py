@@ -44,3 +44,28 @@ def test_an_unknown_credential_never_reads_as_working():
     facts = Facts(proofs=[PROVEN[0], Proof("ChargeHQ", None, "no recent reading")])
     assert decide(facts).word == "CHECKING"
     assert "the run at about 14:05" in decide(Facts(next_run="the run at about 14:05")).text()
+
+
+def test_never_working_while_a_configured_receiver_received_nothing_for_30_minutes():
+    facts = Facts(
+        pushed_since_edit=True,
+        last_outcome="pushed",
+        receivers="ChargeHQ and Home Assistant",
+        silent=[("Home Assistant", "hass_webhook_unknown")],
+    )
+    decided = decide(facts)
+    assert decided.word == "NOT WORKING" and decided.exit_code == 1
+    assert decided.detail.startswith("Home Assistant has received nothing for 30 minutes")
+    assert "packages:" in decided.detail
+
+
+def test_one_passing_failure_after_pushes_is_a_blip_not_a_failure():
+    facts = Facts(
+        pushed_since_edit=True,
+        last_outcome="failed",
+        last_error_code="fusionsolar_unavailable",
+        blip="14:05 (fusionsolar_unavailable)",
+    )
+    decided = decide(facts)
+    assert decided.word == "WORKING" and decided.exit_code == 0
+    assert "one failed run at 14:05 (fusionsolar_unavailable) is a blip" in decided.detail

@@ -183,6 +183,13 @@ class HassRejected(SinkError):
     code = "hass_rejected"
 
 
+class HassWebhookUnknown(SinkError):
+    """Home Assistant answered, but no POST-only webhook is registered under the URL's id (a
+    GET got 200, not the 405 a registered webhook answers): the package is not loaded."""
+
+    code = "hass_webhook_unknown"
+
+
 class PvOutputUnavailable(SinkError):
     """PVOutput timed out, refused the connection, or answered 5xx."""
 

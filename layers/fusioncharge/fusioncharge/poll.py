@@ -1,25 +1,22 @@
-"""One poll cycle: secret → FusionSolar readings → site meters → ChargeHQ push.
+"""One poll cycle: secret → FusionSolar readings → site meters → each sink SINKS lists.
 
 Collaborators come in as arguments (the handler builds them from the settings), so the same cycle
 runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from fusioncharge import masking, plant_readings, sinks
+from fusioncharge import masking, plant_readings, run_log, sinks
 from fusioncharge.accounting import consumption_check, meter_direction
 from fusioncharge.accounting.site_meters import (
-    Accounting,
     NoSiteMeters,
     SiteMeters,
-    SitePlant,
     account,
 )
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
-from fusioncharge.chargehq.body import build_body
 from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
@@ -33,12 +30,11 @@ from fusioncharge.errors import (
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.result import RunResult
 from fusioncharge.settings import Settings
-from fusioncharge.sinks import Sink, SinkFactory
-from fusioncharge.sinks.builder import ChargeHqFactory, SinkBuilder, keep_memory, log_failures
+from fusioncharge.sinks import Sink, SinkContext
+from fusioncharge.sinks.builder import SinkBuilder, keep_memory, log_failures
 from fusioncharge.state import State, StateStore
 
 logger = logging.getLogger(__name__)
-_told: set[str] = set()  # INFO notes already logged by this process (said once, not each run)
 
 
 class Secrets(Protocol):
@@ -63,21 +59,19 @@ def run_poll(
     secrets: Secrets,
     store: StateStore,
     fusionsolar: FusionSolarFactory,
-    chargehq: ChargeHqFactory,
     *,
     dry_run: bool = False,
-    others: Mapping[str, SinkFactory] | None = None,
+    sinks_context: SinkContext | None = None,
     deadline: Deadline | None = None,
 ) -> RunResult:
     """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (the sinks
     with an error channel were told when readings could not be had): the caller raises it, so
-    Lambda counts the failure. `others` builds the sinks beside ChargeHQ (hass, pvoutput) from
-    the secret; SINKS says which go. The state's lease (checkpoint.py) is released at the end."""
+    Lambda counts the failure. SINKS says which sinks go; each is built by its registry row
+    (sinks/registry.py) with `sinks_context` (the clock, timeout and stand-in addresses). The
+    state's lease (checkpoint.py) is released at the end."""
     loaded = _Loaded()
     try:
-        return _run(
-            settings, secrets, store, fusionsolar, chargehq, dry_run, others, deadline, loaded
-        )
+        return _run(settings, secrets, store, fusionsolar, dry_run, sinks_context, deadline, loaded)
     finally:
         if loaded.checkpoint is not None:
             loaded.checkpoint.release()
@@ -88,25 +82,24 @@ def _run(
     secrets: Secrets,
     store: StateStore,
     fusionsolar: FusionSolarFactory,
-    chargehq: ChargeHqFactory,
     dry_run: bool,
-    others: Mapping[str, SinkFactory] | None,
+    sinks_context: SinkContext | None,
     deadline: Deadline | None,
     loaded: _Loaded,
 ) -> RunResult:
     result = RunResult()
     secret: SiteSecret | None = None
-    deadline = deadline or Deadline.after(SystemClock(), 60.0)
-    built = SinkBuilder(settings, chargehq, others or {}, deadline)
+    clock = deadline.clock if deadline is not None else SystemClock()
+    deadline = deadline or Deadline.after(clock, 60.0)
+    built = SinkBuilder(sinks_context or SinkContext(clock, settings), deadline)
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
         credentials = _filled_in(secret, settings.sinks)
         meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
         result.site_meters = meters
-        result.body = build_body(secret.chargehq_api_key or "", site_meters=meters)
         if not dry_run:
             delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded.state)
-            result.sinks = delivery.outcomes
+            result.sinks, result.sent = delivery.outcomes, built.sent
             result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
             keep_memory(loaded.checkpoint, loaded.state)
             log_failures(delivery.errors, delivery.run_failed())
@@ -177,13 +170,13 @@ def _read_site_meters(
     finally:
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
-    _report_plants(plants, result)
+    run_log.plants(plants, result)
     previous = meter_direction.previous(state.meter_watch)
     accounting = account(
         readings, settings.accounting, previous, plants, client.clock.now(), state.energy_watch
     )
     state.energy_watch = accounting.energy_watch
-    _report_accounting(accounting, result)
+    run_log.accounting(accounting, result)
     state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
     state.negative_runs, negative = consumption_check.check(state.negative_runs, accounting.meters)
     for warning in (suspect, negative):
@@ -213,33 +206,6 @@ def _save_quietly(saves: Checkpoint, state: State) -> None:
         logger.error("could not save the state after a failed run: %s", exc)
 
 
-def _report_plants(plants: list[SitePlant], result: RunResult) -> None:
-    """What the user should hear about where the plants are (sun.py): a WARNING once a
-    container, and in every run's summary line (`make status` shows it)."""
-    result.plant_notices = [p.notice for p in plants if p.notice is not None]
-    for notice in result.plant_notices:
-        if notice not in _told:
-            _told.add(notice)
-            logger.warning(notice)
-
-
-def _report_accounting(accounting: Accounting, result: RunResult) -> None:
-    """A WARNING per reading left out (every run: each is a lost measurement), a choice once."""
-    for dropped in accounting.dropped:
-        logger.warning("reading left out: %s", dropped)
-    for warning in accounting.warnings:
-        logger.warning(warning)
-    result.implausible_readings += len(accounting.dropped)
-    for key, note in accounting.notes:
-        if key not in _told:
-            _told.add(key)
-            logger.info(note)
-    for key, caution in accounting.cautions:  # a fact about the plant: once a container
-        if key not in _told:
-            _told.add(key)
-            logger.warning(caution)
-
-
 def _tell_sinks(
     built: SinkBuilder,
     secret: SiteSecret | None,
@@ -252,8 +218,9 @@ def _tell_sinks(
     ChargeHQ app and Home Assistant's error sensor show it."""
     if not exc.push_to_chargehq or secret is None:
         return
-    message = masking.for_third_party(f"{exc.code}: {exc}")[:300]
-    result.body = build_body(secret.chargehq_api_key or "", error=message)  # shown if it fails
+    told = masking.for_third_party(f"{exc.code}: {exc}")
+    message = masking.mask(told, [*secret.keys.values()])[:300]
+    result.told = message  # what the sinks are told (shown by make run even if it fails)
     if dry_run:
         return
 
@@ -262,6 +229,7 @@ def _tell_sinks(
 
     delivery = built.deliver(secret, tell, loaded.state)
     result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
+    result.sent = built.sent
     result.pushed = sinks.OK in result.sinks.values()
     result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
     keep_memory(loaded.checkpoint, loaded.state)

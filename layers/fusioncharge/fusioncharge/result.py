@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.chargehq.body import masked
 from fusioncharge.errors import BridgeError, CallTooSoon, StateError
 
 
@@ -12,9 +11,9 @@ from fusioncharge.errors import BridgeError, CallTooSoon, StateError
 class RunResult:
     """What one run did, for the log line, the metrics and `make run`."""
 
-    body: dict[str, Any] | None = None  # pushed (or, with dry_run, would-be) body, unmasked
     pushed: bool = False
     site_meters: SiteMeters | None = None
+    told: str | None = None  # the error the sinks were (or, dry run, would be) told
     error: BridgeError | None = None
     skipped: str | None = None  # why this run read nothing, when that is no failure
     unsaved_state: StateError | None = None  # raised after the push: readings are not lost
@@ -25,15 +24,21 @@ class RunResult:
     sinks: dict[str, str] = field(default_factory=dict)  # sink -> ok / FAILED / waiting
     sink_errors: dict[str, str] = field(default_factory=dict)  # failed sink -> its error code
     plant_notices: list[str] = field(default_factory=list)  # where a plant is: unknown, doubted
+    sent: dict[str, dict[str, Any]] = field(default_factory=dict)  # sink -> what it got, masked
 
     @property
     def sinks_line(self) -> str:
-        """`chargehq=ok hass=ok pvoutput=FAILED`: every sink this run went to."""
-        return " ".join(f"{name}={outcome}" for name, outcome in self.sinks.items())
+        """`chargehq=ok hass=FAILED(hass_webhook_unknown) pvoutput=ok`: every sink this run
+        went to, a failed one with its error code."""
+        return " ".join(
+            f"{name}={outcome}"
+            + (f"({self.sink_errors[name]})" if name in self.sink_errors else "")
+            for name, outcome in self.sinks.items()
+        )
 
     @property
     def error_pushed(self) -> bool:
-        return self.pushed and self.body is not None and "error" in self.body
+        return self.pushed and self.told is not None
 
     def summary(self) -> str:
         """One line a person can read: what was pushed, or why nothing was."""
@@ -52,8 +57,3 @@ class RunResult:
         verb = verb if self.pushed else "dry run, not pushed"
         meters = self.site_meters.as_dict() if self.site_meters else {}
         return f"{verb} {meters} {calls}"
-
-
-def masked_body(result: RunResult) -> dict[str, Any] | None:
-    """The body as it may be shown: apiKey replaced by ***."""
-    return masked(result.body) if result.body is not None else None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fusioncharge.result import RunResult
+from fusioncharge.sinks import OK, WAITING, registry
 
 RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)
 COUNT, NO_UNIT = "Count", "None"  # CloudWatch's units (Powertools' MetricUnit values)
@@ -32,8 +33,14 @@ class Summary:
 
 
 def pushed_site_meters(result: RunResult) -> bool:
-    """The run pushed site meters (not an `error` push, not a dry run)."""
-    return result.pushed and result.error is None
+    """The run pushed site meters (not an `error` push, not a dry run) and every charging
+    receiver it went to received them (with none configured, every receiver): the no-push
+    alarm mails when any one of them has received nothing for 25-30 minutes, not only when
+    all failed. A receiver waiting on purpose (PVOutput's hourly limit) is not a failure."""
+    if not result.pushed or result.error is not None:
+        return False
+    counted = [n for n in result.sinks if registry.charging(n)] or list(result.sinks)
+    return all(result.sinks[name] in (OK, WAITING) for name in counted)
 
 
 def metrics(result: RunResult) -> list[Metric]:
@@ -48,7 +55,8 @@ def metrics(result: RunResult) -> list[Metric]:
         found.append(Metric("MeterDirectionSuspect", 1))
     # Every run that ends says whether it pushed, failed and skipped runs too: the no-push alarm
     # then sees a real 0 at once, not a gap that older pushes in its range would outweigh.
-    # (A failed run that told ChargeHQ its error pushed no site meters: 0 too.)
+    # (A failed run that told the sinks its error pushed no site meters: 0 too; so is a run
+    # that one charging receiver did not get.)
     found.append(Metric("Pushes", int(pushed_site_meters(result))))
     found += _sink_metrics(result.sinks)
     if result.error is not None:

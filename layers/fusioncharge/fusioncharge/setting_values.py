@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fusioncharge.errors import ConfigError
 from fusioncharge.masking import show_url
 from fusioncharge.plant_time import is_time_zone
+from fusioncharge.sinks import registry
 
 # STATE_PARAMETER's name until 2026-11, still read when STATE_PARAMETER is not set: a function
 # deployed before the rename keeps its state parameter (the parameter's own name is unchanged).
@@ -22,19 +23,19 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 _SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
 
-SINK_NAMES = ("chargehq", "hass", "pvoutput")
-
 
 def sinks(env: Mapping[str, str]) -> tuple[str, ...]:
-    """SINKS: a comma list of sink names, each once; empty means chargehq (as before sinks)."""
+    """SINKS: a comma list of the registry's sink names, each once; empty means chargehq (as
+    before sinks)."""
+    known = registry.names()
     names = [part.strip().lower() for part in text(env, "SINKS").split(",") if part.strip()]
     for name in names:
-        if name not in SINK_NAMES:
+        if name not in known:
             raise ConfigError(
                 f"SINKS names {shown(name)}, which is not a sink: use a comma list of "
-                f"{', '.join(SINK_NAMES)} (for example chargehq,hass)"
+                f"{', '.join(known)} (for example chargehq,hass)"
             )
-    return tuple(dict.fromkeys(names)) or ("chargehq",)
+    return tuple(dict.fromkeys(names)) or (registry.DEFAULT,)
 
 
 def text(env: Mapping[str, str], name: str) -> str:

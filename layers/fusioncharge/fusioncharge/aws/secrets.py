@@ -5,22 +5,16 @@ from AWS ever reaches a message.
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from fusioncharge.aws.clients import RETRYABLE, aws_config, aws_reason, time_for_an_attempt
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import SecretError
+from fusioncharge.sinks import registry
 
-SECRET_KEYS = ("fusionsolar_username", "fusionsolar_system_code", "chargehq_api_key")
-FUSIONSOLAR_KEYS = SECRET_KEYS[:2]
-# Each sink's keys in the same secret (SINKS names the sinks; sinks/ pushes to them).
-SINK_KEYS = {
-    "chargehq": ("chargehq_api_key",),
-    "hass": ("hass_webhook_url",),
-    "pvoutput": ("pvoutput_api_key", "pvoutput_system_id"),
-}
+FUSIONSOLAR_KEYS = ("fusionsolar_username", "fusionsolar_system_code")
 ENVIRONMENT = "environment"  # the source name of values taken from environment variables
 # What the stack writes into the secret, and the usual stand-ins; real values never match.
 _PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me", "todo", "..."}
@@ -28,50 +22,63 @@ _PLACEHOLDERS = {"replace_me", "replace-me", "replaceme", "changeme", "change_me
 
 @dataclass(frozen=True)
 class SiteSecret:
-    """The user's credentials, as filled in the secret. repr never shows a value."""
+    """The user's credentials, as filled in the secret. repr never shows a value.
+
+    `keys` holds every sink key (sinks/registry.py) that is filled in and passed its check;
+    `wrong` the keys filled in with something that cannot be right, each with what it must be."""
 
     fusionsolar_username: str | None = field(repr=False)
     fusionsolar_system_code: str | None = field(repr=False)
-    chargehq_api_key: str | None = field(repr=False)
     source: str = "the secret"  # where the values came from, for messages
-    hass_webhook_url: str | None = field(default=None, repr=False)
-    pvoutput_api_key: str | None = field(default=None, repr=False)
-    pvoutput_system_id: str | None = field(default=None, repr=False)
+    keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    wrong: Mapping[str, str] = field(default_factory=dict)
 
-    def missing(self, sinks: tuple[str, ...] = ("chargehq",)) -> list[str]:
+    def value(self, key: str) -> str | None:
+        return self.keys.get(key)
+
+    def missing(self, sinks: tuple[str, ...] = (registry.DEFAULT,)) -> list[str]:
         """Keys that are absent or still hold a placeholder: FusionSolar's and those of the
         given sinks (by default ChargeHQ's, as before there were other sinks)."""
-        keys = [*FUSIONSOLAR_KEYS, *(k for sink in sinks for k in SINK_KEYS.get(sink, ()))]
-        return [k for k in keys if getattr(self, k) is None]
+        found = [k for k in FUSIONSOLAR_KEYS if getattr(self, k) is None]
+        wanted = registry.keys(tuple(s for s in sinks if s in registry.names()))
+        return found + [k for k in wanted if k not in self.keys and k not in self.wrong]
 
     def has_keys(self, sink: str) -> bool:
-        """Whether every key of this sink is filled in."""
-        return all(getattr(self, k) is not None for k in SINK_KEYS.get(sink, ("?",)))
+        """Whether every key of this sink is filled in and right."""
+        if sink not in registry.names():
+            return False
+        return all(k in self.keys for k in registry.keys((sink,)))
 
 
 def parse_secret(value: Any, secret_id: str) -> SiteSecret:
-    """Turn the secret's JSON into a SiteSecret; placeholders and missing keys become None."""
+    """Turn the secret's JSON into a SiteSecret; placeholders and missing keys become None
+    (absent), a sink key that fails its check is named in `wrong` (never with its value)."""
     if not isinstance(value, dict):
         raise SecretError(
             f"secret {secret_id} does not hold a JSON object; set it to "
-            '{"fusionsolar_username": "...", "fusionsolar_system_code": "...", '
-            '"chargehq_api_key": "..."} in the AWS console (Secrets Manager)'
+            '{"fusionsolar_username": "...", "fusionsolar_system_code": "...", and your '
+            "receivers' keys} in the AWS console (Secrets Manager)"
         )
-    username, system_code, api_key = (_filled(value.get(k)) for k in SECRET_KEYS)
-    return SiteSecret(
-        username,
-        system_code,
-        api_key,
-        source=secret_id,
-        hass_webhook_url=_filled(value.get("hass_webhook_url")),
-        pvoutput_api_key=_filled(value.get("pvoutput_api_key")),
-        pvoutput_system_id=_filled(_number_as_text(value.get("pvoutput_system_id"))),
-    )
+    keys: dict[str, str] = {}
+    wrong: dict[str, str] = {}
+    for kind in registry.SINKS:
+        for key in kind.keys:
+            raw = value.get(key.name)
+            if _placeholder(raw):
+                continue
+            try:
+                keys[key.name] = key.check(raw)
+            except ValueError as exc:
+                wrong[key.name] = str(exc)
+    username, system_code = (_filled(value.get(k)) for k in FUSIONSOLAR_KEYS)
+    return SiteSecret(username, system_code, source=secret_id, keys=keys, wrong=wrong)
 
 
-def _number_as_text(value: Any) -> Any:
-    """A PVOutput system id typed as a JSON number is taken as its digits."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+def _placeholder(value: Any) -> bool:
+    """Absent, empty, null or a placeholder text: still to be filled in."""
+    if value is None:
+        return True
+    return isinstance(value, str) and _filled(value) is None
 
 
 def _filled(value: Any) -> str | None:
@@ -96,35 +103,13 @@ def secret_keys_missing_error(secret_id: str, keys: list[str]) -> SecretError:
 
 def sink_keys_error(secret: SiteSecret, sinks: tuple[str, ...]) -> SecretError | None:
     """A sink key that is filled in but cannot be right (checked before FusionSolar is called);
-    the message names the key, never its value."""
-    where = f"secret {secret.source}"
-    url = secret.hass_webhook_url
-    if "hass" in sinks and url is not None and not _webhook_url(url):
-        return SecretError(
-            f"{where}: key hass_webhook_url must be the whole https:// address of your Home "
-            "Assistant webhook, such as https://hooks.nabu.casa/<id> or "
-            "https://<your-home>/api/webhook/<id> (README: Where the readings go)"
-        )
-    system_id = secret.pvoutput_system_id
-    if "pvoutput" in sinks and system_id is not None and not system_id.isdigit():
-        return SecretError(
-            f"{where}: key pvoutput_system_id must be the number PVOutput shows as System Id "
-            "(Settings > Registered Systems)"
-        )
+    the message names the key and what it must be, never its value."""
+    names = tuple(s for s in sinks if s in registry.names())
+    for key in registry.keys(names):
+        if key in secret.wrong:
+            where = f"secret {secret.source}"
+            return SecretError(f"{where}: key {key} {secret.wrong[key]}")
     return None
-
-
-def _webhook_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return False
-    if parts.username or parts.password or not host:
-        return False
-    if parts.scheme == "http":  # plain HTTP only to this machine (the tests' Home Assistant)
-        return host in ("127.0.0.1", "localhost", "::1")
-    return parts.scheme == "https"
 
 
 class SecretSource:
@@ -164,7 +149,8 @@ class SecretSource:
         except (ValueError, RecursionError, parameters.exceptions.TransformParameterError):
             raise SecretError(
                 f"secret {self.secret_id} is not valid JSON; edit it in the AWS console so it "
-                "holds the keys fusionsolar_username, fusionsolar_system_code, chargehq_api_key"
+                "holds the keys fusionsolar_username, fusionsolar_system_code and your "
+                "receivers' keys"
             ) from None  # Powertools' message may quote the value
         except parameters.exceptions.GetParameterError as exc:
             reason = aws_reason(exc)

@@ -10,11 +10,15 @@ turns an unknown value into a number.
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import BridgeError, InternalError
+
+if TYPE_CHECKING:  # settings reads the registry of sinks: only the type is needed here
+    from fusioncharge.settings import Settings
+    from fusioncharge.state import State
 
 OK, FAILED, WAITING = "ok", "FAILED", "waiting"
 Memory = MutableMapping[str, Any]  # what a sink keeps between runs (in the state, small)
@@ -23,6 +27,7 @@ Memory = MutableMapping[str, Any]  # what a sink keeps between runs (in the stat
 class Sink(Protocol):
     name: str  # as in SINKS
     charging: bool  # a charger follows it: the run fails only when every one of these failed
+    sent: dict[str, Any] | None  # what the last push sent, secrets masked (make run shows it)
 
     def push(self, meters: SiteMeters, deadline: Deadline, memory: Memory) -> str:
         """Send the site meters; return OK or WAITING (nothing sent, on purpose); raise a
@@ -34,9 +39,54 @@ class Sink(Protocol):
         ...
 
 
-# Builds a sink from the run's SiteSecret and State (None before it loaded: PVOutput's clock
-# then falls back to the PLANT_TIMEZONE setting or UTC).
-SinkFactory = Callable[[Any, Any], Sink]
+@dataclass(frozen=True)
+class SecretKey:
+    """One key of a sink in the secret. `check` takes the value as the secret's JSON holds it
+    (never a placeholder) and returns it as text, or raises ValueError saying what it must be
+    (the message never quotes the value)."""
+
+    name: str
+    check: Callable[[Any], str]
+
+    @property
+    def env(self) -> str:
+        """Its environment variable for `make run LIVE=1` and `make status`'s checks."""
+        return self.name.upper()
+
+
+@dataclass(frozen=True)
+class SinkContext:
+    """What building a sink may use besides its keys: the run's clock and settings, the state
+    (None before it loaded), the HTTP timeout, and stand-in addresses (make run, tests)."""
+
+    clock: Clock
+    settings: "Settings"
+    state: "State | None" = None
+    timeout: float = 10.0
+    urls: Mapping[str, str] = field(default_factory=dict)  # sink name -> a stand-in's address
+
+
+@dataclass(frozen=True)
+class SinkKind:
+    """A registry row (sinks/registry.py): everything the rest of the code knows of a sink."""
+
+    name: str  # as in SINKS and the template's Sinks
+    title: str  # in the users' words: "Home Assistant"
+    keys: tuple[SecretKey, ...]  # its keys in the secret, each with its check
+    charging: bool  # a charger follows it (the alarm and the run's verdict count these)
+    build: Callable[[SinkContext, Mapping[str, str]], Sink]  # from its checked keys' values
+    about: str = ""  # one line for the first deploy's question: what it is, what it needs
+
+
+def text_key(what: str) -> Callable[[Any], str]:
+    """A key that holds text (an API key): anything else is named, with what it must be."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"must be {what}, as text in quotes")
+        return value.strip()
+
+    return check
 
 
 @dataclass
@@ -49,8 +99,11 @@ class Delivery:
 
     @property
     def line(self) -> str:
-        """`chargehq=ok hass=ok pvoutput=FAILED`"""
-        return " ".join(f"{name}={outcome}" for name, outcome in self.outcomes.items())
+        """`chargehq=ok hass=FAILED(hass_unavailable) pvoutput=ok`"""
+        return " ".join(
+            f"{name}={outcome}" + (f"({self.errors[name].code})" if name in self.errors else "")
+            for name, outcome in self.outcomes.items()
+        )
 
     def run_failed(self) -> BridgeError | None:
         """The error the run fails with: the first charging sink's, when every charging sink

@@ -2,55 +2,39 @@
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.aws.secrets import SiteSecret
-from fusioncharge.chargehq.client import ChargeHqClient
 from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, StateError
-from fusioncharge.settings import Settings
-from fusioncharge.sinks import Delivery, Memory, Sink, SinkFactory, deliver
-from fusioncharge.sinks.chargehq import ChargeHqSink
+from fusioncharge.sinks import Delivery, Memory, Sink, SinkContext, deliver, registry
 from fusioncharge.state import State
 
 logger = logging.getLogger(__name__)
 
 
-class ChargeHqFactory(Protocol):
-    """Builds the ChargeHQ client for an API key, within a deadline (the sink's slice)."""
-
-    def __call__(self, api_key: str, deadline: Deadline | None = None, /) -> ChargeHqClient: ...
-
-
 class SinkBuilder:
-    """The sinks SINKS names whose keys are in the secret, in their order, and the delivery."""
+    """The sinks SINKS names whose keys are in the secret, in their order, and the delivery;
+    each built by its registry row (sinks/registry.py) from its own keys."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        chargehq: ChargeHqFactory,
-        others: Mapping[str, SinkFactory],
-        deadline: Deadline,
-    ) -> None:
-        self.names = settings.sinks
-        self.chargehq, self.others = chargehq, others
+    def __init__(self, context: SinkContext, deadline: Deadline) -> None:
+        self.names = context.settings.sinks
+        self.context = context
         # One slowest AWS call is kept back for saving what the sinks remember.
         self.run_deadline = deadline
         self.deadline = Deadline(deadline.clock, deadline.at - AWS_CALL_MAX_SECONDS)
+        self.sent: dict[str, dict[str, Any]] = {}  # what each sink was sent, masked
 
     def build(self, secret: SiteSecret, state: State | None = None) -> list[Sink]:
+        context = replace(self.context, state=state)
         built: list[Sink] = []
         for name in self.names:
-            if not secret.has_keys(name):
-                continue
-            if name == "chargehq" and secret.chargehq_api_key is not None:
-                built.append(
-                    ChargeHqSink(self.chargehq, secret.chargehq_api_key, self.deadline.clock)
-                )
-            elif name in self.others:
-                built.append(self.others[name](secret, state))
+            if secret.has_keys(name):
+                kind = registry.kind(name)
+                built.append(kind.build(context, {k.name: secret.keys[k.name] for k in kind.keys}))
         return built
 
     def deliver(
@@ -64,6 +48,7 @@ class SinkBuilder:
         for sink in built:
             memory[sink.name] = dict(memory.get(sink.name) or {})
         delivery = deliver(built, send, self.deadline, memory)
+        self.sent = {s.name: got for s in built if (got := getattr(s, "sent", None)) is not None}
         if state is not None:
             state.sinks = {name: kept for name, kept in memory.items() if kept} or None
         return delivery

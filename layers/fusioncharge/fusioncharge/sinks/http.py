@@ -1,6 +1,7 @@
-"""One POST to a sink (Home Assistant, PVOutput), the way the ChargeHQ client does it: TLS
-checks on, no redirects (they would carry a credential elsewhere), a timeout capped by the
-sink's slice of the deadline, the reply read only up to an excerpt, every credential masked.
+"""The one HTTP funnel of every sink (ChargeHQ, Home Assistant, PVOutput): TLS checks on, no
+redirects (they would carry a credential elsewhere), a timeout capped by the sink's slice of
+the deadline, at most one retry (connection errors and 5xx, only when a whole attempt still
+fits), the reply read only up to an excerpt, every credential masked.
 """
 
 from collections.abc import Mapping, Sequence
@@ -11,7 +12,6 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from fusioncharge import web
-from fusioncharge.chargehq.body import one_line
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError
 from fusioncharge.masking import mask
@@ -31,19 +31,24 @@ def post(
     data: bytes,
     headers: Mapping[str, str],
     *,
-    deadline: Deadline,
+    deadline: Deadline | None,
     timeout: float,
     secrets: Sequence[str],
     unavailable: type[BridgeError],
     what: str,
     retry: bool,
+    hint: str = "",
+    session: requests.Session | None = None,
+    method: str = "POST",
 ) -> Reply:
     """POST once (with `retry`, once more after a connection error or a 5xx, when a whole
-    attempt still fits); raise `unavailable` when no reply came."""
+    attempt still fits); raise `unavailable` when no reply came, its message ending with
+    `hint` (what to check). `method` GET is the Home Assistant probe (sinks/hass.py)."""
     capped = web.capped_timeouts((timeout,), deadline)
     if capped is None:
         raise unavailable(f"no time left in this run to push to {what}")
-    session = requests.Session()
+    own = session is None
+    session = session or requests.Session()
     attempts = web.DeadlineRetry(
         total=int(retry),
         connect=int(retry),
@@ -52,17 +57,19 @@ def post(
         other=0,
         redirect=0,
         status_forcelist=frozenset(range(500, 600)),
-        allowed_methods=frozenset({"POST"}),
+        allowed_methods=frozenset({method}),
         raise_on_status=False,
         respect_retry_after_header=False,
         deadline=deadline,
-        room=capped[0],
+        room=timeout,  # a retry only when a whole attempt still fits
     )
     session.mount("https://", HTTPAdapter(max_retries=attempts))
     session.mount("http://", HTTPAdapter(max_retries=attempts))
     host = urlsplit(url).hostname or "its address"
+    then = f"; {hint}" if hint else ""
     try:
-        response = session.post(
+        response = session.request(
+            method,
             url,
             data=data,
             headers=dict(headers),
@@ -72,15 +79,16 @@ def post(
             stream=True,
         )
     except requests.exceptions.Timeout as exc:
-        raise unavailable(f"{what} did not answer within {capped[0]:g} s") from exc
+        raise unavailable(f"{what} did not answer within {capped[0]:g} s{then}") from exc
     except requests.exceptions.SSLError as exc:
         raise unavailable(
-            f"the TLS certificate of {host} could not be verified (checks stay on)"
+            f"the TLS certificate of {host} could not be verified (checks stay on){then}"
         ) from exc
     except requests.exceptions.RequestException as exc:
-        raise unavailable(f"could not reach {what} at {host} ({_cause(exc)})") from exc
+        raise unavailable(f"could not reach {what} at {host} ({_cause(exc)}){then}") from exc
     finally:
-        session.close()
+        if own:
+            session.close()
     try:
         head, _ = web.read_capped(response, 4096, chunk=1024, partial=True)
     finally:
@@ -95,3 +103,10 @@ def _cause(exc: BaseException) -> str:
         exc = exc.__context__
     reason = getattr(exc, "reason", None)
     return type(reason).__name__ if isinstance(reason, BaseException) else type(exc).__name__
+
+
+def one_line(text: str, limit: int) -> str:
+    """Printable, whitespace collapsed, cut to `limit` characters."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    line = " ".join(printable.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -17,8 +17,8 @@ from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import PvOutputRateLimited, PvOutputRejected, PvOutputUnavailable
 from fusioncharge.masking import MASK
-from fusioncharge.plant_time import local_time
-from fusioncharge.sinks import OK, WAITING, Memory
+from fusioncharge.plant_time import connection_date, local_time, plant_zone
+from fusioncharge.sinks import OK, WAITING, Memory, SecretKey, SinkContext, SinkKind, text_key
 from fusioncharge.sinks.http import Reply, post
 from fusioncharge.sinks.pvoutput_day import advance
 
@@ -65,6 +65,7 @@ class PvOutputSink:
         self.clock = clock
         self.url = url
         self.timeout = timeout
+        self.sent: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"PvOutputSink(system {self.system_id}, apikey={MASK})"
@@ -79,6 +80,7 @@ class PvOutputSink:
             return WAITING  # the hourly limit is used up: the next status after its reset
         memory.pop("wait_until", None)
         form = status_form(meters, at, self.zone, today)
+        self.sent = None
         reply = post(
             self.url,
             "&".join(f"{k}={v}" for k, v in form.items()).encode(),
@@ -96,6 +98,7 @@ class PvOutputSink:
             retry=False,
         )
         self._check(reply, now, memory)
+        self.sent = {**form}  # the key and the system id travel in headers, not here
         return OK
 
     def tell(self, message: str, deadline: Deadline, memory: Memory) -> bool:
@@ -134,3 +137,40 @@ def _advice(status: int) -> str:
     if status == 403:
         return "check that the API is enabled for the key (PVOutput: Settings > API Settings)"
     return "the status was not accepted; PVOutput's text above names the field"
+
+
+def system_id(value: Any) -> str:
+    """pvoutput_system_id's check: a whole number, in quotes or not (never 12345.0 or true)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return value.strip()
+    raise ValueError(
+        "must be the whole number PVOutput shows as System Id (Settings > Registered Systems), "
+        'such as 12345 or "12345": no decimals, not true/false'
+    )
+
+
+def _build(context: SinkContext, keys: Mapping[str, str]) -> PvOutputSink:
+    facts = context.state.plant_facts if context.state is not None else None
+    return PvOutputSink(
+        keys["pvoutput_api_key"],
+        keys["pvoutput_system_id"],
+        plant_zone(context.settings.plant_timezone, connection_date(facts)),
+        context.clock,
+        url=context.urls.get("pvoutput", DEFAULT_URL),
+        timeout=context.timeout,
+    )
+
+
+KIND = SinkKind(
+    name=PvOutputSink.name,
+    title="PVOutput",
+    keys=(
+        SecretKey("pvoutput_api_key", text_key("the API key PVOutput shows in its Settings")),
+        SecretKey("pvoutput_system_id", system_id),
+    ),
+    charging=PvOutputSink.charging,
+    build=_build,
+    about=("history and a daily view of the plant; no charger follows it"),
+)

@@ -5,6 +5,7 @@ from typing import Any
 
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.masking import MASK, mask
+from fusioncharge.sinks.http import one_line
 
 ERROR_MAX_CHARS = 300  # ChargeHQ shows the error in its app: keep it short
 
@@ -45,8 +46,11 @@ def scrub(text: str, api_key: str) -> str:
     return mask(text, [api_key])
 
 
-def one_line(text: str, limit: int) -> str:
-    """Printable, whitespace collapsed, cut to `limit` characters."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    line = " ".join(printable.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def shown_body(meters: SiteMeters | None, told: str | None) -> dict[str, Any] | None:
+    """The ChargeHQ-shaped body of a run as it may be shown (the last line of `make run`, the
+    handler's reply), whatever the sinks: the error told, else the site meters; apiKey ***."""
+    if told is not None:
+        return masked(build_body(MASK, error=told))
+    if meters is not None:
+        return masked(build_body(MASK, site_meters=meters))
+    return None

@@ -1,1 +1,0 @@
-"""ChargeHQ's Push API: the body of a push and the client that sends it."""

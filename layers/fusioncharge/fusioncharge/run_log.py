@@ -1,0 +1,38 @@
+"""What a run says in the log on its way: each reading left out (every run: each is a lost
+measurement), and the facts about a plant (where it is, a meter's unit, a capacity in doubt),
+said once a container so a warm container does not repeat them every 5 minutes."""
+
+import logging
+
+from fusioncharge.accounting.site_meters import Accounting, SitePlant
+from fusioncharge.result import RunResult
+
+logger = logging.getLogger(__name__)
+_told: set[str] = set()  # notes already logged by this process (said once, not each run)
+
+
+def plants(plants: list[SitePlant], result: RunResult) -> None:
+    """What the user should hear about where the plants are (sun.py): a WARNING once a
+    container, and in every run's summary line (`make status` shows it)."""
+    result.plant_notices = [p.notice for p in plants if p.notice is not None]
+    for notice in result.plant_notices:
+        if notice not in _told:
+            _told.add(notice)
+            logger.warning(notice)
+
+
+def accounting(accounting: Accounting, result: RunResult) -> None:
+    """A WARNING per reading left out (every run: each is a lost measurement), a choice once."""
+    for dropped in accounting.dropped:
+        logger.warning("reading left out: %s", dropped)
+    for warning in accounting.warnings:
+        logger.warning(warning)
+    result.implausible_readings += len(accounting.dropped)
+    for key, note in accounting.notes:
+        if key not in _told:
+            _told.add(key)
+            logger.info(note)
+    for key, caution in accounting.cautions:  # a fact about the plant: once a container
+        if key not in _told:
+            _told.add(key)
+            logger.warning(caution)
