@@ -9,6 +9,7 @@ own solar energy that day. Before, it was added up from the powers: unknown on t
 and for the rest of a day after a gap over 30 minutes, and the fall-back hour sent twice.
 """
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -138,3 +139,20 @@ def test_a_summer_offset_in_winter_is_an_error_naming_plant_timezone():
     text = str(run.error)
     assert "Date is in the future" in text and "UTC+02:00" in text and "PlantTimezone" in text
     assert "FAILED pvoutput_date_refused" in run.result.summary()
+
+
+def test_a_state_with_the_old_days_tally_is_read_and_the_tally_dropped():
+    """Earlier versions kept today's energies added up from powers in PVOutput's memory: such a
+    state still loads, the status goes, and the tally is gone from the state saved after."""
+    start = _utc("2026-06-10 10:00")
+    with _site(start, 2.0) as site:
+        assert site.run().result.sinks == {"pvoutput": "ok"}
+        state = json.loads(site.state_text() or "{}")
+        old = {"day": "20260610", "at": start, "p": 1.2, "c": 3.4, "gen_wh": 1520.0, "use_wh": 9.5}
+        state["sinks"]["pvoutput"] = {**state["sinks"]["pvoutput"], **old}
+        site.put_state_text(json.dumps(state))
+        again = site.next_run()
+        kept = json.loads(site.state_text() or "{}")["sinks"]["pvoutput"]
+    assert again.error is None and again.result.sinks == {"pvoutput": "ok"}
+    assert not set(old) & set(kept) and kept["slot"] == "20260610 12:05"
+    assert site.pvoutput.accepted[-1].form["v1"] != "1520"  # the counters', not the tally's
