@@ -71,8 +71,7 @@ def check_zone(text: str) -> str:
     if name is None:
         raise ZoneAnswer(
             "your plant's time zone as a place from the IANA list, like Europe/Amsterdam or "
-            "America/New_York"
-            + (f" ({text!r} is not one)" if text else "")
+            "America/New_York" + (f" ({text!r} is not one)" if text else "")
         )
     if name.startswith(FIXED) or "/" not in name:
         raise ZoneAnswer(

@@ -44,7 +44,7 @@ def _site(start: float, utc_offset_hours: float, **settings: str) -> Site:
     )
 
 
-def _solar_today_wh(site: Site, at: float, utc_offset_hours: float) -> float:
+def _solar_today_wh(at: float, utc_offset_hours: float) -> float:
     """The emulated plant's own solar energy today (its panels', not the battery's)."""
     params = daycurve.PlantParams(utc_offset_hours=utc_offset_hours)
     return daycurve.plant_state(at, params).day_yield_kwh * 1000
@@ -78,11 +78,11 @@ def test_the_first_day_and_a_35_minute_gap_keep_v1():
     assert len(statuses) == 48 and len(day) == 48 and not site.pvoutput.overwritten
     _check_day_adds_up(statuses, day)
     # The first status of the plant's first day already has today's solar (08:00: a little).
-    assert 0 < int(statuses[0].form["v1"])
-    assert abs(int(statuses[0].form["v1"]) - _solar_today_wh(site, start, 2.0)) <= TOLERANCE_WH
+    assert int(statuses[0].form["v1"]) > 0
+    assert abs(int(statuses[0].form["v1"]) - _solar_today_wh(start, 2.0)) <= TOLERANCE_WH
     assert "10:30" in day and "10:05" not in day  # the gap: nothing made up for it
     last = after_gap[-1]
-    assert abs(int(day["12:25"]["v1"]) - _solar_today_wh(site, last, 2.0)) <= TOLERANCE_WH
+    assert abs(int(day["12:25"]["v1"]) - _solar_today_wh(last, 2.0)) <= TOLERANCE_WH
     assert all("v3" not in s.form for s in statuses)  # consumption today: never made up
 
 
@@ -103,7 +103,7 @@ def test_the_fall_back_hour_never_overwrites_a_status_and_the_day_adds_up():
     _check_day_adds_up(statuses, day)
     assert int(day["12:55"]["v1"]) > 5000  # a sunny late-October morning, not 0
     last = times[-1]
-    assert abs(int(day["12:55"]["v1"]) - _solar_today_wh(site, last, 2.0)) <= TOLERANCE_WH
+    assert abs(int(day["12:55"]["v1"]) - _solar_today_wh(last, 2.0)) <= TOLERANCE_WH
 
 
 def test_the_spring_forward_gap_is_skipped_and_the_day_adds_up():
@@ -118,7 +118,7 @@ def test_the_spring_forward_gap_is_skipped_and_the_day_adds_up():
     assert "01:55" in day and "03:00" in day and not any(t.startswith("02:") for t in day)
     _check_day_adds_up(statuses, day)
     last = times[-1]
-    assert abs(int(day["13:55"]["v1"]) - _solar_today_wh(site, last, 1.0)) <= TOLERANCE_WH
+    assert abs(int(day["13:55"]["v1"]) - _solar_today_wh(last, 1.0)) <= TOLERANCE_WH
 
 
 def test_a_summer_offset_in_winter_is_an_error_naming_plant_timezone():
