@@ -4,6 +4,8 @@
     with rcv:
         rcv.url            # "http://127.0.0.1:<port>/service/r2/addstatus.jsp"
         rcv.statuses       # [StatusRecord(time, status, form, reply)] every request, in order
+        rcv.day("20261025")  # {"02:05": form, ...}: the day as PVOutput keeps it, a slot each
+        rcv.overwritten    # [(d, t)] each accepted status that replaced one in its slot
         rcv.fault_next("http_500")   # the next request gets a transport fault
 
 Rules enforced, each with PVOutput's documented error text: the X-Pvoutput-Apikey and
@@ -11,6 +13,7 @@ X-Pvoutput-SystemId headers (401), d as yyyymmdd and t as hh:mm in the system's 
 (not in the future, not older than 14 days, on a 5-minute slot), v1-v4 whole non-negative
 numbers and at least one of them (400), no donation-only field (n, v7-v12, b1-b6: 400), and
 60 requests an hour per key (403), with X-Rate-Limit-Remaining/-Limit/-Reset on every reply.
+As PVOutput does, a status for a date and time it already holds replaces the one there.
 """
 
 import threading
@@ -60,6 +63,8 @@ class PvOutputReceiver(Served):
         self.api_key, self.system_id, self.zone = api_key, system_id, zone
         self.clock, self.limit = clock, limit
         self.statuses: list[StatusRecord] = []
+        self.slots: dict[tuple[str, str], dict[str, str]] = {}  # (d, t) -> the status kept
+        self.overwritten: list[tuple[str, str]] = []
         self._window: tuple[float, int] = (0.0, 0)  # (hour started, requests in it)
         self._next: deque[str] = deque()
         self._lock = threading.Lock()
@@ -96,7 +101,18 @@ class PvOutputReceiver(Served):
             self.statuses.append(
                 StatusRecord(now, None if reply.hold else reply.status, form, reply.body.decode())
             )
+            if reply.status == 200 and not reply.hold and fault is None:
+                slot = (form["d"], form["t"])
+                if slot in self.slots:
+                    self.overwritten.append(slot)
+                self.slots[slot] = form
         return reply
+
+    def day(self, date: str) -> dict[str, dict[str, str]]:
+        """The statuses PVOutput keeps for a date (yyyymmdd), by time, in time order."""
+        with self._lock:
+            kept = {t: form for (d, t), form in self.slots.items() if d == date}
+        return dict(sorted(kept.items()))
 
     def _answer(self, request: Request, form: dict[str, str], now: float) -> Reply:
         if request.headers.get("X-Pvoutput-Apikey") != self.api_key:
@@ -136,9 +152,9 @@ class PvOutputReceiver(Served):
         when = day.replace(hour=clock.hour, minute=clock.minute, tzinfo=self.zone)
         local_now = datetime.fromtimestamp(now, UTC).astimezone(self.zone)
         if when > local_now + timedelta(minutes=5):
-            return "Date/time is in the future [t]"
+            return f"Date is in the future [{form['d']}]"
         if when < local_now - MAX_AGE:
-            return "Date is older than 14 days [d]"
+            return f"Date is older than 14 days [{form['d']}]"
         if clock.minute % 5:
             return "Time is not on a 5-minute status interval [t]"
         given = [v for v in VALUES if v in form]

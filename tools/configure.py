@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             "error: the first make deploy asks 5 questions: run it in a terminal", file=sys.stderr
         )
         return 2
-    print("Five questions; the answers are saved in samconfig.local.toml before anything is")
+    print("Five questions (six with PVOutput: the plant's time zone); the answers are saved in")
+    print("samconfig.local.toml before anything is")
     print("deployed, and every other setting keeps its default (docs/reference.md, Settings).")
     try:
         answers = ask(input, sys.stdout, {**overrides, "region": region or configured_region()})

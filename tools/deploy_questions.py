@@ -1,8 +1,9 @@
 """The first `make deploy`'s five questions: each explained, each answer checked.
 
 Only what a home owner must decide is asked (AWS region, FusionSolar region, plant, the
-receivers of the site meters, alarm e-mail). A check returns the answer as it is saved, or
-raises Answer saying what is expected. The receivers are the registry's (sinks/registry.py).
+receivers of the site meters, alarm e-mail), and a sixth when PVOutput is among the receivers:
+the plant's time zone (zone_question.py). A check returns the answer as it is saved, or raises
+Answer saying what is expected. The receivers are the registry's (sinks/registry.py).
 """
 
 import re
@@ -11,6 +12,7 @@ from typing import Any
 
 from fusioncharge.sinks import registry
 from tools.aws_access import region_problem
+from tools.zone_question import EXPLANATION, ZoneAnswer, check_zone, guess, guess_note
 
 # Huawei's regional Northbound hosts; an account works only on the one it was created on.
 PORTALS = ("eu5", "intl", "sg5", "la5", "au5", "jp5")
@@ -100,12 +102,26 @@ def sinks_explained() -> str:
     )
 
 
+def check_plant_zone(text: str) -> str:
+    try:
+        return check_zone(text)
+    except ZoneAnswer as exc:
+        raise Answer(str(exc)) from None
+
+
+def with_pvoutput(answers: dict[str, str]) -> bool:
+    return "pvoutput" in answers.get("Sinks", "").split(",")
+
+
 def check_email(text: str) -> str:
     text = text.strip()
     if text and not EMAIL.fullmatch(text):
         raise Answer("one e-mail address, or nothing for no mail")
     return text
 
+
+# Questions asked only when the answers so far call for them.
+ASKED_WHEN: dict[str, Callable[[dict[str, str]], bool]] = {"PlantTimezone": with_pvoutput}
 
 # (parameter or "region", question, explanation, check)
 QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
@@ -130,6 +146,7 @@ QUESTIONS: list[tuple[str, str, str, Callable[[str], str]]] = [
         check_plant,
     ),
     ("Sinks", "Receivers", sinks_explained(), check_sinks),
+    ("PlantTimezone", "Plant time zone", EXPLANATION, check_plant_zone),
     (
         "AlarmEmail",
         "Alarm e-mail",
@@ -160,8 +177,12 @@ def _ask_each(
     prompt: Callable[[str], str], out: Any, defaults: dict[str, str], answers: dict[str, str]
 ) -> None:
     for name, question, explanation, check in QUESTIONS:
+        if name in ASKED_WHEN and not ASKED_WHEN[name](answers):
+            continue
         print(f"\n{question}: {explanation}", file=out)
         default = defaults.get(name, "")
+        if name == "PlantTimezone" and not default:
+            default = _zone_guess(answers.get("region", defaults.get("region", "")), out)
         while True:
             text = prompt(f"{question}{f' [{default}]' if default else ''}: ") or default
             try:
@@ -172,3 +193,12 @@ def _ask_each(
                 break
             except Answer as exc:
                 print(f"  expected {exc}", file=out)
+
+
+def _zone_guess(region: str, out: Any) -> str:
+    """The AWS region's time zone, offered and said to be a guess; "" when there is none."""
+    zone = guess(region)
+    if zone is None:
+        return ""
+    print(guess_note(region, zone), file=out)
+    return zone

@@ -34,6 +34,8 @@ TO_DO = {
     "docs/troubleshooting.md)",
     "hass_unavailable": "nothing if Home Assistant is only restarting; else check it is reachable",
     "pvoutput_rejected": "fix pvoutput_api_key / pvoutput_system_id (PVOutput's reason above)",
+    "pvoutput_date_refused": "set your plant's time zone: make deploy "
+    "SET=PlantTimezone=<Area/City> (docs/troubleshooting.md)",
     "pvoutput_unavailable": "nothing: PVOutput is not answering; the next runs try again",
     "quota_exceeded": "nothing: the next run tries again; if it persists, give this poller its "
     "own API account",

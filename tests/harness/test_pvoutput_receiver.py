@@ -46,8 +46,8 @@ def test_a_good_status_is_added_with_the_rate_limit_headers(receiver):
         ({"form": {"d": "20231115", "t": "09:10"}}, 400, "No status data [v1,v2,v3,v4]"),
         ({"form": {**GOOD, "d": "2023-11-15"}}, 400, "Invalid date format [d]"),
         ({"form": {**GOOD, "t": "9:10"}}, 400, "Invalid time format [t]"),
-        ({"form": {**GOOD, "t": "10:10"}}, 400, "Date/time is in the future [t]"),
-        ({"form": {**GOOD, "d": "20231030"}}, 400, "Date is older than 14 days [d]"),
+        ({"form": {**GOOD, "t": "10:10"}}, 400, f"Date is in the future [{GOOD['d']}]"),
+        ({"form": {**GOOD, "d": "20231030"}}, 400, "Date is older than 14 days [20231030]"),
         ({"form": {**GOOD, "t": "09:12"}}, 400, "5-minute status interval [t]"),
         ({"form": {**GOOD, "n": "1"}}, 400, "Donation mode required [n]"),
         ({"form": {**GOOD, "b1": "5"}}, 400, "Donation mode required [b1]"),
@@ -79,3 +79,13 @@ def test_the_hass_stand_in_answers_200_to_any_webhook_id_and_keeps_only_its_own(
         wrong = hass.url.replace("the-id", "other")
         assert requests.post(wrong, json={"production_kw": 2.0}, timeout=5).status_code == 200
         assert hass.received == [{"production_kw": 1.0}]
+
+
+def test_a_status_in_a_slot_it_holds_replaces_the_one_there(receiver):
+    assert _post(receiver, GOOD).status_code == 200
+    assert _post(receiver, {**GOOD, "t": "09:05"}).status_code == 200
+    assert receiver.overwritten == []
+    assert _post(receiver, {**GOOD, "v2": "100"}).status_code == 200
+    assert receiver.overwritten == [("20231115", "09:10")]
+    assert list(receiver.day("20231115")) == ["09:05", "09:10"]
+    assert receiver.day("20231115")["09:10"]["v2"] == "100"  # the later one is kept

@@ -82,6 +82,7 @@ def project(tmp_path: Path) -> Path:
     for real in (
         "configure.py",
         "deploy_questions.py",
+        "zone_question.py",
         "samconfig.py",
         "aws_access.py",
         "__init__.py",
@@ -176,7 +177,7 @@ def save_guided_answers(project: Path, stack: str, region: str) -> None:
 
 ANSWERS = (
     "eu-central-1\nintl.example.com\neu5\nNE=12ab\nHome\nevcc\nhass,pvoutput\n"
-    "not-an-address\nme@example.com\n"
+    "\nnot-an-address\nme@example.com\n"  # Enter takes the time zone guessed from the region
 )
 
 
@@ -202,6 +203,7 @@ def test_first_deploy_asks_five_checked_questions_and_saves_them(project):
         "FusionSolarBaseUrl": "https://eu5.fusionsolar.huawei.com",
         "Station": "Home",
         "Sinks": "hass,pvoutput",
+        "PlantTimezone": "Europe/Berlin",  # eu-central-1's, offered as a guess and taken
         "AlarmEmail": "me@example.com",
     }
     # The new secret's keys, for tools/first_secret.py after the deploy: the chosen only.
@@ -217,6 +219,36 @@ def test_first_deploy_asks_five_checked_questions_and_saves_them(project):
     assert (
         local["deploy"]["parameters"]["on_failure"] == shared["deploy"]["parameters"]["on_failure"]
     )
+
+
+def test_with_pvoutput_the_plants_time_zone_is_asked_guessed_and_checked(project):
+    answers = "ap-southeast-2\nau5\nHome\npvoutput\n+10:00\nEtc/GMT-10\nmars/olympus\n"
+    answers += "australia/perth\n\n"
+    result = make(project, "deploy", stdin=answers, CONFIGURE_FROM_STDIN="1")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # Offered from the AWS region, and said to be a guess; never taken without an answer.
+    assert "Australia/Sydney, a guess from the AWS region ap-southeast-2" in out
+    assert "Plant time zone [Australia/Sydney]: " in out
+    # A fixed offset, written either way, and a name not in the IANA list are asked again.
+    assert out.count("expected") == 3
+    assert "'+10:00' is not one" in out and "Etc/GMT-10 is a fixed offset" in out
+    assert deploy_answers(project)[1]["PlantTimezone"] == "Australia/Perth"  # as IANA spells it
+
+
+def test_without_pvoutput_no_time_zone_is_asked(project):
+    answers = "eu-central-1\neu5\nHome\nhass\n\n"
+    result = make(project, "deploy", stdin=answers, CONFIGURE_FROM_STDIN="1")
+    assert result.returncode == 0, result.stderr
+    assert "Plant time zone" not in result.stdout
+    assert "PlantTimezone" not in deploy_answers(project)[1]
+
+
+def test_set_plant_timezone_is_checked_against_the_iana_list(project):
+    refused = make(project, "deploy", "SET=PlantTimezone=Europe/Amsterdm")
+    assert refused.returncode != 0 and "IANA list" in refused.stderr
+    saved = make(project, "deploy", "SET=PlantTimezone=europe/amsterdam", stdin=ANSWERS)
+    assert "'Europe/Amsterdam' saved" in saved.stdout
 
 
 def test_answers_survive_missing_aws_credentials_and_are_not_asked_again(project):

@@ -70,6 +70,25 @@ def test_make_run_shows_what_each_other_sink_was_sent_above_the_last_line():
     assert "receiver: 0 pushes" in result.stderr  # ChargeHQ not chosen: nothing sent to it
 
 
+def test_make_run_shows_the_energy_fields_each_receiver_was_sent():
+    """The names the interfaces promise: Home Assistant's three energies today (the emulated
+    plant's counters serve all three), PVOutput's v1 the same solar energy in Wh."""
+    result = make("run", "SINKS=hass,pvoutput")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    sent = {
+        line.split(" sent: ")[0]: line.split(" sent: ", 1)[1] for line in lines if " sent: " in line
+    }
+    hass, pvoutput = json.loads(sent["# hass"]), json.loads(sent["# pvoutput"])
+    energies = ("production_today_kwh", "battery_charged_today_kwh", "battery_discharged_today_kwh")
+    assert all(isinstance(hass[name], float) and hass[name] > 0 for name in energies), hass
+    # Noon with a DC-coupled battery: solar today is the inverter's yield plus what went into
+    # the battery less what came out, so more than the battery took in alone.
+    assert hass["production_today_kwh"] > hass["battery_charged_today_kwh"]
+    assert pvoutput["v1"] == str(round(hass["production_today_kwh"] * 1000))  # in Wh
+    assert "v3" not in pvoutput  # consumption today: not had from counters, never made up
+
+
 def test_make_run_sends_the_emulated_reading_stamped_now_to_a_given_home_assistant():
     with HassWebhook("fusioncharge-mine") as home:  # plays the user's Home Assistant
         result = make("run", "SINKS=hass", HASS_WEBHOOK_URL=home.url, CHARGEHQ_API_KEY="")

@@ -55,7 +55,10 @@ def test_every_sink_gets_the_same_site_meters_in_its_own_units():
         [status] = site.pvoutput.accepted
         assert status.form["v2"] == str(round(meters.production_kw * 1000))
         assert status.form["v4"] == str(round(meters.consumption_kw * 1000))
-        assert "v1" not in status.form  # today's energy is not known from one reading
+        # The worked example's replies hold no daily counters: today's solar is unknown, so
+        # left out (test_pvoutput_day.py: the counters' v1); consumption today never is sent.
+        assert meters.production_today_kwh is None and "v1" not in status.form
+        assert "v3" not in status.form
         # The run is at 2023-11-14 22:13:20 UTC: Sydney's date and 5-minute slot, not UTC's.
         assert (status.form["d"], status.form["t"]) == ("20231115", "09:10")
 

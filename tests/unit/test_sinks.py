@@ -23,8 +23,7 @@ from fusioncharge.errors import (
 from fusioncharge.sinks import FAILED, OK, deliver, share
 from fusioncharge.sinks.chargehq import ChargeHqSink, looks_gone, own_service
 from fusioncharge.sinks.hass import hass_body
-from fusioncharge.sinks.pvoutput import status_form
-from fusioncharge.sinks.pvoutput_day import MAX_GAP_SECONDS, advance
+from fusioncharge.sinks.pvoutput import already_sent, refused_date, status_form
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 
@@ -34,56 +33,68 @@ def _epoch(text: str, zone=SYDNEY) -> float:
 
 
 # --- PVOutput ----------------------------------------------------------------------------------
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
 def test_the_status_is_in_the_plants_local_date_and_5_minute_slot_in_watts():
     at = _epoch("2026-12-02 00:03:59")  # 2026-12-01 13:03:59 UTC
-    meters = SiteMeters(production_kw=2.4, consumption_kw=0.8766)
-    form = status_form(meters, at, SYDNEY, (1234.4, 56.6))
-    assert form == {
-        "d": "20261202",
-        "t": "00:00",
-        "v1": "1234",
-        "v2": "2400",
-        "v3": "57",
-        "v4": "877",
-    }
+    meters = SiteMeters(production_kw=2.4, consumption_kw=0.8766, production_today_kwh=1.2344)
+    form = status_form(meters, at, SYDNEY)
+    assert form == {"d": "20261202", "t": "00:00", "v1": "1234", "v2": "2400", "v4": "877"}
+
+
+def test_v1_is_todays_solar_from_the_counters_and_v3_is_never_made_up():
+    meters = SiteMeters(production_kw=0.0, consumption_kw=0.5, production_today_kwh=33.38)
+    assert status_form(meters, _epoch("2026-12-02 21:00"), SYDNEY)["v1"] == "33380"
+    assert "v3" not in status_form(meters, _epoch("2026-12-02 21:00"), SYDNEY)
 
 
 def test_unknown_values_are_left_out_never_zero():
-    form = status_form(
-        SiteMeters(production_kw=0.5), _epoch("2026-12-02 12:00"), SYDNEY, (None, None)
-    )
+    form = status_form(SiteMeters(production_kw=0.5), _epoch("2026-12-02 12:00"), SYDNEY)
     assert set(form) == {"d", "t", "v2"}
-    negative = status_form(SiteMeters(production_kw=0.5, consumption_kw=-0.1), 0, UTC, (None, None))
+    negative = status_form(SiteMeters(production_kw=0.5, consumption_kw=-0.1), 0, UTC)
     assert "v4" not in negative  # a negative consumption is not a power consumed
 
 
-def test_daily_energies_add_up_the_intervals_and_restart_at_local_midnight():
-    memory: dict = {}
-    t = _epoch("2026-12-01 23:50")
-    assert advance(memory, t, 1.2, 0.6, SYDNEY) == (None, None)  # no reading before: unknown
-    assert advance(memory, t + 300, 1.2, 0.6, SYDNEY) == (None, None)  # the day began unseen
-    # 23:55 -> 00:05 at a mean 1.8 / 0.9 kW: only the 5 minutes after midnight count.
-    assert advance(memory, t + 900, 2.4, 1.2, SYDNEY) == (150.0, 75.0)
-    assert memory["day"] == "20261202"
-    assert advance(memory, t + 1200, 0.0, 1.2, SYDNEY) == (250.0, 175.0)
+def _utc(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
 
 
-def _day_from_midnight() -> tuple[dict, float]:
-    memory: dict = {}
-    midnight = _epoch("2026-12-02 00:00")
-    advance(memory, midnight - 300, 1.0, 1.0, SYDNEY)
-    assert advance(memory, midnight, 1.0, 1.0, SYDNEY) == (0.0, 0.0)
-    return memory, midnight
+def test_the_fall_back_hour_never_sends_a_slot_twice():
+    meters = SiteMeters(production_kw=0.0)
+    first = status_form(meters, _utc("2026-10-25 00:05"), AMSTERDAM)  # 02:05 summer time
+    again = status_form(meters, _utc("2026-10-25 01:05"), AMSTERDAM)  # 02:05 winter time
+    assert (first["d"], first["t"]) == (again["d"], again["t"]) == ("20261025", "02:05")
+    memory = {"slot": "20261025 02:55", "zone": "Europe/Amsterdam"}  # the first 02:55 sent
+    assert already_sent(again, AMSTERDAM, memory)
+    after = status_form(meters, _utc("2026-10-25 02:00"), AMSTERDAM)  # 03:00 winter time
+    assert not already_sent(after, AMSTERDAM, memory)
+    # A changed time zone starts afresh (its slots may lie behind the old zone's).
+    assert not already_sent(again, SYDNEY, memory)
 
 
-def test_a_gap_or_an_unknown_consumption_leaves_the_day_unknown_until_midnight():
-    memory, t = _day_from_midnight()
-    assert advance(memory, t + 300, 1.0, 1.0, SYDNEY) == (83.3, 83.3)
-    assert advance(memory, t + 300 + MAX_GAP_SECONDS + 1, 1.0, 1.0, SYDNEY) == (None, None)
-    assert advance(memory, t + 3000, 1.0, 1.0, SYDNEY) == (None, None)  # still today
-    other, t = _day_from_midnight()
-    assert advance(other, t + 300, 1.0, None, SYDNEY) == (83.3, None)
-    assert advance(other, t + 600, 1.0, 1.0, SYDNEY) == (166.7, None)
+def test_the_spring_forward_gap_has_no_slot_and_the_clock_moves_on():
+    meters = SiteMeters(production_kw=0.0)
+    slots = [
+        status_form(meters, _utc("2026-03-29 00:55") + n * 300, AMSTERDAM)["t"] for n in range(3)
+    ]
+    assert slots == ["01:55", "03:00", "03:05"]
+
+
+@pytest.mark.parametrize(
+    ("said", "why"),
+    [
+        ("Bad request 400: Date is in the future [20261025]", "in the future"),
+        ("Bad request 400: Date [20261025] too new", "in the future"),
+        ("Bad request 400: Invalid future date [20261025]", "in the future"),
+        ("Bad request 400: Date is older than 14 days [20261001]", "too old"),
+        ("Bad request 400: Date [20261001] too old", "too old"),
+        ("Bad request 400: Invalid power value [v2]", None),
+    ],
+)
+def test_pvoutputs_words_for_a_date_it_refuses(said, why):
+    found = refused_date(said)
+    assert (found and found.split(" (")[0]) == why
 
 
 # --- Home Assistant ----------------------------------------------------------------------------

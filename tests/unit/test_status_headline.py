@@ -69,3 +69,16 @@ def test_one_passing_failure_after_pushes_is_a_blip_not_a_failure():
     decided = decide(facts)
     assert decided.word == "WORKING" and decided.exit_code == 0
     assert "one failed run at 14:05 (fusionsolar_unavailable) is a blip" in decided.detail
+
+
+def test_pvoutput_refusing_the_date_says_to_set_the_plants_time_zone():
+    facts = Facts(
+        pushed_since_edit=True,
+        last_outcome="pushed",
+        receivers="ChargeHQ and PVOutput",
+        silent=[("PVOutput", "pvoutput_date_refused")],
+    )
+    decided = decide(facts)
+    assert decided.word == "NOT WORKING"
+    assert "(pvoutput_date_refused): set your plant's time zone" in decided.detail
+    assert "SET=PlantTimezone=" in decided.detail

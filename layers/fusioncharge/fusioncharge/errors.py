@@ -206,3 +206,10 @@ class PvOutputRateLimited(PvOutputRejected):
     """PVOutput's hourly request limit is used up: no status until it resets."""
 
     code = "pvoutput_rate_limited"
+
+
+class PvOutputDateRefused(PvOutputRejected):
+    """PVOutput refused the status's date as in the future or too old: almost always the plant's
+    time zone (PlantTimezone) is wrong or missing. Every status fails until it is fixed."""
+
+    code = "pvoutput_date_refused"

@@ -1,48 +1,91 @@
-"""PVOutput: one live status per run (addstatus), in the plant's local date and time.
+"""PVOutput: one live status per run (addstatus), dated by the reading in the plant's local time.
 
 Form fields as PVOutput documents them: d (yyyymmdd) and t (hh:mm, the reading's 5-minute
-slot) in the plant's time zone, v2/v4 power generated/consumed in W, v1/v3 energy generated/
-consumed today in Wh (pvoutput_day.py; left out when not known). No net, battery or extended
-fields: those need a donation. Never retried (one status per run; a 4xx would fail again), and
-PVOutput's own error text is shown, masked. Its hourly limit is respected: when a reply says no
-requests are left (X-Rate-Limit-Remaining: 0) or PVOutput refuses for the limit, no status is
-sent until X-Rate-Limit-Reset.
+slot) in the plant's time zone, v2/v4 power generated/consumed in W, v1 energy generated today
+in Wh: the site meters' production_today_kwh, from Huawei's own daily counters (left out when
+unknown; never added up from powers, so a gap, a first day or a cold start loses nothing). No
+v3: Huawei has no daily grid counters, so consumption today cannot be had without making up
+the part of the day no reading saw (docs/accounting.md). No net, battery or extended fields:
+those need a donation.
+
+Daylight saving: a status goes to its local slot once. In the hour a fall-back repeats, a
+reading whose slot was already sent waits (PVOutput would overwrite the first with it); the
+spring-forward gap has no slots, and none is made. A date PVOutput refuses as in the future or
+too old is `pvoutput_date_refused`, naming the time zone used and PlantTimezone as the fix.
+Never retried (one status per run; a 4xx would fail again), and PVOutput's own error text is
+shown, masked. Its hourly limit is respected: when a reply says no requests are left
+(X-Rate-Limit-Remaining: 0) or PVOutput refuses for the limit, no status is sent until
+X-Rate-Limit-Reset.
 """
 
+import re
 from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Clock, Deadline
-from fusioncharge.errors import PvOutputRateLimited, PvOutputRejected, PvOutputUnavailable
+from fusioncharge.errors import (
+    PvOutputDateRefused,
+    PvOutputRateLimited,
+    PvOutputRejected,
+    PvOutputUnavailable,
+)
 from fusioncharge.masking import MASK
 from fusioncharge.plant_time import connection_date, local_time, plant_zone
 from fusioncharge.sinks import OK, WAITING, Memory, SecretKey, SinkContext, SinkKind, text_key
 from fusioncharge.sinks.http import Reply, post
-from fusioncharge.sinks.pvoutput_day import advance
 
 DEFAULT_URL = "https://pvoutput.org/service/r2/addstatus.jsp"
 HOUR = 3600.0
 SLOT_MINUTES = 5
+# What earlier versions kept to add up today's energies from powers (the state may still hold
+# it): dropped at the next status, the daily counters need no memory.
+OLD_DAY_TALLY = ("day", "at", "p", "c", "gen_wh", "use_wh")
+# PVOutput's words for a date it will not take (its docs and public clients give both forms:
+# "Date is in the future [20261025]", "Date [20261025] too new", "Date is older than 14 days").
+FUTURE = re.compile(r"in the future|too new|future date", re.IGNORECASE)
+TOO_OLD = re.compile(r"older than|too old", re.IGNORECASE)
 
 
-def status_form(
-    meters: SiteMeters, at: float, zone: tzinfo, today_wh: tuple[float | None, float | None]
-) -> dict[str, str]:
+def status_form(meters: SiteMeters, at: float, zone: tzinfo) -> dict[str, str]:
     """The addstatus fields for site meters read at `at` (epoch seconds)."""
     local = local_time(at, zone)
     slot = local.replace(minute=local.minute - local.minute % SLOT_MINUTES)
     form = {"d": slot.strftime("%Y%m%d"), "t": slot.strftime("%H:%M")}
-    generated, consumed = today_wh
-    if generated is not None:
-        form["v1"] = str(round(generated))
+    if meters.production_today_kwh is not None:
+        form["v1"] = str(round(meters.production_today_kwh * 1000))
     form["v2"] = str(round(max(0.0, meters.production_kw) * 1000))
-    if consumed is not None:
-        form["v3"] = str(round(consumed))
     if meters.consumption_kw is not None and meters.consumption_kw >= 0:
         form["v4"] = str(round(meters.consumption_kw * 1000))
     return form
+
+
+def refused_date(said: str) -> str | None:
+    """Why PVOutput's 400 text refuses the status's date, in the users' words; None when it
+    refuses something else."""
+    if FUTURE.search(said):
+        return "in the future"
+    if TOO_OLD.search(said):
+        return "too old (PVOutput takes 14 days back, 90 with a donation)"
+    return None
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The zone as a user would recognise it: its IANA name, or the fixed offset it is."""
+    if isinstance(zone, ZoneInfo):
+        return zone.key
+    return f"the fixed offset {zone} (no daylight saving)"
+
+
+def already_sent(form: Mapping[str, str], zone: tzinfo, memory: Memory) -> bool:
+    """This slot, or a later one, was already sent in this time zone: the hour a fall-back
+    repeats (or a reading that did not move on). A changed zone starts afresh."""
+    last = memory.get("slot")
+    if not isinstance(last, str) or memory.get("zone") != str(zone):
+        return False
+    return f"{form['d']} {form['t']}" <= last
 
 
 class PvOutputSink:
@@ -73,14 +116,16 @@ class PvOutputSink:
     def push(self, meters: SiteMeters, deadline: Deadline, memory: Memory) -> str:
         now = self.clock.now()
         at = meters.tsms / 1000 if meters.tsms is not None else now
-        tally = memory.setdefault("day", {})
-        today = advance(tally, at, meters.production_kw, meters.consumption_kw, self.zone)
+        for old in OLD_DAY_TALLY:
+            memory.pop(old, None)
+        self.sent = None
         wait_until = memory.get("wait_until")
         if isinstance(wait_until, int | float) and now < wait_until:
             return WAITING  # the hourly limit is used up: the next status after its reset
         memory.pop("wait_until", None)
-        form = status_form(meters, at, self.zone, today)
-        self.sent = None
+        form = status_form(meters, at, self.zone)
+        if already_sent(form, self.zone, memory):
+            return WAITING  # never overwrite a slot PVOutput already has (a fall-back's hour)
         reply = post(
             self.url,
             "&".join(f"{k}={v}" for k, v in form.items()).encode(),
@@ -97,14 +142,15 @@ class PvOutputSink:
             what="PVOutput",
             retry=False,
         )
-        self._check(reply, now, memory)
+        self._check(reply, now, memory, form)
+        memory.update(slot=f"{form['d']} {form['t']}", zone=str(self.zone))
         self.sent = {**form}  # the key and the system id travel in headers, not here
         return OK
 
     def tell(self, message: str, deadline: Deadline, memory: Memory) -> bool:
         return False  # PVOutput has no error field: a missing status is what it shows
 
-    def _check(self, reply: Reply, now: float, memory: Memory) -> None:
+    def _check(self, reply: Reply, now: float, memory: Memory, form: Mapping[str, str]) -> None:
         reset = _reset_at(reply.headers, now)
         if 200 <= reply.status < 300:
             if reply.headers.get("X-Rate-Limit-Remaining", "").strip() == "0":
@@ -119,7 +165,19 @@ class PvOutputSink:
                 f"PVOutput: {said}; no status until its hourly limit resets (60 an hour, "
                 "300 with a donation); other sinks are not affected"
             )
+        refused = refused_date(said) if reply.status == 400 else None
+        if refused is not None:
+            raise self._date_refused(said, refused, form)
         raise PvOutputRejected(f"PVOutput refused the status ({said}); {_advice(reply.status)}")
+
+    def _date_refused(self, said: str, why: str, form: Mapping[str, str]) -> PvOutputDateRefused:
+        when = f"{form['d'][:4]}-{form['d'][4:6]}-{form['d'][6:]} {form['t']}"
+        return PvOutputDateRefused(
+            f"PVOutput refused the status dated {when} as {why} ({said}): the date and time are "
+            f"the plant's local time in {zone_name(self.zone)}; set PlantTimezone to your "
+            "plant's time zone (make deploy SET=PlantTimezone=Europe/Amsterdam, your own place), "
+            "and check the time zone of the system in PVOutput's Settings matches it"
+        )
 
 
 def _reset_at(headers: Mapping[str, Any], now: float) -> float:
