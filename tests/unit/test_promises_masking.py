@@ -3,6 +3,7 @@ it in, inside any text, never shows; neither does any 8-character run of one of 
 
 import base64
 import json
+from unicodedata import normalize
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -124,3 +125,48 @@ def test_with_no_secret_to_hide_the_text_is_left_exactly_as_it_was():
     text = 'a\\/b &amp; "caf\u0065\u0301"'  # escapes and a decomposed é: not normalised
     assert mask(text, []) == text
     assert mask(text, [None, ""]) == text
+
+
+@pytest.mark.parametrize("stored", ["NFC", "NFD", "NFKC"])
+@pytest.mark.parametrize("echoed", ["NFC", "NFD", "NFKC"])
+def test_a_secret_stored_in_another_unicode_form_is_still_found(stored, echoed):
+    """The secret in the secret store and the server's echo of it may be spelt in different
+    Unicode forms; a short secret is only ever masked whole, so no fragment saves a miss."""
+    short, long = "Zoë5", "Jürgen-Zoë-Müller-7"
+    for secret in (short, long):
+        text = f"user {normalize(echoed, secret)} ok"
+        assert mask(text, [normalize(stored, secret)]) == "user *** ok"
+
+
+def test_a_secret_with_a_ligature_is_found_where_a_server_spelt_it_out():
+    """Servers often compare passwords in NFKC (PRECIS): "ﬁ" comes back as "fi"."""
+    assert mask("user fix7 refused", ["\ufb01x7"]) == "user *** refused"
+    assert mask("user \ufb01x7 refused", ["\ufb01x7"]) == "user *** refused"
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("acct123456789012", "acct(account id)"),
+        ("123456789012abc", "(account id)abc"),
+        ("role_123456789012_x", "role_(account id)_x"),
+        ("id=123456789012;", "id=(account id);"),
+        ("1234567890123 is no account id", "1234567890123 is no account id"),  # 13 digits
+        ("12345678901 neither", "12345678901 neither"),  # 11
+    ],
+)
+def test_an_account_id_glued_to_a_word_is_left_out(message, shown):
+    assert for_third_party(message) == shown
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("arn:aws:sns:eu-west-1:123456789012:alarms", "alarms"),
+        ("arn:aws-cn:s3:::bucket/key", "bucket/key"),  # no region, no account
+        ("arn:aws:iam::123456789012:role/poller", "role/poller"),
+        ("(arn:aws:sqs:us-east-1:123456789012:failures)", "(failures)"),
+    ],
+)
+def test_an_arn_becomes_its_resource_name(message, shown):
+    assert for_third_party(message) == shown

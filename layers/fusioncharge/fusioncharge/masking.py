@@ -5,7 +5,8 @@ JSON-escaped, URL-encoded and base64 forms are masked, in any letter case, and s
 FRAGMENT characters of any of them (a reply cut short, or a secret inside a longer value). A
 word that starts or ends like a secret (MIN_EDGE characters or more) is masked too: an echo of
 the first 7 characters is a head start on guessing it. Text is normalised first (Java's `\\/`,
-HTML entities, Unicode NFC), so no escaping of its own carries a secret past the mask. URL
+HTML entities, Unicode NFC), so no escaping of its own carries a secret past the mask; a secret
+is sought in NFC and in NFKC (a server comparing passwords in NFKC echoes "ﬁ" as "fi"). URL
 settings are shown with their user info and query masked: either may carry a credential.
 """
 
@@ -31,7 +32,9 @@ def normalised(text: str) -> str:
 def mask(text: str, secrets: Iterable[str | None]) -> str:
     """`text` (normalised) with every form of each secret, any FRAGMENT characters of one, and
     a word that starts or ends with MIN_EDGE of one, as ***."""
-    wanted = [unicodedata.normalize("NFC", s) for s in secrets if s]
+    given = [s for s in secrets if s]
+    forms = (unicodedata.normalize(f, s) for s in given for f in ("NFC", "NFKC"))
+    wanted = list(dict.fromkeys(forms))  # the same form once
     if wanted and text:
         text = normalised(text)
     windows: set[str] = set()
