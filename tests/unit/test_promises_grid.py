@@ -174,3 +174,11 @@ def test_without_the_last_runs_time_a_counters_growth_is_not_bounded():
     readings = [inverter(1.0), sensor(-300.0, reverse=3000.0)]
     result = account(readings, AccountingOptions(), previous=previous)
     assert isinstance(result.meters, SiteMeters) and result.meters.imported_kwh == 3000.0
+
+
+def test_a_meter_at_exactly_zero_is_read_in_w_the_unit_of_todays_service():
+    """0 W and 0 kW are the same power: W and kW agree with V·I equally (the one exact tie).
+    The unit told in the run's note is then W, the unit of today's service, never a kW that
+    no reading showed."""
+    assert decide_unit(grid(0.0, a_u=230.0, a_i=2.0), GRID, "auto")[0] == "W"
+    assert decide_unit(grid(-0.0, a_u=230.0, a_i=2.0, power_factor=0.0), GRID, "auto")[0] == "W"

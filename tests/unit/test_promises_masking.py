@@ -170,3 +170,25 @@ def test_an_account_id_glued_to_a_word_is_left_out(message, shown):
 )
 def test_an_arn_becomes_its_resource_name(message, shown):
     assert for_third_party(message) == shown
+
+
+def test_a_base64_echo_is_masked_up_to_the_last_character_the_secret_alone_decides():
+    """base64 of 'secret-value-123' and three more bytes: its 22nd character ('w') holds the
+    secret's last 4 bits and 2 of the next byte, so it is not the secret's own and shows; the
+    21 before it are masked, and the text after shows as it was."""
+    echo = base64.b64encode(b"secret-value-123\0\0\0").decode()
+    assert echo == "c2VjcmV0LXZhbHVlLTEyMwAAAA=="
+    assert mask(f"data {echo} end", ["secret-value-123"]) == "data ***wAAAA== end"
+    shifted = base64.b64encode(b"\0secret-value-123\0\0\0").decode()  # one byte in
+    assert mask(f"data {shifted} end", ["secret-value-123"]) == "data AH***MAAAA= end"
+
+
+def test_a_secret_no_longer_than_an_edge_is_masked_where_it_occurs_not_the_word_around_it():
+    """The edge rule is against a head start on guessing a longer secret; a secret of
+    MIN_EDGE (4) characters or fewer has no head start to give: the secret is masked
+    wherever it occurs, and the rest of the word stays readable."""
+    assert mask("user demo42 ok", ["demo"]) == "user ***42 ok"
+    assert mask("user 42demo ok", ["demo"]) == "user 42*** ok"
+    assert mask("an abacus", ["ab"]) == "an ***acus"
+    assert mask("user demo4", ["demo4"]) == "user ***"
+    assert mask("user demo42 ok", ["demo4"]) == "user *** ok"  # 4 of its 5: an edge

@@ -86,3 +86,16 @@ def test_an_agreeing_stamp_places_the_call_half_a_second_after_the_earliest_it_c
 )
 def test_leads_agree_within_two_seconds(leads, expected):
     assert pacing.lead_estimate(leads) == expected
+
+
+@pytest.mark.parametrize("time_left", [-0.1, -4.0, 0.0])
+def test_an_open_window_is_read_even_when_the_run_is_short_of_time(time_left):
+    """The client passes its time left minus its timeouts: negative whenever less than the
+    timeouts remain. A window that is open, even one that opens exactly now, is no quota
+    matter: no CallTooSoon (a false quota error would cost the run its reading)."""
+    assert pacing.check_windows(read_ago(inverter=300), [INVERTER], NOW, time_left) == 0.0
+    assert (
+        pacing.check_windows(read_ago(inverter=301, sensor=300), [INVERTER, SENSOR], NOW, time_left)
+        == 0.0
+    )
+    assert pacing.check_windows(State(), [INVERTER], NOW, time_left) == 0.0
