@@ -44,3 +44,69 @@ def test_an_unknown_credential_never_reads_as_working():
     facts = Facts(proofs=[PROVEN[0], Proof("ChargeHQ", None, "no recent reading")])
     assert decide(facts).word == "CHECKING"
     assert "the run at about 14:05" in decide(Facts(next_run="the run at about 14:05")).text()
+
+
+@pytest.mark.parametrize(
+    ("code", "to_do"),
+    [
+        (
+            "credentials_rejected",
+            "fix fusionsolar_username / fusionsolar_system_code in the secret",
+        ),
+        ("login_blocked", "fix the secret; the guard lets the next login through within 30 min"),
+        ("plant_not_found", "set Station to one of your plants (make discover LIVE=1 lists them)"),
+        ("api_access_off", "the plant owner turns Access to API back on in the FusionSolar app"),
+        ("chargehq_rejected", "fix chargehq_api_key in the secret"),
+        ("fusionsolar_unavailable", "nothing: FusionSolar is not answering"),
+        ("chargehq_unavailable", "nothing: ChargeHQ is not answering"),
+        ("chargehq_gone", "ChargeHQ's push API is gone: switch Sinks to hass and/or pvoutput"),
+        ("hass_rejected", "check hass_webhook_url in the secret"),
+        ("hass_unavailable", "nothing if Home Assistant is only restarting"),
+        ("pvoutput_rejected", "fix pvoutput_api_key / pvoutput_system_id"),
+        ("pvoutput_unavailable", "nothing: PVOutput is not answering"),
+        ("quota_exceeded", "nothing: the next run tries again; if it persists, give this poller"),
+        ("bad_setting", "fix the setting the message names (make deploy SET=Name=value)"),
+        ("secret", "fill in the secret (link below)"),
+        ("something_new", "see README 'Troubleshooting' for this error"),
+    ],
+)
+def test_each_error_says_the_one_thing_to_do(code, to_do):
+    facts = Facts(pushed_since_edit=True, last_outcome="failed", last_error_code=code)
+    headline = decide(facts)
+    assert headline.text().startswith(f"NOT WORKING: {code}: {to_do}")
+    assert headline.exit_code == 1
+
+
+def test_a_run_that_waited_after_the_edit_is_still_checking():
+    facts = Facts(pushed_since_edit=True, last_outcome="skipped", next_run="the run at 14:05")
+    headline = decide(facts)
+    assert (
+        headline.text()
+        == "CHECKING: the last run waited for Huawei's window; the run at 14:05 reads"
+    )
+    assert headline.exit_code == 3
+
+
+def test_working_names_every_receiver():
+    facts = Facts(
+        pushed_since_edit=True, last_outcome="pushed", receivers="Home Assistant and PVOutput"
+    )
+    assert decide(facts).text() == "WORKING: your site meters reach Home Assistant and PVOutput"
+
+
+def test_paused_and_missing_come_before_any_proof():
+    bad = [Proof("ChargeHQ", False, "chargehq_rejected: 401")]
+    assert decide(Facts(paused=True, proofs=bad)).word == "NOT WORKING"
+    assert decide(Facts(paused=True, proofs=bad)).detail.startswith("paused")
+    missing = decide(Facts(missing=["a", "b"], proofs=bad))
+    assert missing.detail == "fill in the secret: a, b (link below)"
+    assert decide(Facts(deployed=False, paused=True)).exit_code == 4
+
+
+def test_all_proven_means_the_next_run_pushes_and_no_proof_means_it_tells():
+    proven = decide(Facts(proofs=PROVEN, next_run="the run at 14:05"))
+    assert proven.text() == "CHECKING: the credentials work now; the run at 14:05 pushes with them"
+    none = decide(Facts(next_run="the run at 14:05"))
+    assert (
+        none.text() == "CHECKING: no push since the secret's last edit yet; the run at 14:05 tells"
+    )
