@@ -407,3 +407,21 @@ def test_production_beyond_the_set_capacity_gives_no_site_meters_and_is_named():
     assert isinstance(
         account([inverter(16.0)], AccountingOptions(plant_capacity_kwp=10.0)).meters, SiteMeters
     )
+
+
+def test_what_a_plant_can_export_includes_its_batterys_discharge():
+    """A 5 kWp plant's panels give at most 2 × 5 + 5 = 15 kW of export; a battery discharging
+    10 kW through its hybrid inverter (18 kW AC: 8 from the panels) can send 17 kW out: a
+    measurement, kept, not an implausible export."""
+    options = AccountingOptions(plant_capacity_kwp=5.0)
+    readings = [inverter(18.0), sensor(17000.0), battery(-10000.0)]
+    result = account(readings, options)
+    assert result.dropped == ()
+    assert isinstance(result.meters, SiteMeters)
+    m = result.meters
+    assert (m.production_kw, m.net_import_kw, m.battery_discharge_kw) == (8.0, -17.0, 10.0)
+    assert m.consumption_kw == 1.0
+    # Without the battery's 10 kW the same 17 kW could not leave: the meter is left out.
+    charging = account([inverter(8.0), sensor(17000.0), battery(0.0)], options)
+    assert any("export 17 kW left out" in d for d in charging.dropped)
+    assert isinstance(charging.meters, SiteMeters) and charging.meters.net_import_kw is None
