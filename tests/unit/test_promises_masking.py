@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fusioncharge.masking import for_third_party, mask
+from fusioncharge.masking import for_third_party, mask, show_url
 
 # Printable ASCII but the mask's own "*", so a masked run cannot be mistaken for text.
 CHARS = st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="*")
@@ -192,3 +192,46 @@ def test_a_secret_no_longer_than_an_edge_is_masked_where_it_occurs_not_the_word_
     assert mask("an abacus", ["ab"]) == "an ***acus"
     assert mask("user demo4", ["demo4"]) == "user ***"
     assert mask("user demo42 ok", ["demo4"]) == "user *** ok"  # 4 of its 5: an edge
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:pw@host/p?q=1", "https://***@host/p?***"),
+        ("https://host/p#token", "https://host/p#***"),
+        ("https://host/p?", "https://host/p?***"),  # even an empty query is masked
+        ("https://@host/p", "https://***@host/p"),
+        ("?token=abc", "?***"),
+        ("user:pw@host", "***@host"),  # no scheme: the user info is still masked
+        ("//user:pw@host/p", "//***@host/p"),  # scheme-relative
+        ("://user:pw@host", "://***@host"),  # a scheme lost while pasting
+        ("host/path", "host/path"),
+        ("https://h/p?q=1\nx", "***"),  # a newline: nothing that could be a credential
+    ],
+)
+def test_a_url_setting_is_shown_with_user_info_and_query_masked(url, shown):
+    assert show_url(url) == shown
+
+
+def test_an_echo_escaped_as_json_or_html_is_masked():
+    """A short secret is masked only whole: its `\\/` and HTML-entity spellings must be undone
+    first, no fragment of it would be found."""
+    assert mask('{"pw": "pa\\/ss"}', ["pa/ss"]) == '{"pw": "***"}'
+    assert mask("pw a&amp;b&lt;c ok", ["a&b<c"]) == "pw *** ok"
+
+
+def test_a_word_ending_like_a_secret_in_another_case_is_masked():
+    assert mask("x 99fGHIJ y", ["abcdefGHIJ"]) == "x *** y"
+    assert mask("x ABCDe99 y", ["abcdefGHIJ"]) == "x *** y"
+
+
+def test_a_base64url_echo_is_masked_where_it_differs_from_base64():
+    """'?>?' is 'Pz4/' in base64 and 'Pz4_' in base64url: every 8 characters differ."""
+    secret = "?>?" * 5
+    assert mask("token Pz4_Pz4_Pz4_Pz4_Pz4_ end", [secret]) == "token *** end"
+    assert mask("token Pz4/Pz4/Pz4/Pz4/Pz4/ end", [secret]) == "token *** end"
+
+
+def test_an_arn_cut_before_its_resource_still_hides_the_account():
+    message = "arn:aws:sns:eu-west-1:123456789012:"
+    assert for_third_party(message) == "arn:aws:sns:eu-west-1:(account id):"

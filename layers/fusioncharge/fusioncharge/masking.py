@@ -21,7 +21,9 @@ from urllib.parse import quote, quote_plus
 MASK = "***"
 FRAGMENT = 8  # characters: any run this long of a secret (in any of its forms) is masked
 MIN_EDGE = 4  # characters: a word starting or ending with this much of a secret is masked
-_URL = re.compile(r"^(?P<scheme>[^:/?#]+://)?(?P<user>[^/?#]*@)?(?P<rest>[^?#]*)(?P<tail>[?#].*)?$")
+# Anything up to the first "//" is the scheme ("https://", "//", a pasted "://"): the user info
+# after it is masked whatever came before.
+_URL = re.compile(r"^(?P<scheme>[^/?#@]*//)?(?P<user>[^/?#]*@)?(?P<rest>[^?#]*)(?P<tail>[?#].*)?$")
 
 
 def normalised(text: str) -> str:
@@ -34,7 +36,7 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
     a word that starts or ends with MIN_EDGE of one, as ***."""
     given = [s for s in secrets if s]
     forms = (unicodedata.normalize(f, s) for s in given for f in ("NFC", "NFKC"))
-    wanted = list(dict.fromkeys(forms))  # the same form once
+    wanted = dict.fromkeys(forms)  # each form once, in order
     if wanted and text:
         text = normalised(text)
     windows: set[str] = set()
@@ -66,7 +68,7 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
         while start != -1:
             hit[start : start + len(piece)] = b"\1" * len(piece)
             start = low.find(piece, start + 1)
-    return _replace_runs(text, bytes(hit))
+    return _replace_runs(text, hit)
 
 
 def show_url(value: str) -> str:
@@ -106,7 +108,7 @@ def _lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def _replace_runs(text: str, hit: bytes) -> str:
+def _replace_runs(text: str, hit: bytearray) -> str:
     out, end = [], 0
     for run in re.finditer(rb"\x01+", hit):
         out += [text[end : run.start()], MASK]
