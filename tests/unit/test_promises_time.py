@@ -134,3 +134,13 @@ def test_a_setting_fits_the_plants_clock_within_three_and_a_half_hours(longitude
 def test_a_setting_within_a_degree_of_the_plant_lists_place_is_the_same_place(setting, same):
     found = night(at(2026, 1, 15, 1, 0), None, setting, (52.5, 4.5))
     assert found.down and (found.notice is None) is same, found.notice
+
+
+def test_the_suns_declination_moves_smoothly_and_stays_within_the_tropics_all_year():
+    """Hour by hour through 2026, at the pole (where elevation is declination): never more than
+    0.41° a day (its fastest, at the equinoxes), and turning at ±23.436° (the axis's tilt)."""
+    start = at(2026, 1, 1, 0, 0)
+    pole = [elevation(90.0, 0.0, start + hour * 3600) for hour in range(365 * 24 + 1)]
+    assert max(abs(b - a) for a, b in zip(pole, pole[1:], strict=False)) <= 0.41 / 24
+    assert max(pole) == pytest.approx(23.436, abs=0.01)
+    assert min(pole) == pytest.approx(-23.436, abs=0.01)
