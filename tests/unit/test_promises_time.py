@@ -2,6 +2,7 @@
 written out: a test here fails when one of them breaks."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 
@@ -141,6 +142,6 @@ def test_the_suns_declination_moves_smoothly_and_stays_within_the_tropics_all_ye
     0.41° a day (its fastest, at the equinoxes), and turning at ±23.436° (the axis's tilt)."""
     start = at(2026, 1, 1, 0, 0)
     pole = [elevation(90.0, 0.0, start + hour * 3600) for hour in range(365 * 24 + 1)]
-    assert max(abs(b - a) for a, b in zip(pole, pole[1:], strict=False)) <= 0.41 / 24
+    assert max(abs(b - a) for a, b in pairwise(pole)) <= 0.41 / 24
     assert max(pole) == pytest.approx(23.436, abs=0.01)
     assert min(pole) == pytest.approx(-23.436, abs=0.01)
