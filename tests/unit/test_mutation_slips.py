@@ -145,3 +145,15 @@ def test_the_operators_names_are_unchanged_by_the_slips() -> None:
         "m.py::f::2 -> 3 #3",
         "m.py::f::3 -> 4",
     ]
+
+
+def test_make_status_modules_are_found_beside_the_package() -> None:
+    from tools.mutation.__main__ import modules
+    from tools.mutation.run import ROOT, original_of, source_of
+
+    config = {"modules": {"tools/status_proof.py": ["t.py"], "accounting/": ["a.py"]}}
+    found = modules(config, ["tools/"])
+    assert found == {"tools/status_proof.py": ["t.py"]}
+    assert original_of("tools/status_proof.py") == ROOT / "tools" / "status_proof.py"
+    assert original_of("sun.py") == ROOT / "layers/fusioncharge/fusioncharge/sun.py"
+    assert source_of(ROOT / "copy", "sun.py") == ROOT / "copy/fusioncharge/sun.py"
