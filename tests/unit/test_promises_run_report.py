@@ -1,6 +1,8 @@
 """run_report.py's promises with every metric and field written out: what the no-push alarm,
 the dashboards and `make status` read from one run."""
 
+import json
+
 from fusioncharge import run_report
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected, PvOutputRejected
@@ -112,3 +114,16 @@ def test_an_error_push_is_no_push_of_site_meters():
     result = RunResult(pushed=True, body={"error": "x"}, error=PvOutputRejected("401"))
     assert not run_report.pushed_site_meters(result)
     assert Metric("ErrorPushes", 1) in run_report.metrics(result)
+
+
+def test_every_metric_value_is_a_number_in_the_json_cloudwatch_reads():
+    """Embedded metrics are JSON: a bool would go out as `true`, which CloudWatch drops."""
+    result = RunResult(
+        pushed=True,
+        site_meters=FULL,
+        sinks={"chargehq": "ok", "pvoutput": "waiting"},
+    )
+    values = [json.dumps(m.value) for m in run_report.metrics(result)]
+    assert "true" not in values and "false" not in values
+    pushes = [json.dumps(m.value) for m in run_report.metrics(result) if "Pushes" in m.name]
+    assert pushes == ["1", "1", "0"]
