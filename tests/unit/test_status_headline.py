@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.status_headline import Facts, Proof, decide
+from tools.status_headline import CANNOT_TELL, EXIT_CODES, Facts, Proof, decide
 
 PROVEN = [Proof("FusionSolar", True, "works"), Proof("ChargeHQ", True, "works")]
 
@@ -110,3 +110,13 @@ def test_all_proven_means_the_next_run_pushes_and_no_proof_means_it_tells():
     assert (
         none.text() == "CHECKING: no push since the secret's last edit yet; the run at 14:05 tells"
     )
+
+
+def test_one_credential_not_known_yet_is_not_said_to_work():
+    facts = Facts(proofs=[PROVEN[0], Proof("ChargeHQ", None, "no recent reading")], next_run="x")
+    assert decide(facts).text() == "CHECKING: no push since the secret's last edit yet; x tells"
+
+
+def test_the_exit_codes_scripts_wait_on():
+    assert EXIT_CODES == {"WORKING": 0, "NOT WORKING": 1, "CHECKING": 3, "NOT DEPLOYED": 4}
+    assert CANNOT_TELL == 2
