@@ -14,7 +14,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,12 +43,15 @@ def original_of(module: str) -> Path:
 
 
 @contextmanager
-def scratch_copy() -> Iterator[Path]:
-    """A copy of the package and of tools/, in a folder that takes the layer's place on
-    sys.path (and tools' place in the `tools` package's path)."""
+def scratch_copy(tools_modules: Iterable[str] = ()) -> Iterator[Path]:
+    """A copy of the package, in a folder that takes the layer's place on sys.path; and of the
+    tools/ modules to mutate, which come first in the `tools` package's path (only they: the
+    rest of tools/ finds the repository from its own place)."""
     with tempfile.TemporaryDirectory(prefix="mutate-") as folder:
         shutil.copytree(PACKAGE, Path(folder) / "fusioncharge", ignore=_no_bytecode)
-        shutil.copytree(ROOT / "tools", Path(folder) / "tools", ignore=_no_bytecode)
+        for module in tools_modules:
+            (Path(folder) / "tools").mkdir(exist_ok=True)
+            shutil.copy2(ROOT / module, Path(folder) / module)
         yield Path(folder)
 
 
@@ -89,9 +92,10 @@ def _child(layer: Path, tests: list[str], quiet: bool) -> int:
     sys.dont_write_bytecode = True
     os.chdir(ROOT)
     sys.path[:0] = [str(layer), str(ROOT / "functions" / "poller"), str(ROOT)]
-    import tools  # already imported (this runs in tools.mutation): its modules from the copy
+    if (layer / "tools").is_dir():
+        import tools  # already imported (this runs in tools.mutation): the copied ones first
 
-    tools.__path__.insert(0, str(layer / "tools"))
+        tools.__path__.insert(0, str(layer / "tools"))
     args = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=mutate"]
     # The layer comes from the copy: pyproject's pythonpath would put the original first.
     args += ["-o", "pythonpath=", "-o", "addopts=", "-W", "ignore::DeprecationWarning"]
