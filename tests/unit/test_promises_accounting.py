@@ -425,3 +425,11 @@ def test_what_a_plant_can_export_includes_its_batterys_discharge():
     charging = account([inverter(8.0), sensor(17000.0), battery(0.0)], options)
     assert any("export 17 kW left out" in d for d in charging.dropped)
     assert isinstance(charging.meters, SiteMeters) and charging.meters.net_import_kw is None
+
+
+def test_pv_strings_that_draw_a_little_at_dusk_give_no_negative_production():
+    """The strings' side gives, never takes: an mppt_power of -0.02 kW (a meter's offset at
+    dusk) counts as 0, so the other inverter's 1.5 kW is the whole."""
+    dusk = Reading(1, 1, {"mppt_power": -0.02, "inverter_state": 512.0}, time_ms=T)
+    sunny = Reading(2, 1, {"mppt_power": 1.5, "inverter_state": 512.0}, time_ms=T)
+    assert inverters_pv([dusk, sunny], AccountingLog()) == 1.5
