@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusioncharge.accounting import consumption_check
-from fusioncharge.accounting.battery import battery_capacities
+from fusioncharge.accounting.battery import Battery, battery_capacities, battery_of
 from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
 from fusioncharge.accounting.plausibility import (
     counter_problem,
@@ -433,3 +433,13 @@ def test_pv_strings_that_draw_a_little_at_dusk_give_no_negative_production():
     dusk = Reading(1, 1, {"mppt_power": -0.02, "inverter_state": 512.0}, time_ms=T)
     sunny = Reading(2, 1, {"mppt_power": 1.5, "inverter_state": 512.0}, time_ms=T)
     assert inverters_pv([dusk, sunny], AccountingLog()) == 1.5
+
+
+def test_a_battery_without_a_rated_power_is_bounded_by_one_and_a_half_times_its_kwh():
+    """A 10 kWh battery (its model's capacity) giving no rated power may move 15 kW: 12 kW is a
+    measurement; without its capacity, 10 kW is the most believed."""
+    log = AccountingLog()
+    found = battery_of([battery(-12000.0)], AccountingOptions(), log, capacities={39: 10.0})
+    assert isinstance(found, Battery) and found.charge_kw == -12.0
+    unknown = battery_of([battery(-12000.0)], AccountingOptions(), AccountingLog())
+    assert isinstance(unknown, NoSiteMeters)
