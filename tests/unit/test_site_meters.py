@@ -493,3 +493,13 @@ def test_the_batterys_energy_is_its_soc_of_its_capacity_to_the_hundredth_of_a_kw
     )
     result = site([inverter(2.0), sensor(-800), battery], [], battery_capacity_kwh=13.5)
     assert result.meters.battery_energy_kwh == 7.69
+
+
+def test_a_counter_that_ran_backwards_is_named_for_what_it_counts():
+    readings = [inverter(dev=1, type_id=38), inverter(dev=2), sensor(dev=47), sensor(dev=48)]
+    before = MeterSample(47, 47, 0.0, 1200.0, 600.0, T - 300_000, also=(48,))
+    result = site(readings, [HOUSE, GARAGE], before)
+    assert [d.split(":")[0] for d in result.dropped] == [
+        "the plants' meters (summed) import counter 1166.16 kWh left out"
+    ]
+    assert (result.meters.imported_kwh, result.meters.exported_kwh) == (None, 644.64)
