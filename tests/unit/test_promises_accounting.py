@@ -15,6 +15,7 @@ from fusioncharge.accounting.battery import Battery, battery_capacities, battery
 from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
 from fusioncharge.accounting.plausibility import (
     counter_problem,
+    battery_limit_kw,
     export_problem,
     power_problem,
     production_problem,
@@ -443,3 +444,54 @@ def test_a_battery_without_a_rated_power_is_bounded_by_one_and_a_half_times_its_
     assert isinstance(found, Battery) and found.charge_kw == -12.0
     unknown = battery_of([battery(-12000.0)], AccountingOptions(), AccountingLog())
     assert isinstance(unknown, NoSiteMeters)
+
+
+# --- a battery's bound: its rated power (W, or kW below 100), else 1.5 x kWh or the site ------
+def bat(kw_: float, **rated: float) -> tuple[Reading, float]:
+    return Reading(39, 39, {"ch_discharge_power": kw_ * 1000, **rated}, time_ms=T), kw_
+
+
+@pytest.mark.parametrize(
+    ("rated", "most_kw"),
+    [
+        ({"max_charge_power": 5000.0}, 7.6),  # 1.5 x 5000 W + 100 W
+        ({"max_discharge_power": 5000.0}, 7.6),  # either rating counts
+        ({"max_charge_power": 3000.0, "max_discharge_power": 5000.0}, 7.6),  # the larger
+        ({"max_charge_power": 5.0}, 7.6),  # 5 is 5 kW: no battery is rated below 100 W
+        ({"max_charge_power": 99.0}, 148.6),  # 99 kW
+        ({"max_charge_power": 100.0}, 0.25),  # 100 W: read as W
+    ],
+)
+def test_a_battery_is_bounded_by_one_and_a_half_times_its_rating_plus_100_w(rated, most_kw):
+    for sign in (1, -1):  # charging or discharging
+        assert power_problem(*bat(sign * most_kw, **rated)) is None
+        assert power_problem(*bat(sign * (most_kw + 0.01), **rated)) is not None
+
+
+def test_without_a_rating_the_limit_given_bounds_it_in_both_directions():
+    assert power_problem(*bat(12.0), limit_kw=12.0) is None
+    assert power_problem(*bat(12.01), limit_kw=12.0) is not None
+    assert power_problem(*bat(-12.01), limit_kw=12.0) is not None
+    assert power_problem(*bat(500.0)) is None  # no rating, no limit: only any device's bound
+
+
+@pytest.mark.parametrize(
+    ("capacity", "site", "limit"),
+    [
+        (None, None, 10.0),  # at least 10 kW
+        (10.0, None, 15.0),  # 1.5 x kWh
+        (None, 5.0, 15.0),  # 2 x kWp + 5 kW, as for export
+        (20.0, 5.0, 30.0),  # the larger
+        (4.0, 2.0, 10.0),
+    ],
+)
+def test_a_battery_without_a_rating_may_move_the_most_its_kwh_or_the_site_allows(
+    capacity, site, limit
+):
+    assert battery_limit_kw(capacity, site) == limit
+
+
+def test_a_server_time_a_day_either_side_of_the_runs_clock():
+    now = T / 1000
+    assert time_problem(T, now + 86400) is None and time_problem(T, now - 86400) is None
+    assert time_problem(T, now + 86401) is not None and time_problem(T, now - 86401) is not None
