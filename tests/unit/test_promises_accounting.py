@@ -14,8 +14,8 @@ from fusioncharge.accounting import consumption_check
 from fusioncharge.accounting.battery import Battery, battery_capacities, battery_of
 from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
 from fusioncharge.accounting.plausibility import (
-    counter_problem,
     battery_limit_kw,
+    counter_problem,
     export_problem,
     power_problem,
     production_problem,
