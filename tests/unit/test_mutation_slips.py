@@ -157,3 +157,9 @@ def test_make_status_modules_are_found_beside_the_package() -> None:
     assert original_of("tools/status_proof.py") == ROOT / "tools" / "status_proof.py"
     assert original_of("sun.py") == ROOT / "layers/fusioncharge/fusioncharge/sun.py"
     assert source_of(ROOT / "copy", "sun.py") == ROOT / "copy/fusioncharge/sun.py"
+
+
+def test_no_slip_in_all_or_in_a_copy_to_a_list() -> None:
+    source = '__all__ = ["a", "b"]\n\ndef f(xs):\n    a = list(xs)\n    b = tuple(xs)\n'
+    source += "    return sorted(xs)\n"
+    assert [m.mutated for m in mutants("m.py", source.encode())] == ["xs"]

@@ -124,6 +124,8 @@ class _Finder(ast.NodeVisitor):
             self.visit(node.value)
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return  # the import names: no promise, and the type checker reads them
         self._name(node.value)
         self.generic_visit(node)
 

@@ -18,6 +18,7 @@ Slip = tuple[ast.AST, ast.AST]
 # isinstance() or range() is nonsense a test kills for free, so they are not made.
 NOT_DROPPED = {"isinstance", "issubclass", "hasattr", "getattr", "setattr", "super", "type"}
 NOT_DROPPED |= {"range", "enumerate", "zip", "len", "print", "open", "iter", "next", "id"}
+NOT_DROPPED |= {"list", "tuple"}  # a copy or a conversion: any iterable mostly does as well
 # Methods that transform their receiver into the same kind of value.
 SAME_KIND = {"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "replace"}
 SAME_KIND |= {"removeprefix", "removesuffix", "normalize"}
