@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from fusioncharge.aws.alarm_mail import CONFIRMED_TAG, SETTLE_SECONDS, rearm_once_confirmed
+from fusioncharge.aws.alarm_mail import (
+    CHECK_SECONDS,
+    CONFIRMED_TAG,
+    SETTLE_SECONDS,
+    mind_the_mail,
+    rearm_once_confirmed,
+)
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from tests.support.alarm import no_push_alarm
 from tests.support.run_checks import library_logging_restored
 from tools.lambda_env import REGION, fake_aws
@@ -125,3 +132,110 @@ def test_a_tag_from_before_is_seen_and_names_the_subscription_from_now_on(aws):
     assert _state(cloudwatch) == "ALARM"
     (tag,) = cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
     assert not tag["Value"].isdigit()
+
+
+class Counted:
+    """moto's clients, each AWS call counted as botocore makes it (before-call events)."""
+
+    def __init__(self, cloudwatch, sns) -> None:
+        self.clients = {"cloudwatch": cloudwatch, "sns": sns}
+        self.calls: list[str] = []
+        for client in self.clients.values():
+            client.meta.events.register("before-call.*.*", self._count)
+
+    def _count(self, model, **_: object) -> None:
+        self.calls.append(model.name)
+
+    def __call__(self, service: str):
+        return self.clients[service]
+
+
+def test_the_alarm_check_keeps_time_for_every_aws_call_it_makes(aws):
+    """mind_the_mail starts only with time for all of rearm_once_confirmed's calls, each at its
+    worst (AWS_CALL_MAX_SECONDS): the path that re-arms makes the most, five."""
+    cloudwatch, sns, topic, arn = aws
+    counted = Counted(cloudwatch, sns)
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    env = {"ALARM_ARN": arn, "ALARM_TOPIC_ARN": topic}
+    counted.calls.clear()
+    mind_the_mail(env, CHECK_SECONDS - 0.01, counted, now=_later())
+    assert counted.calls == []
+    mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+    made = list(counted.calls)
+    assert made == [
+        "ListTagsForResource",
+        "ListSubscriptionsByTopic",
+        "DescribeAlarms",
+        "TagResource",
+        "SetAlarmState",
+    ]
+    assert _state(cloudwatch) == "OK"
+    assert len(made) * AWS_CALL_MAX_SECONDS <= CHECK_SECONDS
+    assert CHECK_SECONDS == 58.0  # five calls of 11 s at worst, and 3 s to spare
+
+
+def test_a_tag_from_before_costs_three_calls(aws):
+    cloudwatch, sns, topic, arn = aws
+    counted = Counted(cloudwatch, sns)
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    cloudwatch.tag_resource(ResourceARN=arn, Tags=[{"Key": CONFIRMED_TAG, "Value": "1700000000"}])
+    counted.calls.clear()
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "seen before"
+    assert counted.calls == ["ListTagsForResource", "ListSubscriptionsByTopic", "TagResource"]
+
+
+def _created(cloudwatch) -> float:
+    alarm = cloudwatch.describe_alarms(AlarmNames=["no-push"])["MetricAlarms"][0]
+    return alarm["AlarmConfigurationUpdatedTimestamp"].timestamp()
+
+
+def test_an_alarm_is_left_alone_for_its_first_twenty_minutes(aws):
+    cloudwatch, sns, topic, arn = aws
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    created = _created(cloudwatch)
+    assert SETTLE_SECONDS == 1200
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=created + 1199.5) == "too early"
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=created + 1200) == "re-armed"
+
+
+def test_an_email_json_subscription_is_mail_too(aws):
+    cloudwatch, sns, topic, arn = aws
+    sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="me@example.com")
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "re-armed"
+
+
+def test_without_both_the_alarm_and_its_topic_nothing_is_asked(aws):
+    cloudwatch, sns, topic, arn = aws
+    counted = Counted(cloudwatch, sns)
+    for env in ({"ALARM_ARN": arn}, {"ALARM_TOPIC_ARN": topic}, {}):
+        mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+    assert counted.calls == []
+
+
+def test_a_rearm_is_said_once_and_a_seen_subscription_costs_two_calls(aws, caplog):
+    cloudwatch, sns, topic, arn = aws
+    counted = Counted(cloudwatch, sns)
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="me@example.com")
+    cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
+    env = {"ALARM_ARN": arn, "ALARM_TOPIC_ARN": topic}
+    with library_logging_restored():
+        mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+        said = [r.getMessage() for r in caplog.records]
+        assert said == ["the alarm mail is confirmed now: re-armed the alarm, which mails next"]
+        caplog.clear()
+        counted.calls.clear()
+        mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+        assert [r.getMessage() for r in caplog.records] == []
+    assert counted.calls == ["ListTagsForResource", "ListSubscriptionsByTopic"]
+
+
+def test_the_tag_holds_at_most_256_characters_of_subscription_ids(aws):
+    cloudwatch, sns, topic, arn = aws
+    for n in range(8):  # 8 ids of 36 characters and their spaces: 295
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=f"me{n}@example.com")
+    assert rearm_once_confirmed(cloudwatch, sns, arn, topic, now=_later()) == "confirmed"
+    (tag,) = cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+    assert len(tag["Value"]) == 256

@@ -14,6 +14,7 @@ import pytest
 
 from emulator.chargehq import ChargeHqReceiver
 from emulator.fusionsolar import FusionSolarEmulator
+from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.state import State
 from tests.support.alarm import no_push_alarm
 from tools.lambda_env import REGION, fake_aws
@@ -350,3 +351,29 @@ def test_a_receiver_that_received_nothing_for_30_minutes_is_named_never_working(
     _runs(site, (base + 2700, whole))  # the package loaded: the webhook confirmed
     working, text = _status(site, base + 2800)
     assert working is True and "Home Assistant at" in text and "webhook confirmed" in text
+
+
+@pytest.mark.parametrize(("after", "proof"), [(45, False), (59, False), (61, True)])
+def test_only_a_run_that_started_after_the_edit_proves_the_secret(site, after, proof):
+    """A run reads the secret as it starts and lasts up to 60 s (the function's timeout): one
+    whose summary line came less than 60 s after the edit may have used the old secret."""
+    edited = time.time()
+    _runs(site, (edited + after, PUSHED))
+    _, text = _status(site, edited + after + 5)
+    assert ("WORKING: " in text.splitlines()[0]) is proof, text
+    assert (site["emu"].count("login") == 0) is proof, text  # no proof: it checks itself
+
+
+@pytest.mark.parametrize("after", [5, 30, 55])
+def test_a_token_got_soon_after_the_edit_proves_nothing(site, after):
+    """A token a run got less than a run's length (60 s) after the edit may come from a run
+    that started before it, with the old credentials: make status logs in itself. (A token
+    got later is proof; the state refuses times more than 60 s ahead of the real clock, so
+    that side is left to the test above, where a second look logs in no more.)"""
+    edited = time.time()
+    store = SsmStateStore(STATE, site["session"].client("ssm"))
+    store.save(State(token="token-of-a-run", token_issued_at=edited + after))
+    working, text = _status(site, edited + after + 5)
+    assert working is None, text  # no run has pushed since the edit: CHECKING
+    assert site["emu"].count("login") == 1, text
+    assert "the credentials work now (logged in; plant 'Home' found)" in text, text

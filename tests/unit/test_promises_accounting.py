@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fusioncharge.accounting import consumption_check
-from fusioncharge.accounting.battery import battery_capacities
+from fusioncharge.accounting.battery import Battery, battery_capacities, battery_of
 from fusioncharge.accounting.inverters import inverters_ac, inverters_pv
 from fusioncharge.accounting.plausibility import (
+    battery_limit_kw,
     counter_problem,
     export_problem,
     power_problem,
@@ -407,3 +408,90 @@ def test_production_beyond_the_set_capacity_gives_no_site_meters_and_is_named():
     assert isinstance(
         account([inverter(16.0)], AccountingOptions(plant_capacity_kwp=10.0)).meters, SiteMeters
     )
+
+
+def test_what_a_plant_can_export_includes_its_batterys_discharge():
+    """A 5 kWp plant's panels give at most 2 × 5 + 5 = 15 kW of export; a battery discharging
+    10 kW through its hybrid inverter (18 kW AC: 8 from the panels) can send 17 kW out: a
+    measurement, kept, not an implausible export."""
+    options = AccountingOptions(plant_capacity_kwp=5.0)
+    readings = [inverter(18.0), sensor(17000.0), battery(-10000.0)]
+    result = account(readings, options)
+    assert result.dropped == ()
+    assert isinstance(result.meters, SiteMeters)
+    m = result.meters
+    assert (m.production_kw, m.net_import_kw, m.battery_discharge_kw) == (8.0, -17.0, 10.0)
+    assert m.consumption_kw == 1.0
+    # Without the battery's 10 kW the same 17 kW could not leave: the meter is left out.
+    charging = account([inverter(8.0), sensor(17000.0), battery(0.0)], options)
+    assert any("export 17 kW left out" in d for d in charging.dropped)
+    assert isinstance(charging.meters, SiteMeters) and charging.meters.net_import_kw is None
+
+
+def test_pv_strings_that_draw_a_little_at_dusk_give_no_negative_production():
+    """The strings' side gives, never takes: an mppt_power of -0.02 kW (a meter's offset at
+    dusk) counts as 0, so the other inverter's 1.5 kW is the whole."""
+    dusk = Reading(1, 1, {"mppt_power": -0.02, "inverter_state": 512.0}, time_ms=T)
+    sunny = Reading(2, 1, {"mppt_power": 1.5, "inverter_state": 512.0}, time_ms=T)
+    assert inverters_pv([dusk, sunny], AccountingLog()) == 1.5
+
+
+def test_a_battery_without_a_rated_power_is_bounded_by_one_and_a_half_times_its_kwh():
+    """A 10 kWh battery (its model's capacity) giving no rated power may move 15 kW: 12 kW is a
+    measurement; without its capacity, 10 kW is the most believed."""
+    log = AccountingLog()
+    found = battery_of([battery(-12000.0)], AccountingOptions(), log, capacities={39: 10.0})
+    assert isinstance(found, Battery) and found.charge_kw == -12.0
+    unknown = battery_of([battery(-12000.0)], AccountingOptions(), AccountingLog())
+    assert isinstance(unknown, NoSiteMeters)
+
+
+# --- a battery's bound: its rated power (W, or kW below 100), else 1.5 x kWh or the site ------
+def bat(kw_: float, **rated: float) -> tuple[Reading, float]:
+    return Reading(39, 39, {"ch_discharge_power": kw_ * 1000, **rated}, time_ms=T), kw_
+
+
+@pytest.mark.parametrize(
+    ("rated", "most_kw"),
+    [
+        ({"max_charge_power": 5000.0}, 7.6),  # 1.5 x 5000 W + 100 W
+        ({"max_discharge_power": 5000.0}, 7.6),  # either rating counts
+        ({"max_charge_power": 3000.0, "max_discharge_power": 5000.0}, 7.6),  # the larger
+        ({"max_charge_power": 5.0}, 7.6),  # 5 is 5 kW: no battery is rated below 100 W
+        ({"max_charge_power": 99.0}, 148.6),  # 99 kW
+        ({"max_charge_power": 100.0}, 0.25),  # 100 W: read as W
+    ],
+)
+def test_a_battery_is_bounded_by_one_and_a_half_times_its_rating_plus_100_w(rated, most_kw):
+    for sign in (1, -1):  # charging or discharging
+        assert power_problem(*bat(sign * most_kw, **rated)) is None
+        assert power_problem(*bat(sign * (most_kw + 0.01), **rated)) is not None
+
+
+def test_without_a_rating_the_limit_given_bounds_it_in_both_directions():
+    assert power_problem(*bat(12.0), limit_kw=12.0) is None
+    assert power_problem(*bat(12.01), limit_kw=12.0) is not None
+    assert power_problem(*bat(-12.01), limit_kw=12.0) is not None
+    assert power_problem(*bat(500.0)) is None  # no rating, no limit: only any device's bound
+
+
+@pytest.mark.parametrize(
+    ("capacity", "site", "limit"),
+    [
+        (None, None, 10.0),  # at least 10 kW
+        (10.0, None, 15.0),  # 1.5 x kWh
+        (None, 5.0, 15.0),  # 2 x kWp + 5 kW, as for export
+        (20.0, 5.0, 30.0),  # the larger
+        (4.0, 2.0, 10.0),
+    ],
+)
+def test_a_battery_without_a_rating_may_move_the_most_its_kwh_or_the_site_allows(
+    capacity, site, limit
+):
+    assert battery_limit_kw(capacity, site) == limit
+
+
+def test_a_server_time_a_day_either_side_of_the_runs_clock():
+    now = T / 1000
+    assert time_problem(T, now + 86400) is None and time_problem(T, now - 86400) is None
+    assert time_problem(T, now + 86401) is not None and time_problem(T, now - 86401) is not None

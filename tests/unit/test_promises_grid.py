@@ -5,6 +5,7 @@ import pytest
 
 from fusioncharge.accounting.meters import (
     METER_BY_TYPE,
+    METER_TYPES,
     apparent_power_va,
     decide_unit,
     export_kw,
@@ -19,6 +20,7 @@ from fusioncharge.accounting.site_meters import (
     account,
 )
 from fusioncharge.models import Device, Reading
+from tests.support import ROOT
 from tests.support.readings import T, inverter, sensor
 
 
@@ -111,6 +113,8 @@ GRID = METER_BY_TYPE[17]
     [
         (grid(2.3, a_u=230.0, a_i=10.0), "kW"),  # 2.3 kW is the meter's own 2300 VA
         (grid(2300.0, a_u=230.0, a_i=10.0), "W"),
+        (grid(-2.3, a_u=230.0, a_i=10.0), "kW"),  # exporting: the size decides, not the sign
+        (grid(-2300.0, a_u=230.0, a_i=10.0), "W"),
         (grid(0.1, a_u=100.0, a_i=1.0), "kW"),  # 100 VA: just enough to tell
         (grid(0.15, a_u=150.0, a_i=1.0), "kW"),
         (grid(0.1, a_u=99.0, a_i=1.0), "W"),  # too little V·I to tell: W, today's unit
@@ -174,3 +178,41 @@ def test_without_the_last_runs_time_a_counters_growth_is_not_bounded():
     readings = [inverter(1.0), sensor(-300.0, reverse=3000.0)]
     result = account(readings, AccountingOptions(), previous=previous)
     assert isinstance(result.meters, SiteMeters) and result.meters.imported_kwh == 3000.0
+
+
+def test_a_meter_at_exactly_zero_is_read_in_w_the_unit_of_todays_service():
+    """0 W and 0 kW are the same power: W and kW agree with V·I equally (the one exact tie).
+    The unit told in the run's note is then W, the unit of today's service, never a kW that
+    no reading showed."""
+    assert decide_unit(grid(0.0, a_u=230.0, a_i=2.0), GRID, "auto")[0] == "W"
+    assert decide_unit(grid(-0.0, a_u=230.0, a_i=2.0, power_factor=0.0), GRID, "auto")[0] == "W"
+
+
+# --- the meter table is the one docs/accounting.md shows -------------------------------------
+def doc_rows(heading: str) -> list[list[str]]:
+    """The rows of the first table after `heading` in docs/accounting.md, cells stripped."""
+    text = (ROOT / "docs/accounting.md").read_text(encoding="utf-8").split(heading, 1)[1]
+    rows = [line for line in text.splitlines() if line.strip().startswith("|")]
+    table = []
+    for line in rows[2:]:
+        if not table and not line.strip():
+            continue
+        table.append([cell.strip().strip("`") for cell in line.strip().strip("|").split("|")])
+    return table
+
+
+def test_the_meters_order_names_and_settings_are_the_documented_ones():
+    documented = doc_rows("**The meter**")[:3]
+    assert [(t.type_id, t.setting) for t in METER_TYPES] == [
+        (int(type_.split()[0]), setting) for _, type_, setting in documented
+    ]
+    for meter, (_, type_, _) in zip(METER_TYPES, documented, strict=True):
+        assert type_.split(" ", 1)[1].startswith(meter.name)
+
+
+def test_each_meter_is_read_as_documented():
+    documented = doc_rows("## How each meter type is read")[:3]
+    for meter, (_, unit, plus, imported, exported) in zip(METER_TYPES, documented, strict=True):
+        assert meter.unit == (unit if unit in ("W", "kW") else "auto")
+        assert meter.plus_is_import is (plus == "import")
+        assert (meter.import_counter, meter.export_counter) == (imported, exported)

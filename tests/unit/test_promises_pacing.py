@@ -86,3 +86,31 @@ def test_an_agreeing_stamp_places_the_call_half_a_second_after_the_earliest_it_c
 )
 def test_leads_agree_within_two_seconds(leads, expected):
     assert pacing.lead_estimate(leads) == expected
+
+
+@pytest.mark.parametrize("time_left", [-0.1, -4.0, 0.0])
+def test_an_open_window_is_read_even_when_the_run_is_short_of_time(time_left):
+    """The client passes its time left minus its timeouts: negative whenever less than the
+    timeouts remain. A window that is open, even one that opens exactly now, is no quota
+    matter: no CallTooSoon (a false quota error would cost the run its reading)."""
+    assert pacing.check_windows(read_ago(inverter=300), [INVERTER], NOW, time_left) == 0.0
+    assert (
+        pacing.check_windows(read_ago(inverter=301, sensor=300), [INVERTER, SENSOR], NOW, time_left)
+        == 0.0
+    )
+    assert pacing.check_windows(State(), [INVERTER], NOW, time_left) == 0.0
+
+
+def test_a_lost_saves_pending_mark_wins_over_an_older_read():
+    """The last run's save was lost after its calls: its mark (when they may have counted) is
+    later than the read the state still remembers, and keeps this run out of that window."""
+    state = read_ago(inverter=400)
+    state.kpi_pending = NOW - 100
+    with pytest.raises(CallTooSoon, match="state saved by the last run was lost"):
+        pacing.check_windows(state, [INVERTER], NOW, time_left=60)
+    assert state.last_fetch == {str(INVERTER): NOW - 100} and state.kpi_pending is None
+    newer = read_ago(inverter=50)  # a read after the mark is kept
+    newer.kpi_pending = NOW - 100
+    with pytest.raises(CallTooSoon):
+        pacing.check_windows(newer, [INVERTER], NOW, time_left=60)
+    assert newer.last_fetch == {str(INVERTER): NOW - 50}

@@ -83,7 +83,7 @@ ALARM = {"ALARM_ARN": "arn:aws:cloudwatch:x:1:alarm:a", "ALARM_TOPIC_ARN": "arn:
 def test_the_alarm_mail_is_left_alone_without_an_alarm_or_time():
     clients = Clients()
     mind_the_mail({}, 60.0, clients, now=0.0)  # no AlarmEmail, or a local run
-    mind_the_mail(ALARM, CHECK_SECONDS - 0.1, clients, now=0.0)  # its four calls would not fit
+    mind_the_mail(ALARM, CHECK_SECONDS - 0.1, clients, now=0.0)  # its five calls would not fit
     assert clients.asked == []
 
 

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from fusioncharge.accounting.grid import first_meter
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     MeterSample,
@@ -15,6 +16,7 @@ from fusioncharge.accounting.site_meters import (
     device_types_needed,
     next_meter_type,
 )
+from fusioncharge.accounting.types import AccountingLog
 from fusioncharge.models import Device, Reading
 
 T = 1_700_000_000_123
@@ -464,3 +466,40 @@ def test_one_plant_is_accounted_exactly_as_without_plants():
     home = plant("NE=1", (1, 38), (39, 39), (47, 47), capacity=10.0)
     # Only the plant tells the site's size is unknown (said once: site_bounds.site_size).
     assert replace(site(readings, [home]), cautions=()) == account(readings, DEFAULT)
+
+
+def test_the_summed_meter_is_named_by_its_lowest_device_id_in_any_order():
+    readings = [sensor(300, dev=48), sensor(-800, dev=47), inverter(1.0, dev=2)]
+    readings.append(inverter(3.0, dev=1, type_id=38))
+    result = site(readings, [GARAGE, HOUSE])
+    assert (result.meter.device_id, result.meter.also) == (47, (48,))
+
+
+def test_of_two_meters_of_one_type_the_lowest_device_id_is_the_plants_meter():
+    two = plant("NE=1", (1, 38), (48, 47), (47, 47))
+    readings = [inverter(3.0, dev=1, type_id=38), sensor(-300, dev=48), sensor(-800, dev=47)]
+    result = site(readings, [two])
+    assert result.meter.device_id == 47 and result.meters.net_import_kw == 0.8
+    alone = site(readings, [])  # one plant's readings, no device list
+    assert alone.meter.device_id == 47 and alone.meters.net_import_kw == 0.8
+    meters = [sensor(-300, dev=48), sensor(-800, dev=47)]  # first_meter itself, in any order
+    assert first_meter(meters, AccountingOptions(), AccountingLog()).device_id == 47
+
+
+def test_the_batterys_energy_is_its_soc_of_its_capacity_to_the_hundredth_of_a_kwh():
+    """57 % of 13.5 kWh is 7.695 kWh (7.694999... in floats): pushed as 7.69."""
+    battery = Reading(
+        39, 39, {"ch_discharge_power": 0.0, "battery_soc": 57.0, "battery_status": 2.0}, time_ms=T
+    )
+    result = site([inverter(2.0), sensor(-800), battery], [], battery_capacity_kwh=13.5)
+    assert result.meters.battery_energy_kwh == 7.69
+
+
+def test_a_counter_that_ran_backwards_is_named_for_what_it_counts():
+    readings = [inverter(dev=1, type_id=38), inverter(dev=2), sensor(dev=47), sensor(dev=48)]
+    before = MeterSample(47, 47, 0.0, 1200.0, 600.0, T - 300_000, also=(48,))
+    result = site(readings, [HOUSE, GARAGE], before)
+    assert [d.split(":")[0] for d in result.dropped] == [
+        "the plants' meters (summed) import counter 1166.16 kWh left out"
+    ]
+    assert (result.meters.imported_kwh, result.meters.exported_kwh) == (None, 644.64)

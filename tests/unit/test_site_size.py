@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fusioncharge.accounting.plausibility import power_problem
+from fusioncharge.accounting.site_bounds import site_size
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     NoSiteMeters,
@@ -15,6 +16,7 @@ from fusioncharge.accounting.site_meters import (
     SitePlant,
     account,
 )
+from fusioncharge.accounting.types import AccountingLog
 from fusioncharge.fusionsolar import parse
 from fusioncharge.fusionsolar.device_models import battery_capacity_kwh, inverter_rated_kw
 from fusioncharge.models import CounterSample, Device, EnergyWatch, Reading
@@ -193,3 +195,36 @@ def test_a_battery_whose_firmware_gives_its_maximum_in_kw_is_judged_right():
     result = account([inverter(4.0), charging], AccountingOptions())
     assert isinstance(result.meters, SiteMeters) and result.meters.battery_discharge_kw == -2.5
     assert power_problem(battery(9000.0, max_charge_power=5.0), 9.0) is not None  # 7.6 kW
+
+
+# --- site_bounds.site_size and the readings' time, with the numbers written out ---------------
+@pytest.mark.parametrize(
+    ("listed", "named"),
+    [(5.0, False), (4.9, True), (10.0, False), (12.0, False)],  # against a 10 kW inverter
+)
+def test_a_plant_list_capacity_under_half_the_inverters_is_named(listed, named):
+    log = AccountingLog()
+    assert site_size(AccountingOptions(), [home(listed, 10.0)], log).kw == 10.0
+    assert [key for key, _ in log.cautions] == ([f"capacity {listed:g} kWp"] if named else [])
+
+
+@pytest.mark.parametrize(("setting", "size"), [(8.0, 8.0), (3.0, 5.0), (None, 5.0)])
+def test_the_setting_sizes_the_site_when_larger_than_its_inverters(setting, size):
+    """PLANT_CAPACITY_KWP is the user's word for a site larger than its inverters (DC
+    oversizing, a second inverter FusionSolar does not list): the larger of the two bounds."""
+    log = AccountingLog()
+    options = AccountingOptions(plant_capacity_kwp=setting)
+    assert site_size(options, [home(5.0, 5.0)], log).kw == size
+    assert log.cautions == []
+
+
+def test_readings_a_day_away_from_the_runs_clock_are_sent_without_their_time():
+    now = T / 1000
+    result = account([inverter(2.0), sensor(0.0)], AccountingOptions(), now=now)
+    assert isinstance(result.meters, SiteMeters) and result.meters.tsms == T
+    later = now + 2 * 86400
+    result = account([inverter(2.0), sensor(0.0)], AccountingOptions(), now=later)
+    assert isinstance(result.meters, SiteMeters) and result.meters.tsms is None
+    assert result.dropped == (
+        f"the readings' time {T} ms left out: more than a day away from this run's clock",
+    )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.status_headline import Facts, Proof, decide
+from tools.status_headline import CANNOT_TELL, EXIT_CODES, Facts, Proof, decide
 
 PROVEN = [Proof("FusionSolar", True, "works"), Proof("ChargeHQ", True, "works")]
 
@@ -82,3 +82,83 @@ def test_pvoutput_refusing_the_date_says_to_set_the_plants_time_zone():
     assert decided.word == "NOT WORKING"
     assert "(pvoutput_date_refused): set your plant's time zone" in decided.detail
     assert "SET=PlantTimezone=" in decided.detail
+
+
+@pytest.mark.parametrize(
+    ("code", "to_do"),
+    [
+        (
+            "credentials_rejected",
+            "fix fusionsolar_username / fusionsolar_system_code in the secret",
+        ),
+        ("login_blocked", "fix the secret; the guard lets the next login through within 30 min"),
+        ("plant_not_found", "set Station to one of your plants (make discover LIVE=1 lists them)"),
+        ("api_access_off", "the plant owner turns Access to API back on in the FusionSolar app"),
+        ("chargehq_rejected", "fix chargehq_api_key in the secret"),
+        ("fusionsolar_unavailable", "nothing: FusionSolar is not answering"),
+        ("chargehq_unavailable", "nothing: ChargeHQ is not answering"),
+        (
+            "chargehq_gone",
+            "ChargeHQ's push API is gone: put the other receivers' keys in the secret, "
+            "then make deploy SET=Sinks=hass,pvoutput",
+        ),
+        ("hass_rejected", "check hass_webhook_url in the secret"),
+        ("hass_unavailable", "nothing if Home Assistant is only restarting"),
+        ("pvoutput_rejected", "fix pvoutput_api_key / pvoutput_system_id"),
+        ("pvoutput_unavailable", "nothing: PVOutput is not answering"),
+        ("quota_exceeded", "nothing: the next run tries again; if it persists, give this poller"),
+        ("bad_setting", "fix the setting the message names (make deploy SET=Name=value)"),
+        ("secret", "fill in the secret (link below)"),
+        ("something_new", "see docs/troubleshooting.md for this error"),
+    ],
+)
+def test_each_error_says_the_one_thing_to_do(code, to_do):
+    facts = Facts(pushed_since_edit=True, last_outcome="failed", last_error_code=code)
+    headline = decide(facts)
+    assert headline.text().startswith(f"NOT WORKING: {code}: {to_do}")
+    assert headline.exit_code == 1
+
+
+def test_a_run_that_waited_after_the_edit_is_still_checking():
+    facts = Facts(pushed_since_edit=True, last_outcome="skipped", next_run="the run at 14:05")
+    headline = decide(facts)
+    assert (
+        headline.text()
+        == "CHECKING: the last run waited for Huawei's window; the run at 14:05 reads"
+    )
+    assert headline.exit_code == 3
+
+
+def test_working_names_every_receiver():
+    facts = Facts(
+        pushed_since_edit=True, last_outcome="pushed", receivers="Home Assistant and PVOutput"
+    )
+    assert decide(facts).text() == "WORKING: your site meters reach Home Assistant and PVOutput"
+
+
+def test_paused_and_missing_come_before_any_proof():
+    bad = [Proof("ChargeHQ", False, "chargehq_rejected: 401")]
+    assert decide(Facts(paused=True, proofs=bad)).word == "NOT WORKING"
+    assert decide(Facts(paused=True, proofs=bad)).detail.startswith("paused")
+    missing = decide(Facts(missing=["a", "b"], proofs=bad))
+    assert missing.detail == "fill in the secret: a, b (link below)"
+    assert decide(Facts(deployed=False, paused=True)).exit_code == 4
+
+
+def test_all_proven_means_the_next_run_pushes_and_no_proof_means_it_tells():
+    proven = decide(Facts(proofs=PROVEN, next_run="the run at 14:05"))
+    assert proven.text() == "CHECKING: the credentials work now; the run at 14:05 pushes with them"
+    none = decide(Facts(next_run="the run at 14:05"))
+    assert (
+        none.text() == "CHECKING: no push since the secret's last edit yet; the run at 14:05 tells"
+    )
+
+
+def test_one_credential_not_known_yet_is_not_said_to_work():
+    facts = Facts(proofs=[PROVEN[0], Proof("ChargeHQ", None, "no recent reading")], next_run="x")
+    assert decide(facts).text() == "CHECKING: no push since the secret's last edit yet; x tells"
+
+
+def test_the_exit_codes_scripts_wait_on():
+    assert EXIT_CODES == {"WORKING": 0, "NOT WORKING": 1, "CHECKING": 3, "NOT DEPLOYED": 4}
+    assert CANNOT_TELL == 2

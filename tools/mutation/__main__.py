@@ -26,8 +26,10 @@ from tools.mutation.run import (
     TIMEOUT,
     BrokenTests,
     baseline,
+    original_of,
     run_tests,
     scratch_copy,
+    source_of,
 )
 
 HERE = Path(__file__).parent
@@ -42,7 +44,7 @@ def modules(config: dict[str, Any], wanted: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for entry, tests in config["modules"].items():
         paths = [entry]
-        if entry.endswith("/"):
+        if entry.endswith("/") and not entry.startswith("tools/"):
             found_in = sorted((PACKAGE / entry).glob("*.py"))
             paths = [str(p.relative_to(PACKAGE)) for p in found_in if p.name != "__init__.py"]
         for path in paths:
@@ -54,7 +56,7 @@ def modules(config: dict[str, Any], wanted: list[str]) -> dict[str, list[str]]:
 def mutate_module(
     layer: Path, module: str, tests: list[str], equivalent: dict[str, str], match: str = ""
 ) -> dict[str, Any]:
-    target = layer / "fusioncharge" / module
+    target = source_of(layer, module)
     source = target.read_bytes()
     found = [m for m in mutants(module, source) if match in m.key]
     result: dict[str, Any] = {"total": len(found), "equivalent": 0, "killed": 0, "survivors": []}
@@ -111,7 +113,7 @@ def mistakes(layer: Path, config: dict[str, Any], wanted: list[str]) -> bool:
         module = mistake["module"]
         if wanted and not any(module.startswith(w) for w in wanted):
             continue
-        target = layer / "fusioncharge" / module
+        target = source_of(layer, module)
         source = target.read_text(encoding="utf-8")
         count = source.count(mistake["find"])
         name = f"mistake {mistake['id']} ({module})"
@@ -147,12 +149,12 @@ def main(argv: list[str]) -> int:
     chosen = modules(config, args.module)
     if args.list:
         for module in chosen:
-            for m in mutants(module, (PACKAGE / module).read_bytes()):
+            for m in mutants(module, original_of(module).read_bytes()):
                 mark = "  (equivalent)" if m.key in equivalent else ""
                 print(f"{m.line:4d}  {m.key}{mark}")
         return 0
     started, ok = time.monotonic(), True
-    with scratch_copy() as layer:
+    with scratch_copy(m for m in chosen if m.startswith("tools/")) as layer:
         try:
             if not args.mistakes:
                 print(f"Mutating {len(chosen)} modules; floor {100 * floor:.0f} % killed each")

@@ -1,10 +1,11 @@
 """Run one module's tests against each of its mutants, in a forked child per mutant.
 
-The package is copied once to a scratch folder; each mutant is written into the copy and a
-child (forked from this process, with pytest and hypothesis already imported) runs the module's
-tests there with `-x`: the first failure kills the mutant. No bytecode is written (a mutant of
-the same size in the same second would otherwise reuse a stale .pyc). Hypothesis runs
-derandomized with no example database, so a run's verdicts repeat.
+The package (and tools/, for make status's own modules) is copied once to a scratch folder;
+each mutant is written into the copy and a child (forked from this process, with pytest and
+hypothesis already imported) runs the module's tests there with `-x`: the first failure kills
+the mutant. No bytecode is written (a mutant of the same size in the same second would
+otherwise reuse a stale .pyc). Hypothesis runs derandomized with no example database, so a
+run's verdicts repeat.
 """
 
 import os
@@ -13,7 +14,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,11 +32,26 @@ class BrokenTests(Exception):
     """The tests fail, or find nothing, on the unmutated code: no verdict is possible."""
 
 
+def source_of(layer: Path, module: str) -> Path:
+    """Where a promise module is in a copy: tools/... beside the package, else inside it."""
+    return layer / module if module.startswith("tools/") else layer / "fusioncharge" / module
+
+
+def original_of(module: str) -> Path:
+    """Where a promise module is in the repository."""
+    return ROOT / module if module.startswith("tools/") else PACKAGE / module
+
+
 @contextmanager
-def scratch_copy() -> Iterator[Path]:
-    """A copy of the package, in a folder that takes the layer's place on sys.path."""
+def scratch_copy(tools_modules: Iterable[str] = ()) -> Iterator[Path]:
+    """A copy of the package, in a folder that takes the layer's place on sys.path; and of the
+    tools/ modules to mutate, which come first in the `tools` package's path (only they: the
+    rest of tools/ finds the repository from its own place)."""
     with tempfile.TemporaryDirectory(prefix="mutate-") as folder:
         shutil.copytree(PACKAGE, Path(folder) / "fusioncharge", ignore=_no_bytecode)
+        for module in tools_modules:
+            (Path(folder) / "tools").mkdir(exist_ok=True)
+            shutil.copy2(ROOT / module, Path(folder) / module)
         yield Path(folder)
 
 
@@ -76,6 +92,10 @@ def _child(layer: Path, tests: list[str], quiet: bool) -> int:
     sys.dont_write_bytecode = True
     os.chdir(ROOT)
     sys.path[:0] = [str(layer), str(ROOT / "functions" / "poller"), str(ROOT)]
+    if (layer / "tools").is_dir():
+        import tools  # already imported (this runs in tools.mutation): the copied ones first
+
+        tools.__path__.insert(0, str(layer / "tools"))
     args = ["-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=mutate"]
     # The layer comes from the copy: pyproject's pythonpath would put the original first.
     args += ["-o", "pythonpath=", "-o", "addopts=", "-W", "ignore::DeprecationWarning"]

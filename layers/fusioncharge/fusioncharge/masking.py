@@ -5,7 +5,8 @@ JSON-escaped, URL-encoded and base64 forms are masked, in any letter case, and s
 FRAGMENT characters of any of them (a reply cut short, or a secret inside a longer value). A
 word that starts or ends like a secret (MIN_EDGE characters or more) is masked too: an echo of
 the first 7 characters is a head start on guessing it. Text is normalised first (Java's `\\/`,
-HTML entities, Unicode NFC), so no escaping of its own carries a secret past the mask. URL
+HTML entities, Unicode NFC), so no escaping of its own carries a secret past the mask; a secret
+is sought in NFC and in NFKC (a server comparing passwords in NFKC echoes "ﬁ" as "fi"). URL
 settings are shown with their user info and query masked: either may carry a credential.
 """
 
@@ -20,7 +21,9 @@ from urllib.parse import quote, quote_plus
 MASK = "***"
 FRAGMENT = 8  # characters: any run this long of a secret (in any of its forms) is masked
 MIN_EDGE = 4  # characters: a word starting or ending with this much of a secret is masked
-_URL = re.compile(r"^(?P<scheme>[^:/?#]+://)?(?P<user>[^/?#]*@)?(?P<rest>[^?#]*)(?P<tail>[?#].*)?$")
+# Anything up to the first "//" is the scheme ("https://", "//", a pasted "://"): the user info
+# after it is masked whatever came before.
+_URL = re.compile(r"^(?P<scheme>[^/?#@]*//)?(?P<user>[^/?#]*@)?(?P<rest>[^?#]*)(?P<tail>[?#].*)?$")
 
 
 def normalised(text: str) -> str:
@@ -31,7 +34,9 @@ def normalised(text: str) -> str:
 def mask(text: str, secrets: Iterable[str | None]) -> str:
     """`text` (normalised) with every form of each secret, any FRAGMENT characters of one, and
     a word that starts or ends with MIN_EDGE of one, as ***."""
-    wanted = [unicodedata.normalize("NFC", s) for s in secrets if s]
+    given = [s for s in secrets if s]
+    forms = (unicodedata.normalize(f, s) for s in given for f in ("NFC", "NFKC"))
+    wanted = dict.fromkeys(forms)  # each form once, in order
     if wanted and text:
         text = normalised(text)
     windows: set[str] = set()
@@ -63,7 +68,7 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
         while start != -1:
             hit[start : start + len(piece)] = b"\1" * len(piece)
             start = low.find(piece, start + 1)
-    return _replace_runs(text, bytes(hit))
+    return _replace_runs(text, hit)
 
 
 def show_url(value: str) -> str:
@@ -103,7 +108,7 @@ def _lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def _replace_runs(text: str, hit: bytes) -> str:
+def _replace_runs(text: str, hit: bytearray) -> str:
     out, end = [], 0
     for run in re.finditer(rb"\x01+", hit):
         out += [text[end : run.start()], MASK]
