@@ -124,3 +124,49 @@ def test_a_stored_value_of_the_wrong_type_is_refused_at_load(version, name, valu
 @pytest.mark.parametrize("name", NUMBER_FIELDS)
 def test_a_number_field_holding_a_number_loads(name):
     assert getattr(State.from_json(json.dumps({"v": 2, name: 7}), NOW), name) == 7
+
+
+WATCH = {"d": 47, "ms": 1_800_000_000_000, "p": 1.5, "i": 322.3, "e": 583.1}
+BAD_WATCHES = [{k: v for k, v in WATCH.items() if k != gone} for gone in WATCH]
+BAD_WATCHES += [{**WATCH, "p": "x"}, {**WATCH, "d": 47.5}, {**WATCH, "n": 1.5}]
+BAD_WATCHES += [{**WATCH, "x": 1.5}, {**WATCH, "a": [48.5]}]
+
+
+@pytest.mark.parametrize("watch", BAD_WATCHES)
+def test_a_meter_watch_missing_a_field_or_of_the_wrong_type_is_refused_at_load(watch):
+    with pytest.raises(StateError):
+        State.from_json(json.dumps({"v": 2, "meter_watch": watch}), NOW)
+
+
+def test_a_meter_watchs_time_reads_back_as_whole_milliseconds():
+    stored = {"v": 2, "meter_watch": {**WATCH, "ms": 1_800_000_000_000.0}}
+    watch = State.from_json(json.dumps(stored), NOW).meter_watch
+    assert watch is not None and type(watch.time_ms) is int
+
+
+@pytest.mark.parametrize(
+    "ew", [[30_000_000, ["x", 5]], [30_000_000, [4.2, 0]], [30_000_000, "4.2"], [30_000_000, True]]
+)
+def test_an_energy_watch_of_the_wrong_shape_is_refused_at_load(ew):
+    with pytest.raises(StateError):
+        State.from_json(json.dumps({"v": 2, "ew": ew}), NOW)
+
+
+def test_an_energy_watch_reads_back_its_counters_as_kwh_and_minutes():
+    stored = {"v": 2, "ew": [30_000_000, 4, [7, 1]]}
+    watch = State.from_json(json.dumps(stored), NOW).energy_watch
+    assert watch == EnergyWatch(CounterSample(4.0, 30_000_000), CounterSample(7.0, 29_999_999))
+    assert watch is not None and watch.inverter_day is not None and watch.charged_day is not None
+    assert type(watch.inverter_day.kwh) is float and type(watch.charged_day.kwh) is float
+
+
+def test_plant_facts_of_the_wrong_type_are_refused_at_load():
+    for facts in ([6.6, -33.87, "east", None], [6.6, "south", 151.2, None], ["big", 1, 2, None]):
+        with pytest.raises(StateError):
+            State.from_json(json.dumps({"v": 2, "plant_facts": [facts]}), NOW)
+
+
+def test_a_site_without_batteries_reads_back_its_one_energy_counter():
+    state = State(energy_watch=EnergyWatch(inverter_day=CounterSample(4.2, 30_000_000)))
+    assert json.loads(state.to_json())["ew"] == [30_000_000, 4.2]
+    assert State.from_json(state.to_json(), NOW) == state
