@@ -192,10 +192,7 @@ def _bounds(
 
 
 def _batteries_kw(batteries: Sequence[Reading]) -> float:
-    rated = [
-        max(field_value(b, "max_charge_power") or 0.0, field_value(b, "max_discharge_power") or 0.0)
-        for b in batteries
-    ]
+    rated = [plausibility.rated_w(b) for b in batteries]  # W, as a kW-giving firmware's too
     if not rated or any(r <= 0 for r in rated):
         return plausibility.MAX_DEVICE_KW
     return 1.5 * sum(rated) / 1000 + 1.0

@@ -58,16 +58,22 @@ def power_problem(reading: Reading, kw: float, limit_kw: float | None = None) ->
     va = beyond_own_va(reading, kw * 1000)
     if va is not None:
         return f"far beyond the device's own V·I of {va:.0f} VA"
-    rated = max(
-        (reading.get(k) or 0.0 for k in ("max_charge_power", "max_discharge_power")), default=0
-    )
-    if 0 < rated < RATED_IN_KW_BELOW:
-        rated *= 1000  # firmware that gives its maximum in kW
+    rated = rated_w(reading)
     if rated > 0 and abs(kw * 1000) > 1.5 * rated + 100:
         return f"far beyond the battery's rated {rated:.0f} W"
     if rated <= 0 and limit_kw is not None and abs(kw) > limit_kw:
         return f"far beyond what this site's battery can move ({limit_kw:g} kW; no rated power)"
     return None
+
+
+def rated_w(reading: Reading) -> float:
+    """A battery's larger rated power (charge or discharge) in W; 0 when it gives none."""
+    rated = max(
+        (reading.get(k) or 0.0 for k in ("max_charge_power", "max_discharge_power")), default=0
+    )
+    if 0 < rated < RATED_IN_KW_BELOW:
+        rated *= 1000  # firmware that gives its maximum in kW
+    return rated
 
 
 def battery_limit_kw(capacity_kwh: float | None, site_kw: float | None) -> float:
