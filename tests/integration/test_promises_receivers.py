@@ -274,9 +274,9 @@ def test_a_webhooks_id_is_masked_in_any_part_of_a_reply(stand_in, echo, status, 
     assert HOOK_ID.lower() not in told.lower() and f"HTTP {status}: " in told
     assert sink.sent is None
     if status < 500:
-        assert "check hass_webhook_url" in told
-    else:
-        assert "the next run pushes again" in told
+        assert "check hass_webhook_url" in told and len(stand_in.requests) == 1
+    else:  # a 5xx is tried once more, and only once
+        assert "the next run pushes again" in told and len(stand_in.requests) == 2
 
 
 # --- ChargeHQ ----------------------------------------------------------------------------------
@@ -404,3 +404,29 @@ def test_chargehq_gets_the_body_and_sent_is_it_masked(stand_in):
     assert request.headers["Accept"] == "application/json"
     assert sink.sent == {"apiKey": "***", "siteMeters": {"production_kw": 1.0}}
     assert CHQ_KEY not in repr(sink) and CHQ_KEY not in repr(sink.client(_deadline(clock)))
+
+
+# --- the funnel --------------------------------------------------------------------------------
+def test_a_redirect_is_never_followed_with_the_key(stand_in):
+    clock = FakeClock(NOW)
+    stand_in.answer(302, "", Location=f"{stand_in.server.base_url}/elsewhere")
+    with pytest.raises(ChargeHqRejected) as refused:
+        _push(_chargehq(stand_in, clock), clock, {})
+    assert "HTTP 302" in str(refused.value) and "check CHARGEHQ_PUSH_URL" in str(refused.value)
+    assert [r.path for r in stand_in.requests] == ["/api/public/push-solar-data"]
+
+
+def test_no_time_left_sends_nothing(stand_in):
+    clock = FakeClock(NOW)
+    with pytest.raises(PvOutputUnavailable, match="no time left in this run to push to PVOutput"):
+        _pvoutput(stand_in, clock).push(SiteMeters(production_kw=1.0), Deadline(clock, NOW), {})
+    assert stand_in.requests == []
+
+
+def test_only_the_start_of_a_long_reply_is_quoted(stand_in):
+    clock = FakeClock(NOW)
+    stand_in.answer(400, "Bad request 400: " + "y" * 10_000)
+    with pytest.raises(PvOutputRejected) as refused:
+        _pvoutput(stand_in, clock).push(SiteMeters(production_kw=1.0), _deadline(clock), {})
+    assert "Bad request 400: " + "y" * 182 + "…" in str(refused.value)
+    assert "y" * 183 not in str(refused.value)
