@@ -133,7 +133,15 @@ def test_pvoutputs_last_request_of_the_hour_holds_statuses_until_its_reset(stand
 
 @pytest.mark.parametrize(
     ("reset", "waits"),
-    [("", 3600), ("soon", 3600), ("0", 3600), ("+3660", 3660), ("+3661", 3600), ("+60", 60)],
+    [
+        ("", 3600),
+        ("soon", 3600),
+        ("0", 3600),
+        ("+3660", 3660),
+        ("+3661", 3600),
+        ("+60", 60),
+        ("+0", 3600),
+    ],
 )
 def test_the_limits_reset_is_believed_only_within_the_next_hour(stand_in, reset, waits):
     clock = FakeClock(NOW)
@@ -153,6 +161,8 @@ def test_the_limits_reset_is_believed_only_within_the_next_hour(stand_in, reset,
         (403, "Forbidden 403: Read only key", PvOutputRejected, "API is enabled"),
         (400, "Bad request 400: Invalid power value [-5]", PvOutputRejected, "names the field"),
         (503, "Service Unavailable", PvOutputUnavailable, "the next run sends again"),
+        (500, "Internal Server Error", PvOutputUnavailable, "the next run sends again"),
+        (300, "Multiple Choices", PvOutputRejected, "names the field"),
     ],
 )
 def test_each_refusal_says_what_to_check_and_quotes_the_reply(stand_in, status, said, error, check):

@@ -52,3 +52,8 @@ def test_v1_is_the_counters_energy_today_in_wh_and_unknown_when_they_are():
     assert form == {"d": "20260615", "t": "23:55", "v1": "0", "v2": "0"}
     assert status_form(SiteMeters(production_kw=0.0015), at, UTC)["v2"] == "2"
     assert "v1" not in status_form(SiteMeters(production_kw=5.0), at, UTC)
+
+
+def test_a_consumption_of_zero_is_sent_as_zero():
+    form = status_form(SiteMeters(production_kw=1.0, consumption_kw=0.0), 0, UTC)
+    assert form["v4"] == "0"
