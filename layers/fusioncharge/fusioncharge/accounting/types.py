@@ -85,13 +85,7 @@ class SiteMeters:
         return SiteEnergy(**{name: getattr(self, name) for name in ENERGY_FIELDS})
 
     def with_energy(self, energy: SiteEnergy) -> "SiteMeters":
-        return replace(
-            self,
-            production_today_kwh=energy.production_today_kwh,
-            production_total_kwh=energy.production_total_kwh,
-            battery_charged_today_kwh=energy.battery_charged_today_kwh,
-            battery_discharged_today_kwh=energy.battery_discharged_today_kwh,
-        )
+        return replace(self, **{name: getattr(energy, name) for name in ENERGY_FIELDS})
 
 
 ENERGY_FIELDS = tuple(f.name for f in fields(SiteEnergy))
