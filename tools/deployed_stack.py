@@ -72,7 +72,7 @@ def shared_store(local: Any, config: Path | None = None) -> Any:
     try:
         import boto3
 
-        from fusioncharge.aws.state_store import SsmStateStore
+        from fusioncharge.state.store import SsmStateStore
         from tools.shared_guard import SharedGuardStore
 
         session = boto3.Session(region_name=region)

@@ -16,10 +16,10 @@ from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.models import Reading
-from fusioncharge.plant_time import known_zone
-from fusioncharge.settings import DEFAULT_FUSIONSOLAR_BASE_URL
+from fusioncharge.plant.sun import night
+from fusioncharge.plant.zone import known_zone
+from fusioncharge.settings.environment import DEFAULT_FUSIONSOLAR_BASE_URL
 from fusioncharge.state import FileStateStore, InMemoryStateStore, StateStore
-from fusioncharge.sun import night
 from tools import deployed_stack, live_inputs
 from tools.run_local import LOCAL_STATE
 

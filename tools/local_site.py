@@ -18,7 +18,7 @@ from emulator.hass import HassWebhook
 from emulator.pvoutput import PvOutputReceiver
 from emulator.scenario import load_scenario
 from fusioncharge.errors import BridgeError
-from fusioncharge.plant_time import plant_zone
+from fusioncharge.plant.zone import plant_zone
 from tools.lambda_env import (
     DEMO_API_KEY,
     REGION,

@@ -92,9 +92,9 @@ def run_live(runs: int) -> int:
     from app import Wiring
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
-    from fusioncharge.poll import run_poll
-    from fusioncharge.result import RunResult
-    from fusioncharge.settings import load_settings
+    from fusioncharge.run.poll import run_poll
+    from fusioncharge.run.result import RunResult
+    from fusioncharge.settings.environment import load_settings
     from fusioncharge.state import FileStateStore
     from tools import deployed_stack, live_inputs
 
@@ -152,7 +152,7 @@ def _chosen() -> tuple[str, ...]:
     """The receivers SINKS chooses (as the function reads it; chargehq when empty). A bad
     setting is left for the run itself to name: then only chargehq, as the default."""
     from fusioncharge.errors import ConfigError
-    from fusioncharge.settings import load_settings
+    from fusioncharge.settings.environment import load_settings
 
     try:
         return load_settings({"STATION": "x", **os.environ}, require_aws=False).sinks

@@ -4,17 +4,17 @@ Huawei counts wrong logins per account, whoever sends them: a LIVE tool with its
 .local/ and the deployed function with its guard in SSM could each send 2 wrong logins in 10
 minutes (4 together, one short of a lock). So beside a stack, the LIVE tools' store reads the
 deployed guard with their own state, and writes their guard back into the deployed state
-(merged three ways, as racing runs merge: state_merge.py). Their token and reading times stay
+(merged three ways, as racing runs merge: state/merge.py). Their token and reading times stay
 in .local/: only the guard is shared.
 """
 
 import copy
 from collections import Counter
 
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import SystemClock
 from fusioncharge.state import State, StateStore
-from fusioncharge.state_merge import merge
+from fusioncharge.state.checkpoint import Checkpoint
+from fusioncharge.state.merge import merge
 
 GUARD = ("login_tries", "locked_until", "no_login_before", "rejected_credentials")
 

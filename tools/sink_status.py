@@ -9,7 +9,7 @@ from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError
-from fusioncharge.settings import DEFAULT_CHARGEHQ_PUSH_URL, Settings, load_settings
+from fusioncharge.settings.environment import DEFAULT_CHARGEHQ_PUSH_URL, Settings, load_settings
 from fusioncharge.sinks import SinkContext, registry
 from tools.run_lines import RunLine
 from tools.status_headline import passing

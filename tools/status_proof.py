@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from fusioncharge.aws.secrets import SiteSecret
-from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.fusionsolar.plant_match import match_plants
 from fusioncharge.models import Plant
+from fusioncharge.plant.match import match_plants
+from fusioncharge.state.store import SsmStateStore
 from tools.run_lines import RunLine
 
 RECENT_READING_SECONDS = 600  # a reading this fresh may be pushed again to test the key

@@ -1,4 +1,4 @@
-"""The poller Lambda function: wiring only. The cycle itself is fusioncharge.poll.run_poll."""
+"""The poller Lambda function: wiring only. The cycle itself is fusioncharge.run.poll.run_poll."""
 
 import logging
 import os
@@ -14,20 +14,20 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge import run_report
 from fusioncharge.aws.alarm_mail import mind_the_mail
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
 from fusioncharge.aws.secrets import SecretSource
-from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.poll import FusionSolarFactory, run_poll
-from fusioncharge.result import RunResult
-from fusioncharge.settings import Settings, load_settings
+from fusioncharge.run import report as run_report
+from fusioncharge.run.poll import FusionSolarFactory, run_poll
+from fusioncharge.run.result import RunResult
+from fusioncharge.settings.environment import Settings, load_settings
 from fusioncharge.sinks import SinkContext
 from fusioncharge.sinks.chargehq_body import shown_body
 from fusioncharge.state import StateStore
+from fusioncharge.state.store import SsmStateStore
 
 logger = Logger()  # service name from POWERTOOLS_SERVICE_NAME (the stack name)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FusionSolarChargeHQ"))
@@ -157,7 +157,7 @@ lambda_handler = build_handler(WIRING)
 
 
 def _report(result: RunResult) -> None:
-    """The run's metrics and its one summary line, as run_report.py says them."""
+    """The run's metrics and its one summary line, as run/report.py says them."""
     for metric in run_report.metrics(result):
         if metric.sink is None:
             metrics.add_metric(name=metric.name, unit=MetricUnit(metric.unit), value=metric.value)

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected
-from fusioncharge.result import RunResult
+from fusioncharge.run.result import RunResult
 from tests.support.alarm import template_alarm as alarm_properties
 from tests.support.alarm_replay import RunMetrics, emf_metrics, replay
 from tests.support.run_checks import library_logging_restored

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fusioncharge.aws.alarm_mail import ALARM_ENV
-from fusioncharge.settings import ENV_VARS
+from fusioncharge.settings.environment import ENV_VARS
 from tests.support.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
 from tools.status import RUN_MAX_SECONDS
 
@@ -294,7 +294,7 @@ def test_poller_role_grants_exactly_what_the_poller_needs(cfn):
         ("ssm:PutParameter", as_json(state_arn)),
         ("sqs:SendMessage", as_json(failure_queue)),
     }
-    # The state's lease beside it (aws/state_lease.py): read, created and overwritten, never
+    # The state's lease beside it (state/lease.py): read, created and overwritten, never
     # deleted by the function.
     lease_arn = {"Fn::Sub": state_arn["Fn::Sub"] + "-lease"}
     expected |= {("ssm:GetParameter", as_json(lease_arn)), ("ssm:PutParameter", as_json(lease_arn))}
@@ -500,7 +500,7 @@ def test_a_deploy_never_replaces_or_rewrites_the_secret(cfn):
 
 
 def test_plant_lists_are_as_long_in_the_template_as_the_settings_accept(sam_template):
-    from fusioncharge.settings import MAX_STATION_CHARS
+    from fusioncharge.settings.environment import MAX_STATION_CHARS
 
     for name in ("Station", "MeterPlants"):
         assert sam_template["Parameters"][name]["MaxLength"] == MAX_STATION_CHARS, name

@@ -8,10 +8,10 @@ import pytest
 
 from emulator.clock import FakeClock
 from fusioncharge.aws.secrets import SecretSource, parse_secret
-from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.errors import SecretError, StateError
 from fusioncharge.models import Device
 from fusioncharge.state import State
+from fusioncharge.state.store import SsmStateStore
 from tests.support.aws_faults import answer_with_error
 from tools.lambda_env import REGION, seed_secret
 

@@ -8,8 +8,8 @@ import pytest
 import emulator.fusionsolar as emulator_module
 from emulator.httpserve import json_reply
 from emulator.scenario import DEFAULT_PLANT_CODE, default_devices
-from fusioncharge.aws.state_store import SSM_MAX_CHARS
 from fusioncharge.errors import AccountLocked, CredentialsRejected
+from fusioncharge.state.store import SSM_MAX_CHARS
 from tools.local_site import Site, worked_example_scenario
 
 

@@ -8,10 +8,10 @@ from moto import mock_aws
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.errors import AccountLocked, CredentialsRejected
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.state import FileStateStore, State
+from fusioncharge.state.store import SsmStateStore
 from tests.integration.test_fusionsolar_client import scenario
 from tools.shared_guard import SharedGuardStore
 

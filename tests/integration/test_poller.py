@@ -14,7 +14,7 @@ from fusioncharge.errors import (
     PlantNotFound,
     SecretError,
 )
-from fusioncharge.state_codec import STATE_VERSION
+from fusioncharge.state.codec import STATE_VERSION
 from tests.support.run_checks import WORKED_EXAMPLE_METERS, LogCapture
 from tools.local_site import Site, worked_example_scenario
 

@@ -13,14 +13,14 @@ from moto import mock_aws
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.aws.state_store import SsmStateStore
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, StateBusy
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.login_guard import WINDOW_SECONDS
 from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
 from fusioncharge.state import State
+from fusioncharge.state.checkpoint import Checkpoint
+from fusioncharge.state.store import SsmStateStore
 from tests.integration.test_fusionsolar_client import RIGHT, scenario
 
 TYPES = (RESIDENTIAL_INVERTER, POWER_SENSOR, BATTERY)

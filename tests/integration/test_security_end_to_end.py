@@ -42,7 +42,7 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.settings import load_settings
+from fusioncharge.settings.environment import load_settings
 from fusioncharge.sinks import registry
 from fusioncharge.sinks.chargehq import ChargeHqClient, ChargeHqSink
 from fusioncharge.state import FileStateStore, InMemoryStateStore, State

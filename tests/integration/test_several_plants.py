@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from fusioncharge.aws.state_store import SSM_MAX_CHARS
 from fusioncharge.errors import PlantNotFound, ReadingsIncomplete
 from fusioncharge.fusionsolar.client import READ_TYPES, Credentials
 from fusioncharge.fusionsolar.login_guard import HUAWEI_LOCKS_AFTER, MAX_GUARDED, credentials_hash
-from fusioncharge.settings import MAX_PLANTS
+from fusioncharge.settings.environment import MAX_PLANTS
 from fusioncharge.state import State
+from fusioncharge.state.store import SSM_MAX_CHARS
 from tests.support import ROOT
 from tools.local_site import Site
 

@@ -9,15 +9,15 @@ import pytest
 from moto import mock_aws
 
 from emulator.clock import FakeClock
-from fusioncharge.aws.state_lease import SsmLease
-from fusioncharge.aws.state_store import SsmStateStore
-from fusioncharge.checkpoint import (
+from fusioncharge.clock import Deadline
+from fusioncharge.errors import StateBusy, StateError
+from fusioncharge.state.checkpoint import (
     LEASE_SLACK_SECONDS,
     LEASE_WAIT_SECONDS,
     Checkpoint,
 )
-from fusioncharge.clock import Deadline
-from fusioncharge.errors import StateBusy, StateError
+from fusioncharge.state.lease import SsmLease
+from fusioncharge.state.store import SsmStateStore
 from tests.support.aws_faults import answer_with_error
 
 NAME = "/t/fusionsolar-state"

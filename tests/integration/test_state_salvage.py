@@ -11,7 +11,7 @@ import pytest
 
 from fusioncharge.models import Device
 from fusioncharge.state import State
-from fusioncharge.state_salvage import fitted
+from fusioncharge.state.salvage import fitted
 from tools.local_site import Site, worked_example_scenario
 
 NAMES = {

@@ -4,8 +4,8 @@ parameter an existing stack wrote before an update is still read (no fresh start
 import json
 from pathlib import Path
 
-from fusioncharge.aws.state_store import SSM_MAX_CHARS
 from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
+from fusioncharge.state.store import SSM_MAX_CHARS
 from tools.local_site import Site, worked_example_scenario
 
 PLANT = "NE=35436844"

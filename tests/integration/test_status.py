@@ -14,8 +14,8 @@ import pytest
 
 from emulator.chargehq import ChargeHqReceiver
 from emulator.fusionsolar import FusionSolarEmulator
-from fusioncharge.aws.state_store import SsmStateStore
 from fusioncharge.state import State
+from fusioncharge.state.store import SsmStateStore
 from tests.support.alarm import no_push_alarm
 from tools.lambda_env import REGION, fake_aws
 from tools.status import main, status
@@ -308,9 +308,9 @@ def test_each_configured_sink_is_shown_and_its_keys_checked(site):
 
 def test_a_plant_whose_nights_are_unknown_is_named(site):
     """The run's summary line carries where a plant is unknown (sun.py); status says so."""
-    from fusioncharge import run_report
     from fusioncharge.errors import ReadingsIncomplete
-    from fusioncharge.result import RunResult
+    from fusioncharge.run import report as run_report
+    from fusioncharge.run.result import RunResult
 
     notice = "plant Home: the plant's place and clock are unknown (...); set PLANT_TIMEZONE"
     failed = RunResult(error=ReadingsIncomplete("inverter 1 active_power unknown"))

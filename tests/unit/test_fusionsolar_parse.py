@@ -12,9 +12,10 @@ from fusioncharge.errors import (
     QuotaExceeded,
     UnexpectedResponse,
 )
-from fusioncharge.fusionsolar import parse, plant_match, replies
+from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.models import Plant
-from fusioncharge.settings import PlantNames
+from fusioncharge.plant import match as plant_match
+from fusioncharge.plant.match import PlantNames
 
 # tests/fixtures/fusionsolar-responses: real, anonymised replies.
 CAPTURED = Path(__file__).resolve().parents[1] / "fixtures" / "fusionsolar-responses"

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fusioncharge.errors import FusionSolarError
-from fusioncharge.fusionsolar import parse, plant_match, replies
+from fusioncharge.fusionsolar import parse, replies
 from fusioncharge.models import Plant
+from fusioncharge.plant import match as plant_match
 
 SECRET = "Fuzz-Sys-C0de-3141"
 TOKEN = "x-0123456789abcdef0123456789abcdef"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fusioncharge.errors import ConfigError
-from fusioncharge.settings import ENV_VARS, Settings, load_settings
+from fusioncharge.settings.environment import ENV_VARS, Settings, load_settings
 
 REQUIRED = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/state"}
 odd_text = st.one_of(

@@ -11,7 +11,7 @@ import pytest
 from fusioncharge.errors import ConfigError
 from fusioncharge.fusionsolar import replies
 from fusioncharge.masking import FRAGMENT, mask, show_url
-from fusioncharge.settings import load_settings
+from fusioncharge.settings.environment import load_settings
 from fusioncharge.sinks import chargehq_body as body
 from fusioncharge.sinks.chargehq import ChargeHqClient
 

@@ -155,8 +155,8 @@ def test_make_status_modules_are_found_beside_the_package() -> None:
     found = modules(config, ["tools/"])
     assert found == {"tools/status_proof.py": ["t.py"]}
     assert original_of("tools/status_proof.py") == ROOT / "tools" / "status_proof.py"
-    assert original_of("sun.py") == ROOT / "layers/fusioncharge/fusioncharge/sun.py"
-    assert source_of(ROOT / "copy", "sun.py") == ROOT / "copy/fusioncharge/sun.py"
+    assert original_of("plant/sun.py") == ROOT / "layers/fusioncharge/fusioncharge/plant/sun.py"
+    assert source_of(ROOT / "copy", "plant/sun.py") == ROOT / "copy/fusioncharge/plant/sun.py"
 
 
 def test_no_slip_in_all_or_in_a_copy_to_a_list() -> None:

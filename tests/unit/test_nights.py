@@ -17,9 +17,9 @@ from fusioncharge.accounting.site_meters import (
 )
 from fusioncharge.fusionsolar import parse
 from fusioncharge.models import Device, Plant, Reading
-from fusioncharge.plant_readings import site_plants
-from fusioncharge.settings import load_settings
-from fusioncharge.sun import elevation, night, readings_of
+from fusioncharge.plant.sun import elevation, night, readings_of
+from fusioncharge.run.readings import site_plants
+from fusioncharge.settings.environment import load_settings
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "public-captures"
 SYDNEY = (-33.87, 151.21)

@@ -6,8 +6,8 @@ import pytest
 
 from fusioncharge.errors import ConfigError
 from fusioncharge.models import PlantFacts
-from fusioncharge.plant_time import connection_date, is_time_zone, local_time, plant_zone
-from fusioncharge.settings import load_settings
+from fusioncharge.plant.zone import connection_date, is_time_zone, local_time, plant_zone
+from fusioncharge.settings.environment import load_settings
 
 BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/fusionsolar-state"}
 # 2026-01-15 01:30 UTC: summer in Sydney (UTC+11), winter in Amsterdam (UTC+1).

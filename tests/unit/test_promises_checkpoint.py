@@ -1,15 +1,15 @@
-"""Saving before a login or the readings (checkpoint.py): retried while the run has time, read
+"""Saving before a login or the readings (state/checkpoint.py): retried while the run has time, read
 back before a login, and the call refused when the save fails."""
 
 import pytest
 
 from emulator.clock import FakeClock
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
-from fusioncharge.checkpoint import Checkpoint, save, save_before
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import StateError, StateNotSaved
 from fusioncharge.state import InMemoryStateStore, State
-from fusioncharge.state_merge import merge
+from fusioncharge.state.checkpoint import Checkpoint, save, save_before
+from fusioncharge.state.merge import merge
 
 
 class FlakyStore(InMemoryStateStore):
@@ -211,7 +211,7 @@ def test_a_plain_save_writes_the_state_as_given():
     assert store.load().last_fetch == {}
 
 
-# --- the three-way merge itself (state_merge.py): each field's rule, always the safe side -----
+# --- the three-way merge itself (state/merge.py): each field's rule, always the safe side -----
 def merged(base: State, ours: State, stored: State) -> State:
     merge(ours, base, stored)
     return ours

@@ -1,13 +1,13 @@
-"""run_report.py's promises with every metric and field written out: what the no-push alarm,
+"""run/report.py's promises with every metric and field written out: what the no-push alarm,
 the dashboards and `make status` read from one run."""
 
 import json
 
-from fusioncharge import run_report
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected, PvOutputRejected
-from fusioncharge.result import RunResult
-from fusioncharge.run_report import Metric, Summary
+from fusioncharge.run import report as run_report
+from fusioncharge.run.report import Metric, Summary
+from fusioncharge.run.result import RunResult
 
 FULL = SiteMeters(
     production_kw=2.5,

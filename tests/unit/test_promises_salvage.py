@@ -1,4 +1,4 @@
-"""Salvage's promise (state_salvage.py): a state too big for its store loses what is least
+"""Salvage's promise (state/salvage.py): a state too big for its store loses what is least
 needed first, in the documented order (plant names, the clock estimate, the meter watch, the
 energy counters, the device list, the plant lookup), each part whole, and only as much as it
 takes; the guard, the token and the reading times stay."""
@@ -9,7 +9,7 @@ import pytest
 
 from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch
 from fusioncharge.state import State
-from fusioncharge.state_salvage import fitted, size
+from fusioncharge.state.salvage import fitted, size
 
 NOW = 1_800_000_000.0
 

@@ -1,4 +1,4 @@
-"""The state's promises on damage (state.py): a damaged state starts over keeping each sound
+"""The state's promises on damage (state/): a damaged state starts over keeping each sound
 lockout-guard field, and no time further ahead than a clock can drift survives."""
 
 import json
@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from fusioncharge.errors import StateError
 from fusioncharge.models import CounterSample, Device, EnergyWatch
 from fusioncharge.state import FileStateStore, State, start_over, station_key
-from fusioncharge.state_devices import in_state_order
-from fusioncharge.state_salvage import fitted, size
+from fusioncharge.state.devices import in_state_order
+from fusioncharge.state.salvage import fitted, size
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0

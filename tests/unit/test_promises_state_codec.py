@@ -1,4 +1,4 @@
-"""The stored state's promises (state_codec.py): every field reads back as written, a state an
+"""The stored state's promises (state/codec.py): every field reads back as written, a state an
 older version wrote (v1) reads back every field it held, and a stored value of the wrong type is
 refused when the state is loaded (StateError), never left to fail when a run uses it."""
 

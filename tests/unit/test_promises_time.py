@@ -1,4 +1,4 @@
-"""Promises of the plant's clock (plant_time.py) and of its nights (sun.py), with the numbers
+"""Promises of the plant's clock (plant/zone.py) and of its nights (sun.py), with the numbers
 written out: a test here fails when one of them breaks."""
 
 from datetime import UTC, datetime, timedelta, timezone
@@ -6,8 +6,8 @@ from itertools import pairwise
 
 import pytest
 
-from fusioncharge.plant_time import known_zone, local_time, plant_zone
-from fusioncharge.sun import Night, elevation, night, readings_of
+from fusioncharge.plant.sun import Night, elevation, night, readings_of
+from fusioncharge.plant.zone import known_zone, local_time, plant_zone
 
 # 2026-01-15 01:30 UTC: New Zealand's summer (Auckland at UTC+13, the Chathams at +13:45).
 JANUARY = 1768440600
@@ -42,7 +42,7 @@ def test_no_clock_runs_more_than_fourteen_hours_from_utc(stamp):
 
 @pytest.mark.parametrize("setting", ["Sydney", "Pacific/Nowhere", ""])
 def test_a_setting_that_names_no_zone_leaves_the_offset_to_decide(setting):
-    """known_zone: the setting, *else* the grid connection date's offset (settings.py names a
+    """known_zone: the setting, *else* the grid connection date's offset (settings/ names a
     bad PLANT_TIMEZONE; this clock never takes one for UTC or raises on it)."""
     zone = known_zone(setting, "2023-03-31T09:56:55+13:00")
     assert zone is not None and local_time(JANUARY, zone).utcoffset() == timedelta(hours=13)

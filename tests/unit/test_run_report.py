@@ -1,4 +1,4 @@
-"""What a run reports (run_report.py): the metrics the no-push alarm and the dashboards read, and
+"""What a run reports (run/report.py): the metrics the no-push alarm and the dashboards read, and
 the summary line's outcome that `make logs` and `make status` look for; and the alarm-mail check
 after a run that did not push (aws/alarm_mail.py), which never fails the run."""
 
@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from fusioncharge import run_report
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.aws.alarm_mail import CHECK_SECONDS, mind_the_mail
 from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected
-from fusioncharge.result import RunResult
-from fusioncharge.run_report import RUN
+from fusioncharge.run import report as run_report
+from fusioncharge.run.report import RUN
+from fusioncharge.run.result import RunResult
 
 METERS = SiteMeters(production_kw=2.5, consumption_kw=1.0, net_import_kw=-1.5)
 

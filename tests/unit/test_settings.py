@@ -3,7 +3,8 @@
 import pytest
 
 from fusioncharge.errors import ConfigError
-from fusioncharge.settings import ENV_VARS, MAX_PLANTS, PlantNames, load_settings
+from fusioncharge.plant.match import PlantNames
+from fusioncharge.settings.environment import ENV_VARS, MAX_PLANTS, load_settings
 
 BASE = {"STATION": "Home", "SECRET_ID": "arn:secret", "STATE_PARAMETER": "/stack/fusionsolar-state"}
 

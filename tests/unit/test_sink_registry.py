@@ -7,7 +7,7 @@ import pytest
 
 from fusioncharge.aws.secrets import parse_secret
 from fusioncharge.errors import ConfigError
-from fusioncharge.settings import load_settings
+from fusioncharge.settings.environment import load_settings
 from fusioncharge.sinks import registry
 from tests.support.cfn import load_template
 

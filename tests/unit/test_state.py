@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from fusioncharge.aws.state_store import SSM_MAX_CHARS
 from fusioncharge.errors import StateError
 from fusioncharge.fusionsolar import Credentials
 from fusioncharge.fusionsolar.login_guard import HUAWEI_LOCKS_AFTER, MAX_GUARDED, credentials_hash
@@ -26,7 +25,7 @@ from fusioncharge.models import (
     MeterWatch,
     PlantFacts,
 )
-from fusioncharge.settings import MAX_PLANTS
+from fusioncharge.settings.environment import MAX_PLANTS
 from fusioncharge.state import (
     FileStateStore,
     InMemoryStateStore,
@@ -34,7 +33,8 @@ from fusioncharge.state import (
     start_over,
     station_key,
 )
-from fusioncharge.state_devices import in_state_order
+from fusioncharge.state.devices import in_state_order
+from fusioncharge.state.store import SSM_MAX_CHARS
 
 STATES = Path(__file__).parents[1] / "fixtures" / "states"
 V1_STATE = STATES / "v1-after-first-run.json"
@@ -117,7 +117,7 @@ def test_a_hundred_read_devices_fit_ssm_parameter(plants, read_devices):
     """SSM's Standard tier holds 4 KB: named devices overflowed it at 43-48 devices, after
     which every run fetched the device list again and the day's quota was gone. With every
     field at its largest (64-bit ids, each plant's facts at their longest), one or two plants
-    fit 100 read devices, three 90, five 65 (a larger state is salvaged: state_salvage.py)."""
+    fit 100 read devices, three 90, five 65 (a larger state is salvaged: state/salvage.py)."""
     state = largest_state(plants, read_devices)
     text = state.to_json()
     assert len(text.encode()) <= SSM_MAX_CHARS, f"{len(text.encode())} bytes"

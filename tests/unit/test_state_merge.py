@@ -1,4 +1,4 @@
-"""The three-way merge a save makes with what racing runs saved (state_merge.py)."""
+"""The three-way merge a save makes with what racing runs saved (state/merge.py)."""
 
 import copy
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch
 from fusioncharge.state import State
-from fusioncharge.state_merge import merge
+from fusioncharge.state.merge import merge
 
 
 def three(base: State) -> tuple[State, State, State]:

@@ -47,7 +47,7 @@ class Plant:
 @dataclass(frozen=True)
 class PlantFacts:
     """What the plant list says of a plant besides its name: kept in the state, as they are
-    read only once (accounting/plausibility.py, sun.py, plant_time.py use them)."""
+    read only once (accounting/plausibility.py, sun.py, plant/zone.py use them)."""
 
     capacity_kwp: float | None = None
     latitude: float | None = None

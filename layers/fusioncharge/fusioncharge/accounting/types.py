@@ -110,7 +110,7 @@ class SitePlant:
     capacity_kwp: float | None = None  # from the plant list
     sun_down: bool | None = None  # at the plant, now (sun.py); None: not known
     notice: str | None = None  # what the user should hear about the plant's place (sun.py)
-    zone: tzinfo | None = None  # the plant's time zone (plant_time.py): its daily counters' day
+    zone: tzinfo | None = None  # the plant's time zone (plant/zone.py): its daily counters' day
 
     @property
     def label(self) -> str:

@@ -3,7 +3,7 @@
 SSM and Secrets Manager answer in tens of milliseconds. boto3's defaults (60 s to connect and
 to read, legacy retries) equal the whole Lambda timeout: one slow call would kill the run
 with no summary line, metric or saved state. Bounded, the worst call fits the run's margin.
-botocore makes one attempt a call: the retries are ours (checkpoint.py, secrets.py), each
+botocore makes one attempt a call: the retries are ours (state/checkpoint.py, secrets.py), each
 started only when the run has `AWS_CALL_MAX_SECONDS` left (`time_for_an_attempt`), which
 botocore's own retries, blind to the run's deadline, could not promise.
 """

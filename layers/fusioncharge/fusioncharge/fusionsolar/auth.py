@@ -37,7 +37,7 @@ from fusioncharge.fusionsolar.transport import NoReply, Portal, Reply
 from fusioncharge.state import State
 
 if TYPE_CHECKING:
-    from fusioncharge.checkpoint import Checkpoint
+    from fusioncharge.state.checkpoint import Checkpoint
 
 TOKEN_REFRESH_AGE = 29 * 60  # Huawei's token lasts 30 minutes: renew a minute early
 LOGIN_SETTLE = 1.0  # seconds between saving the count and re-reading it: racing saves land

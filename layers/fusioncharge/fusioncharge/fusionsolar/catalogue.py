@@ -20,9 +20,9 @@ from fusioncharge.fusionsolar import parse, partial_list, replies
 from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.fusionsolar.plant_list import Call, PlantList
 from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
-from fusioncharge.settings import PlantNames, station_names
+from fusioncharge.plant.match import PlantNames, station_names
 from fusioncharge.state import State
-from fusioncharge.state_devices import in_state_order
+from fusioncharge.state.devices import in_state_order
 
 DEVICES_MAX_AGE = 6 * 3600
 STALE_REFRESH_MIN_AGE = 3600  # getDevList allows ~25 calls a day: stale refreshes ≤ 1 an hour

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 
 import requests
 
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import UnexpectedResponse
 from fusioncharge.fusionsolar import pacing, parse, replies
@@ -37,8 +36,9 @@ from fusioncharge.fusionsolar.catalogue import (
 from fusioncharge.fusionsolar.session import Session
 from fusioncharge.fusionsolar.transport import Portal
 from fusioncharge.models import Device, Plant, Reading
-from fusioncharge.settings import PlantNames
+from fusioncharge.plant.match import PlantNames
 from fusioncharge.state import State, StateStore
+from fusioncharge.state.checkpoint import Checkpoint
 
 logger = logging.getLogger(__name__)
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from fusioncharge.clock import Clock
 from fusioncharge.errors import PlantNotFound
-from fusioncharge.fusionsolar import parse, plant_match
+from fusioncharge.fusionsolar import parse
 from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.models import Plant
-from fusioncharge.settings import PlantNames
+from fusioncharge.plant import match as plant_match
+from fusioncharge.plant.match import PlantNames
 from fusioncharge.state import State, station_key
 
 PLANT_LOOKUP_INTERVAL = 3600  # a STATION not found is looked up again at most hourly

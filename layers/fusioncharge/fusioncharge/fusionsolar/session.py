@@ -10,13 +10,13 @@ into the facade: the checkpoint is a required argument, so no caller can forget 
 import logging
 from typing import Any
 
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Clock
 from fusioncharge.errors import FusionSolarUnavailable
 from fusioncharge.fusionsolar import pacing, parse, replies
 from fusioncharge.fusionsolar.auth import Auth, Credentials
 from fusioncharge.fusionsolar.transport import NoReply, Portal, Reply
 from fusioncharge.state import State
+from fusioncharge.state.checkpoint import Checkpoint
 
 
 class Session:

@@ -17,7 +17,7 @@ from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import BridgeError, InternalError
 
 if TYPE_CHECKING:  # settings reads the registry of sinks: only the type is needed here
-    from fusioncharge.settings import Settings
+    from fusioncharge.settings.environment import Settings
     from fusioncharge.state import State
 
 OK, FAILED, WAITING = "ok", "FAILED", "waiting"

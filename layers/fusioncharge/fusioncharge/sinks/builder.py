@@ -7,11 +7,11 @@ from typing import Any
 
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.aws.secrets import SiteSecret
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, StateError
 from fusioncharge.sinks import Delivery, Memory, Sink, SinkContext, deliver, registry
 from fusioncharge.state import State
+from fusioncharge.state.checkpoint import Checkpoint
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from fusioncharge.errors import (
     PvOutputUnavailable,
 )
 from fusioncharge.masking import MASK
-from fusioncharge.plant_time import connection_date, local_time, plant_zone
+from fusioncharge.plant.zone import connection_date, local_time, plant_zone
 from fusioncharge.sinks import OK, WAITING, Memory, SecretKey, SinkContext, SinkKind, text_key
 from fusioncharge.sinks.http import Reply, post
 

@@ -10,7 +10,7 @@ makes others wait). The parameter is never deleted, so a version number is never
 A lease lasts until the holder's deadline (bounded by the function's timeout) and a little more
 for clocks that differ; a holder releases it by writing it free, and only before that time:
 after it, another writer may hold it. What a lease cannot cover (a clock far off) the three-way
-merge of every save still does (state_merge.py).
+merge of every save still does (state/merge.py).
 """
 
 import json

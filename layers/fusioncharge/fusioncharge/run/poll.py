@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from fusioncharge import masking, plant_readings, run_log, sinks
+from fusioncharge import masking, sinks
 from fusioncharge.accounting import consumption_check, meter_direction
 from fusioncharge.accounting.site_meters import (
     NoSiteMeters,
@@ -17,7 +17,6 @@ from fusioncharge.accounting.site_meters import (
     account,
 )
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
-from fusioncharge.checkpoint import Checkpoint
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
     BridgeError,
@@ -28,11 +27,14 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.result import RunResult
-from fusioncharge.settings import Settings
+from fusioncharge.run import log as run_log
+from fusioncharge.run import readings as plant_readings
+from fusioncharge.run.result import RunResult
+from fusioncharge.settings.environment import Settings
 from fusioncharge.sinks import Sink, SinkContext
 from fusioncharge.sinks.builder import SinkBuilder, keep_memory, log_failures
 from fusioncharge.state import State, StateStore
+from fusioncharge.state.checkpoint import Checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def run_poll(
     with an error channel were told when readings could not be had): the caller raises it, so
     Lambda counts the failure. SINKS says which sinks go; each is built by its registry row
     (sinks/registry.py) with `sinks_context` (the clock, timeout and stand-in addresses). The
-    state's lease (checkpoint.py) is released at the end."""
+    state's lease (state/checkpoint.py) is released at the end."""
     loaded = _Loaded()
     try:
         return _run(settings, secrets, store, fusionsolar, dry_run, sinks_context, deadline, loaded)

@@ -6,12 +6,14 @@ it: its devices, whether its meter counts (METER_PLANTS), its capacity, whether 
 
 import logging
 
-from fusioncharge import plant_time, sun
 from fusioncharge.accounting.site_meters import SitePlant, device_types_needed, next_meter_type
-from fusioncharge.fusionsolar import FusionSolarClient, plant_match
+from fusioncharge.fusionsolar import FusionSolarClient
 from fusioncharge.fusionsolar.catalogue import unserved_types
 from fusioncharge.models import Device, Plant, Reading
-from fusioncharge.settings import Settings
+from fusioncharge.plant import match as plant_match
+from fusioncharge.plant import sun
+from fusioncharge.plant import zone as plant_time
+from fusioncharge.settings.environment import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -6,12 +6,35 @@ their order, each plant once. Pure: no I/O.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from fusioncharge.errors import PlantNotFound
 from fusioncharge.models import Plant
-from fusioncharge.settings import PlantNames, station_names
 
 ACCOUNT_PLANTS = "this FusionSolar account can see"
+
+
+@dataclass(frozen=True)
+class PlantNames:
+    """A setting that names plants (STATION, METER_PLANTS), read once: its text as set and its
+    comma-separated parts. Matched against the plant list below."""
+
+    setting: str  # its name, for errors: "STATION"
+    text: str
+    whole_first: bool = False  # the whole text may be one plant's name holding a comma
+    parts: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = tuple(part.strip() for part in self.text.split(",") if part.strip())
+        object.__setattr__(self, "parts", parts)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def station_names(text: str) -> PlantNames:
+    """STATION's text as PlantNames (the whole text is first tried as one plant's name)."""
+    return PlantNames("STATION", text.strip(), whole_first=True)
 
 
 def match_plant(station: str, plants: list[Plant], among: str = ACCOUNT_PLANTS) -> Plant:

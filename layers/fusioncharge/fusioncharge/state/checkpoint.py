@@ -5,10 +5,10 @@ state must be in the store: a run that cannot save it does not make the call. A 
 login is read back too, so a store that returns garbage cannot hide the count.
 
 Runs may overlap (a manual invoke, `make status`, a LIVE tool). A store with a lease (SSM:
-aws/state_lease.py) lets one of them at a time load, change and save the state: the checkpoint
+state/lease.py) lets one of them at a time load, change and save the state: the checkpoint
 takes it before loading, waits a little for a holder to finish, and releases it when the run
 ends (`release`). As a second line, every save re-reads the store and merges what racing
-writers saved since this run last loaded or saved (state_merge.py): a guard count or a reading
+writers saved since this run last loaded or saved (state/merge.py): a guard count or a reading
 time another run saved is never lost by this run's save. `Checkpoint` is the one way a run
 loads and saves; it knows what it last saved, the base of that merge.
 """
@@ -20,7 +20,7 @@ from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import StateBusy, StateError, StateNotSaved
 from fusioncharge.state import State, StateStore
-from fusioncharge.state_merge import merge
+from fusioncharge.state.merge import merge
 
 RETRY_DELAYS = (0.3, 1.0, 2.0)  # seconds before each retry: throttling clears in moments
 LEASE_WAIT_SECONDS = 15.0  # how long a run waits for another's lease (a run takes seconds)

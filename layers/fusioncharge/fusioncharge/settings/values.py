@@ -1,7 +1,7 @@
 """Each setting's text, read and checked: a bad value is a ConfigError naming the setting and
 what it accepts (the value quoted, cut short; a URL shown without its credentials).
 
-settings.py reads them all into `Settings`; these are the checks one value at a time.
+settings/environment.py reads them all into `Settings`; these are the checks one value at a time.
 """
 
 import ipaddress
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from fusioncharge.errors import ConfigError
 from fusioncharge.masking import show_url
-from fusioncharge.plant_time import is_time_zone
+from fusioncharge.plant.zone import is_time_zone
 from fusioncharge.sinks import registry
 
 # STATE_PARAMETER's name until 2026-11, still read when STATE_PARAMETER is not set: a function

@@ -5,11 +5,12 @@ A bad value fails the run at once with a ConfigError naming the setting and what
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from fusioncharge import setting_values as read  # each value checked
 from fusioncharge.accounting.site_meters import AccountingOptions
 from fusioncharge.errors import ConfigError
+from fusioncharge.plant.match import PlantNames, station_names
+from fusioncharge.settings import values as read  # each value checked
 
 DEFAULT_FUSIONSOLAR_BASE_URL = "https://intl.fusionsolar.huawei.com"
 DEFAULT_CHARGEHQ_PUSH_URL = "https://api.chargehq.net/api/public/push-solar-data"
@@ -41,29 +42,6 @@ MAX_STATION_CHARS = 500  # room for several plants' names
 # Plants summed into one site: the state of 5, with everything in it at its largest, still fits
 # SSM's 4 KB parameter (a test holds it to that).
 MAX_PLANTS = 5
-
-
-@dataclass(frozen=True)
-class PlantNames:
-    """A setting that names plants (STATION, METER_PLANTS), read once: its text as set and its
-    comma-separated parts. fusionsolar/plant_match.py matches it against the plant list."""
-
-    setting: str  # its name, for errors: "STATION"
-    text: str
-    whole_first: bool = False  # the whole text may be one plant's name holding a comma
-    parts: tuple[str, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        parts = tuple(part.strip() for part in self.text.split(",") if part.strip())
-        object.__setattr__(self, "parts", parts)
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def station_names(text: str) -> PlantNames:
-    """STATION's text as PlantNames (the whole text is first tried as one plant's name)."""
-    return PlantNames("STATION", text.strip(), whole_first=True)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 The state holds the session token and when it was issued, the lockout guard, the cached plants
 and devices, and when each device type was last fetched (Huawei's 5-minute quota), as typed
-records; its storage format (compact JSON within SSM's 4 KB) is state_codec.py's alone.
+records; its storage format (compact JSON within SSM's 4 KB) is state/codec.py's alone.
 Stores: in memory (tests), a local file (LIVE=1 runs, mode 600) and SSM SecureString
-(deployed; see aws/state_store.py).
+(deployed; see state/store.py).
 """
 
 import hashlib
@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
-from fusioncharge import state_codec
 from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.models import Device, EnergyWatch, MeterWatch, PlantFacts
-from fusioncharge.state_devices import is_number
+from fusioncharge.state import codec as state_codec
+from fusioncharge.state.devices import is_number
 
 STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
 # How far ahead of our clock a stored time may lie; anything further is damage, not a plan.

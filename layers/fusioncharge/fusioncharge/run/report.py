@@ -8,7 +8,7 @@ fields are plain data a test can read.
 from dataclasses import dataclass
 from typing import Any
 
-from fusioncharge.result import RunResult
+from fusioncharge.run.result import RunResult
 from fusioncharge.sinks import OK, WAITING, registry
 
 RUN = "run_outcome"  # marks the one summary line of each run (make logs, make status read it)

@@ -5,7 +5,7 @@ said once a container so a warm container does not repeat them every 5 minutes."
 import logging
 
 from fusioncharge.accounting.site_meters import Accounting, SitePlant
-from fusioncharge.result import RunResult
+from fusioncharge.run.result import RunResult
 
 logger = logging.getLogger(__name__)
 _told: set[str] = set()  # notes already logged by this process (said once, not each run)

@@ -1,6 +1,6 @@
 """The state's storage format: the one module that knows its short keys and refuses bad shapes.
 
-The State (state.py) holds records: `Device`, `MeterWatch`, `PlantFacts`. Stored, it is compact
+The State (state/) holds records: `Device`, `MeterWatch`, `PlantFacts`. Stored, it is compact
 JSON that fits SSM's 4 KB with hundreds of read devices: devices grouped by plant and the
 fields they share, no names (100 named devices would not fit); a large group's ids as the
 first in full, then each one's step from the one before (a plant's devices have ids close
@@ -14,9 +14,9 @@ from typing import Any
 
 from fusioncharge.errors import StateError
 from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch, PlantFacts
-from fusioncharge.state_devices import is_int as _is_int
-from fusioncharge.state_devices import is_number, pack, unpack
-from fusioncharge.state_devices import require as _require
+from fusioncharge.state.devices import is_int as _is_int
+from fusioncharge.state.devices import is_number, pack, unpack
+from fusioncharge.state.devices import require as _require
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)

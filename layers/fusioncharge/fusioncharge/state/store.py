@@ -10,11 +10,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from fusioncharge.aws.clients import error_code, time_for_an_attempt
-from fusioncharge.aws.state_lease import SsmLease
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.state import State, start_over
-from fusioncharge.state_salvage import fitted
+from fusioncharge.state.lease import SsmLease
+from fusioncharge.state.salvage import fitted
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class SsmStateStore:
         self.client = client
         self.clock = clock or SystemClock()
         self.deadline = deadline  # the run's end: no attempt starts that could outlast it
-        # One reader-writer at a time (checkpoint.py holds it from load to the run's end).
+        # One reader-writer at a time (state/checkpoint.py holds it from load to the run's end).
         self.lease = SsmLease(f"{name}-lease", self._call, self.clock)
         self._warned: str | None = None  # the damaged value last warned about (saves re-read)
         self.version: int | None = None  # the parameter's version this store last read or wrote

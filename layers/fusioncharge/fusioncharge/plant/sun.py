@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from fusioncharge.plant_time import local_time
+from fusioncharge.plant.zone import local_time
 
 HORIZON_DEG = 0.0  # the sun's centre below the horizon
 NIGHT_FROM_H, NIGHT_UNTIL_H = 22, 4  # without coordinates, in the plant's time zone

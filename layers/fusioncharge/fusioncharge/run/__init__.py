@@ -1,0 +1,1 @@
+"""One run: what it reads, the poll, its result and report."""

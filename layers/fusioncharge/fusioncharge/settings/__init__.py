@@ -1,0 +1,1 @@
+"""The settings: the environment variables, each checked."""
