@@ -1,4 +1,6 @@
-"""The one rule that keeps secrets out of text: both HTTP clients mask with it.
+"""The one rule that keeps secrets out of text. Three paths apply it: FusionSolar's replies
+(fusionsolar/replies.py), the receivers' replies (sinks/http.py) and the error a run tells the
+receivers (run/poll.py).
 
 A server may echo a secret back in any form it handled it in, so besides the secret itself its
 JSON-escaped, URL-encoded and base64 forms are masked, in any letter case, and so is any run of

@@ -1,4 +1,4 @@
-"""The HTTP rules both clients (FusionSolar and ChargeHQ) share.
+"""The HTTP rules both funnels (fusionsolar/transport.py and sinks/http.py) share.
 
 - A retry is urllib3's, and only while the run's deadline leaves room for a whole further
   attempt (`DeadlineRetry`); which failures may be retried is each client's own rule.
@@ -6,7 +6,7 @@
   too little of it left.
 - A reply body is read only up to a limit (`read_capped`): an endless or huge reply is never
   read whole.
-What leaves in messages is masked by masking.py, the one rule for both clients.
+What leaves in messages is masked by masking.py, on each funnel's own path.
 """
 
 from typing import Any
