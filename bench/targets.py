@@ -11,7 +11,7 @@ DAY_TARGETS: tuple[Target, ...] = (
     ("quota refusals a day", "quota_refusals_per_day", "<=", 0),
     ("logins a day", "logins_per_day", "<=", 49),
     ("discovery calls a day", "discovery_calls_per_day", "<=", 6),
-    # The pacing's safety margin skips up to 12 runs a day (docs/reference.md, the 5-minute
+    # The pacing's safety margin skips up to 12 runs a day (docs/design.md, the 5-minute
     # window): each a push 5 minutes late, never a 407.
     ("runs that pushed site meters", "pushes_per_day", ">=", 276),
 )
