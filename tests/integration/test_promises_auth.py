@@ -17,6 +17,7 @@ from fusioncharge.errors import (
     CallTooSoon,
     CredentialsRejected,
     FusionSolarUnavailable,
+    QuotaExceeded,
     StateError,
     StateNotSaved,
     UnexpectedResponse,
@@ -339,3 +340,123 @@ def test_a_login_reply_too_big_to_read_stays_counted_as_refused(clock):
         server.shutdown()
         server.server_close()
     assert counted_once_at(store.load().login_tries, start)
+
+
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """A login endpoint that answers one fixed body: what the emulator's faults cannot say."""
+
+    body = b""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def scripted_login(body: bytes, clock: FakeClock, store: InMemoryStateStore) -> BaseException:
+    handler = type("Login", (_Scripted,), {"body": body})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(Exception) as caught:
+            log_in(f"http://127.0.0.1:{server.server_address[1]}", clock, store)
+    finally:
+        server.shutdown()
+        server.server_close()
+    return caught.value
+
+
+@pytest.mark.parametrize("body", [b" ", b"\r\n", b"  \n\t"])
+def test_a_blank_login_reply_is_a_rejection_and_guards_the_credentials(clock, body):
+    """Huawei answers a wrong user name with HTTP 200 and nothing in it; whitespace is nothing."""
+    store = InMemoryStateStore(clock=clock)
+    error = scripted_login(body, clock, store)
+    assert isinstance(error, CredentialsRejected)
+    assert "rejected the user name or system code" in str(error)
+    assert store.load().no_login_before == clock.now() + 1800
+
+
+def test_a_rejection_without_its_own_fix_says_to_fix_the_secret(clock):
+    """20001 (no such system) has no fix of its own: the message names the secret's keys."""
+    store = InMemoryStateStore(clock=clock)
+    error = scripted_login(b'{"success": false, "failCode": 20001}', clock, store)
+    assert isinstance(error, CredentialsRejected)
+    text = str(error)
+    assert "Fix " in text and "in the secret (the Northbound API account" in text
+    assert "None" not in text
+
+
+def test_a_login_reply_echoing_the_system_code_or_the_old_token_shows_neither(clock):
+    store = InMemoryStateStore(clock=clock)
+    old_token = "old-token-5f3a9c2e7b1d"
+    state = store.load()
+    state.token, state.token_issued_at = old_token, clock.now() - 3600  # expired: a login
+    store.save(state)
+    echo = f"bad request: systemCode={RIGHT.system_code} token={old_token}"
+    body = ('{"success": false, "failCode": 99999, "message": "' + echo + '"}').encode()
+    error = scripted_login(body, clock, store)
+    assert "99999" in str(error)
+    assert RIGHT.system_code not in str(error)
+    assert old_token not in str(error)
+
+
+def test_a_login_refused_for_the_quota_backs_off_before_the_next(clock):
+    store = InMemoryStateStore(clock=clock)
+    faults = [{"interface": "login", "kind": "http_429"}]
+    with emulator(clock, faults=faults) as emu:
+        with pytest.raises(QuotaExceeded):
+            log_in(emu.base_url, clock, store)
+        state = store.load()
+        assert state.login_quota_refusals == 1
+        assert state.login_backoff_until is not None
+        assert state.login_backoff_until > clock.now()
+        clock.advance(60)
+        with pytest.raises(QuotaExceeded):
+            log_in(emu.base_url, clock, store)
+        assert emu.count("login") == 1
+
+
+class _EchoingPortal(http.server.BaseHTTPRequestHandler):
+    """Logs in with a token, then answers every other call with an error that echoes the
+    token and the system code back: what a misbehaving gateway may do."""
+
+    token = "tok-8c41d2e9a7f3b6"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.endswith("/login"):
+            body = b'{"success": true, "failCode": 0, "data": null}'
+            self.send_response(200)
+            self.send_header("XSRF-TOKEN", self.token)
+        else:
+            echo = f"denied for token {self.token} of system {RIGHT.system_code}"
+            body = ('{"success": false, "failCode": 99999, "message": "' + echo + '"}').encode()
+            self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_reply_echoing_the_token_or_the_system_code_shows_neither(clock):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoingPortal)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    store = InMemoryStateStore(clock=clock)
+    try:
+        with pytest.raises(UnexpectedResponse, match="99999") as caught:
+            log_in(f"http://127.0.0.1:{server.server_address[1]}", clock, store)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "denied for token" in str(caught.value)  # the reply is quoted, masked
+    assert _EchoingPortal.token not in str(caught.value)
+    assert RIGHT.system_code not in str(caught.value)

@@ -40,3 +40,9 @@ def test_a_quota_reply_is_not_a_possible_wrong_password(status, body):
 )
 def test_any_other_refusal_may_be_a_wrong_password(status, body):
     assert quota_refusal(reply(status, body)) is False
+
+
+def test_a_reply_nested_too_deep_to_read_is_not_a_quota_refusal():
+    """json.loads gives up on deep nesting with RecursionError: that is no quota reply either,
+    and the login still counts as a possible wrong password rather than crashing the run."""
+    assert quota_refusal(reply(200, b"[" * 100_000 + b"]" * 100_000)) is False
