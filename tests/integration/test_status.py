@@ -12,14 +12,14 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.chargehq import ChargeHqReceiver
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
+from emulator.receivers.chargehq import ChargeHqReceiver
 from fusioncharge.state import State
 from fusioncharge.state.store import SsmStateStore
 from tests.support.alarm import no_push_alarm
-from tools.lambda_env import REGION, fake_aws
-from tools.status import main, status
-from tools.status_alarm import mail_line
+from tools.local.lambda_env import REGION, fake_aws
+from tools.status.alarm import mail_line
+from tools.status.report import main, status
 
 STACK = "my-solar"
 GROUP = "/aws/lambda/my-solar-poller"
@@ -267,8 +267,8 @@ def test_without_a_stack_name_it_is_not_deployed(monkeypatch, capsys):
 
 
 def test_each_configured_sink_is_shown_and_its_keys_checked(site):
-    from emulator.hass import HassWebhook
-    from emulator.pvoutput import PvOutputReceiver
+    from emulator.receivers.hass import HassWebhook
+    from emulator.receivers.pvoutput import PvOutputReceiver
 
     edited = time.time()
     gone = {

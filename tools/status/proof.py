@@ -17,7 +17,7 @@ from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.models import Plant
 from fusioncharge.plant.match import match_plants
 from fusioncharge.state.store import SsmStateStore
-from tools.run_lines import RunLine
+from tools.status.run_lines import RunLine
 
 RECENT_READING_SECONDS = 600  # a reading this fresh may be pushed again to test the key
 RUN_MAX_SECONDS = 60  # the function's Timeout in template.yaml: no run lasts longer
