@@ -7,9 +7,9 @@ import boto3
 import pytest
 
 from emulator.clock import FakeClock
-from fusioncharge.aws.secrets import SecretSource, parse_secret
 from fusioncharge.errors import SecretError, StateError
 from fusioncharge.models import Device
+from fusioncharge.settings.secret import SecretSource, parse_secret
 from fusioncharge.state import State
 from fusioncharge.state.store import SsmStateStore
 from tests.support.aws_faults import answer_with_error

@@ -9,7 +9,7 @@ import json
 import boto3
 import pytest
 
-from fusioncharge.aws.secrets import parse_secret
+from fusioncharge.settings.secret import parse_secret
 from tests.support import ROOT
 from tests.support.cfn import load_template
 from tools.deploy import configure

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from fusioncharge.aws.secrets import parse_secret
 from fusioncharge.errors import SecretError
+from fusioncharge.settings.secret import parse_secret
 from fusioncharge.sinks import registry
 from tests.support import logbook_sink
 from tools.local.site import Site, worked_example_scenario

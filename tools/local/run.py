@@ -187,7 +187,7 @@ class _EnvSecrets:
     """The secret's keys from the environment, for LIVE=1 (a sink's only when SINKS has it)."""
 
     def get(self) -> Any:
-        from fusioncharge.aws.secrets import ENVIRONMENT, parse_secret
+        from fusioncharge.settings.secret import ENVIRONMENT, parse_secret
         from fusioncharge.sinks import registry
 
         names = ["fusionsolar_username", "fusionsolar_system_code"]

@@ -6,10 +6,10 @@ sends it."""
 from collections.abc import Callable
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.settings.environment import DEFAULT_CHARGEHQ_PUSH_URL, Settings, load_settings
+from fusioncharge.settings.secret import SiteSecret
 from fusioncharge.sinks import SinkContext, registry
 from tools.status.headline import passing
 from tools.status.proof import clock_text

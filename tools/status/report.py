@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from fusioncharge.aws.secrets import SiteSecret, parse_secret
+from fusioncharge.settings.secret import SiteSecret, parse_secret
 from fusioncharge.sinks import registry
 from tools.deploy.aws_access import problem
 from tools.status import receivers

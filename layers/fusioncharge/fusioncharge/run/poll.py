@@ -16,7 +16,6 @@ from fusioncharge.accounting.site_meters import (
     SiteMeters,
     account,
 )
-from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
     BridgeError,
@@ -31,6 +30,7 @@ from fusioncharge.run import log as run_log
 from fusioncharge.run import readings as plant_readings
 from fusioncharge.run.result import RunResult
 from fusioncharge.settings.environment import Settings
+from fusioncharge.settings.secret import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.sinks import Sink, SinkContext
 from fusioncharge.sinks.builder import SinkBuilder, keep_memory, log_failures
 from fusioncharge.state import State, StateStore
@@ -100,7 +100,9 @@ def _run(
         meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
         result.site_meters = meters
         if not dry_run:
-            delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded.state)
+            delivery = built.deliver(
+                secret.keys, lambda s, d, m: s.push(meters, d, m), loaded.state
+            )
             result.sinks, result.sent = delivery.outcomes, built.sent
             result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
             keep_memory(loaded.checkpoint, loaded.state)
@@ -229,7 +231,7 @@ def _tell_sinks(
     def tell(sink: Sink, deadline: Deadline, memory: sinks.Memory) -> str:
         return sinks.OK if sink.tell(message, deadline, memory) else "not told"
 
-    delivery = built.deliver(secret, tell, loaded.state)
+    delivery = built.deliver(secret.keys, tell, loaded.state)
     result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
     result.sent = built.sent
     result.pushed = sinks.OK in result.sinks.values()
