@@ -42,7 +42,7 @@ REGION_OPT = $(if $(REGION),--region $(REGION))
 STATE_PARAMETER = /$(STACK_NAME)/fusionsolar-state
 # Before anything calls AWS: credentials and a known region, else one line saying how to get
 # them (README "AWS access") instead of SAM's or botocore's error. Offline; no AWS call.
-AWS_CHECK = $(RUN_PY) -m tools.aws_access $(REGION)
+AWS_CHECK = $(RUN_PY) -m tools.deploy.aws_access $(REGION)
 
 # One line each, since make runs each recipe line in its own shell.
 # is_py313 INTERPRETER: true when it runs and is Python 3.13 (a pyenv shim may not run).
@@ -132,10 +132,10 @@ check-template: $(DEV_STAMP) $(SAM_STAMP) ## cfn-lint and sam validate --lint on
 	AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}" $(SAM) validate --lint --template template.yaml
 
 run: $(DEV_STAMP) ## one poll cycle locally (SCENARIO=file.json LIVE=1 DRY_RUN=1 RUNS=n SINKS=chargehq,hass,pvoutput)
-	$(foreach v,SCENARIO LIVE DRY_RUN RUNS SINKS,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.run_local
+	$(foreach v,SCENARIO LIVE DRY_RUN RUNS SINKS,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.local.run
 
 discover: $(DEV_STAMP) ## list plants and devices (LIVE=1 for your real account)
-	$(foreach v,SCENARIO LIVE,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.discover
+	$(foreach v,SCENARIO LIVE,$(if $($(v)),$(v)='$($(v))')) $(RUN_PY) -m tools.local.discover
 
 emulator: $(DEV_STAMP) ## serve the FusionSolar emulator on 127.0.0.1 (PORT=8080 SCENARIO=file.json)
 	$(RUN_PY) -m emulator --port $(PORT) $(if $(SCENARIO),--scenario '$(SCENARIO)')
@@ -155,38 +155,38 @@ build: $(DEV_STAMP) $(SAM_STAMP) ## sam build (into .aws-sam/)
 # It holds nothing yet, so it is deleted and the deploy goes on. Needs the AWS CLI.
 recover_failed_create = if aws --version >/dev/null 2>&1 && [ "$$(aws cloudformation describe-stacks --stack-name $(STACK_NAME) $(REGION_OPT) --query 'Stacks[0].StackStatus' --output text 2>/dev/null)" = ROLLBACK_COMPLETE ]; then echo "The stack $(STACK_NAME) failed to create earlier (ROLLBACK_COMPLETE) and holds nothing: deleting it first"; aws cloudformation delete-stack --stack-name $(STACK_NAME) $(REGION_OPT) && aws cloudformation wait stack-delete-complete --stack-name $(STACK_NAME) $(REGION_OPT) || exit 1; fi
 
-# The first time, five explained questions (tools/configure.py); the answers go to
+# The first time, five explained questions (tools/deploy/configure.py); the answers go to
 # samconfig.local.toml before AWS is called, so nothing is lost without AWS credentials.
 # Later: the saved answers; SET=Name=value changes one setting (checked) and keeps the rest.
 # SET reaches the tool through the environment, so quotes in it ("Station=Dad's House") are safe.
 deploy: $(DEV_STAMP) $(SAM_STAMP) ## deploy to AWS (5 questions the first time; SET=Name=value changes one setting)
 	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
-	@$(RUN_PY) -m tools.configure $(if $(SET),--set "$$SET")
+	@$(RUN_PY) -m tools.deploy.configure $(if $(SET),--set "$$SET")
 	@$(MAKE) --no-print-directory deploy-saved
 
 # A second make, so STACK_NAME and REGION come from the answers just saved.
 # AWS access and region are checked before sam build, so our one line comes before SAM's advice.
-# After the first deploy, the new secret gets the chosen receivers' keys (tools/first_secret.py).
+# After the first deploy, the new secret gets the chosen receivers' keys (tools/deploy/first_secret.py).
 deploy-saved: $(DEV_STAMP) $(SAM_STAMP)
 	@$(AWS_CHECK)
 	@$(MAKE) --no-print-directory build
 	@$(recover_failed_create)
 	$(SAM) deploy --config-file samconfig.local.toml
-	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.first_secret
+	@STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.deploy.first_secret
 
 configure: $(DEV_STAMP) ## ask the first deploy's 5 questions again (then make deploy)
 	@[ -f samconfig.local.toml ] || cp samconfig.toml samconfig.local.toml
-	@$(RUN_PY) -m tools.configure --again
+	@$(RUN_PY) -m tools.deploy.configure --again
 
 # One line per run (its summary line, filtered at CloudWatch); FULL=1 for every JSON line.
 logs: $(SAM_STAMP) $(DEV_STAMP) ## follow the deployed function's runs, one line each (FULL=1: all JSON)
 	@$(AWS_CHECK)
-	$(if $(FULL),$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail,set -o pipefail; $(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail --output json --filter '"run_outcome"' | $(RUN_PY) -m tools.run_lines)
+	$(if $(FULL),$(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail,set -o pipefail; $(SAM) logs --name PollerFunction --stack-name $(STACK_NAME) $(REGION_OPT) --tail --output json --filter '"run_outcome"' | $(RUN_PY) -m tools.status.run_lines)
 
 # GNU make exits 2 for any failed recipe: scripts that need the headline's own exit code (0
 # WORKING, 1 NOT WORKING, 3 CHECKING, 4 NOT DEPLOYED, 2 AWS could not be asked) run the command
 # `make -s status-command` prints: sh -c "$$(make -s status-command)".
-STATUS_COMMAND = STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status
+STATUS_COMMAND = STACK_NAME='$(STACK_NAME)' REGION='$(REGION)' $(RUN_PY) -m tools.status.report
 status: $(DEV_STAMP) ## does the deployed poller work now? last push, last error, console links
 	@$(if $(STACK_NAME),$(AWS_CHECK))
 	@$(STATUS_COMMAND)

@@ -10,7 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.lambda_env import ROOT
+from tools.local.lambda_env import ROOT
 
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 LAYER, FUNCTION = "FusionchargeLayer", "PollerFunction"

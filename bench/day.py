@@ -1,6 +1,6 @@
 """A simulated day: 288 scheduled runs of the real handler against the emulator, on its clock.
 
-Every run is `tools.local_site.Site.run()` (moto, the FusionSolar emulator and the ChargeHQ
+Every run is `tools.local.site.Site.run()` (moto, the FusionSolar emulator and the ChargeHQ
 receiver on loopback). Runs are 5 minutes apart with seeded ±3 s jitter, and every hour starts
 a new container (`cold_start()`: only SSM carries state across). Mode "baseline" deletes the
 state parameter before every run: the naive client that logs in and rediscovers every time.
@@ -21,9 +21,9 @@ import boto3
 from bench.awscount import AwsCallCounter
 from bench.cost import LatencyModel
 from bench.day_record import DayResult, SimulatedRun
-from emulator.scenario import DEFAULT_TIME_MS
-from tools.lambda_env import REGION, STATE_PARAMETER
-from tools.local_site import SCHEDULE_SECONDS, Site
+from emulator.fusionsolar.scenario import DEFAULT_TIME_MS
+from tools.local.lambda_env import REGION, STATE_PARAMETER
+from tools.local.site import SCHEDULE_SECONDS, Site
 
 RUNS_PER_DAY = 288
 RUNS_PER_CONTAINER = 12  # a cold start every hour

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import CallTooSoon, QuotaExceeded
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient, pacing

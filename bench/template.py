@@ -6,7 +6,7 @@ from typing import Any
 import yaml
 
 from bench.cost import Deployment
-from tools.lambda_env import ROOT
+from tools.local.lambda_env import ROOT
 
 TEMPLATE = ROOT / "template.yaml"
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools.lambda_env import ROOT
+from tools.local.lambda_env import ROOT
 
 SOURCE_PATH = (ROOT / "layers" / "fusioncharge", ROOT / "functions" / "poller")
 _IMPORT = (

@@ -10,8 +10,8 @@ import sys
 import time
 
 from emulator.clock import RealClock
-from emulator.fusionsolar import CallRecord, FusionSolarEmulator
-from emulator.scenario import ScenarioError, gives_time, load_scenario
+from emulator.fusionsolar.scenario import ScenarioError, gives_time, load_scenario
+from emulator.fusionsolar.server import CallRecord, FusionSolarEmulator
 
 
 def _print_call(call: CallRecord) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.lambda_env import fake_aws
+from tools.local.lambda_env import fake_aws
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fusioncharge.aws.alarm_mail import mind_the_mail
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
-from fusioncharge.aws.secrets import SecretSource
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
@@ -24,6 +23,7 @@ from fusioncharge.run import report as run_report
 from fusioncharge.run.poll import FusionSolarFactory, run_poll
 from fusioncharge.run.result import RunResult
 from fusioncharge.settings.environment import Settings, load_settings
+from fusioncharge.settings.secret import SecretSource
 from fusioncharge.sinks import SinkContext
 from fusioncharge.sinks.chargehq_body import shown_body
 from fusioncharge.state import StateStore

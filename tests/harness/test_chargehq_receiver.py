@@ -5,8 +5,8 @@ import json
 import pytest
 import requests
 
-from emulator.chargehq import ChargeHqReceiver
 from emulator.clock import FakeClock
+from emulator.receivers.chargehq import ChargeHqReceiver
 
 KEY = "0b7c2e4e-0000-4000-8000-000000000042"
 GOOD = {"apiKey": KEY, "siteMeters": {"production_kw": 1.2}, "tsms": 1_700_000_000_000}

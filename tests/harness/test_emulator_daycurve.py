@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from emulator.daycurve import SLOT_SECONDS, PlantParams, plant_state
-from emulator.devicedata import data_item_map
+from emulator.fusionsolar.daycurve import SLOT_SECONDS, PlantParams, plant_state
+from emulator.fusionsolar.devicedata import data_item_map
 
 MIDNIGHT = 1_699_920_000  # 2023-11-14T00:00:00Z
 DAY = [MIDNIGHT + n * SLOT_SECONDS for n in range(288)]

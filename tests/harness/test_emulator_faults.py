@@ -8,9 +8,9 @@ import requests
 
 from emulator.clock import FakeClock
 from emulator.faults import QUOTA_CONTROL_BODY
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.scenario import ScenarioError
+from emulator.fusionsolar.server import FusionSolarEmulator
 from emulator.httpserve import LoopbackServer, Reply, Request
-from emulator.scenario import ScenarioError
 
 STATIONS = {"pageNo": 1}
 

@@ -4,8 +4,8 @@ import pytest
 import requests
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import LOGIN_MESSAGE, FusionSolarEmulator
-from emulator.scenario import default_devices, default_station
+from emulator.fusionsolar.scenario import default_devices, default_station
+from emulator.fusionsolar.server import LOGIN_MESSAGE, FusionSolarEmulator
 
 MUST_RELOGIN = {"failCode": 305, "immediately": True, "message": "USER_MUST_RELOGIN"}
 TOO_FREQUENT = {

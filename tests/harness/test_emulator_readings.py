@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from emulator.clock import FakeClock
-from emulator.daycurve import plant_state
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.daycurve import plant_state
+from emulator.fusionsolar.server import FusionSolarEmulator
 
 CAPTURED = Path(__file__).parents[1] / "fixtures" / "fusionsolar-responses"
 MIDNIGHT = 1_699_920_000  # 2023-11-14T00:00:00Z

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from emulator.limits import DailyCap, SlidingWindow, per_hundred
-from emulator.scenario import (
+from emulator.fusionsolar.limits import DailyCap, SlidingWindow, per_hundred
+from emulator.fusionsolar.scenario import (
     DEFAULT_PLANT_CODE,
     DEFAULT_TIME_MS,
     EMMA_PLANT_CODE,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator import devicetypes
-from emulator.daycurve import plant_state
-from emulator.devicedata import data_item_map
+from emulator.fusionsolar import devicetypes
+from emulator.fusionsolar.daycurve import plant_state
+from emulator.fusionsolar.devicedata import data_item_map
 from fusioncharge import models
 from fusioncharge.accounting.meters import METER_TYPES
 from tests.support.meter_agreement import (

@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from emulator.clock import FakeClock
-from emulator.hass import HassWebhook
-from emulator.pvoutput import PvOutputReceiver
+from emulator.receivers.hass import HassWebhook
+from emulator.receivers.pvoutput import PvOutputReceiver
 
 KEY, SYSTEM = "a" * 40, "4242"
 NOW = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC = 2023-11-15 09:13 in Sydney

@@ -8,13 +8,13 @@ import time
 import pytest
 import requests
 
-from emulator.hass import HassWebhook
+from emulator.receivers.hass import HassWebhook
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import HassWebhookUnknown
 from fusioncharge.sinks.hass import HassSink
 from tests.homeassistant.conftest import WEBHOOK_ID, HomeAssistant
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 pytestmark = pytest.mark.slow
 CLOCK = SystemClock()
@@ -140,7 +140,7 @@ def test_without_the_packages_line_the_webhook_is_named_unknown(without_packages
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "POST", "HEAD", "DELETE"])
 def test_the_stand_in_answers_as_the_real_home_assistant(home_assistant, method):
-    """emulator/hass.py plays Home Assistant's webhook component in make run and the
+    """emulator/receivers/hass.py plays Home Assistant's webhook component in make run and the
     integration tests: the same status for each method, under the id and under an unknown one."""
     with HassWebhook(WEBHOOK_ID) as stand_in:
         for url, stand_in_url in (

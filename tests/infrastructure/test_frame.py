@@ -77,15 +77,16 @@ def project(tmp_path: Path) -> Path:
     ):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")  # SET= checks against it
-    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools/deploy").mkdir(parents=True)
     # The real ones: the first deploy's questions and what they import.
     for real in (
-        "configure.py",
-        "deploy_questions.py",
-        "zone_question.py",
-        "samconfig.py",
-        "aws_access.py",
         "__init__.py",
+        "deploy/__init__.py",
+        "deploy/configure.py",
+        "deploy/questions.py",
+        "deploy/zone_question.py",
+        "deploy/samconfig.py",
+        "deploy/aws_access.py",
     ):
         shutil.copy(ROOT / "tools" / real, tmp_path / "tools" / real)
     (tmp_path / "layers/fusioncharge").mkdir(parents=True)
@@ -107,18 +108,18 @@ def project(tmp_path: Path) -> Path:
     for name in ("package.json", "package-lock.json"):
         shutil.copy(ROOT / "tests/support/iam_simulate" / name, evaluator / name)
     (evaluator / "node_modules" / ".installed").touch()
-    # The dev venv's packages (tools/configure.py reads the template with PyYAML).
+    # The dev venv's packages (tools/deploy/configure.py reads the template with PyYAML).
     shutil.copy(Path(sys.prefix) / "pyvenv.cfg", tmp_path / ".venv" / "pyvenv.cfg")
     (tmp_path / ".venv" / "lib").symlink_to(Path(sys.prefix) / "lib")
     for tool in (tmp_path / ".venv-sam/bin/sam", bin_dir / "aws"):
         tool.write_text(RECORDER)
         tool.chmod(0o755)
     for module in (
-        "tools/run_local.py",
-        "tools/discover.py",
-        "tools/status.py",
-        "tools/run_lines.py",
-        "tools/first_secret.py",
+        "tools/local/run.py",
+        "tools/local/discover.py",
+        "tools/status/report.py",
+        "tools/status/run_lines.py",
+        "tools/deploy/first_secret.py",
         "emulator/__main__.py",
         "bench/__main__.py",
     ):
@@ -206,7 +207,7 @@ def test_first_deploy_asks_five_checked_questions_and_saves_them(project):
         "PlantTimezone": "Europe/Berlin",  # eu-central-1's, offered as a guess and taken
         "AlarmEmail": "me@example.com",
     }
-    # The new secret's keys, for tools/first_secret.py after the deploy: the chosen only.
+    # The new secret's keys, for tools/deploy/first_secret.py after the deploy: the chosen only.
     keys = json.loads((project / ".local" / "first-secret-keys.json").read_text())
     assert keys == ["hass_webhook_url", "pvoutput_api_key", "pvoutput_system_id"]
     assert "ChargeHQ" not in out.split("Alarm e-mail:", 1)[1]  # not chosen: not named
@@ -297,7 +298,7 @@ def test_logs_and_invoke_target_the_saved_stack_and_region(project):
     logs, invoke = calls(project)
     assert logs.startswith("sam logs --name PollerFunction --stack-name my-solar")
     assert "--region eu-central-1" in logs and "--tail" in logs
-    # One line per run: only the summary lines, as JSON events for tools/run_lines.
+    # One line per run: only the summary lines, as JSON events for tools/status/run_lines.py.
     assert "--output json" in logs and '--filter "run_outcome"' in logs
     assert invoke.startswith("sam remote invoke PollerFunction --stack-name my-solar")
     assert "--event-file events/scheduled.json" in invoke
@@ -331,7 +332,7 @@ def test_status_command_gives_scripts_the_headlines_exit_code(project):
     (project / "tools" / "status.py").write_text("import sys\nsys.exit(3)\n")  # CHECKING
     assert make(project, "status").returncode == 2  # GNU make's own code for a failed recipe
     command = make(project, "-s", "status-command").stdout.strip()
-    assert "tools.status" in command and "STACK_NAME='my-solar'" in command
+    assert "tools.status.report" in command and "STACK_NAME='my-solar'" in command
     ran = subprocess.run(["sh", "-c", command], cwd=project, env=_env(project), check=False)
     assert ran.returncode == 3
 
@@ -346,7 +347,7 @@ def test_a_region_change_before_the_stack_exists_needs_no_make_delete(project):
 
 def test_set_with_quotes_and_a_region_change(project):
     make(project, "deploy", stdin=ANSWERS, CONFIGURE_FROM_STDIN="1")
-    (project / ".local" / "first-secret-keys.json").unlink()  # as tools/first_secret.py does
+    (project / ".local" / "first-secret-keys.json").unlink()  # as tools/deploy/first_secret.py does
     assert make(project, "deploy", "SET=Station=Dad's House").returncode == 0
     assert deploy_answers(project)[1]["Station"] == "Dad's House"
     assert make(project, "deploy", 'SET=Station="My Home"').returncode == 0

@@ -9,7 +9,7 @@ import pytest
 from fusioncharge.aws.alarm_mail import ALARM_ENV
 from fusioncharge.settings.environment import ENV_VARS
 from tests.support.cfn import ROOT, TEMPLATE, only_resource, resources_of_type
-from tools.status import RUN_MAX_SECONDS
+from tools.status.report import RUN_MAX_SECONDS
 
 GET_ATT = "Fn::GetAtt"
 STACK_STATE_PARAMETER = "/${AWS::StackName}/fusionsolar-state"

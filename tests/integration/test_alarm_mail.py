@@ -19,8 +19,8 @@ from fusioncharge.aws.alarm_mail import (
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from tests.support.alarm import no_push_alarm
 from tests.support.run_checks import library_logging_restored
-from tools.lambda_env import REGION, fake_aws
-from tools.local_site import Site
+from tools.local.lambda_env import REGION, fake_aws
+from tools.local.site import Site
 
 WRONG_SECRET = {
     "fusionsolar_username": "demo",

@@ -17,8 +17,8 @@ from tests.support.run_checks import (
     LogCapture,
     library_logging_restored,
 )
-from tools.lambda_env import STATE_PARAMETER
-from tools.local_site import Site, worked_example_scenario
+from tools.local.lambda_env import STATE_PARAMETER
+from tools.local.site import Site, worked_example_scenario
 
 EARLY = 297.0  # the next scheduled run, 3 s early
 

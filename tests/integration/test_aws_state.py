@@ -7,13 +7,13 @@ import boto3
 import pytest
 
 from emulator.clock import FakeClock
-from fusioncharge.aws.secrets import SecretSource, parse_secret
 from fusioncharge.errors import SecretError, StateError
 from fusioncharge.models import Device
+from fusioncharge.settings.secret import SecretSource, parse_secret
 from fusioncharge.state import State
 from fusioncharge.state.store import SsmStateStore
 from tests.support.aws_faults import answer_with_error
-from tools.lambda_env import REGION, seed_secret
+from tools.local.lambda_env import REGION, seed_secret
 
 NAME = "/fusionsolar-chargehq/fusionsolar-state"
 GOOD = {

@@ -9,7 +9,7 @@ import pytest
 from fusioncharge.aws.clients import AWS_TIMEOUTS
 from tests.support.aws_faults import hang_calls
 from tests.support.run_checks import LogCapture, library_logging_restored
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 TIMEOUT = 60.0  # the function's Timeout in template.yaml
 HANG = sum(AWS_TIMEOUTS)  # an attempt that never answers ends at the client's timeouts

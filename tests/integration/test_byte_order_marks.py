@@ -3,7 +3,7 @@ state parameter, the run reads the JSON after it."""
 
 import json
 
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 
 def test_a_secret_with_a_byte_order_mark_is_read():

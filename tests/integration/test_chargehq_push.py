@@ -5,9 +5,9 @@ import logging
 import pytest
 import requests
 
-from emulator.chargehq import ChargeHqReceiver
 from emulator.clock import FakeClock
 from emulator.httpserve import LoopbackServer, Reply, Request
+from emulator.receivers.chargehq import ChargeHqReceiver
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import ChargeHqRejected, ChargeHqUnavailable

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.chargehq import ChargeHqReceiver
+from emulator.receivers.chargehq import ChargeHqReceiver
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     SiteMeters,

@@ -5,7 +5,7 @@ so the list calls stay within Huawei's daily cap (about 25) whatever it answers.
 import pytest
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, CallTooSoon
 from fusioncharge.fusionsolar import FusionSolarClient

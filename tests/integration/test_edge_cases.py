@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-import emulator.fusionsolar as emulator_module
+import emulator.fusionsolar.server as emulator_module
+from emulator.fusionsolar.scenario import DEFAULT_PLANT_CODE, default_devices
 from emulator.httpserve import json_reply
-from emulator.scenario import DEFAULT_PLANT_CODE, default_devices
 from fusioncharge.errors import AccountLocked, CredentialsRejected
 from fusioncharge.state.store import SSM_MAX_CHARS
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 
 def test_a_plant_with_optimizers_keeps_its_state_within_ssm_limits():

@@ -1,4 +1,4 @@
-"""Every fault at every place the poller depends on, through the real handler (tools/local_site).
+"""Every fault at every place the poller depends on, through the real handler (tools/local/site.py).
 
 Each cell injects one fault into one run of a whole site on loopback (FusionSolar emulator,
 ChargeHQ receiver, moto) and asserts the outcome written down in EXPECTED, then what the next
@@ -53,8 +53,8 @@ from tests.support.run_checks import (
     RunLog,
     library_logging_restored,
 )
-from tools.lambda_env import REGION, STATE_PARAMETER, seed_secret
-from tools.local_site import Site, worked_example_scenario
+from tools.local.lambda_env import REGION, STATE_PARAMETER, seed_secret
+from tools.local.site import Site, worked_example_scenario
 
 SCHEDULE, JITTER, LATENCY = 300.0, 3.0, 0.3  # seconds
 RETRIED, HARMLESS, ERROR_PUSH, RAISED = "retried", "harmless", "error push", "raised"
@@ -370,8 +370,8 @@ def _next_runs(site: Site, runs: RunLog, where: str, want_next: str, advance: fl
 
 def test_every_fault_kind_is_in_the_matrix() -> None:
     """Nothing of the scenario format or the AWS side is left out of EXPECTED."""
-    from emulator.chargehq import PUSH_FAULT_KINDS as CHARGEHQ_KINDS
     from emulator.faults import LOGIN_FAULTS, TRANSPORT_FAULTS
+    from emulator.receivers.chargehq import PUSH_FAULT_KINDS as CHARGEHQ_KINDS
 
     fail_codes = {f"fail_code {c}" for c in (305, 401, 407, 20400, 20006)}
     for where in ("login", "stations", "getDevList", "getDevRealKpi"):

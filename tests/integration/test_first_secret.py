@@ -1,5 +1,5 @@
-"""The first deploy's receivers reach the new secret: the questions (tools/configure.py) note
-the chosen receivers' keys, and after the deploy (moto here) tools/first_secret.py gives the
+"""The first deploy's receivers reach the new secret: the questions (tools/deploy/configure.py) note
+the chosen receivers' keys, and after the deploy (moto here) tools/deploy/first_secret.py gives the
 template's new secret exactly those keys and FusionSolar's, as placeholders; a secret a user
 has started filling in, and an existing setup, are never touched."""
 
@@ -9,12 +9,12 @@ import json
 import boto3
 import pytest
 
-from fusioncharge.aws.secrets import parse_secret
+from fusioncharge.settings.secret import parse_secret
 from tests.support import ROOT
 from tests.support.cfn import load_template
-from tools import configure
-from tools.first_secret import apply
-from tools.lambda_env import REGION, fake_aws
+from tools.deploy import configure
+from tools.deploy.first_secret import apply
+from tools.local.lambda_env import REGION, fake_aws
 
 ANSWERS = "eu-central-1\neu5\nHome\nhass\n\n"  # region, portal, plant, receivers, no e-mail
 STACK = "my-solar"

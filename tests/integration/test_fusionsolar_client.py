@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.scenario import default_devices, default_station
+from emulator.fusionsolar.server import FusionSolarEmulator
 from emulator.httpserve import LoopbackServer, Reply, Request
-from emulator.scenario import default_devices, default_station
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
     AccountLocked,

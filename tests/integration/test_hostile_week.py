@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 
-from emulator.scenario import INTERFACES
+from emulator.fusionsolar.scenario import INTERFACES
 from tests.support.alarm_replay import RunMetrics, emf_metrics, template_notifications
 from tests.support.run_checks import (
     WORKED_EXAMPLE_METERS,
@@ -34,7 +34,7 @@ from tests.support.run_checks import (
     RunLog,
     library_logging_restored,
 )
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 SEED = 20261122
 RUNS = 2016  # 7 days × 288 five-minute slots

@@ -1,4 +1,4 @@
-"""LIVE tools beside a deployed stack share its lockout guard (tools/shared_guard.py): a wrong
+"""LIVE tools beside a deployed stack share its lockout guard (tools/local/shared_guard.py): a wrong
 login from `make run LIVE=1` counts in the deployed state, and a guard the deployed function
 holds stops the LIVE tool's login."""
 
@@ -7,13 +7,13 @@ import pytest
 from moto import mock_aws
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
 from fusioncharge.errors import AccountLocked, CredentialsRejected
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.state import FileStateStore, State
 from fusioncharge.state.store import SsmStateStore
 from tests.integration.test_fusionsolar_client import scenario
-from tools.shared_guard import SharedGuardStore
+from tools.local.shared_guard import SharedGuardStore
 
 NAME = "/stack/fusionsolar-state"
 
@@ -55,7 +55,7 @@ def test_a_live_wrong_login_counts_in_the_deployed_guard(tmp_path):
 
 
 def test_without_a_readable_stack_the_live_tools_keep_their_own_guard(tmp_path, capsys):
-    from tools import deployed_stack
+    from tools.local import deployed_stack
 
     local = FileStateStore(tmp_path / "live.json")
     assert deployed_stack.shared_store(local, tmp_path / "none.toml") is local

@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 
 from tests.support.run_checks import LogCapture, library_logging_restored
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 MINUTE, HOUR = 60.0, 3600.0
 BACKOFF = [5 * MINUTE, 15 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 6 * HOUR]

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from emulator.hass import HassWebhook
+from emulator.receivers.hass import HassWebhook
 from tests.support import ROOT
 
 MAKE = shutil.which("make")
@@ -146,10 +146,10 @@ def test_discover_lists_every_plant_beside_the_cached_one(capsys):
     """LIVE=1 shares its state with `make run LIVE=1`: the device list cached for STATION's plant
     must not hide the other plants' devices."""
     from emulator.clock import FakeClock
-    from emulator.fusionsolar import FusionSolarEmulator
+    from emulator.fusionsolar.server import FusionSolarEmulator
     from fusioncharge.fusionsolar import Credentials, FusionSolarClient
     from fusioncharge.state import InMemoryStateStore
-    from tools.discover import discover
+    from tools.local.discover import discover
 
     clock = FakeClock(1_700_049_600.0)
     with FusionSolarEmulator(clock=clock) as emu:
@@ -168,9 +168,9 @@ def test_discover_lists_every_plant_beside_the_cached_one(capsys):
 
 def test_make_run_live_talks_to_the_given_endpoints_and_keeps_a_private_token_file(tmp_path):
     """LIVE=1 as a user runs it, pointed at the emulator and the receiver instead of Huawei."""
-    from emulator.chargehq import ChargeHqReceiver
     from emulator.clock import RealClock
-    from emulator.fusionsolar import FusionSolarEmulator
+    from emulator.fusionsolar.server import FusionSolarEmulator
+    from emulator.receivers.chargehq import ChargeHqReceiver
 
     key = "0b7c2e4e-2222-4000-8000-000000000000"
     state_file = tmp_path / "live-state.json"
@@ -219,10 +219,11 @@ LIVE_KEY = "0b7c2e4e-3333-4000-8000-000000000000"
 @pytest.fixture
 def live(tmp_path, monkeypatch):
     """LIVE=1 in this process, pointed at the emulator and receiver, the state in tmp_path."""
-    from emulator.chargehq import ChargeHqReceiver
     from emulator.clock import RealClock
-    from emulator.fusionsolar import FusionSolarEmulator
-    from tools import deployed_stack, discover, run_local
+    from emulator.fusionsolar.server import FusionSolarEmulator
+    from emulator.receivers.chargehq import ChargeHqReceiver
+    from tools.local import deployed_stack, discover
+    from tools.local import run as run_local
 
     scenario = {"credentials": {"username": "me", "system_code": "Pw-1"}}
     with (
@@ -257,7 +258,8 @@ def live(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("tool", ["run", "discover"])
 def test_live_tools_warn_before_logging_in_beside_a_stack_deployed_from_here(live, capsys, tool):
-    from tools import discover, run_local
+    from tools.local import discover
+    from tools.local import run as run_local
 
     config, emu, calls_when_warned = live
     config.write_text(SAMCONFIG.format(paused="false"))
@@ -269,7 +271,7 @@ def test_live_tools_warn_before_logging_in_beside_a_stack_deployed_from_here(liv
 
 
 def test_live_tools_say_nothing_of_a_stack_when_none_was_deployed_from_here(live, capsys):
-    from tools import run_local
+    from tools.local import run as run_local
 
     _config, emu, _ = live
     assert run_local.main() == 0
@@ -277,7 +279,7 @@ def test_live_tools_say_nothing_of_a_stack_when_none_was_deployed_from_here(live
 
 
 def test_the_warning_names_a_paused_stack_and_survives_a_damaged_config(tmp_path):
-    from tools.deployed_stack import stack_warning
+    from tools.local.deployed_stack import stack_warning
 
     config = tmp_path / "samconfig.local.toml"
     config.write_text(SAMCONFIG.format(paused="true"))

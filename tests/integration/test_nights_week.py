@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from emulator.scenario import default_station
+from emulator.fusionsolar.scenario import default_station
 from fusioncharge.errors import ReadingsIncomplete
 from tests.support.alarm_replay import RunMetrics, emf_metrics, template_notifications
 from tests.support.run_checks import LogCapture, RunLog
-from tools.local_site import Site
+from tools.local.site import Site
 
 RUNS = 2016  # 7 days x 288 five-minute slots
 TOKYO = {"latitude": 35.68, "longitude": 139.77}  # 139.77 is no latitude: no swap to doubt

@@ -5,7 +5,7 @@ save-before-login hook) save the guard before their login too, and do not log in
 import pytest
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
 from fusioncharge.errors import StateError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.state import InMemoryStateStore, State
@@ -23,7 +23,7 @@ def test_the_client_cannot_be_built_without_a_checkpoint():
 
 
 def test_make_discover_does_not_log_in_when_the_guard_cannot_be_saved(capsys):
-    from tools.discover import discover
+    from tools.local.discover import discover
 
     clock = FakeClock()
     with FusionSolarEmulator(scenario(), clock=clock, timeout_hold=1.0) as emu:

@@ -13,14 +13,14 @@ from collections.abc import Callable
 import pytest
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import CallTooSoon, QuotaExceeded
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.fusionsolar.pacing import lead_estimate
 from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
 from fusioncharge.state import InMemoryStateStore
-from tools.local_site import Site
+from tools.local.site import Site
 
 CREDENTIALS = Credentials("demo", "demo")
 RUNS_A_DAY = 288

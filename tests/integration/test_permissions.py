@@ -31,7 +31,7 @@ from tests.support.aws_calls import ACCOUNT, AwsCall, iam_requests, recording
 from tests.support.iam import ALLOWED, Request, decisions
 from tests.support.run_checks import library_logging_restored
 from tests.support.stack import Grant, Stack, role_grants
-from tools.lambda_env import REGION, STATE_PARAMETER, fake_aws, seed_secret
+from tools.local.lambda_env import REGION, STATE_PARAMETER, fake_aws, seed_secret
 
 STACK = STATE_PARAMETER.split("/")[1]  # the stack whose state parameter the local site uses
 # Names CloudFormation makes up at deploy, in its style.

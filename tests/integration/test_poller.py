@@ -16,7 +16,7 @@ from fusioncharge.errors import (
 )
 from fusioncharge.state.codec import STATE_VERSION
 from tests.support.run_checks import WORKED_EXAMPLE_METERS, LogCapture
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 
 def test_first_run_logs_in_discovers_and_pushes_the_right_site_meters():

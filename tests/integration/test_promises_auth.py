@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
     AccountLocked,

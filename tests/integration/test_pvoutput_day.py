@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from emulator import daycurve
-from emulator.example_plants import default_devices, default_station
-from emulator.pvoutput import StatusRecord
+from emulator.fusionsolar import daycurve
+from emulator.fusionsolar.example_plants import default_devices, default_station
+from emulator.receivers.pvoutput import StatusRecord
 from fusioncharge.errors import PvOutputDateRefused
-from tools.local_site import Site
+from tools.local.site import Site
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TOLERANCE_WH = 40  # three counters, each given to 0.01 kWh

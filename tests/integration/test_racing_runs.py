@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from emulator.clock import FakeClock
-from emulator.fusionsolar import FusionSolarEmulator
+from emulator.fusionsolar.server import FusionSolarEmulator
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, StateBusy
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient

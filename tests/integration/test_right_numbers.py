@@ -7,7 +7,7 @@ from typing import Any
 
 from fusioncharge.errors import ReadingsIncomplete
 from tests.support.run_checks import LogCapture
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 
 def hybrid(mppt_power: float | None) -> dict[str, Any]:

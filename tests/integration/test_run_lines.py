@@ -1,4 +1,5 @@
-"""`make logs` shows one line per run: the real handler's summary lines, through tools.run_lines."""
+"""`make logs` shows one line per run: the real handler's summary lines, through
+tools.status.run_lines."""
 
 import io
 import json
@@ -11,8 +12,8 @@ from tests.support.run_checks import (
     LogCapture,
     library_logging_restored,
 )
-from tools.local_site import Site, worked_example_scenario
-from tools.run_lines import main
+from tools.local.site import Site, worked_example_scenario
+from tools.status.run_lines import main
 
 
 @pytest.fixture(scope="module", autouse=True)

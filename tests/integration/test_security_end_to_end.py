@@ -48,8 +48,8 @@ from fusioncharge.sinks.chargehq import ChargeHqClient, ChargeHqSink
 from fusioncharge.state import FileStateStore, InMemoryStateStore, State
 from tests.support.aws_faults import answer_with_error
 from tests.support.run_checks import LogCapture, RunLog, library_logging_restored
-from tools.lambda_env import scheduled_event
-from tools.local_site import Site, worked_example_scenario
+from tools.local.lambda_env import scheduled_event
+from tools.local.site import Site, worked_example_scenario
 
 SYSTEM_CODE = "Sec-Sys-C0de-2718"
 WRONG_SYSTEM_CODE = "Sec-Wrong-C0de-1618"

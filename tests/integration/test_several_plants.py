@@ -23,7 +23,7 @@ from fusioncharge.settings.environment import MAX_PLANTS
 from fusioncharge.state import State
 from fusioncharge.state.store import SSM_MAX_CHARS
 from tests.support import ROOT
-from tools.local_site import Site
+from tools.local.site import Site
 
 HOUSE, GARAGE = "NE=44556601", "NE=44556602"
 HOUSE_METER, GARAGE_METER, GARAGE_INVERTER = 44556612, 44556622, 44556621

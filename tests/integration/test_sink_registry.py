@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from fusioncharge.aws.secrets import parse_secret
 from fusioncharge.errors import SecretError
+from fusioncharge.settings.secret import parse_secret
 from fusioncharge.sinks import registry
 from tests.support import logbook_sink
-from tools import sink_status
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
+from tools.status import receivers
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_a_new_sink_runs_through_the_real_handler_with_only_its_module_and_row(w
         assert '"logbook"' in (site.state_text() or "")  # its memory kept in the state
         reading = (run.result.site_meters.tsms / 1000, run.result.site_meters.as_dict())
         secret = parse_secret(_secret(site, site.hass.url), "s")
-        found = sink_status.check_sinks(secret, ("logbook",), reading, {"Sinks": "logbook"})
+        found = receivers.check_sinks(secret, ("logbook",), reading, {"Sinks": "logbook"})
         assert found == [("Logbook", True, found[0][2])]
 
 

@@ -1,4 +1,4 @@
-"""The sinks through the real handler on a whole site on loopback (tools/local_site): the
+"""The sinks through the real handler on a whole site on loopback (tools/local/site.py): the
 default stack unchanged, the same site meters to every sink, each sink's faults isolated (the
 fault matrix's rows per sink), ChargeHQ gone after a day, PVOutput's rules and limit."""
 
@@ -15,7 +15,7 @@ from fusioncharge.errors import (
     SecretError,
 )
 from fusioncharge.sinks.chargehq_body import build_body
-from tools.local_site import PVOUTPUT_SYSTEM, Site, worked_example_scenario
+from tools.local.site import PVOUTPUT_SYSTEM, Site, worked_example_scenario
 
 ALL = "chargehq,hass,pvoutput"
 HOUR = 3600.0

@@ -12,7 +12,7 @@ import pytest
 from fusioncharge.models import Device
 from fusioncharge.state import State
 from fusioncharge.state.salvage import fitted
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 NAMES = {
     "lone surrogate": "Home \udcff",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fusioncharge.models import BATTERY, POWER_SENSOR, RESIDENTIAL_INVERTER
 from fusioncharge.state.store import SSM_MAX_CHARS
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 PLANT = "NE=35436844"
 V1_STATE = Path(__file__).parents[1] / "fixtures" / "states" / "v1-after-first-run.json"

@@ -12,7 +12,7 @@ import pytest
 from fusioncharge.errors import AccountLocked, CredentialsRejected, StateError
 from tests.support.aws_faults import answer_with_error, fail_calls, read_back_as
 from tests.support.run_checks import LogCapture, RunLog, library_logging_restored
-from tools.local_site import Site, worked_example_scenario
+from tools.local.site import Site, worked_example_scenario
 
 DAY = 288  # five-minute runs
 

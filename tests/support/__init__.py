@@ -3,7 +3,7 @@ the template loader and the alarm replay (each its own module here)."""
 
 from pathlib import Path
 
-from tools.lambda_env import DEMO_API_KEY
+from tools.local.lambda_env import DEMO_API_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = DEMO_API_KEY

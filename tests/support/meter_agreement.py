@@ -1,12 +1,13 @@
 """Where the emulator's facts about meters and device types and the library's differ.
 
-The emulator (emulator/devicetypes.py) and the library (fusioncharge/accounting/meters.py,
-fusioncharge/models.py) each state the facts on their own; this names every difference.
+The emulator (emulator/fusionsolar/devicetypes.py) and the library
+(fusioncharge/accounting/meters.py, fusioncharge/models.py) each state the facts on their own;
+this names every difference.
 """
 
 from collections.abc import Iterable, Mapping
 
-from emulator.devicetypes import ServedMeter
+from emulator.fusionsolar.devicetypes import ServedMeter
 from fusioncharge.accounting.meters import AUTO, MeterType
 
 SAME_FIELDS = ("plus_is_import", "import_counter", "export_counter", "online_key")

@@ -20,8 +20,8 @@ import boto3
 import pytest
 
 from fusioncharge.errors import BridgeError
-from tools.lambda_env import REGION, STATE_PARAMETER
-from tools.local_site import ObservedRun, Site
+from tools.local.lambda_env import REGION, STATE_PARAMETER
+from tools.local.site import ObservedRun, Site
 
 GUARD_SECONDS = 30 * 60  # no login for 30 minutes after FusionSolar rejected the credentials
 WRONG_LOGIN_WINDOW, MAX_WRONG_LOGINS = 10 * 60, 2  # at most 2 refused logins in any 10 minutes

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from emulator.chargehq import check_body, parse_push
+from emulator.receivers.chargehq import check_body, parse_push
 from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.sinks.chargehq_body import build_body, masked
 

@@ -1,6 +1,6 @@
 """LIVE=1 defaults to the saved portal and plant, and asks for credentials without echo."""
 
-from tools.live_inputs import ask_missing, saved_defaults
+from tools.local.live_inputs import ask_missing, saved_defaults
 
 PORTAL = "https://au5.fusionsolar.huawei.com"
 SAVED = f"""version = 0.1
@@ -49,7 +49,7 @@ def test_ctrl_d_or_no_terminal_leaves_them_missing():
 
 
 def test_a_live_run_asks_only_for_the_chosen_receivers_keys():
-    from tools.live_inputs import asked
+    from tools.local.live_inputs import asked
 
     assert list(asked(("hass",))) == [
         "FUSIONSOLAR_USERNAME",

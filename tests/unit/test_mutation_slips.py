@@ -151,10 +151,10 @@ def test_make_status_modules_are_found_beside_the_package() -> None:
     from tools.mutation.__main__ import modules
     from tools.mutation.run import ROOT, original_of, source_of
 
-    config = {"modules": {"tools/status_proof.py": ["t.py"], "accounting/": ["a.py"]}}
+    config = {"modules": {"tools/status/proof.py": ["t.py"], "accounting/": ["a.py"]}}
     found = modules(config, ["tools/"])
-    assert found == {"tools/status_proof.py": ["t.py"]}
-    assert original_of("tools/status_proof.py") == ROOT / "tools" / "status_proof.py"
+    assert found == {"tools/status/proof.py": ["t.py"]}
+    assert original_of("tools/status/proof.py") == ROOT / "tools" / "status" / "proof.py"
     assert original_of("plant/sun.py") == ROOT / "layers/fusioncharge/fusioncharge/plant/sun.py"
     assert source_of(ROOT / "copy", "plant/sun.py") == ROOT / "copy/fusioncharge/plant/sun.py"
 

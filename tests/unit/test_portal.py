@@ -7,7 +7,7 @@ import pytest
 
 from fusioncharge.errors import UnexpectedResponse
 from fusioncharge.fusionsolar.replies import status_error
-from tools.deploy_questions import Answer, Stopped, ask, check_portal, check_region, portal_note
+from tools.deploy.questions import Answer, Stopped, ask, check_portal, check_region, portal_note
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@ last run's outcomes, when each receiver last received site meters (PVOutput wait
 hourly limit counts as received; a receiver quiet for 30 minutes of runs since the secret's
 edit is named), and a passing failure after recent pushes is a blip."""
 
-from tools.run_lines import RunLine
-from tools.sink_status import blip, configured, last_outcomes, received
-from tools.status_proof import clock_text
+from tools.status.proof import clock_text
+from tools.status.receivers import blip, configured, last_outcomes, received
+from tools.status.run_lines import RunLine
 
 T = 1_781_520_000.0  # 2026-06-15 10:40 UTC
 MINUTE = 60.0

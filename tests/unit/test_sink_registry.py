@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from fusioncharge.aws.secrets import parse_secret
 from fusioncharge.errors import ConfigError
 from fusioncharge.settings.environment import load_settings
+from fusioncharge.settings.secret import parse_secret
 from fusioncharge.sinks import registry
 from tests.support.cfn import load_template
 

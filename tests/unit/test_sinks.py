@@ -11,7 +11,6 @@ from urllib3.exceptions import NameResolutionError
 
 from emulator.clock import FakeClock
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.aws.secrets import parse_secret, sink_keys_error
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
     ChargeHqError,
@@ -20,6 +19,7 @@ from fusioncharge.errors import (
     HassUnavailable,
     PvOutputRejected,
 )
+from fusioncharge.settings.secret import parse_secret, sink_keys_error
 from fusioncharge.sinks import FAILED, OK, deliver, share
 from fusioncharge.sinks.chargehq import ChargeHqSink, looks_gone, own_service
 from fusioncharge.sinks.hass import hass_body

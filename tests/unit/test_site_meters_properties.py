@@ -1,7 +1,7 @@
 """Properties of the accounting over all device mixes, values and settings (hypothesis).
 
-The receiver's own checks (emulator.chargehq.check_body) serve as one oracle, so the arithmetic
-and what the test receiver accepts cannot drift apart.
+The receiver's own checks (emulator.receivers.chargehq.check_body) serve as one oracle, so the
+arithmetic and what the test receiver accepts cannot drift apart.
 """
 
 from dataclasses import replace
@@ -9,7 +9,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.chargehq import check_body
+from emulator.receivers.chargehq import check_body
 from fusioncharge.accounting.site_meters import (
     AccountingOptions,
     NoSiteMeters,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.status_headline import CANNOT_TELL, EXIT_CODES, Facts, Proof, decide
+from tools.status.headline import CANNOT_TELL, EXIT_CODES, Facts, Proof, decide
 
 PROVEN = [Proof("FusionSolar", True, "works"), Proof("ChargeHQ", True, "works")]
 

@@ -1,11 +1,11 @@
-"""make status's own proof (tools/status_proof.py): this machine's note of a token it got with
+"""make status's own proof (tools/status/proof.py): this machine's note of a token it got with
 a secret version, and the reading it may push again."""
 
 import os
 import stat
 
-from tools.run_lines import RunLine
-from tools.status_proof import RECENT_READING_SECONDS, LoginProof, recent_reading
+from tools.status.proof import RECENT_READING_SECONDS, LoginProof, recent_reading
+from tools.status.run_lines import RunLine
 
 NOW = 1_800_000_000.0
 METERS = {"production_kw": 2.4}

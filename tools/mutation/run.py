@@ -45,13 +45,15 @@ def original_of(module: str) -> Path:
 @contextmanager
 def scratch_copy(tools_modules: Iterable[str] = ()) -> Iterator[Path]:
     """A copy of the package, in a folder that takes the layer's place on sys.path; and of the
-    tools/ modules to mutate, which come first in the `tools` package's path (only they: the
-    rest of tools/ finds the repository from its own place)."""
+    tools/ packages holding modules to mutate (e.g. all of tools/status/), which come first in
+    the `tools` package's path (only they: the rest of tools/ finds the repository from its own
+    place)."""
     with tempfile.TemporaryDirectory(prefix="mutate-") as folder:
         shutil.copytree(PACKAGE, Path(folder) / "fusioncharge", ignore=_no_bytecode)
-        for module in tools_modules:
-            (Path(folder) / "tools").mkdir(exist_ok=True)
-            shutil.copy2(ROOT / module, Path(folder) / module)
+        for package in {Path(module).parent for module in tools_modules}:
+            target = Path(folder) / package
+            if not target.exists():
+                shutil.copytree(ROOT / package, target, ignore=_no_bytecode)
         yield Path(folder)
 
 

@@ -33,7 +33,9 @@ def normalised(text: str) -> str:
     return unicodedata.normalize("NFC", html.unescape(text.replace("\\/", "/")))
 
 
-def mask(text: str, secrets: Iterable[str | None]) -> str:
+# One pass that builds every pattern and marks every hit; make mutate names its surviving
+# mutants by this function (tools/mutation/equivalent.toml): split it with a mutation run.
+def mask(text: str, secrets: Iterable[str | None]) -> str:  # noqa: C901, PLR0912
     """`text` (normalised) with every form of each secret, any FRAGMENT characters of one, and
     a word that starts or ends with MIN_EDGE of one, as ***."""
     given = [s for s in secrets if s]

@@ -1,11 +1,12 @@
 """The site's grid meter: the first usable meter in meter order, or the metered plants' sum,
-its counters checked against an earlier run's (meter_counters.py), and the grid fields it
-gives."""
+and the grid fields it gives. Its lifetime counters are checked against an earlier run's meter
+sample: a counter that runs backwards, or grows faster than a meter could count, is left out of
+the push (and logged) rather than let ChargeHQ see a jump. Pure arithmetic, no I/O."""
 
 from collections.abc import Sequence
 
-from fusioncharge.accounting import meter_counters, plausibility
 from fusioncharge.accounting import meters as meter_types
+from fusioncharge.accounting import plausibility
 from fusioncharge.accounting.meters import METER_BY_TYPE, METER_TYPES, MeterType
 from fusioncharge.accounting.types import (
     AccountingLog,
@@ -55,7 +56,7 @@ def site_meter(
                 )
             )
     if len(found) < 2:
-        return meter_counters.checked(found[0], previous, options, log) if found else None
+        return checked(found[0], previous, options, log) if found else None
     return _summed(found, previous, options, log)
 
 
@@ -81,7 +82,7 @@ def _summed(
         time_ms=min(times) if times else None,
         also=tuple(m.device_id for m in found[1:]),
     )
-    return meter_counters.checked(meter, previous, options, log)
+    return checked(meter, previous, options, log)
 
 
 def _sum_known(values: list[float | None]) -> float | None:
@@ -136,18 +137,14 @@ def _as_meter(
     if kind.unit == meter_types.AUTO:
         note = f"{name}: active_power read in {unit}, because {why}"
         log.notes.append((f"{name} {unit}", note))
-    imported_before, exported_before = meter_counters.counters_before(reading, previous, options)
-    hours = meter_counters.hours_between(previous, reading.time_ms)
+    imported_before, exported_before = counters_before(reading, previous, options)
+    hours = hours_between(previous, reading.time_ms)
     return Meter(
         device_id=reading.device_id,
         type_id=kind.type_id,
         export_kw=export_kw,
-        imported_kwh=meter_counters.counter(
-            reading, kind.import_counter, imported_before, hours, log
-        ),
-        exported_kwh=meter_counters.counter(
-            reading, kind.export_counter, exported_before, hours, log
-        ),
+        imported_kwh=counter(reading, kind.import_counter, imported_before, hours, log),
+        exported_kwh=counter(reading, kind.export_counter, exported_before, hours, log),
         time_ms=reading.time_ms,
     )
 
@@ -175,3 +172,75 @@ def grid_fields(
         "exported_kwh": kwh(exported),
     }
     return fields_, sample
+
+
+# A meter's lifetime counters against an earlier run's.
+def checked(
+    meter: Meter, previous: MeterSample | None, options: AccountingOptions, log: AccountingLog
+) -> Meter:
+    """A meter's counters checked against an earlier run's (same meters only)."""
+    if previous is None or (previous.device_id, previous.also) != (meter.device_id, meter.also):
+        return meter
+    imported_before, exported_before = previous_counters(previous, options)
+    name = f"meter {meter.device_id}" if not meter.also else "the plants' meters (summed)"
+    kept: list[float | None] = []
+    for value, before, what in (
+        (meter.imported_kwh, imported_before, "import"),
+        (meter.exported_kwh, exported_before, "export"),
+    ):
+        hours = hours_between(previous, meter.time_ms)
+        problem = None if value is None else plausibility.counter_problem(value, before, hours)
+        if problem is not None:
+            log.dropped.append(f"{name} {what} counter {value:g} kWh left out: {problem}")
+            value = None
+        kept.append(value)
+    imported, exported = kept
+    return Meter(
+        meter.device_id,
+        meter.type_id,
+        meter.export_kw,
+        imported,
+        exported,
+        meter.time_ms,
+        meter.also,
+    )
+
+
+def counters_before(
+    reading: Reading, previous: MeterSample | None, options: AccountingOptions
+) -> tuple[float | None, float | None]:
+    """This meter's (import, export) counters of an earlier run, as the meter counts them."""
+    if previous is None or previous.device_id != reading.device_id or previous.also:
+        return None, None
+    return previous_counters(previous, options)
+
+
+def previous_counters(
+    previous: MeterSample, options: AccountingOptions
+) -> tuple[float | None, float | None]:
+    """The sample's (import, export) counters as the meter counts them (before
+    METER_EXPORT_POSITIVE)."""
+    if options.meter_export_positive:
+        return previous.imported_kwh, previous.exported_kwh
+    return previous.exported_kwh, previous.imported_kwh  # the sample holds them swapped
+
+
+def hours_between(previous: MeterSample | None, time_ms: int | None) -> float | None:
+    """Hours from the earlier run's meter sample to this reading, when both times are known."""
+    if previous is None or previous.time_ms is None or time_ms is None:
+        return None
+    return (time_ms - previous.time_ms) / 3_600_000
+
+
+def counter(
+    reading: Reading, key: str, before: float | None, hours: float | None, log: AccountingLog
+) -> float | None:
+    """A lifetime energy counter, or None (left out of the push) when it is not plausible."""
+    value = field_value(reading, key)
+    if value is None:
+        return None
+    problem = plausibility.counter_problem(value, before, hours)
+    if problem is not None:
+        log.dropped.append(f"meter {reading.device_id} {key} {value:g} kWh left out: {problem}")
+        return None
+    return value

@@ -1,8 +1,9 @@
 """Grid meters as data: one row per meter type says how to read it.
 
 The accounting and the setups table in docs/reference.md read `METER_TYPES`, so the next meter
-Huawei ships is one more row (and one in the emulator's own table, emulator/devicetypes.py,
-which a harness test holds to agree with this one). Facts per type, as the live service behaves:
+Huawei ships is one more row (and one in the emulator's own table,
+emulator/fusionsolar/devicetypes.py, which a harness test holds to agree with this one). Facts
+per type, as the live service behaves:
 - 23070 EMMA energy manager: kW, + means import, `active_cap` is the import counter.
 - 47 power sensor: W, + means export, `active_cap` is the export counter.
 - 17 grid meter: W since SmartPVMS 24.7.0, kW before; told apart per reading from V·I·pf.

@@ -5,7 +5,7 @@ runs in Lambda, on a laptop against the emulator, and in tests.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,7 +16,6 @@ from fusioncharge.accounting.site_meters import (
     SiteMeters,
     account,
 )
-from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
     BridgeError,
@@ -31,6 +30,7 @@ from fusioncharge.run import log as run_log
 from fusioncharge.run import readings as plant_readings
 from fusioncharge.run.result import RunResult
 from fusioncharge.settings.environment import Settings
+from fusioncharge.settings.secret import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.sinks import Sink, SinkContext
 from fusioncharge.sinks.builder import SinkBuilder, keep_memory, log_failures
 from fusioncharge.state import State, StateStore
@@ -72,8 +72,11 @@ def run_poll(
     (sinks/registry.py) with `sinks_context` (the clock, timeout and stand-in addresses). The
     state's lease (state/checkpoint.py) is released at the end."""
     loaded = _Loaded()
+    clock = deadline.clock if deadline is not None else SystemClock()
+    deadline = deadline or Deadline.after(clock, 60.0)
+    built = SinkBuilder(sinks_context or SinkContext(clock, settings), deadline)
     try:
-        return _run(settings, secrets, store, fusionsolar, dry_run, sinks_context, deadline, loaded)
+        return _run(settings, secrets, store, fusionsolar, dry_run, built, loaded)
     finally:
         if loaded.checkpoint is not None:
             loaded.checkpoint.release()
@@ -85,29 +88,18 @@ def _run(
     store: StateStore,
     fusionsolar: FusionSolarFactory,
     dry_run: bool,
-    sinks_context: SinkContext | None,
-    deadline: Deadline | None,
+    built: SinkBuilder,
     loaded: _Loaded,
 ) -> RunResult:
     result = RunResult()
     secret: SiteSecret | None = None
-    clock = deadline.clock if deadline is not None else SystemClock()
-    deadline = deadline or Deadline.after(clock, 60.0)
-    built = SinkBuilder(sinks_context or SinkContext(clock, settings), deadline)
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
         credentials = _filled_in(secret, settings.sinks)
         meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
         result.site_meters = meters
         if not dry_run:
-            delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded.state)
-            result.sinks, result.sent = delivery.outcomes, built.sent
-            result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
-            keep_memory(loaded.checkpoint, loaded.state)
-            log_failures(delivery.errors, delivery.run_failed())
-            failed = delivery.run_failed()
-            if failed is not None:
-                raise failed
+            _push(built, secret.keys, meters, result, loaded)
         result.pushed = not dry_run
         if result.unsaved_state is not None:
             raise result.unsaved_state  # pushed, but the next run may not know this one's calls
@@ -128,6 +120,25 @@ def _run(
     if result.error is not None:
         _tell_sinks(built, secret, result.error, result, dry_run, loaded)
     return result
+
+
+def _push(
+    built: SinkBuilder,
+    keys: Mapping[str, str],
+    meters: SiteMeters,
+    result: RunResult,
+    loaded: _Loaded,
+) -> None:
+    """Hand the site meters to each sink, keep what they remember, and raise the failure the
+    run fails for (sinks/__init__.py: every charging sink failed)."""
+    delivery = built.deliver(keys, lambda s, d, m: s.push(meters, d, m), loaded.state)
+    result.sinks, result.sent = delivery.outcomes, built.sent
+    result.sink_errors = {name: e.code for name, e in delivery.errors.items()}
+    keep_memory(loaded.checkpoint, loaded.state)
+    log_failures(delivery.errors, delivery.run_failed())
+    failed = delivery.run_failed()
+    if failed is not None:
+        raise failed
 
 
 def _filled_in(secret: SiteSecret, sink_names: tuple[str, ...]) -> Credentials:
@@ -229,7 +240,7 @@ def _tell_sinks(
     def tell(sink: Sink, deadline: Deadline, memory: sinks.Memory) -> str:
         return sinks.OK if sink.tell(message, deadline, memory) else "not told"
 
-    delivery = built.deliver(secret, tell, loaded.state)
+    delivery = built.deliver(secret.keys, tell, loaded.state)
     result.sinks = {n: o for n, o in delivery.outcomes.items() if o != "not told"}
     result.sent = built.sent
     result.pushed = sinks.OK in result.sinks.values()

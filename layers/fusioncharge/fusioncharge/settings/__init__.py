@@ -1,1 +1,2 @@
-"""The settings: the environment variables, each checked."""
+"""What the user set: the environment variables, each checked (environment.py, values.py), and the
+secret with their credentials and receivers' keys (secret.py)."""

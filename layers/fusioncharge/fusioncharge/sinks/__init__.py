@@ -16,8 +16,7 @@ from fusioncharge.accounting.site_meters import SiteMeters
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import BridgeError, InternalError
 
-if TYPE_CHECKING:  # settings reads the registry of sinks: only the type is needed here
-    from fusioncharge.settings.environment import Settings
+if TYPE_CHECKING:
     from fusioncharge.state import State
 
 OK, FAILED, WAITING = "ok", "FAILED", "waiting"
@@ -54,13 +53,27 @@ class SecretKey:
         return self.name.upper()
 
 
+class SinkSettings(Protocol):
+    """What the sinks read of the run's settings (settings/environment.py's `Settings`, which
+    reads the registry of sinks: the settings sit above the sinks, so this names the fields)."""
+
+    @property
+    def sinks(self) -> tuple[str, ...]: ...
+
+    @property
+    def chargehq_push_url(self) -> str: ...
+
+    @property
+    def plant_timezone(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class SinkContext:
     """What building a sink may use besides its keys: the run's clock and settings, the state
     (None before it loaded), the HTTP timeout, and stand-in addresses (make run, tests)."""
 
     clock: Clock
-    settings: "Settings"
+    settings: SinkSettings
     state: "State | None" = None
     timeout: float = 10.0
     urls: Mapping[str, str] = field(default_factory=dict)  # sink name -> a stand-in's address

@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import Any
 
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
-from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, StateError
 from fusioncharge.sinks import Delivery, Memory, Sink, SinkContext, deliver, registry
@@ -18,7 +17,8 @@ logger = logging.getLogger(__name__)
 
 class SinkBuilder:
     """The sinks SINKS names whose keys are in the secret, in their order, and the delivery;
-    each built by its registry row (sinks/registry.py) from its own keys."""
+    each built by its registry row (sinks/registry.py) from its own keys. `keys` are the
+    secret's sink keys that are filled in and passed their checks (SiteSecret.keys)."""
 
     def __init__(self, context: SinkContext, deadline: Deadline) -> None:
         self.names = context.settings.sinks
@@ -28,23 +28,25 @@ class SinkBuilder:
         self.deadline = Deadline(deadline.clock, deadline.at - AWS_CALL_MAX_SECONDS)
         self.sent: dict[str, dict[str, Any]] = {}  # what each sink was sent, masked
 
-    def build(self, secret: SiteSecret, state: State | None = None) -> list[Sink]:
+    def build(self, keys: Mapping[str, str], state: State | None = None) -> list[Sink]:
         context = replace(self.context, state=state)
         built: list[Sink] = []
         for name in self.names:
-            if secret.has_keys(name):
-                kind = registry.kind(name)
-                built.append(kind.build(context, {k.name: secret.keys[k.name] for k in kind.keys}))
+            if name not in registry.names():
+                continue
+            kind = registry.kind(name)
+            if all(k.name in keys for k in kind.keys):
+                built.append(kind.build(context, {k.name: keys[k.name] for k in kind.keys}))
         return built
 
     def deliver(
         self,
-        secret: SiteSecret,
+        keys: Mapping[str, str],
         send: Callable[[Sink, Deadline, Memory], str],
         state: State | None,
     ) -> Delivery:
         memory: dict[str, Any] = {} if state is None else dict(state.sinks or {})
-        built = self.build(secret, state)
+        built = self.build(keys, state)
         for sink in built:
             memory[sink.name] = dict(memory.get(sink.name) or {})
         delivery = deliver(built, send, self.deadline, memory)

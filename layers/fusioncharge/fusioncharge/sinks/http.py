@@ -49,24 +49,9 @@ def post(
         raise unavailable(f"no time left in this run to push to {what}")
     own = session is None
     session = session or requests.Session()
-    attempts = web.DeadlineRetry(
-        total=int(retry),
-        connect=int(retry),
-        read=False,
-        status=int(retry),
-        other=0,
-        redirect=0,
-        status_forcelist=frozenset(range(500, 600)),
-        allowed_methods=frozenset({method}),
-        raise_on_status=False,
-        respect_retry_after_header=False,
-        deadline=deadline,
-        room=timeout,  # a retry only when a whole attempt still fits
-    )
+    attempts = _retries(method, retry, deadline, room=timeout)
     session.mount("https://", HTTPAdapter(max_retries=attempts))
     session.mount("http://", HTTPAdapter(max_retries=attempts))
-    host = urlsplit(url).hostname or "its address"
-    then = f"; {hint}" if hint else ""
     try:
         response = session.request(
             method,
@@ -78,17 +63,55 @@ def post(
             verify=True,
             stream=True,
         )
-    except requests.exceptions.Timeout as exc:
-        raise unavailable(f"{what} did not answer within {capped[0]:g} s{then}") from exc
-    except requests.exceptions.SSLError as exc:
-        raise unavailable(
-            f"the TLS certificate of {host} could not be verified (checks stay on){then}"
-        ) from exc
     except requests.exceptions.RequestException as exc:
-        raise unavailable(f"could not reach {what} at {host} ({_cause(exc)}){then}") from exc
+        raise _no_reply(exc, unavailable, what, url, capped[0], hint) from exc
     finally:
         if own:
             session.close()
+    return _reply(response, secrets)
+
+
+def _retries(method: str, retry: bool, deadline: Deadline | None, room: float) -> web.DeadlineRetry:
+    """At most one retry, after a connection error or a 5xx, only when a whole attempt (`room`
+    seconds) still fits; never a redirect."""
+    return web.DeadlineRetry(
+        total=int(retry),
+        connect=int(retry),
+        read=False,
+        status=int(retry),
+        other=0,
+        redirect=0,
+        status_forcelist=frozenset(range(500, 600)),
+        allowed_methods=frozenset({method}),
+        raise_on_status=False,
+        respect_retry_after_header=False,
+        deadline=deadline,
+        room=room,
+    )
+
+
+def _no_reply(
+    exc: requests.exceptions.RequestException,
+    unavailable: type[BridgeError],
+    what: str,
+    url: str,
+    timeout: float,
+    hint: str,
+) -> BridgeError:
+    """Why no reply came, naming the host but never the URL (it may hold a credential)."""
+    then = f"; {hint}" if hint else ""
+    host = urlsplit(url).hostname or "its address"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return unavailable(f"{what} did not answer within {timeout:g} s{then}")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return unavailable(
+            f"the TLS certificate of {host} could not be verified (checks stay on){then}"
+        )
+    return unavailable(f"could not reach {what} at {host} ({_cause(exc)}){then}")
+
+
+def _reply(response: requests.Response, secrets: Sequence[str]) -> Reply:
+    """The status, headers and the start of the body (read up to 4 KB), credentials masked."""
     try:
         head, _ = web.read_capped(response, 4096, chunk=1024, partial=True)
     finally:

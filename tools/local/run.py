@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.lambda_env import (
+from tools.local.lambda_env import (
     ROOT,
 )
 
@@ -49,8 +49,8 @@ def main() -> int:
 
 def run_emulated(scenario_path: str | None, runs: int, *, dry_run: bool) -> int:
     """Run the real handler against the emulator, the receiver and moto (a `Site`)."""
-    from emulator.scenario import gives_time, load_scenario
-    from tools.local_site import Site
+    from emulator.fusionsolar.scenario import gives_time, load_scenario
+    from tools.local.site import Site
 
     scenario = load_scenario(scenario_path)
     real = _real_receivers()
@@ -96,7 +96,7 @@ def run_live(runs: int) -> int:
     from fusioncharge.run.result import RunResult
     from fusioncharge.settings.environment import load_settings
     from fusioncharge.state import FileStateStore
-    from tools import deployed_stack, live_inputs
+    from tools.local import deployed_stack, live_inputs
 
     asked = live_inputs.asked(_chosen())
     missing = live_inputs.prepare(list(asked), asked)
@@ -187,7 +187,7 @@ class _EnvSecrets:
     """The secret's keys from the environment, for LIVE=1 (a sink's only when SINKS has it)."""
 
     def get(self) -> Any:
-        from fusioncharge.aws.secrets import ENVIRONMENT, parse_secret
+        from fusioncharge.settings.secret import ENVIRONMENT, parse_secret
         from fusioncharge.sinks import registry
 
         names = ["fusionsolar_username", "fusionsolar_system_code"]

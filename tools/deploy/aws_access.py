@@ -89,7 +89,7 @@ def problem(exc: BaseException) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m tools.aws_access [REGION]`: exit 1 with one line when AWS cannot be used."""
+    """`python -m tools.deploy.aws_access [REGION]`: exit 1 with one line when AWS is unusable."""
     found = check(argv[0] if argv else None)
     if found:
         print(f"error: {found}", file=sys.stderr)

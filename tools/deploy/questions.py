@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fusioncharge.sinks import registry
-from tools.aws_access import region_problem
-from tools.zone_question import EXPLANATION, ZoneAnswer, check_zone, guess, guess_note
+from tools.deploy.aws_access import region_problem
+from tools.deploy.zone_question import EXPLANATION, ZoneAnswer, check_zone, guess, guess_note
 
 # Huawei's regional Northbound hosts; an account works only on the one it was created on.
 PORTALS = ("eu5", "intl", "sg5", "la5", "au5", "jp5")

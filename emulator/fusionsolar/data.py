@@ -6,10 +6,11 @@ import math
 from collections import Counter
 from typing import Any
 
-from emulator import daycurve, devicedata
-from emulator.devicetypes import INVERTER_TYPES
-from emulator.fusionsolar_accounts import Accounts
-from emulator.fusionsolar_replies import (
+from emulator.fusionsolar import daycurve, devicedata
+from emulator.fusionsolar.accounts import Accounts
+from emulator.fusionsolar.devicetypes import INVERTER_TYPES
+from emulator.fusionsolar.limits import DailyCap, SlidingWindow, per_hundred
+from emulator.fusionsolar.replies import (
     Answer,
     envelope,
     fail,
@@ -20,7 +21,6 @@ from emulator.fusionsolar_replies import (
     too_frequent,
 )
 from emulator.httpserve import Request, json_reply
-from emulator.limits import DailyCap, SlidingWindow, per_hundred
 
 PAGE_SIZE = MAX_IDS = 100
 

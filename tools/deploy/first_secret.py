@@ -1,5 +1,6 @@
 """After a deploy: a new stack's secret is given the keys of the receivers chosen at the first
-deploy's questions (tools/configure.py noted them), as placeholders, in place of the template's.
+deploy's questions (tools/deploy/configure.py noted them), as placeholders, in place of the
+template's.
 
 The template creates the secret with fixed placeholders (a deploy never rewrites it); this runs
 once, after the first deploy, and only while the secret still holds nothing but placeholders:
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tools.configure import MARKER, ROOT
+from tools.deploy.configure import MARKER, ROOT
 
 PLACEHOLDER = "REPLACE_ME"
 FUSIONSOLAR_KEYS = ("fusionsolar_username", "fusionsolar_system_code")

@@ -4,7 +4,7 @@ With LIVE=1 it asks the real FusionSolar (FUSIONSOLAR_BASE_URL, FUSIONSOLAR_USER
 FUSIONSOLAR_SYSTEM_CODE; token and pacing kept in .local/, mode 600, shared with `make run LIVE=1`);
 otherwise the built-in emulator (SCENARIO=file.json to choose its plants). It spends, per device
 type, the one getDevRealKpi call Huawei allows every 5 minutes, for all the plants together:
-with LIVE=1 beside a stack deployed from here it warns first (tools/deployed_stack.py).
+with LIVE=1 beside a stack deployed from here it warns first (tools/local/deployed_stack.py).
 """
 
 import logging
@@ -20,8 +20,8 @@ from fusioncharge.plant.sun import night
 from fusioncharge.plant.zone import known_zone
 from fusioncharge.settings.environment import DEFAULT_FUSIONSOLAR_BASE_URL
 from fusioncharge.state import FileStateStore, InMemoryStateStore, StateStore
-from tools import deployed_stack, live_inputs
-from tools.run_local import LOCAL_STATE
+from tools.local import deployed_stack, live_inputs
+from tools.local.run import LOCAL_STATE
 
 MAX_PLANTS_SHOWN = 100
 _INTERESTING = (
@@ -103,8 +103,8 @@ def main() -> int:
             discover(base, credentials, store, SystemClock())
             return 0
         from emulator.clock import FakeClock
-        from emulator.fusionsolar import FusionSolarEmulator
-        from emulator.scenario import load_scenario
+        from emulator.fusionsolar.scenario import load_scenario
+        from emulator.fusionsolar.server import FusionSolarEmulator
 
         scenario = load_scenario(os.environ.get("SCENARIO") or None)
         clock = FakeClock(scenario["current_time_ms"] / 1000)

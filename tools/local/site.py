@@ -10,16 +10,16 @@ from typing import Any
 
 import boto3
 
-from emulator.chargehq import ChargeHqReceiver
 from emulator.clock import FakeClock
-from emulator.example_plants import worked_example_scenario
-from emulator.fusionsolar import FusionSolarEmulator
-from emulator.hass import HassWebhook
-from emulator.pvoutput import PvOutputReceiver
-from emulator.scenario import load_scenario
+from emulator.fusionsolar.example_plants import worked_example_scenario
+from emulator.fusionsolar.scenario import load_scenario
+from emulator.fusionsolar.server import FusionSolarEmulator
+from emulator.receivers.chargehq import ChargeHqReceiver
+from emulator.receivers.hass import HassWebhook
+from emulator.receivers.pvoutput import PvOutputReceiver
 from fusioncharge.errors import BridgeError
 from fusioncharge.plant.zone import plant_zone
-from tools.lambda_env import (
+from tools.local.lambda_env import (
     DEMO_API_KEY,
     REGION,
     STATE_PARAMETER,

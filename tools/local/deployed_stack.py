@@ -13,8 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, TextIO
 
-from tools.lambda_env import ROOT
-from tools.samconfig import read_overrides
+from tools.deploy.samconfig import read_overrides
+from tools.local.lambda_env import ROOT
 
 LOCAL_CONFIG = ROOT / "samconfig.local.toml"  # written by the first `make deploy`
 DEFAULT_STACK = "fusionsolar-chargehq"
@@ -63,7 +63,7 @@ def _stack(config: Path) -> tuple[str, str | None, bool]:
 
 def shared_store(local: Any, config: Path | None = None) -> Any:
     """The LIVE tools' state store: beside a stack deployed from here, one that shares the
-    stack's lockout guard (tools/shared_guard.py); `local` alone when there is none or its
+    stack's lockout guard (tools/local/shared_guard.py); `local` alone when there is none or its
     state cannot be read (said on stderr: then only the warning above protects it)."""
     config = config or LOCAL_CONFIG
     if not config.exists():
@@ -73,7 +73,7 @@ def shared_store(local: Any, config: Path | None = None) -> Any:
         import boto3
 
         from fusioncharge.state.store import SsmStateStore
-        from tools.shared_guard import SharedGuardStore
+        from tools.local.shared_guard import SharedGuardStore
 
         session = boto3.Session(region_name=region)
         described = session.client("cloudformation").describe_stacks(StackName=stack)

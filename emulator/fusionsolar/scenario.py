@@ -32,14 +32,14 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from emulator.example_plants import (
+from emulator.faults import FAULT_KINDS
+from emulator.fusionsolar.example_plants import (
     DEFAULT_PLANT_CODE,
     EMMA_PLANT_CODE,
     default_devices,
     default_station,
     emma_home_devices,
 )
-from emulator.faults import FAULT_KINDS
 
 # The default account's plants are named here too, as where scenarios start from.
 __all__ = [

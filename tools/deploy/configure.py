@@ -6,7 +6,7 @@ samconfig.local.toml at once, before AWS is called, so missing AWS credentials l
 Every other template parameter keeps its default and can be set with SET= (checked against
 the template's own AllowedValues / AllowedPattern); a SET= before the first deploy is saved and
 the questions follow, with it as the answer offered. The first questions also note which keys
-the new secret should hold (tools/first_secret.py writes them once the stack exists).
+the new secret should hold (tools/deploy/first_secret.py writes them once the stack exists).
 """
 
 import argparse
@@ -20,13 +20,13 @@ from typing import Any
 import yaml
 
 from fusioncharge.sinks import registry
-from tools.aws_access import configured_region
-from tools.deploy_questions import QUESTIONS, Answer, Stopped, ask, check_region
-from tools.samconfig import read_overrides, write_config
+from tools.deploy.aws_access import configured_region
+from tools.deploy.questions import QUESTIONS, Answer, Stopped, ask, check_region
+from tools.deploy.samconfig import read_overrides, write_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # The keys a new stack's secret should hold, noted by the first questions for
-# tools/first_secret.py (run after the deploy); relative to samconfig.local.toml's folder.
+# tools/deploy/first_secret.py (run after the deploy); relative to samconfig.local.toml's folder.
 MARKER = Path(".local") / "first-secret-keys.json"
 
 

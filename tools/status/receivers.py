@@ -6,14 +6,14 @@ sends it."""
 from collections.abc import Callable
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.settings.environment import DEFAULT_CHARGEHQ_PUSH_URL, Settings, load_settings
+from fusioncharge.settings.secret import SiteSecret
 from fusioncharge.sinks import SinkContext, registry
-from tools.run_lines import RunLine
-from tools.status_headline import passing
-from tools.status_proof import clock_text
+from tools.status.headline import passing
+from tools.status.proof import clock_text
+from tools.status.run_lines import RunLine
 
 Urls = dict[str, str]  # sink name -> a stand-in's address (tests); the real one otherwise
 QUIET_SECONDS = 30 * 60  # a configured receiver with nothing for this long: NOT WORKING

@@ -9,8 +9,8 @@ grid meter in W with + = export, the EMMA in kW with + = import and its counters
 
 from typing import Any
 
-from emulator.daycurve import BATTERY_MAX_KW, PlantState, unit_noise
-from emulator.devicetypes import (
+from emulator.fusionsolar.daycurve import BATTERY_MAX_KW, PlantState, unit_noise
+from emulator.fusionsolar.devicetypes import (
     BATTERY,
     EMMA,
     GRID_METER,

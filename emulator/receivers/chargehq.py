@@ -26,13 +26,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.chargehq_contract import (
-    PUSH_FAULT_KINDS,
-    PUSH_PATH,
-    check_body,
-    check_site_meters,
-    parse_push,
-)
 from emulator.clock import Clock
 from emulator.faults import fault_reply as transport_fault_reply
 from emulator.httpserve import (
@@ -41,6 +34,13 @@ from emulator.httpserve import (
     Request,
     Served,
     json_reply,
+)
+from emulator.receivers.chargehq_contract import (
+    PUSH_FAULT_KINDS,
+    PUSH_PATH,
+    check_body,
+    check_site_meters,
+    parse_push,
 )
 
 __all__ = [

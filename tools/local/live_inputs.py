@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from fusioncharge.sinks import registry
-from tools.lambda_env import ROOT
-from tools.samconfig import read_overrides
+from tools.deploy.samconfig import read_overrides
+from tools.local.lambda_env import ROOT
 
 LOCAL_CONFIG = ROOT / "samconfig.local.toml"
 SAVED = {"FUSIONSOLAR_BASE_URL": "FusionSolarBaseUrl", "STATION": "Station"}

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fusioncharge.aws.secrets import SiteSecret
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import BridgeError, PlantNotFound
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.models import Plant
 from fusioncharge.plant.match import match_plants
+from fusioncharge.settings.secret import SiteSecret
 from fusioncharge.state.store import SsmStateStore
-from tools.run_lines import RunLine
+from tools.status.run_lines import RunLine
 
 RECENT_READING_SECONDS = 600  # a reading this fresh may be pushed again to test the key
 RUN_MAX_SECONDS = 60  # the function's Timeout in template.yaml: no run lasts longer

@@ -30,8 +30,9 @@ from typing import Any
 
 from emulator.clock import Clock, FakeClock
 from emulator.faults import FAULT_KINDS, QUOTA_CONTROL_BODY, fault_reply
-from emulator.fusionsolar_data import PlantData
-from emulator.fusionsolar_replies import (
+from emulator.fusionsolar.data import PlantData
+from emulator.fusionsolar.limits import DailyCap, SlidingWindow
+from emulator.fusionsolar.replies import (
     LOGIN_MESSAGE,
     Answer,
     CallRecord,
@@ -39,6 +40,7 @@ from emulator.fusionsolar_replies import (
     failure_body,
     gateway_info,
 )
+from emulator.fusionsolar.scenario import INTERFACES, ScenarioSource, load_scenario
 from emulator.httpserve import (
     LoopbackServer,
     Reply,
@@ -46,8 +48,6 @@ from emulator.httpserve import (
     Served,
     json_reply,
 )
-from emulator.limits import DailyCap, SlidingWindow
-from emulator.scenario import INTERFACES, ScenarioSource, load_scenario
 
 __all__ = ["LOGIN_MESSAGE", "Answer", "CallRecord", "FusionSolarEmulator"]
 KPI_WINDOW_SECONDS = 300

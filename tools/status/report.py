@@ -19,13 +19,12 @@ from typing import Any
 
 import boto3
 
-from fusioncharge.aws.secrets import SiteSecret, parse_secret
+from fusioncharge.settings.secret import SiteSecret, parse_secret
 from fusioncharge.sinks import registry
-from tools import sink_status
-from tools.aws_access import problem
-from tools.run_lines import RunLine, failed_since_last_push, meters_text, run_line
-from tools.status_alarm import alarm_lines
-from tools.status_headline import (
+from tools.deploy.aws_access import problem
+from tools.status import receivers
+from tools.status.alarm import alarm_lines
+from tools.status.headline import (
     CANNOT_TELL,
     NOT_WORKING,
     WORKING,
@@ -34,15 +33,16 @@ from tools.status_headline import (
     Proof,
     decide,
 )
-from tools.status_proof import (
+from tools.status.proof import (
     RUN_MAX_SECONDS,
     LoginProof,
     clock_text,
     recent_reading,
     try_fusionsolar,
 )
+from tools.status.run_lines import RunLine, failed_since_last_push, meters_text, run_line
 
-CHECKS = Path(__file__).resolve().parent.parent / ".local" / "status-checks.json"
+CHECKS = Path(__file__).resolve().parents[2] / ".local" / "status-checks.json"
 LOOK_BACK_SECONDS = 24 * 3600
 __all__ = ["RUN_MAX_SECONDS", "Report", "main", "status"]
 LINKS = ("SecretConsoleUrl", "LogsConsoleUrl", "DashboardConsoleUrl", "AlarmsConsoleUrl")
@@ -99,7 +99,7 @@ def status(
     parameters: dict[str, str],
     now: float,
     checks: Path = CHECKS,
-    sink_urls: sink_status.Urls | None = None,
+    sink_urls: receivers.Urls | None = None,
 ) -> Report:
     """Everything `make status` prints, from the stack's outputs, parameters and resources."""
     runs = _runs(session.client("logs"), f"/aws/lambda/{outputs['PollerFunctionName']}", now)
@@ -112,7 +112,7 @@ def status(
     report = Report()
     report.facts.next_run = _next_run(runs, parameters)
     _history(report, runs, parameters, now, edited)
-    sink_status.last_outcomes(report.add, runs)
+    receivers.last_outcomes(report.add, runs)
     read = [r for r in runs if r.outcome != "skipped"]  # a skipped run read no plant
     for notice in (read[-1].plant_notices or []) if read else []:
         report.add("plant", notice)
@@ -198,11 +198,11 @@ def _check(
     outputs: dict[str, str],
     session: Any,
     proof: LoginProof,
-    sink_urls: sink_status.Urls | None,
+    sink_urls: receivers.Urls | None,
 ) -> None:
     """Does the secret work now? From the runs since it was edited, or by trying it."""
     facts = report.facts
-    sinks = sink_status.configured(parameters)
+    sinks = receivers.configured(parameters)
     facts.receivers = registry.titles(sinks)
     missing = secret.missing(sinks)
     if missing:
@@ -214,12 +214,12 @@ def _check(
     since = [r for r in runs if r.at >= edited + RUN_MAX_SECONDS and r.outcome != "skipped"]
     report.add("secret", f"last edited {_when(edited, proof.now)}")
     facts.pushed_since_edit = any(r.outcome == "pushed" for r in since)
-    facts.silent = sink_status.received(report.add, runs, sinks, since, proof.now)
+    facts.silent = receivers.received(report.add, runs, sinks, since, proof.now)
     if since:
         facts.last_outcome = since[-1].outcome
         if since[-1].outcome == "failed":
             facts.last_error_code = since[-1].error_code or "failed"
-            facts.blip = sink_status.blip(since, proof.now)
+            facts.blip = receivers.blip(since, proof.now)
     if facts.pushed_since_edit:
         report.add("check", "credentials and API key work: a run since the edit pushed")
         return
@@ -228,7 +228,7 @@ def _check(
     fusionsolar = try_fusionsolar(secret, parameters, outputs, session, edited, proof)
     report.add("FusionSolar", fusionsolar[1])
     facts.proofs = [Proof("FusionSolar", *fusionsolar)]
-    for label, ok, text in sink_status.check_sinks(
+    for label, ok, text in receivers.check_sinks(
         secret, sinks, recent_reading(runs, proof.now), parameters, sink_urls
     ):
         report.add(label, text)

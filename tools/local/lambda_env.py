@@ -15,7 +15,7 @@ from typing import Any
 
 from fusioncharge.clock import Clock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_EVENT = ROOT / "events" / "scheduled.json"
 REGION = "us-east-1"
 SECRET_NAME = "fusionsolar-chargehq/credentials"

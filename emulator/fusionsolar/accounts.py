@@ -9,7 +9,8 @@ import secrets
 import threading
 from typing import Any
 
-from emulator.fusionsolar_replies import (
+from emulator.fusionsolar.limits import SlidingWindow
+from emulator.fusionsolar.replies import (
     LOGIN_MESSAGE,
     Answer,
     fail,
@@ -18,7 +19,6 @@ from emulator.fusionsolar_replies import (
     too_frequent,
 )
 from emulator.httpserve import Reply, Request, json_reply
-from emulator.limits import SlidingWindow
 
 TOKEN_SECONDS = 1800
 LOGIN_WINDOW_SECONDS, LOGINS_PER_WINDOW = 600, 5
