@@ -10,12 +10,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from fusioncharge import masking, sinks
-from fusioncharge.accounting import consumption_check, meter_direction
-from fusioncharge.accounting.site_meters import (
-    NoSiteMeters,
-    SiteMeters,
-    account,
-)
+from fusioncharge.accounting import run_to_run
+from fusioncharge.accounting.site_meters import NoSiteMeters, SiteMeters
 from fusioncharge.aws.secrets import SiteSecret, secret_keys_missing_error, sink_keys_error
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
@@ -173,25 +169,21 @@ def _read_site_meters(
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
     run_log.plants(plants, result)
-    previous = meter_direction.previous(state.meter_watch)
-    accounting = account(
-        readings, settings.accounting, previous, plants, client.clock.now(), state.energy_watch
+    checked = run_to_run.account_since(
+        state, readings, settings.accounting, plants, client.clock.now()
     )
-    state.energy_watch = accounting.energy_watch
-    run_log.accounting(accounting, result)
-    state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
-    state.negative_runs, negative = consumption_check.check(state.negative_runs, accounting.meters)
-    for warning in (suspect, negative):
-        if warning is not None:
-            logger.warning(warning)
-            result.meter_direction_suspect = True
+    checked.watches.keep_in(state)
+    run_log.accounting(checked.accounting, result)
+    for warning in checked.sign_warnings:
+        logger.warning(warning)
+        result.meter_direction_suspect = True
     try:
         if not saves.saved(state):
             saves.save(state)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
         result.unsaved_state = exc
-    meters = accounting.meters
+    meters = checked.accounting.meters
     if isinstance(meters, NoSiteMeters):
         raise ReadingsIncomplete(meters.reason)
     return meters
