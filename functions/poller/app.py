@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge.aws.alarm_mail import mind_the_mail
+from fusioncharge.aws.alarm_mail import check_alarm_mail
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
 from fusioncharge.aws.secrets import SecretSource
 from fusioncharge.clock import Clock, Deadline, SystemClock
@@ -97,10 +97,10 @@ class Wiring:
 
         return build
 
-    def mind_the_alarm_mail(self, context: LambdaContext) -> None:
+    def check_alarm_mail(self, context: LambdaContext) -> None:
         """After a run that did not push: the alarm's lost first mail (aws/alarm_mail.py)."""
         seconds_left = context.get_remaining_time_in_millis() / 1000
-        mind_the_mail(os.environ, seconds_left, self.aws_client, self.clock.now())
+        check_alarm_mail(os.environ, seconds_left, self.aws_client, self.clock.now())
 
     def sinks_context(self, settings: Settings) -> SinkContext:
         """What every sink is built with (sinks/registry.py builds each from its keys)."""
@@ -143,7 +143,7 @@ def build_handler(wiring: Wiring) -> Handler:
         wiring.last_result = result
         _report(result)
         if not run_report.pushed_site_meters(result) and not wiring.dry_run:
-            wiring.mind_the_alarm_mail(context)
+            wiring.check_alarm_mail(context)
         if result.error is not None:
             raise result.error
         body = shown_body(result.site_meters, result.told)
