@@ -169,4 +169,3 @@ def _same_credentials(stored: str | None, creds: Login) -> bool:
         return False
     salt = stored.split("$", 1)[0]
     return hmac.compare_digest(stored, credentials_hash(creds, salt))
-

@@ -105,4 +105,3 @@ def lead_estimate(leads: list[float]) -> float | None:
         if len(near) >= 2:
             return min(near)
     return None
-
