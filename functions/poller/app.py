@@ -21,6 +21,7 @@ from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.run import report as run_report
+from fusioncharge.run.log import RunLog
 from fusioncharge.run.poll import FusionSolarFactory, run_poll
 from fusioncharge.run.result import RunResult
 from fusioncharge.settings.environment import Settings, load_settings
@@ -58,9 +59,11 @@ class Wiring:
     aws_clients: dict[str, Any] = field(default_factory=dict)
     # Sink name -> a stand-in's address (`make run`, tests); the sink's real one otherwise.
     sink_urls: dict[str, str] = field(default_factory=dict)
+    run_log: RunLog = field(default_factory=RunLog)  # what this container said once
 
     def fresh(self) -> "Wiring":
-        """The same settings in a new container: no client, secret source or result kept."""
+        """The same settings in a new container: no client, secret source, result or log
+        memory kept."""
         return Wiring(
             self.clock,
             self.http_timeouts,
@@ -123,6 +126,7 @@ class Wiring:
             dry_run=self.dry_run,
             sinks_context=self.sinks_context(settings),
             deadline=deadline,
+            run_log=self.run_log,
         )
 
 

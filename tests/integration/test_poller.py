@@ -61,6 +61,21 @@ def test_state_survives_a_cold_start_through_ssm_alone():
     assert out.calls_to("stations") + out.calls_to("getDevList") == 0
 
 
+def test_a_plants_facts_are_said_once_a_container_and_again_after_a_cold_start():
+    """A plant's place unknown: a WARNING in each container's first run, not every 5 minutes
+    (every run's summary line carries it); a new container has said nothing yet."""
+    notice = "the plant's place and clock are unknown"
+    with Site(worked_example_scenario()) as site, LogCapture(site.app, debug=False) as logs:
+        site.run()
+        site.next_run()
+        site.cold_start()
+        site.next_run()
+        site.next_run()
+        lines = logs.text.splitlines()
+    warned = [line for line in lines if '"level":"WARNING"' in line and notice in line]
+    assert len(warned) == 2
+
+
 def test_token_is_refreshed_once_after_30_minutes():
     with Site(worked_example_scenario()) as site:
         site.run()

@@ -23,8 +23,8 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.run import log as run_log
 from fusioncharge.run import readings as plant_readings
+from fusioncharge.run.log import RunLog
 from fusioncharge.run.result import RunResult
 from fusioncharge.settings.environment import Settings
 from fusioncharge.sinks import Sink, SinkContext
@@ -61,15 +61,20 @@ def run_poll(
     dry_run: bool = False,
     sinks_context: SinkContext | None = None,
     deadline: Deadline | None = None,
+    run_log: RunLog | None = None,
 ) -> RunResult:
     """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (the sinks
     with an error channel were told when readings could not be had): the caller raises it, so
     Lambda counts the failure. SINKS says which sinks go; each is built by its registry row
     (sinks/registry.py) with `sinks_context` (the clock, timeout and stand-in addresses). The
-    state's lease (state/checkpoint.py) is released at the end."""
+    state's lease (state/checkpoint.py) is released at the end. `run_log` is the container's
+    (what it said once is not said again); without one, this run says everything."""
     loaded = _Loaded()
+    said = run_log or RunLog()  # this run's own
     try:
-        return _run(settings, secrets, store, fusionsolar, dry_run, sinks_context, deadline, loaded)
+        return _run(
+            settings, secrets, store, fusionsolar, dry_run, sinks_context, deadline, loaded, said
+        )
     finally:
         if loaded.checkpoint is not None:
             loaded.checkpoint.release()
@@ -84,6 +89,7 @@ def _run(
     sinks_context: SinkContext | None,
     deadline: Deadline | None,
     loaded: _Loaded,
+    run_log: RunLog,
 ) -> RunResult:
     result = RunResult()
     secret: SiteSecret | None = None
@@ -93,7 +99,9 @@ def _run(
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
         credentials = _filled_in(secret, settings.sinks)
-        meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
+        meters = _read_site_meters(
+            settings, store, fusionsolar, credentials, result, loaded, run_log
+        )
         result.site_meters = meters
         if not dry_run:
             delivery = built.deliver(secret, lambda s, d, m: s.push(meters, d, m), loaded.state)
@@ -155,6 +163,7 @@ def _read_site_meters(
     credentials: Credentials,
     result: RunResult,
     loaded: _Loaded,
+    run_log: RunLog,
 ) -> SiteMeters:
     client = fusionsolar(credentials, store)
     state, saves = client.state, client.checkpoint
