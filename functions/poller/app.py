@@ -14,12 +14,13 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fusioncharge.aws.alarm_mail import mind_the_mail
+from fusioncharge.aws.alarm_mail import check_alarm_mail
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, aws_config
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import BridgeError
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
 from fusioncharge.run import report as run_report
+from fusioncharge.run.log import RunLog
 from fusioncharge.run.poll import FusionSolarFactory, run_poll
 from fusioncharge.run.result import RunResult
 from fusioncharge.settings.environment import Settings, load_settings
@@ -58,9 +59,11 @@ class Wiring:
     aws_clients: dict[str, Any] = field(default_factory=dict)
     # Sink name -> a stand-in's address (`make run`, tests); the sink's real one otherwise.
     sink_urls: dict[str, str] = field(default_factory=dict)
+    run_log: RunLog = field(default_factory=RunLog)  # what this container said once
 
     def fresh(self) -> "Wiring":
-        """The same settings in a new container: no client, secret source or result kept."""
+        """The same settings in a new container: no client, secret source, result or log
+        memory kept."""
         return Wiring(
             self.clock,
             self.http_timeouts,
@@ -97,10 +100,10 @@ class Wiring:
 
         return build
 
-    def mind_the_alarm_mail(self, context: LambdaContext) -> None:
+    def check_alarm_mail(self, context: LambdaContext) -> None:
         """After a run that did not push: the alarm's lost first mail (aws/alarm_mail.py)."""
         seconds_left = context.get_remaining_time_in_millis() / 1000
-        mind_the_mail(os.environ, seconds_left, self.aws_client, self.clock.now())
+        check_alarm_mail(os.environ, seconds_left, self.aws_client, self.clock.now())
 
     def sinks_context(self, settings: Settings) -> SinkContext:
         """What every sink is built with (sinks/registry.py builds each from its keys)."""
@@ -123,6 +126,7 @@ class Wiring:
             dry_run=self.dry_run,
             sinks_context=self.sinks_context(settings),
             deadline=deadline,
+            run_log=self.run_log,
         )
 
 
@@ -143,7 +147,7 @@ def build_handler(wiring: Wiring) -> Handler:
         wiring.last_result = result
         _report(result)
         if not run_report.pushed_site_meters(result) and not wiring.dry_run:
-            wiring.mind_the_alarm_mail(context)
+            wiring.check_alarm_mail(context)
         if result.error is not None:
             raise result.error
         body = shown_body(result.site_meters, result.told)

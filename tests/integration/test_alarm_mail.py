@@ -13,7 +13,7 @@ from fusioncharge.aws.alarm_mail import (
     CHECK_SECONDS,
     CONFIRMED_TAG,
     SETTLE_SECONDS,
-    mind_the_mail,
+    check_alarm_mail,
     rearm_once_confirmed,
 )
 from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
@@ -151,7 +151,7 @@ class Counted:
 
 
 def test_the_alarm_check_keeps_time_for_every_aws_call_it_makes(aws):
-    """mind_the_mail starts only with time for all of rearm_once_confirmed's calls, each at its
+    """check_alarm_mail starts only with time for all of rearm_once_confirmed's calls, each at its
     worst (AWS_CALL_MAX_SECONDS): the path that re-arms makes the most, five."""
     cloudwatch, sns, topic, arn = aws
     counted = Counted(cloudwatch, sns)
@@ -159,9 +159,9 @@ def test_the_alarm_check_keeps_time_for_every_aws_call_it_makes(aws):
     cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
     env = {"ALARM_ARN": arn, "ALARM_TOPIC_ARN": topic}
     counted.calls.clear()
-    mind_the_mail(env, CHECK_SECONDS - 0.01, counted, now=_later())
+    check_alarm_mail(env, CHECK_SECONDS - 0.01, counted, now=_later())
     assert counted.calls == []
-    mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+    check_alarm_mail(env, CHECK_SECONDS, counted, now=_later())
     made = list(counted.calls)
     assert made == [
         "ListTagsForResource",
@@ -211,7 +211,7 @@ def test_without_both_the_alarm_and_its_topic_nothing_is_asked(aws):
     cloudwatch, sns, topic, arn = aws
     counted = Counted(cloudwatch, sns)
     for env in ({"ALARM_ARN": arn}, {"ALARM_TOPIC_ARN": topic}, {}):
-        mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+        check_alarm_mail(env, CHECK_SECONDS, counted, now=_later())
     assert counted.calls == []
 
 
@@ -222,12 +222,12 @@ def test_a_rearm_is_said_once_and_a_seen_subscription_costs_two_calls(aws, caplo
     cloudwatch.set_alarm_state(AlarmName="no-push", StateValue="ALARM", StateReason="no data")
     env = {"ALARM_ARN": arn, "ALARM_TOPIC_ARN": topic}
     with library_logging_restored():
-        mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+        check_alarm_mail(env, CHECK_SECONDS, counted, now=_later())
         said = [r.getMessage() for r in caplog.records]
         assert said == ["the alarm mail is confirmed now: re-armed the alarm, which mails next"]
         caplog.clear()
         counted.calls.clear()
-        mind_the_mail(env, CHECK_SECONDS, counted, now=_later())
+        check_alarm_mail(env, CHECK_SECONDS, counted, now=_later())
         assert [r.getMessage() for r in caplog.records] == []
     assert counted.calls == ["ListTagsForResource", "ListSubscriptionsByTopic"]
 

@@ -61,6 +61,34 @@ def test_state_survives_a_cold_start_through_ssm_alone():
     assert out.calls_to("stations") + out.calls_to("getDevList") == 0
 
 
+def test_a_plants_facts_are_said_once_a_container_and_again_after_a_cold_start():
+    """A plant's place unknown: a WARNING in each container's first run, not every 5 minutes
+    (every run's summary line carries it); a new container has said nothing yet."""
+    notice = "the plant's place and clock are unknown"
+    said = _Said()  # on the run log's own logger: Powertools points it at the first app's stream
+    run_log = logging.getLogger("fusioncharge.run.log")
+    run_log.addHandler(said)
+    try:
+        with Site(worked_example_scenario()) as site:
+            site.run()
+            site.next_run()
+            site.cold_start()
+            site.next_run()
+            site.next_run()
+    finally:
+        run_log.removeHandler(said)
+    assert [notice in m for m in said.warnings] == [True, True]
+
+
+class _Said(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings.append(record.getMessage())
+
+
 def test_token_is_refreshed_once_after_30_minutes():
     with Site(worked_example_scenario()) as site:
         site.run()

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fusioncharge.clock import utc
 from fusioncharge.errors import AccountLocked, QuotaExceeded
 from fusioncharge.fusionsolar import login_guard as guard
 from fusioncharge.fusionsolar.auth import Credentials
@@ -194,7 +195,7 @@ def test_the_back_off_message_says_until_when_that_it_may_be_the_address_and_wha
     guard.quota_refused(state, T0)
     guard.quota_refused(state, T0 + 300)
     said = guard.quota_backoff_message(state)
-    assert guard.utc(T0 + 300 + 900) in said and "2 times in a row" in said
+    assert utc(T0 + 300 + 900) in said and "2 times in a row" in said
     for words in ("address", "Lambda", "shared", "make run LIVE=1", "another AWS region"):
         assert words in said
     assert "Nothing in the secret is wrong" in said

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.aws.alarm_mail import CHECK_SECONDS, mind_the_mail
+from fusioncharge.aws.alarm_mail import CHECK_SECONDS, check_alarm_mail
 from fusioncharge.errors import ChargeHqUnavailable, CredentialsRejected
 from fusioncharge.run import report as run_report
 from fusioncharge.run.report import RUN
@@ -67,7 +67,7 @@ def test_per_sink_metrics_only_with_several_sinks():
 
 
 class Clients:
-    """The boto3 clients mind_the_mail asks for, by service: AWS out of reach."""
+    """The boto3 clients check_alarm_mail asks for, by service: AWS out of reach."""
 
     def __init__(self) -> None:
         self.asked: list[str] = []
@@ -82,14 +82,14 @@ ALARM = {"ALARM_ARN": "arn:aws:cloudwatch:x:1:alarm:a", "ALARM_TOPIC_ARN": "arn:
 
 def test_the_alarm_mail_is_left_alone_without_an_alarm_or_time():
     clients = Clients()
-    mind_the_mail({}, 60.0, clients, now=0.0)  # no AlarmEmail, or a local run
-    mind_the_mail(ALARM, CHECK_SECONDS - 0.1, clients, now=0.0)  # its five calls would not fit
+    check_alarm_mail({}, 60.0, clients, now=0.0)  # no AlarmEmail, or a local run
+    check_alarm_mail(ALARM, CHECK_SECONDS - 0.1, clients, now=0.0)  # its five calls would not fit
     assert clients.asked == []
 
 
 def test_aws_trouble_in_the_alarm_check_never_fails_the_run(caplog):
     clients = Clients()
-    mind_the_mail(ALARM, CHECK_SECONDS, clients, now=0.0)
+    check_alarm_mail(ALARM, CHECK_SECONDS, clients, now=0.0)
     assert clients.asked == ["cloudwatch"]
     assert "could not check the alarm's mail subscription" in caplog.text
 

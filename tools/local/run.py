@@ -92,6 +92,7 @@ def run_live(runs: int) -> int:
     from app import Wiring
     from fusioncharge.clock import Deadline, SystemClock
     from fusioncharge.errors import BridgeError, ConfigError
+    from fusioncharge.run.log import RunLog
     from fusioncharge.run.poll import run_poll
     from fusioncharge.run.result import RunResult
     from fusioncharge.settings.environment import load_settings
@@ -113,6 +114,7 @@ def run_live(runs: int) -> int:
         settings = load_settings(require_aws=False)
         secrets = _EnvSecrets()
         store = deployed_stack.shared_store(FileStateStore(LOCAL_STATE))  # the stack's guard
+        said = RunLog()  # the runs of one `make run` are one container's: facts said once
         for _ in range(runs):
             deadline = Deadline.after(clock, 60)
             result = run_poll(
@@ -123,6 +125,7 @@ def run_live(runs: int) -> int:
                 dry_run=_flag("DRY_RUN"),
                 sinks_context=Wiring(clock=clock).sinks_context(settings),
                 deadline=deadline,
+                run_log=said,
             )
             if result.error is not None:
                 raise result.error

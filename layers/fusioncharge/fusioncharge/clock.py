@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -38,3 +39,8 @@ class Deadline:
     def remaining(self) -> float:
         """Seconds left before the run must end (never negative)."""
         return max(0.0, self.at - self.clock.now())
+
+
+def utc(epoch: float) -> str:
+    """A moment as messages name it (to the minute, in UTC: "2026-06-01 12:05 UTC")."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -156,12 +156,12 @@ def export_checked(
     return None
 
 
-def tsms(inverters: list[Reading], now: float | None, log: AccountingLog) -> int | None:
-    """The readings' server time, unless it is far from the run's clock (then left out:
-    ChargeHQ takes the time it receives the push)."""
-    tsms = min((r.time_ms for r in inverters if r.time_ms is not None), default=None)
-    problem = None if tsms is None else plausibility.time_problem(tsms, now)
+def readings_time_ms(inverters: list[Reading], now: float | None, log: AccountingLog) -> int | None:
+    """The readings' server time (ms; the earliest inverter's, pushed as `tsms`), unless it is
+    far from the run's clock (then left out: ChargeHQ takes the time it receives the push)."""
+    time_ms = min((r.time_ms for r in inverters if r.time_ms is not None), default=None)
+    problem = None if time_ms is None else plausibility.time_problem(time_ms, now)
     if problem is not None:
-        log.dropped.append(f"the readings' time {tsms} ms left out: {problem}")
+        log.dropped.append(f"the readings' time {time_ms} ms left out: {problem}")
         return None
-    return tsms
+    return time_ms

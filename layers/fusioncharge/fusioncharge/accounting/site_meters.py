@@ -43,8 +43,8 @@ from fusioncharge.accounting.site_bounds import (
     SiteSize,
     export_checked,
     production_refused,
+    readings_time_ms,
     site_size,
-    tsms,
 )
 from fusioncharge.accounting.types import (
     Accounting,
@@ -205,7 +205,7 @@ def _site_meters(
     grid, sample = grid_fields(meter, production_kw, discharge, options)
     meters = SiteMeters(
         production_kw=production_kw,
-        tsms=tsms(inverters, now, log),
+        tsms=readings_time_ms(inverters, now, log),
         battery_discharge_kw=discharge,
         battery_soc=None if battery is None else battery.soc,
         battery_energy_kwh=energy(battery, options),

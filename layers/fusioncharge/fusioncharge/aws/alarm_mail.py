@@ -37,7 +37,7 @@ REARM_REASON = (
 )
 
 
-def mind_the_mail(
+def check_alarm_mail(
     env: Mapping[str, str], seconds_left: float, aws_client: Callable[[str], Any], now: float
 ) -> None:
     """After a run that did not push: rearm_once_confirmed, when the stack has an alarm mail

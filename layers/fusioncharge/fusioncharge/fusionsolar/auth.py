@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fusioncharge.clock import Clock
+from fusioncharge.clock import Clock, utc
 from fusioncharge.errors import (
     AccountLocked,
     CallTooSoon,
@@ -200,7 +200,7 @@ class Auth:
         self._forget_token()
         until = guard.rejected(self.state, self.credentials, now)
         self.logger.warning(
-            "FusionSolar rejected the credentials; no login with them before %s", guard.utc(until)
+            "FusionSolar rejected the credentials; no login with them before %s", utc(until)
         )
         fix = fix or (
             f"Fix {guard.LOGIN_KEYS} in the secret (the Northbound API account, not the app "
@@ -208,7 +208,7 @@ class Auth:
         )
         return CredentialsRejected(
             f"FusionSolar {what}. {fix}To avoid locking the account, no login is tried with "
-            f"these values before {guard.utc(until)}."
+            f"these values before {utc(until)}."
         )
 
     def _locked(self, now: float, code: int) -> CredentialsRejected | AccountLocked:
@@ -218,13 +218,13 @@ class Auth:
         self.logger.warning(
             "FusionSolar refused the login (failCode %d); no login of any credentials before %s",
             code,
-            guard.utc(until),
+            utc(until),
         )
         cls = AccountLocked if code == 20403 else CredentialsRejected
         return cls(
             f"FusionSolar refused the login (failCode {code}: {LOGIN_LOCKED[code]}). The "
             "account may be locked, after wrong logins, for 30 minutes: no login of any "
-            f"credentials is tried before {guard.utc(until)}. Check {guard.LOGIN_KEYS} in the "
+            f"credentials is tried before {utc(until)}. Check {guard.LOGIN_KEYS} in the "
             "secret (the Northbound API account) and the account in FusionSolar (Northbound "
             "management)."
         )

@@ -10,14 +10,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from fusioncharge.clock import Clock
+from fusioncharge.clock import Clock, utc
 from fusioncharge.errors import (
     FusionSolarUnavailable,
     QuotaExceeded,
     UnexpectedResponse,
 )
 from fusioncharge.fusionsolar import parse, partial_list, replies
-from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.fusionsolar.plant_list import Call, PlantList
 from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
 from fusioncharge.plant.match import PlantNames, station_names
@@ -111,6 +110,13 @@ class Catalogue:
             return cached
         self.state.devices_asked_at = None
         return found
+
+    def readable_devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
+        """The plants' devices (see `devices`) less the types that said 20013 since the list
+        was fetched: those are not asked until the next fetch."""
+        listed = self.devices(plants)  # first: a fetched list forgets the types that said 20013
+        unserved = unserved_types(self.state)
+        return [d for d in listed if d.type_id not in unserved]
 
     def cached_devices(self, plants: list[Plant]) -> list[Device] | None:
         cached = self.state.devices

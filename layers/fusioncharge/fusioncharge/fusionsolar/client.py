@@ -33,7 +33,7 @@ from fusioncharge.fusionsolar.catalogue import (
     as_list,
     unserved_types,
 )
-from fusioncharge.fusionsolar.session import Session
+from fusioncharge.fusionsolar.session import ApiSession
 from fusioncharge.fusionsolar.transport import Portal
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.plant.match import PlantNames
@@ -49,6 +49,10 @@ MAX_IDS_PER_CALL = 100
 
 
 class FusionSolarClient:
+    """One run's reader of FusionSolar (built by `on_store`): STATION's plants, their devices
+    and readings, within Huawei's quotas, never risking a lockout; it changes `state` in place.
+    `session` is the HTTP connection pool; `api` the logged-in API session (session.py)."""
+
     def __init__(
         self,
         base_url: str,
@@ -71,9 +75,9 @@ class FusionSolarClient:
         self.portal = Portal(
             base_url, self.session, timeouts=timeouts, deadline=deadline, logger=logger
         )
-        self.fusionsolar = Session(self.portal, credentials, state, self.clock, logger, checkpoint)
-        self.auth = self.fusionsolar.auth
-        self.catalogue = Catalogue(state, self.clock, logger, self.fusionsolar.call)
+        self.api = ApiSession(self.portal, credentials, state, self.clock, logger, checkpoint)
+        self.auth = self.api.auth
+        self.catalogue = Catalogue(state, self.clock, logger, self.api.call)
 
     @classmethod
     def on_store(
@@ -129,6 +133,10 @@ class FusionSolarClient:
         """The plants' devices, from the cache unless it is older than 6 hours."""
         return self.catalogue.devices(plants)
 
+    def readable_devices(self, plants: Plant | Sequence[Plant]) -> list[Device]:
+        """The plants' devices whose readings may be asked: less the types that said 20013."""
+        return self.catalogue.readable_devices(plants)
+
     def readings(self, plants: Plant | Sequence[Plant], type_ids: Iterable[int]) -> list[Reading]:
         """Current readings of the plants' devices of these types: one call per type, whatever
         the number of plants (a chunk of 100 ids a call, as Huawei allows).
@@ -143,9 +151,8 @@ class FusionSolarClient:
         readings of it unknown (see _not_served). Only REAL_TIME_TYPES are ever asked.
         """
         plants = as_list(plants)
-        devices = self.devices(plants)  # first: a fetched list forgets the types that said 20013
-        unserved = unserved_types(self.state)
-        wanted = sorted({int(t) for t in type_ids} & READ_TYPES - unserved)
+        devices = self.readable_devices(plants)
+        wanted = sorted({int(t) for t in type_ids} & READ_TYPES)
         ids_by_type = {t: [d.id for d in devices if d.type_id == t] for t in wanted}
         ids_by_type = {t: ids for t, ids in ids_by_type.items() if ids}
         self._pace(list(ids_by_type))
@@ -153,7 +160,7 @@ class FusionSolarClient:
             return []
         now = self.clock.now()
         pacing.mark_pending(self.state, now, self.deadline.at if self.deadline else None)
-        self.fusionsolar.save_before("readings")
+        self.api.save_before("readings")
         try:
             found, missing = self._read_types(plants, ids_by_type)
         finally:
@@ -198,7 +205,7 @@ class FusionSolarClient:
     ) -> list[Reading] | None:
         body = {"devIds": ",".join(str(i) for i in ids), "devTypeId": type_id}
         accept = replies.STALE_DEVICE_CODES | PLANT_GONE_CODES
-        envelope = self.fusionsolar.call("getDevRealKpi", body, pace=type_id, accept=accept)
+        envelope = self.api.call("getDevRealKpi", body, pace=type_id, accept=accept)
         code = replies.fail_code(envelope)
         if code == TYPE_NOT_SERVED:
             return self._not_served(type_id, ids)

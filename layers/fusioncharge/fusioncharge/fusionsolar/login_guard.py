@@ -20,9 +20,9 @@ Every refusal says when the next login may be tried and why.
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime
 from typing import Protocol
 
+from fusioncharge.clock import utc
 from fusioncharge.errors import AccountLocked, QuotaExceeded
 from fusioncharge.state import State
 
@@ -169,7 +169,3 @@ def _same_credentials(stored: str | None, creds: Login) -> bool:
         return False
     salt = stored.split("$", 1)[0]
     return hmac.compare_digest(stored, credentials_hash(creds, salt))
-
-
-def utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -6,8 +6,8 @@ and when Huawei counted a call, estimated from its own clock stamps.
 """
 
 import math
-from datetime import UTC, datetime
 
+from fusioncharge.clock import utc
 from fusioncharge.errors import CallTooSoon
 from fusioncharge.state import State
 
@@ -105,7 +105,3 @@ def lead_estimate(leads: list[float]) -> float | None:
         if len(near) >= 2:
             return min(near)
     return None
-
-
-def utc(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

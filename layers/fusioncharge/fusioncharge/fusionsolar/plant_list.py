@@ -11,10 +11,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from fusioncharge.clock import Clock
+from fusioncharge.clock import Clock, utc
 from fusioncharge.errors import PlantNotFound
 from fusioncharge.fusionsolar import parse
-from fusioncharge.fusionsolar.pacing import utc
 from fusioncharge.models import Plant
 from fusioncharge.plant import match as plant_match
 from fusioncharge.plant.match import PlantNames

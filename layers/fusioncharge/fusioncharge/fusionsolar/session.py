@@ -19,7 +19,11 @@ from fusioncharge.state import State
 from fusioncharge.state.checkpoint import Checkpoint
 
 
-class Session:
+class ApiSession:
+    """The run's logged-in session with FusionSolar's API (not the HTTP connection pool,
+    which is the portal's requests.Session): a valid token for each call, and one login again
+    when FusionSolar ends the session."""
+
     def __init__(
         self,
         portal: Portal,

@@ -10,12 +10,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from fusioncharge import masking, sinks
-from fusioncharge.accounting import consumption_check, meter_direction
-from fusioncharge.accounting.site_meters import (
-    NoSiteMeters,
-    SiteMeters,
-    account,
-)
+from fusioncharge.accounting import run_to_run
+from fusioncharge.accounting.site_meters import NoSiteMeters, SiteMeters
 from fusioncharge.clock import Deadline, SystemClock
 from fusioncharge.errors import (
     BridgeError,
@@ -26,8 +22,8 @@ from fusioncharge.errors import (
     StateError,
 )
 from fusioncharge.fusionsolar import Credentials, FusionSolarClient
-from fusioncharge.run import log as run_log
 from fusioncharge.run import readings as plant_readings
+from fusioncharge.run.log import RunLog
 from fusioncharge.run.result import RunResult
 from fusioncharge.settings.environment import Settings
 from fusioncharge.settings.secret import SiteSecret, secret_keys_missing_error, sink_keys_error
@@ -65,18 +61,21 @@ def run_poll(
     dry_run: bool = False,
     sinks_context: SinkContext | None = None,
     deadline: Deadline | None = None,
+    run_log: RunLog | None = None,
 ) -> RunResult:
     """Run one cycle and say what it did. A failure is `result.error`, a BridgeError (the sinks
     with an error channel were told when readings could not be had): the caller raises it, so
     Lambda counts the failure. SINKS says which sinks go; each is built by its registry row
     (sinks/registry.py) with `sinks_context` (the clock, timeout and stand-in addresses). The
-    state's lease (state/checkpoint.py) is released at the end."""
+    state's lease (state/checkpoint.py) is released at the end. `run_log` is the container's
+    (what it said once is not said again); without one, this run says everything."""
     loaded = _Loaded()
+    said = run_log or RunLog()  # this run's own
     clock = deadline.clock if deadline is not None else SystemClock()
     deadline = deadline or Deadline.after(clock, 60.0)
     built = SinkBuilder(sinks_context or SinkContext(clock, settings), deadline)
     try:
-        return _run(settings, secrets, store, fusionsolar, dry_run, built, loaded)
+        return _run(settings, secrets, store, fusionsolar, dry_run, built, loaded, said)
     finally:
         if loaded.checkpoint is not None:
             loaded.checkpoint.release()
@@ -90,13 +89,16 @@ def _run(
     dry_run: bool,
     built: SinkBuilder,
     loaded: _Loaded,
+    run_log: RunLog,
 ) -> RunResult:
     result = RunResult()
     secret: SiteSecret | None = None
     try:
         secret = secrets.get()  # as the run starts, no cache: a value fixed in the console counts
         credentials = _filled_in(secret, settings.sinks)
-        meters = _read_site_meters(settings, store, fusionsolar, credentials, result, loaded)
+        meters = _read_site_meters(
+            settings, store, fusionsolar, credentials, result, loaded, run_log
+        )
         result.site_meters = meters
         if not dry_run:
             _push(built, secret.keys, meters, result, loaded)
@@ -170,6 +172,7 @@ def _read_site_meters(
     credentials: Credentials,
     result: RunResult,
     loaded: _Loaded,
+    run_log: RunLog,
 ) -> SiteMeters:
     client = fusionsolar(credentials, store)
     state, saves = client.state, client.checkpoint
@@ -184,25 +187,21 @@ def _read_site_meters(
         result.fusionsolar_calls += client.calls
         result.logins += client.logins
     run_log.plants(plants, result)
-    previous = meter_direction.previous(state.meter_watch)
-    accounting = account(
-        readings, settings.accounting, previous, plants, client.clock.now(), state.energy_watch
+    checked = run_to_run.account_since(
+        state, readings, settings.accounting, plants, client.clock.now()
     )
-    state.energy_watch = accounting.energy_watch
-    run_log.accounting(accounting, result)
-    state.meter_watch, suspect = meter_direction.check(state.meter_watch, accounting.meter)
-    state.negative_runs, negative = consumption_check.check(state.negative_runs, accounting.meters)
-    for warning in (suspect, negative):
-        if warning is not None:
-            logger.warning(warning)
-            result.meter_direction_suspect = True
+    checked.watches.keep_in(state)
+    run_log.accounting(checked.accounting, result)
+    for warning in checked.sign_warnings:
+        logger.warning(warning)
+        result.meter_direction_suspect = True
     try:
         if not saves.saved(state):
             saves.save(state)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
         result.unsaved_state = exc
-    meters = accounting.meters
+    meters = checked.accounting.meters
     if isinstance(meters, NoSiteMeters):
         raise ReadingsIncomplete(meters.reason)
     return meters

@@ -8,7 +8,6 @@ import logging
 
 from fusioncharge.accounting.site_meters import SitePlant, device_types_needed, next_meter_type
 from fusioncharge.fusionsolar import FusionSolarClient
-from fusioncharge.fusionsolar.catalogue import unserved_types
 from fusioncharge.models import Device, Plant, Reading
 from fusioncharge.plant import match as plant_match
 from fusioncharge.plant import sun
@@ -21,9 +20,7 @@ logger = logging.getLogger(__name__)
 def read(client: FusionSolarClient, settings: Settings) -> tuple[list[Reading], list[SitePlant]]:
     """The readings of every plant STATION names, and the plants as the accounting sees them."""
     plants = client.plants(settings.station)
-    listed = client.devices(plants)  # first: a fetched list forgets the types that said 20013
-    unserved = unserved_types(client.state)  # answered 20013 since: not asked
-    devices = [d for d in listed if d.type_id not in unserved]
+    devices = client.readable_devices(plants)  # less the types that said 20013: not asked
     site = site_plants(plants, devices, settings, client.clock.now())
     options = settings.accounting
     types = device_types_needed(devices, options, site)

@@ -15,14 +15,13 @@ import json
 import logging
 import socket
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 from fusioncharge.accounting.site_meters import SiteMeters
-from fusioncharge.clock import Clock, Deadline
+from fusioncharge.clock import Clock, Deadline, utc
 from fusioncharge.errors import ChargeHqError, ChargeHqGone, ChargeHqRejected, ChargeHqUnavailable
 from fusioncharge.masking import MASK, show_url
 from fusioncharge.sinks import OK, Memory, SecretKey, SinkContext, SinkKind, text_key
@@ -193,7 +192,7 @@ class ChargeHqSink:
 
 
 def _gone_message(since: float, told: bool) -> str:
-    day = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    day = utc(since)
     if told:
         return (
             f"ChargeHQ's push API still does not answer (since {day}); switch sinks as the "
