@@ -311,3 +311,31 @@ def test_a_placeholder_still_needs_filling_in(value):
     )
     assert "pvoutput_system_id" in secret.missing(("pvoutput",))
     assert sink_keys_error(secret, ("pvoutput",)) is None
+
+
+def test_each_receivers_key_has_the_environment_variable_make_run_live_reads():
+    """`make run LIVE=1` reads the receivers' keys from these variables (interfaces, README)."""
+    from fusioncharge.sinks import registry
+
+    names = [key.env for kind in registry.SINKS for key in kind.keys]
+    assert names == [
+        "CHARGEHQ_API_KEY",
+        "HASS_WEBHOOK_URL",
+        "PVOUTPUT_API_KEY",
+        "PVOUTPUT_SYSTEM_ID",
+    ]
+
+
+@pytest.mark.parametrize("value", ["abc123", " abc123", "abc123\n", "\tabc123  "])
+def test_a_text_key_pasted_with_spaces_or_a_newline_is_the_key_itself(value):
+    from fusioncharge.sinks import text_key
+
+    assert text_key("the API key")(value) == "abc123"
+
+
+def test_a_slice_for_no_sinks_left_is_the_whole_time_left_not_a_crash():
+    clock = FakeClock(start=1000.0)
+    deadline = Deadline(clock, 1060.0)
+    assert share(deadline, clock, 0).at == 1060.0
+    assert share(deadline, clock, 1).at == 1060.0
+    assert share(deadline, clock, 3).at == 1020.0

@@ -126,10 +126,6 @@ class Delivery:
             return self.errors[counted[0]]
         return None
 
-    @property
-    def any_ok(self) -> bool:
-        return OK in self.outcomes.values()
-
 
 def in_order(sinks: Sequence[Sink]) -> list[Sink]:
     """Charging sinks first, each group in the order SINKS gives."""
