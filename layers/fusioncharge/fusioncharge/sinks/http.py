@@ -111,9 +111,11 @@ def _no_reply(
 
 
 def _reply(response: requests.Response, secrets: Sequence[str]) -> Reply:
-    """The status, headers and the start of the body (read up to 4 KB), credentials masked."""
+    """The status, headers and the start of the body (read up to 4 KB), credentials masked.
+    Read a byte at a time: urllib3 drops a read's bytes when the reply breaks off inside it,
+    and a receiver's short refusal cut off early is still worth quoting."""
     try:
-        head, _ = web.read_capped(response, 4096, chunk=1024, partial=True)
+        head, _ = web.read_capped(response, 4096, chunk=1, partial=True)
     finally:
         response.close()
     text = mask(head.decode(response.encoding or "utf-8", errors="replace"), list(secrets))
