@@ -31,7 +31,7 @@ PIP_AUDIT_PIN := pip-audit==2.10.1
 # The tiers run on every core (pytest-xdist); a file's tests stay on one worker, so a module's
 # fixture (a sam build) is made once. JOBS=1 runs them in one process.
 JOBS ?= auto
-PYTEST := $(VENV)/bin/pytest $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
+PYTEST = $(strip $(VENV)/bin/pytest $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile))
 
 # sam build runs pip as python3.13 from PATH, so the dev venv goes first.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(VENV_SAM)/bin/sam
