@@ -1,5 +1,7 @@
 """Shared fixtures: moto in place of AWS (fake credentials, so no real account is ever reached)."""
 
+import sys
+
 import pytest
 
 from tools.lambda_env import fake_aws
@@ -14,8 +16,12 @@ def aws():
 @pytest.fixture(autouse=True)
 def _library_logging_restored():
     """Importing the handler rewires the library's loggers (as in Lambda): undo it after each
-    test, so tests that read log records with caplog pass in any order."""
-    from tests.support.run_checks import library_logging_restored
+    test, so tests that read log records with caplog pass in any order. And its Powertools
+    handler keeps the sys.stdout of the test that imported it, which pytest closes after that
+    test: from then on it writes to whatever sys.stdout is, as in Lambda, where it never
+    changes (else the next test's LogCapture failed with "I/O operation on closed file")."""
+    from tests.support.run_checks import follow_stdout, library_logging_restored
 
     with library_logging_restored():
         yield
+    follow_stdout(sys.modules.get("app"))
