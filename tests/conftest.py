@@ -25,3 +25,16 @@ def _library_logging_restored():
     with library_logging_restored():
         yield
     follow_stdout(sys.modules.get("app"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """A test's captured output may hold what cannot be UTF-8 (a plant name with a lone
+    surrogate, logged as FusionSolar sent it); pytest-xdist's workers send reports as UTF-8 and
+    crashed on it. Escaped here, as the terminal shows it anyway."""
+    report: pytest.TestReport = yield
+    report.sections = [
+        (title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        for title, text in report.sections
+    ]
+    return report
