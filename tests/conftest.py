@@ -3,8 +3,18 @@
 import sys
 
 import pytest
+from hypothesis import settings
 
 from tools.lambda_env import fake_aws
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No Hypothesis deadline (200 ms per example by default): a test never depends on the
+    machine's speed, and one beside a second make test took 263 ms. pytest-timeout is the
+    ceiling. A profile named on the command line (make mutate's) stays in charge."""
+    if config.getoption("hypothesis_profile", None) is None:
+        settings.register_profile("suite", deadline=None)
+        settings.load_profile("suite")
 
 
 @pytest.fixture
