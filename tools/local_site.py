@@ -63,7 +63,7 @@ class Site:
         *,
         settings: dict[str, str] | None = None,
         secret: dict[str, Any] | str | None = None,
-        timeout_hold: float = 3.0,
+        timeout_hold: float = 4.0,
         latency: float = 0.0,
         service: str = "fusionsolar-chargehq-test",
     ) -> None:
@@ -139,9 +139,9 @@ class Site:
 
         self.app = app
         # This site's own collaborators: its clock, and timeouts in whole seconds (loopback
-        # answers at once, but a loaded machine, e.g. two test runs on two cores, can pause a
-        # reply for most of a second), a second under the emulators' hold for a "timeout"
-        # fault, so the client gives up before the stand-in lets the request go.
+        # answers at once, but a loaded machine, e.g. two test runs on two cores, paused a
+        # reply past 1 s), a second under the emulators' hold for a "timeout" fault, so the
+        # client gives up before the stand-in lets the request go.
         read = max(1.0, float(int(self.timeout_hold) - 1))
         self.wiring = app.Wiring(
             clock=self.clock,
