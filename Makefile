@@ -28,6 +28,10 @@ HASS_STAMP := $(VENV_HASS)/.requirements-installed
 IAM_SIM := tests/support/iam_simulate
 IAM_SIM_STAMP := $(IAM_SIM)/node_modules/.installed
 PIP_AUDIT_PIN := pip-audit==2.10.1
+# The tiers run on every core (pytest-xdist); a file's tests stay on one worker, so a module's
+# fixture (a sam build) is made once. JOBS=1 runs them in one process.
+JOBS ?= auto
+PYTEST = $(strip $(VENV)/bin/pytest $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile))
 
 # sam build runs pip as python3.13 from PATH, so the dev venv goes first.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(VENV_SAM)/bin/sam
@@ -92,7 +96,7 @@ test: $(DEV_STAMP) $(SAM_STAMP) $(IAM_SIM_STAMP) ## lint, template checks, type 
 	$(VENV)/bin/ruff format --check .
 	@$(MAKE) --no-print-directory check-template
 	@$(MAKE) --no-print-directory typecheck
-	$(VENV)/bin/pytest
+	$(PYTEST)
 	@$(MAKE) --no-print-directory test-hass
 
 # The hass sink against a real Home Assistant on loopback (about a minute once installed).
@@ -101,15 +105,15 @@ test-hass: $(DEV_STAMP) $(HASS_STAMP) ## the Home Assistant package and sink aga
 
 # The tiers, cheapest first: unit (no sockets, no subprocess, no moto: seconds), integration
 # (the handler against the emulator and moto, and the test bed's own tests), infra (template,
-# Makefile, sam). make test runs them all in one pytest.
+# Makefile, sam). make test runs them all in one pytest, on every core.
 unit: $(DEV_STAMP) ## the unit tests only (no sockets, no AWS; well under 30 s)
-	$(VENV)/bin/pytest -q tests/unit
+	$(PYTEST) -q tests/unit
 
 integration: $(DEV_STAMP) $(IAM_SIM_STAMP) ## the handler end to end against the emulator and moto, and the emulator's own tests
-	$(VENV)/bin/pytest -q tests/integration tests/harness
+	$(PYTEST) -q tests/integration tests/harness
 
 infra: $(DEV_STAMP) $(SAM_STAMP) ## the template, the Makefile and sam
-	$(VENV)/bin/pytest -q tests/infrastructure
+	$(PYTEST) -q tests/infrastructure
 
 typecheck: $(DEV_STAMP) ## mypy, strict, on the library, the handler and the test bed (tools, emulator, bench)
 	$(VENV)/bin/mypy layers/fusioncharge/fusioncharge functions/poller/app.py tools emulator bench

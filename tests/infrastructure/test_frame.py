@@ -435,7 +435,9 @@ def test_test_target_runs_lint_template_checks_and_pytest(project):
     assert result.returncode == 0, result.stderr
     for step in ("ruff check", "ruff format --check", "cfn-lint template.yaml", "validate --lint"):
         assert step in result.stdout, step
-    assert "\n.venv/bin/pytest\n" in result.stdout
+    assert "\n.venv/bin/pytest -n auto --dist loadfile\n" in result.stdout  # on every core
+    one = make(project, "-n", "test", "JOBS=1")  # or in one process
+    assert "\n.venv/bin/pytest\n" in one.stdout
     # then the real Home Assistant's tests, in their own target (CI runs them too)
     assert result.stdout.rstrip().endswith(".venv/bin/pytest -q tests/homeassistant")
 

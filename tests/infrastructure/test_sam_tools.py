@@ -14,9 +14,11 @@ from tests.support.cfn import ROOT, SAM, TEMPLATE, VENV_BIN, require
 ELF_MACHINE_AARCH64 = 183
 
 
-def run(command: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+def run(
+    command: list[str], env: dict[str, str], timeout: float, cwd: Path = ROOT
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
 
@@ -41,7 +43,9 @@ def build_dir(tmp_path_factory, offline_aws_env) -> Path:
     out = tmp_path_factory.mktemp("sam-build")
     command = [str(sam), "build", "--template", str(TEMPLATE), "--build-dir", str(out / "build")]
     command += ["--cache-dir", str(out / "cache"), "--no-use-container"]
-    result = run(command, offline_aws_env, timeout=600)
+    # From the build's own folder: sam build leaves .aws-sam/deps in its working directory, which
+    # in the checkout is shared with a second test run.
+    result = run(command, offline_aws_env, timeout=600, cwd=out)
     assert result.returncode == 0, result.stdout + result.stderr
     return out / "build"
 

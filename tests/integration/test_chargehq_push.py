@@ -22,12 +22,12 @@ METERS = SiteMeters(
     battery_soc=0.62,
     tsms=1_700_000_000_000,
 )
-SHORT = 0.5  # client read timeout; the receiver holds "timeout" requests 1 s
+SHORT = 1.0  # client read timeout, whole seconds; the receiver holds "timeout" requests 2 s
 
 
 @pytest.fixture
 def receiver():
-    with ChargeHqReceiver(api_key=KEY, timeout_hold=1.0) as rcv:
+    with ChargeHqReceiver(api_key=KEY, timeout_hold=2.0) as rcv:
         yield rcv
 
 

@@ -44,7 +44,7 @@ def a_day(
                 store,
                 clock=clock,
                 deadline=deadline,
-                timeouts=(1.0, 1.0),
+                timeouts=(2.0, 5.0),  # no held replies here: room for a loaded machine
             )
             try:
                 client.readings(client.plant("Home"), TYPES)

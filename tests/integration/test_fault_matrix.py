@@ -272,7 +272,7 @@ def fault_was_served(run: Run, where: str, fault: str) -> bool:
 @pytest.fixture(scope="module")
 def shared_site() -> Iterator[Site]:
     settings = {"POWERTOOLS_LOG_LEVEL": "DEBUG"}
-    with Site(matrix_scenario(), settings=settings, timeout_hold=1.0, latency=LATENCY) as site:
+    with Site(matrix_scenario(), settings=settings, latency=LATENCY) as site:
         yield site
 
 

@@ -1,4 +1,8 @@
-"""A hostile week: 2,016 scheduled runs of the real handler on the emulator's clock.
+"""A hostile day: 288 scheduled runs of the real handler on the emulator's clock.
+
+(A week until issue 28: every promise here is per run, per hour or per outage, and a day holds
+each outage once, 24 cold starts and a few of each transient fault; the alarm looks back 25
+minutes. The file keeps its name until the tests are regrouped.)
 
 Runs every 300 s ± 3 s (seeded jitter; 0.3 s round trips to Huawei) against a whole site on
 loopback, with a seeded mix of what FusionSolar and ChargeHQ really do: transient 5xx and
@@ -9,9 +13,9 @@ change that the secret only learns an hour later, and ChargeHQ rejecting the key
 Promises checked: no account lockout, no quota refusal caused by the poller's own pacing,
 ≥ 99 % of the runs without an injected fault push site meters, every other run raises a typed
 error, at most one login per run, none while the lockout guard holds, no secret in the logs.
-Then the week's per-run metrics go through the template's own alarms (alarm_replay.py): at most
+Then the day's per-run metrics go through the template's own alarms (alarm_replay.py): at most
 3 notifications, one within 30 minutes of each outage's start, and none for the transient faults.
-Run with -s to see the week's counts (they are also in every assertion message).
+Run with -s to see the day's counts (they are also in every assertion message).
 """
 
 import json
@@ -37,7 +41,7 @@ from tests.support.run_checks import (
 from tools.local.site import Site, worked_example_scenario
 
 SEED = 20261122
-RUNS = 2016  # 7 days × 288 five-minute slots
+RUNS = 288  # a day of five-minute slots: each outage and the password change 6 hours apart
 JITTER_SECONDS = 3.0
 COLD_START_EVERY = 12  # runs: a new Lambda container every hour
 P_TRANSIENT = 0.02  # an HTTP 500 or a timeout
@@ -56,8 +60,9 @@ SYSTEM_CODE = "Week-Sys-C0de-01"
 NEW_SYSTEM_CODE = "Week-Sys-C0de-02"
 API_KEY = "9d1f4b2c-3e5a-4f6b-8c7d-1a2b3c4d5e6f"
 ROUND_TRIP_SECONDS = 0.3  # to Huawei, on the emulator's clock: pacing must not drift with it
-# Short real timeouts: a held request costs a fraction of a second, not the 15 s of Lambda.
-TIMEOUT_HOLD, HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT = 0.3, (1.0, 0.2), 0.2
+# Short real timeouts, in whole seconds: a held request costs a second, not the 15 s of Lambda,
+# and a reply a loaded machine delays (two test runs on two cores) is not taken for a timeout.
+TIMEOUT_HOLD, HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT = 2.0, (2.0, 1.0), 1.0
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -67,7 +72,7 @@ def _library_logging() -> Iterator[None]:
 
 
 @dataclass
-class Week:
+class Day:
     """What was injected and what came of it, counted."""
 
     injected: Counter[str] = field(default_factory=Counter)
@@ -103,8 +108,8 @@ class Week:
         }
 
 
-def _inject(site: Site, rnd: random.Random, week: Week) -> None:
-    """Maybe queue a fault for the next call of one interface, at the week's rates."""
+def _inject(site: Site, rnd: random.Random, day: Day) -> None:
+    """Maybe queue a fault for the next call of one interface, at the day's rates."""
     roll = rnd.random()
     if roll < P_QUOTA:
         kind = "http_403_quota"
@@ -117,14 +122,14 @@ def _inject(site: Site, rnd: random.Random, week: Week) -> None:
         site.receiver.fault_next(kind)
     else:
         site.emulator.fault_next(target, kind)
-    week.injected[f"{target} {kind}"] += 1
+    day.injected[f"{target} {kind}"] += 1
 
 
 class Outages:
     """FusionSolar down for an hour, and ChargeHQ rejecting the key (401) for an hour."""
 
-    def __init__(self, site: Site, week: Week) -> None:
-        self.site, self.week = site, week
+    def __init__(self, site: Site, day: Day) -> None:
+        self.site, self.day = site, day
         self.down_faults = [
             {"interface": name, "nth": None, "kind": "http_500", "fail_code": None}
             for name in sorted(INTERFACES)
@@ -135,12 +140,12 @@ class Outages:
         """Start, hold or end the outages; True while one holds this run."""
         faults = self.site.emulator.scenario["faults"]
         if number == FUSIONSOLAR_DOWN_RUN:
-            self.week.outages["FusionSolar down"] = now
+            self.day.outages["FusionSolar down"] = now
             faults.extend(self.down_faults)
         if self._ended("FusionSolar down", now) and self.down_faults[0] in faults:
             faults[:] = [f for f in faults if f not in self.down_faults]
         if number == CHARGEHQ_REJECTS_RUN:
-            self.week.outages["ChargeHQ rejects the key"] = now
+            self.day.outages["ChargeHQ rejects the key"] = now
         rejecting = self._holds("ChargeHQ rejects the key", now)
         if rejecting and not self.key_rejection_owed:
             self.site.receiver.fault_next("http_401")  # for this run's push
@@ -155,11 +160,11 @@ class Outages:
             self.key_rejection_owed = False
 
     def _holds(self, name: str, now: float) -> bool:
-        start = self.week.outages.get(name)
+        start = self.day.outages.get(name)
         return start is not None and now < start + OUTAGE_SECONDS
 
     def _ended(self, name: str, now: float) -> bool:
-        start = self.week.outages.get(name)
+        start = self.day.outages.get(name)
         return start is not None and now >= start + OUTAGE_SECONDS
 
 
@@ -178,12 +183,12 @@ def _outcome(run: Run) -> str:
 
 
 @pytest.mark.slow
-def test_a_hostile_week() -> None:
+def test_a_hostile_day() -> None:
     rnd = random.Random(SEED)
     scenario = worked_example_scenario()
     scenario["credentials"] = {"username": "week-user", "system_code": SYSTEM_CODE}
     scenario["chargehq_api_key"] = API_KEY
-    week = Week()
+    day = Day()
     started = time.perf_counter()
     with (
         Site(scenario, timeout_hold=TIMEOUT_HOLD) as site,
@@ -191,7 +196,7 @@ def test_a_hostile_week() -> None:
     ):
         site.wiring.http_timeouts, site.wiring.chargehq_timeout = HTTP_TIMEOUTS, CHARGEHQ_TIMEOUT
         runs = RunLog(site, truth=WORKED_EXAMPLE_METERS)
-        outages = Outages(site, week)
+        outages = Outages(site, day)
         start = site.clock.now()
         changed_at = fixed_at = None
         for number in range(RUNS):
@@ -199,16 +204,16 @@ def test_a_hostile_week() -> None:
             site.clock.set(max(site.clock.now(), scheduled))  # a run may have waited (pacing)
             if number and number % COLD_START_EVERY == 0:
                 site.cold_start()
-                week.injected["cold start"] += 1
+                day.injected["cold start"] += 1
             if rnd.random() < P_SESSION_ENDED:
                 site.emulator.expire_tokens()
-                week.injected["session ended"] += 1
+                day.injected["session ended"] += 1
             if number == PASSWORD_CHANGE_RUN:
                 changed_at = site.clock.now()
-                week.outages["wrong secret"] = changed_at
+                day.outages["wrong secret"] = changed_at
                 site.emulator.set_password(NEW_SYSTEM_CODE)  # changed at Huawei only
                 site.emulator.expire_tokens()  # which ends the sessions: an outage from now
-                week.injected["password changed"] += 1
+                day.injected["password changed"] += 1
             in_window = changed_at is not None and fixed_at is None
             if in_window and site.clock.now() >= changed_at + WRONG_PASSWORD_SECONDS:
                 fixed_at = site.clock.now()
@@ -216,7 +221,7 @@ def test_a_hostile_week() -> None:
                 in_window = False
             in_outage = outages.before_run(number, site.clock.now())
             if not in_outage:
-                _inject(site, rnd, week)
+                _inject(site, rnd, day)
             emf_before = len(log.text)
             run = runs.run()
             outages.after_run(run)
@@ -225,38 +230,36 @@ def test_a_hostile_week() -> None:
                 for line in log.text[emf_before:].splitlines()
                 if line.startswith('{"_aws"')
             ]
-            week.metrics.append(
-                RunMetrics(run.started, emf_metrics(emitted), run.error is not None)
-            )
-            week.outcomes[_outcome(run)] += 1
+            day.metrics.append(RunMetrics(run.started, emf_metrics(emitted), run.error is not None))
+            day.outcomes[_outcome(run)] += 1
             if in_window:
-                week.password_window_runs += 1
+                day.password_window_runs += 1
             elif in_outage:
-                week.outage_runs += 1
+                day.outage_runs += 1
             elif not _fault_served(run):
-                week.clean_runs += 1
-                week.clean_pushed += run.pushed_site_meters
+                day.clean_runs += 1
+                day.clean_pushed += run.pushed_site_meters
                 if not run.pushed_site_meters:
-                    week.clean_failures.append(f"run {run.number}: {_outcome(run)}: {run.error}")
-        week.seconds = time.perf_counter() - started
-        report = week.report(site, runs)
+                    day.clean_failures.append(f"run {run.number}: {_outcome(run)}: {run.error}")
+        day.seconds = time.perf_counter() - started
+        report = day.report(site, runs)
         first_after_fix = next(r for r in runs.runs if r.started >= (fixed_at or 0))
         firsts_after_outages = [
             next(r for r in runs.runs if r.started >= start + OUTAGE_SECONDS)
-            for name, start in week.outages.items()
+            for name, start in day.outages.items()
             if name != "wrong secret"
         ]
-        week_end = site.clock.now()
+        day_end = site.clock.now()
         # An outage starts with its first run that pushed no site meters.
         outage_starts = {
             name: next(r.started for r in runs.runs if r.started >= at and not r.pushed_site_meters)
-            for name, at in week.outages.items()
+            for name, at in day.outages.items()
         }
-    mails = template_notifications(week.metrics, week_end)
+    mails = template_notifications(day.metrics, day_end)
     report["alarm_notifications"] = mails
-    shown = "hostile week:\n" + json.dumps(report, indent=1)
+    shown = "hostile day:\n" + json.dumps(report, indent=1)
     print(shown)
-    print(f"alarm notifications in the hostile week: {len(mails)}")
+    print(f"alarm notifications in the hostile day: {len(mails)}")
     for name, start in outage_starts.items():
         minutes = [round((m["at"] - start) / 60, 1) for m in mails if m["at"] >= start]
         print(f"  {name}: mail at {minutes[:1]} min after its first failed run")
@@ -272,7 +275,9 @@ def test_a_hostile_week() -> None:
     assert report["quota_refusals"] == 0, shown  # injected quota faults are "fault:" outcomes
     assert report["wrong_passwords"] <= 3, shown  # one try per 30-minute guard, in one hour
     assert first_after_fix.pushed_site_meters, f"{first_after_fix.error!r}\n{shown}"
-    assert week.clean_pushed >= 0.99 * week.clean_runs, shown
-    assert week.clean_runs >= 0.9 * RUNS, shown  # the mix really left most runs clean
-    assert sum(week.injected.values()) >= 0.03 * RUNS, shown  # and really was hostile
+    assert day.clean_pushed >= 0.99 * day.clean_runs, shown
+    # The mix really left most runs clean (the outages hold 2 % of a week, 13 % of a day).
+    outside = RUNS - day.outage_runs - day.password_window_runs
+    assert day.clean_runs >= 0.9 * outside, shown
+    assert sum(day.injected.values()) >= 0.03 * RUNS, shown  # and really was hostile
     runs.check_invariants(log.text)

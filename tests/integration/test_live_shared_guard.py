@@ -24,7 +24,7 @@ def live_login(store, emu, clock, code):
         Credentials("demo", code),
         store,
         clock=clock,
-        timeouts=(1.0, 1.0),
+        timeouts=(2.0, 5.0),  # no held replies here: room for a loaded machine
     )
     try:
         client.list_plants()

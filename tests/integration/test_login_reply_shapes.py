@@ -41,7 +41,7 @@ def five_edits(kind: str, code: int | None) -> tuple[list[float], list[int]]:
     clock = FakeClock()
     store = InMemoryStateStore(clock=clock)
     fault = {"interface": "login", "kind": kind, "fail_code": code, "nth": None}
-    with FusionSolarEmulator(scenario(faults=[fault]), clock=clock, timeout_hold=1.0) as emu:
+    with FusionSolarEmulator(scenario(faults=[fault]), clock=clock, timeout_hold=2.0) as emu:
         counted = []
         for edit in range(5):
             deadline = Deadline.after(clock, 60)
@@ -51,7 +51,7 @@ def five_edits(kind: str, code: int | None) -> tuple[list[float], list[int]]:
                 store,
                 clock=clock,
                 deadline=deadline,
-                timeouts=(1.0, 0.5),
+                timeouts=(1.0, 1.0),  # whole seconds, under the 2 s hold of a "timeout"
             )
             with pytest.raises(BridgeError):
                 client.list_plants()

@@ -1,10 +1,13 @@
-"""A week of nights in a home whose inverter disconnects at dusk: every value "N/A" until dawn.
+"""Two nights in a home whose inverter disconnects at dusk: every value "N/A" until dawn.
 
-2,016 runs of the real handler on the emulator's clock (a plant near Tokyo in November, with
+576 runs of the real handler on the emulator's clock (a plant near Tokyo in November, with
 its coordinates in the plant list). By night the run pushes production 0, not `error`; by day
-the readings are the day's. Then the week's metrics go through the template's own alarms
+the readings are the day's. Then the two days' metrics go through the template's own alarms
 (alarm_replay.py): nothing is mailed. Before nights were decided by the sun, every night
 pushed `error` and the no-push alarm mailed every night.
+
+(A week until issue 28: each night is decided alone, by that day's sun, so two show it: a dusk,
+a dawn whose readings are the day's again, and a second night after a day of readings.)
 """
 
 import json
@@ -17,7 +20,7 @@ from tests.support.alarm_replay import RunMetrics, emf_metrics, template_notific
 from tests.support.run_checks import LogCapture, RunLog
 from tools.local.site import Site
 
-RUNS = 2016  # 7 days x 288 five-minute slots
+RUNS = 576  # 2 days x 288 five-minute slots
 TOKYO = {"latitude": 35.68, "longitude": 139.77}  # 139.77 is no latitude: no swap to doubt
 NO_BATTERY = [
     {"id": 1001, "devName": "Inverter", "devTypeId": 38, "stationCode": "NE=1"},
@@ -26,7 +29,7 @@ NO_BATTERY = [
 
 
 @pytest.mark.slow
-def test_a_week_of_nights_with_a_disconnected_inverter_mails_nothing() -> None:
+def test_two_nights_with_a_disconnected_inverter_mail_nothing() -> None:
     scenario = {
         "stations": [{**default_station("NE=1"), **TOKYO, "capacity": 6.0}],
         "devices": NO_BATTERY,
@@ -36,7 +39,7 @@ def test_a_week_of_nights_with_a_disconnected_inverter_mails_nothing() -> None:
     }
     metrics, outcomes, nights = [], {"site meters": 0, "error": 0}, 0
     # No faults here: a long hold only keeps a loaded machine's slow loopback reply from
-    # timing out (the nights are what this week is about).
+    # timing out (the nights are what these days are about).
     with Site(scenario, timeout_hold=10.0) as site, LogCapture(site.app, debug=False) as log:
         runs = RunLog(site)
         start = site.clock.now()
@@ -61,5 +64,5 @@ def test_a_week_of_nights_with_a_disconnected_inverter_mails_nothing() -> None:
     shown = f"{outcomes}, {nights} runs at night, mails: {mails}"
     assert "readings_incomplete" not in outcomes, shown  # not one night pushed `error`
     assert outcomes["error"] <= 2, shown  # a loaded machine's hiccup, never the nights
-    assert nights >= 7 * 100, shown  # ten hours a night at least: the nights were there
+    assert nights >= 2 * 100, shown  # ten hours a night at least: the nights were there
     assert mails == [], shown

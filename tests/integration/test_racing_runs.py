@@ -42,7 +42,7 @@ def client_on(ssm, emu, clock, credentials=RIGHT) -> FusionSolarClient:
         SsmStateStore(NAME, ssm, clock, deadline),
         clock=clock,
         deadline=deadline,
-        timeouts=(1.0, 1.0),
+        timeouts=(2.0, 5.0),  # no held replies here: room for a loaded machine
     )
 
 

@@ -296,7 +296,7 @@ def test_failure_records_and_metrics_carry_no_secret():
     scenario["credentials"] = {"username": "sec-user", "system_code": SYSTEM_CODE}
     scenario["chargehq_api_key"] = API_KEY
     with (
-        Site(scenario, settings={"POWERTOOLS_LOG_LEVEL": "DEBUG"}, timeout_hold=1.0) as site,
+        Site(scenario, settings={"POWERTOOLS_LOG_LEVEL": "DEBUG"}) as site,
         LogCapture(site.app) as logs,
     ):
         runs = RunLog(site)

@@ -114,7 +114,7 @@ def test_the_run_fails_only_when_every_charging_sink_failed(fault, raised):
 def test_failed_readings_are_told_to_every_sink_with_an_error_channel():
     scenario = worked_example_scenario()
     scenario["faults"] = [{"interface": "getDevRealKpi", "kind": "timeout"}]
-    with Site(scenario, settings={"SINKS": ALL}, timeout_hold=1.0) as site:
+    with Site(scenario, settings={"SINKS": ALL}) as site:
         run = site.run()
         assert isinstance(run.error, FusionSolarUnavailable)
         assert "error" in run.last_body

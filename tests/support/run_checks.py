@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,29 @@ def library_logging_restored() -> Iterator[None]:
         yield
     finally:
         library.handlers[:], library.propagate, library.level = saved
+
+
+class _CurrentStdout(io.TextIOBase):
+    """sys.stdout as it is at each write, not as it was when a handler was made."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def follow_stdout(app: Any) -> None:
+    """Point the handler module's Powertools log handler (if imported) at the current stdout.
+    Not setStream: that flushes the old stream, which may be closed already."""
+    handler = getattr(getattr(app, "logger", None), "registered_handler", None)
+    if isinstance(handler, logging.StreamHandler) and handler.lock is not None:
+        with handler.lock:
+            if not isinstance(handler.stream, _CurrentStdout):
+                handler.stream = _CurrentStdout()
 
 
 class LogCapture:

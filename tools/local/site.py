@@ -63,7 +63,7 @@ class Site:
         *,
         settings: dict[str, str] | None = None,
         secret: dict[str, Any] | str | None = None,
-        timeout_hold: float = 1.5,
+        timeout_hold: float = 4.0,
         latency: float = 0.0,
         service: str = "fusionsolar-chargehq-test",
     ) -> None:
@@ -138,13 +138,14 @@ class Site:
         import app
 
         self.app = app
-        # This site's own collaborators: its clock, short timeouts (loopback answers at once),
-        # under the emulators' hold for a "timeout" fault, and with as much room as that leaves:
-        # a loaded machine (a CI run, a garbage collection) can pause a reply for half a second.
-        read = max(0.5, self.timeout_hold - 0.5)
+        # This site's own collaborators: its clock, and timeouts in whole seconds (loopback
+        # answers at once, but a loaded machine, e.g. two test runs on two cores, paused a
+        # reply past 1 s), a second under the emulators' hold for a "timeout" fault, so the
+        # client gives up before the stand-in lets the request go.
+        read = max(1.0, float(int(self.timeout_hold) - 1))
         self.wiring = app.Wiring(
             clock=self.clock,
-            http_timeouts=(1.0, read),
+            http_timeouts=(2.0, read),
             chargehq_timeout=read,
             # The stand-ins play ChargeHQ's and PVOutput's own services (sinks/chargehq.py
             # judges "gone" only from ChargeHQ's own answers).
