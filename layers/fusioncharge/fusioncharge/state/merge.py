@@ -69,7 +69,10 @@ def _newer(mine: Values, theirs: Values, time: str | None) -> Values:
 
 
 def _time(values: Values, time: str | None) -> float:
-    value = values[time or ""]
+    return _seconds(values[time or ""])
+
+
+def _seconds(value: object) -> float:
     return value if isinstance(value, float | int) else 0.0
 
 
@@ -78,16 +81,25 @@ def _ours(mine: Values, theirs: Values, time: str | None) -> Values:
 
 
 def _latest(mine: Values, theirs: Values, time: str | None) -> Values:
-    (name,) = mine
-    return mine if _time(mine, name) >= _time(theirs, name) else theirs
+    return {name: _later(mine[name], theirs[name]) for name in mine}
+
+
+def _later(a: object, b: object) -> object:
+    """The later of two times; an unset one (None) is the earliest."""
+    if a is None or (b is not None and _seconds(b) > _seconds(a)):
+        return b
+    return a
 
 
 def _both_rejected(mine: Values, theirs: Values, time: str | None) -> Values:
     """Credentials either run saw rejected stay guarded, until the later of the two guards."""
-    chosen = _newer(mine, theirs, time)
-    for name in mine.keys() - {time}:
-        hashes = [*str(mine[name] or "").split(), *str(theirs[name] or "").split()]
-        chosen = {**chosen, name: " ".join(list(dict.fromkeys(hashes))[-5:]) or None}
+    chosen = {}
+    for name in mine:
+        if name == time:
+            chosen[name] = _later(mine[name], theirs[name])
+        else:
+            hashes = [*str(mine[name] or "").split(), *str(theirs[name] or "").split()]
+            chosen[name] = " ".join(list(dict.fromkeys(hashes))[-5:]) or None
     return chosen
 
 
