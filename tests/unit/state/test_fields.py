@@ -4,6 +4,7 @@ holds for each field, stated here with the numbers and names the docs promise.""
 import copy
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from fusioncharge.state.fields import FIELDS
 from fusioncharge.state.merge import merge
 
 NOW = 1_800_000_000.0
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "states"
 
 
 def test_every_state_field_has_exactly_one_row_in_the_records_order():
@@ -118,6 +120,25 @@ def test_a_count_or_sink_memory_both_runs_changed_is_ours_and_one_only_they_chan
     assert getattr(ours, name) == theirs
 
 
+def test_a_sink_memory_this_run_cleared_stays_cleared():
+    """ChargeHQ answered this run: its "gone since" is forgotten, whatever a racing run kept."""
+    base, ours, theirs = three(State(sinks={"chargehq": {"gone_since": NOW - 600}}))
+    ours.sinks = None
+    theirs.sinks = {"chargehq": {"gone_since": NOW - 900}}
+    merge(ours, base, theirs)
+    assert ours.sinks is None
+
+
+def test_the_clock_estimate_both_runs_changed_is_ours_even_beside_a_newer_device_list():
+    """Our leads come from this run's calls: a racing run's newer device list does not bring
+    its own estimate along."""
+    base, ours, theirs = three(State(devices=LIST, devices_fetched_at=50.0, server_leads=[0.1]))
+    ours.server_leads = [0.7]
+    theirs.devices_fetched_at, theirs.server_leads = 200.0, [0.5]
+    merge(ours, base, theirs)
+    assert (ours.devices_fetched_at, ours.server_leads) == (200.0, [0.7])
+
+
 # --- start_over: the lockout guard's sound fields, each as load reads it ---------------------
 def damaged(**guard: object) -> str:
     return stored(token_issued_at=NOW + 36_000, **guard)
@@ -135,9 +156,13 @@ BACK_OFF = ("login_backoff_until", "login_quota_refusals")
 
 
 def test_starting_over_keeps_every_sound_guard_field_and_nothing_else():
-    everything = {**GUARD, "token": "x", "devices_fetched_at": NOW, "negative_runs": 2}
-    state = start_over(damaged(**everything), NOW)
-    assert state == State(kpi_pending=NOW, **GUARD)
+    """A state holding every field (the stored fixture, plus the guard and a pending mark),
+    damaged by a token time ten hours ahead: only the guard is kept, and this window skipped."""
+    every = json.loads((FIXTURES / "v2-two-plants-every-field.json").read_text("utf-8"))
+    every |= {**GUARD, "kpi_pending": NOW - 5, "token_issued_at": NOW + 36_000}
+    every |= {"devices_asked_at": NOW - 60, "plant_checked_at": NOW - 60, "ew": [30_000_000, 4.2]}
+    assert set(every) - {"v"} == {f.stored_key for f in FIELDS}
+    assert start_over(json.dumps(every), NOW) == State(kpi_pending=NOW, **GUARD)
 
 
 @pytest.mark.parametrize("name", GUARD)

@@ -16,10 +16,15 @@ PENDING = 15 * 60 + 60.0  # a run's pending calls end within Lambda's 15-minute 
 BACKOFF = 6 * 3600 + 60.0  # a login back-off lasts at most 6 hours
 
 # Stored types: what a stored value must be (codec.py reads and writes each).
-TEXT, NUMBER, NUMBERS = "text", "number", "numbers"
+TEXT = "text"
+NUMBER = "number"  # finite
+NUMBERS = "numbers"  # a list of them
 TIMES_BY_TYPE = "times by type"  # {"38": epoch seconds}
 MEMORIES = "memories"  # {"pvoutput": {...}}: one object per sink
-DEVICES, PLANT_FACTS, METER_WATCH, ENERGY_WATCH = "devices", "plant facts", "meter", "energy"
+DEVICES = "devices"  # grouped by plant (devices.py)
+PLANT_FACTS = "plant facts"
+METER_WATCH = "meter watch"
+ENERGY_WATCH = "energy watch"
 
 
 @dataclass(frozen=True)
@@ -58,19 +63,19 @@ with_device_list = newer("devices_fetched_at")  # never an older device list, no
 
 @dataclass(frozen=True)
 class Drop:
-    """A part salvage drops, whole, when the state does not fit its store: lowest rank first."""
+    """A part salvage drops, whole, when the state does not fit its store."""
 
-    rank: int
     what: str  # what the log line names
 
 
-NAMES = Drop(1, "plant names")
-CLOCK = Drop(2, "FusionSolar clock estimate")
-WATCH = Drop(3, "meter watch")
-COUNTERS = Drop(4, "energy counters")
-DEVICE_LIST = Drop(5, "device list")
-LOOKUP = Drop(6, "plant lookup")
+NAMES = Drop("plant names")
+CLOCK = Drop("FusionSolar clock estimate")
+WATCH = Drop("meter watch")
+COUNTERS = Drop("energy counters")
+DEVICE_LIST = Drop("device list")
+LOOKUP = Drop("plant lookup")
 NEVER = None  # the lockout guard, the token, the reading times and what sinks remember
+DROPPED_FIRST_TO_LAST = (NAMES, CLOCK, WATCH, COUNTERS, DEVICE_LIST, LOOKUP)  # least needed first
 
 
 @dataclass(frozen=True)
@@ -116,5 +121,3 @@ FIELDS = (
     Field("kpi_pending", NUMBER, PENDING, latest, NEVER, False),
     Field("sinks", MEMORIES, None, ours, NEVER, False),
 )
-
-BY_NAME = {f.name: f for f in FIELDS}

@@ -12,7 +12,7 @@ the energy counters' last sums, the device list (fetched again), and last the pl
 import copy
 
 from fusioncharge.state import State
-from fusioncharge.state.fields import FIELDS, Drop
+from fusioncharge.state.fields import DROPPED_FIRST_TO_LAST, FIELDS, Drop
 
 
 def droppable() -> list[tuple[Drop, tuple[str, ...]]]:
@@ -21,7 +21,7 @@ def droppable() -> list[tuple[Drop, tuple[str, ...]]]:
     for f in FIELDS:
         if f.drop is not None:
             parts[f.drop] = (*parts.get(f.drop, ()), f.name)
-    return sorted(parts.items(), key=lambda part: part[0].rank)
+    return sorted(parts.items(), key=lambda part: DROPPED_FIRST_TO_LAST.index(part[0]))
 
 
 def fitted(state: State, limit: int) -> tuple[State, list[str]]:
