@@ -156,13 +156,17 @@ BACK_OFF = ("login_backoff_until", "login_quota_refusals")
 
 
 def test_starting_over_keeps_every_sound_guard_field_and_nothing_else():
-    """A state holding every field (the stored fixture, plus the guard and a pending mark),
-    damaged by a token time ten hours ahead: only the guard is kept, and this window skipped."""
+    """A state holding every field, each sound (the stored fixture, plus the guard and a
+    pending mark), damaged only by a key this code never wrote: only the guard is kept, and
+    this window skipped."""
+    later = 1_800_000_200.0  # after every time the fixture holds
     every = json.loads((FIXTURES / "v2-two-plants-every-field.json").read_text("utf-8"))
-    every |= {**GUARD, "kpi_pending": NOW - 5, "token_issued_at": NOW + 36_000}
-    every |= {"devices_asked_at": NOW - 60, "plant_checked_at": NOW - 60, "ew": [30_000_000, 4.2]}
+    every |= {**GUARD, "kpi_pending": later - 5, "devices_asked_at": NOW, "plant_checked_at": NOW}
+    every |= {"ew": [30_000_000, 4.2]}
     assert set(every) - {"v"} == {f.stored_key for f in FIELDS}
-    assert start_over(json.dumps(every), NOW) == State(kpi_pending=NOW, **GUARD)
+    State.from_json(json.dumps(every), later)  # each field sound
+    damaged = json.dumps({**every, "damage": True})
+    assert start_over(damaged, later) == State(kpi_pending=later, **GUARD)
 
 
 @pytest.mark.parametrize("name", GUARD)
