@@ -84,23 +84,26 @@ def _latest(mine: Values, theirs: Values, time: str | None) -> Values:
     return {name: _later(mine[name], theirs[name]) for name in mine}
 
 
-def _later(a: object, b: object) -> object:
+def _later(a: object, b: object) -> float | None:
     """The later of two times; an unset one (None) is the earliest."""
-    if a is None or (b is not None and _seconds(b) > _seconds(a)):
-        return b
-    return a
+    times = [t for t in (a, b) if isinstance(t, float | int)]
+    return max(times) if times else None
 
 
 def _both_rejected(mine: Values, theirs: Values, time: str | None) -> Values:
     """Credentials either run saw rejected stay guarded, until the later of the two guards."""
-    chosen = {}
+    chosen: Values = {}
     for name in mine:
         if name == time:
             chosen[name] = _later(mine[name], theirs[name])
         else:
-            hashes = [*str(mine[name] or "").split(), *str(theirs[name] or "").split()]
+            hashes = [*_words(mine[name]), *_words(theirs[name])]
             chosen[name] = " ".join(list(dict.fromkeys(hashes))[-5:]) or None
     return chosen
+
+
+def _words(value: object) -> list[str]:
+    return value.split() if isinstance(value, str) else []
 
 
 def _each_latest(ours: State, base: State, stored: State, name: str) -> None:
