@@ -448,19 +448,19 @@ def test_a_device_list_without_a_type_does_not_drop_it_until_a_second_agrees(run
     emu.leave_out_of_next_device_list(type_id)
     assert type_id in {r.type_id for r in runs.run() if not r.empty}
     assert emu.count("getDevList") == 2
-    assert runs.state.doubted_types == [type_id]
+    assert runs.state.missing_types == [type_id]
     runs.clock.advance(300)
     assert type_id in {r.type_id for r in runs.run() if not r.empty}
     runs.clock.advance(6 * 3600)
-    runs.run()  # a full list again: nothing doubted
-    assert runs.state.doubted_types is None
+    runs.run()  # a full list again: nothing missing
+    assert runs.state.missing_types is None
     runs.clock.advance(6 * 3600)
     emu.leave_out_of_next_device_list(type_id)
     emu.leave_out_of_next_device_list(type_id)
     runs.run()
     runs.clock.advance(6 * 3600)
     assert type_id not in {r.type_id for r in runs.run()}  # two lists agree: it is gone
-    assert runs.state.doubted_types is None
+    assert runs.state.missing_types is None
 
 
 def test_the_plants_facts_are_kept_and_learned_once_by_an_older_state(runs, emu):

@@ -310,7 +310,7 @@ def test_the_state_of_the_most_plants_fits_ssm_with_every_field_at_its_largest(c
     state.no_login_before = state.locked_until = later
     state.kpi_pending, state.plant_checked_at = later - 900, now + 0.123456789
     state.unserved_types = [23070]
-    state.doubted_types = [38, 39, 47]  # a partial device list, kept until a next one agrees
+    state.missing_types = [38, 39, 47]  # a device list lacking types, kept until a next one agrees
     facts = state.plant_facts or []
     assert facts and all(f.capacity_kwp and f.latitude and f.grid_connection_date for f in facts)
     state.negative_runs = 288 * 7  # a week of negative consumption

@@ -180,15 +180,15 @@ def test_a_refresh_folds_in_what_racing_runs_saved_without_saving():
     assert unloaded.login_tries is None
 
 
-def test_saved_says_whether_the_store_holds_the_state_as_this_run_left_it():
+def test_store_holds_says_whether_the_store_holds_the_state_as_this_run_left_it():
     clock = FakeClock()
     checkpoint = Checkpoint(InMemoryStateStore(clock=clock), clock)
     state = checkpoint.load()
-    assert checkpoint.saved(state)
+    assert checkpoint.store_holds(state)
     state.token = "t"
-    assert not checkpoint.saved(state)
+    assert not checkpoint.store_holds(state)
     checkpoint.save(state)
-    assert checkpoint.saved(state)
+    assert checkpoint.store_holds(state)
 
 
 @pytest.mark.parametrize(("written", "loads"), [(False, 1), (True, 2)])

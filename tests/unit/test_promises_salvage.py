@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch
+from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch, PlantFacts
 from fusioncharge.state import State
 from fusioncharge.state.salvage import fitted, size
 
@@ -19,8 +19,11 @@ ORDER = (
     ("FusionSolar clock estimate", ("server_leads",)),
     ("meter watch", ("meter_watch",)),
     ("energy counters", ("energy_watch",)),
-    ("device list", ("devices", "devices_fetched_at", "unserved_types", "devices_asked_at")),
-    ("plant lookup", ("plant_code", "plant_for_station", "plant_checked_at")),
+    (
+        "device list",
+        ("devices", "devices_fetched_at", "unserved_types", "missing_types", "devices_asked_at"),
+    ),
+    ("plant lookup", ("plant_code", "plant_for_station", "plant_checked_at", "plant_facts")),
 )
 
 
@@ -44,7 +47,9 @@ def full() -> State:
         devices=[Device(1, "", 38, "NE=1"), Device(47, "", 47, "NE=1")],
         devices_fetched_at=NOW - 3600,
         unserved_types=[39],
+        missing_types=[23070],
         devices_asked_at=NOW - 7200,
+        plant_facts=[PlantFacts(6.6, -33.87, 151.21, "2021-03-04")],
     )
 
 

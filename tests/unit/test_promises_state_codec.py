@@ -27,7 +27,7 @@ NUMBER_FIELDS = (
     "login_quota_refusals",
 )
 TEXT_FIELDS = ("token", "rejected_credentials", "plant_code", "plant_name", "plant_for_station")
-LIST_FIELDS = ("unserved_types", "doubted_types", "login_tries", "server_leads")
+LIST_FIELDS = ("unserved_types", "doubted_types", "login_tries", "server_leads")  # stored keys
 
 
 def every_field() -> State:
@@ -47,7 +47,7 @@ def every_field() -> State:
         last_fetch={"38": NOW - 300, "39": NOW - 290},
         server_leads=[1.5, -2.25],
         unserved_types=[47],
-        doubted_types=[41],
+        missing_types=[41],
         meter_watch=MeterWatch(47, 1_800_000_000_000, 1.5, 322.3, 583.1, 2, (48,), 1),
         energy_watch=EnergyWatch(
             inverter_day=CounterSample(4.2, 30_000_000),

@@ -16,7 +16,7 @@ from fusioncharge.errors import (
     QuotaExceeded,
     UnexpectedResponse,
 )
-from fusioncharge.fusionsolar import parse, partial_list, replies
+from fusioncharge.fusionsolar import missing_types, parse, replies
 from fusioncharge.fusionsolar.plant_list import Call, PlantList
 from fusioncharge.models import EMMA, REAL_TIME_TYPES, Device, Plant
 from fusioncharge.plant.match import PlantNames, station_names
@@ -172,21 +172,22 @@ class Catalogue:
         """Cache what the poller reads, without names (messages name devices by id), in the
         order the state keeps them: optimizers (one per panel), or names, would overflow SSM's
         4 KB. A type the cached list has and this one lacks stays until a next list agrees
-        (partial_list.py); an empty plant is the plant-gone check's."""
+        (missing_types.py); an empty plant is the plant-gone check's."""
         st = self.state
         kept = in_state_order([replace(d, name="") for d in found if d.type_id in READ_TYPES])
         if all(any(d.plant_code == p.code for d in found) for p in plants):
-            believed = partial_list.believe(self.cached_devices(plants), kept, st.doubted_types)
-            if believed.kept_ids:
+            cached = self.cached_devices(plants)
+            checked = missing_types.keep_missing(cached, kept, st.missing_types)
+            if checked.kept_ids:
                 self.logger.warning(
                     "the device list came without device type(s) %s that it had before: "
                     "device(s) %s kept until a next list agrees they are gone",
-                    believed.doubted,
-                    believed.kept_ids,
+                    checked.missing,
+                    checked.kept_ids,
                 )
-                ids = set(believed.kept_ids)
-                found = found + [d for d in believed.devices if d.id in ids]
-            kept, st.doubted_types = in_state_order(believed.devices), believed.doubted
+                ids = set(checked.kept_ids)
+                found = found + [d for d in checked.devices if d.id in ids]
+            kept, st.missing_types = in_state_order(checked.devices), checked.missing
         # Each fetch forgets the types that said 20013 (a server update may serve them now):
         # the list's 6 hours bound how long a type goes unasked.
         st.unserved_types = None

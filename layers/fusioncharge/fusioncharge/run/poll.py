@@ -196,7 +196,7 @@ def _read_site_meters(
         logger.warning(warning)
         result.meter_direction_suspect = True
     try:
-        if not saves.saved(state):
+        if not saves.store_holds(state):
             saves.save(state)
     except StateError as exc:
         # Good readings are still pushed; the run fails after the push (see run_poll).
@@ -210,7 +210,7 @@ def _read_site_meters(
 def _save_quietly(saves: Checkpoint, state: State) -> None:
     """Save after a failed run, retried while the run has time (a lock just learned must
     survive a throttled save); a failure is logged, the run's own error is the story."""
-    if saves.saved(state):
+    if saves.store_holds(state):
         return
     try:
         saves.save(state)

@@ -59,7 +59,7 @@ class SinkBuilder:
 def keep_memory(saves: Checkpoint | None, state: State | None) -> None:
     """Save what the sinks remember (PVOutput's day, ChargeHQ's silence) when it changed,
     through the run's checkpoint (merged with racing runs like every save)."""
-    if saves is None or state is None or saves.saved(state):
+    if saves is None or state is None or saves.store_holds(state):
         return
     try:
         saves.save(state)

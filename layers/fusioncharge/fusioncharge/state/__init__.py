@@ -2,7 +2,8 @@
 
 The state holds the session token and when it was issued, the lockout guard, the cached plants
 and devices, and when each device type was last fetched (Huawei's 5-minute quota), as typed
-records; its storage format (compact JSON within SSM's 4 KB) is state/codec.py's alone.
+records; each field's rules (stored type, time slack, merge, salvage, start_over) are its row
+in state/fields.py; its storage format (compact JSON within SSM's 4 KB) is state/codec.py's.
 Stores: in memory (tests), a local file (LIVE=1 runs, mode 600) and SSM SecureString
 (deployed; see state/store.py).
 """
@@ -10,7 +11,7 @@ Stores: in memory (tests), a local file (LIVE=1 runs, mode 600) and SSM SecureSt
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,16 +19,12 @@ from fusioncharge.clock import Clock, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.models import Device, EnergyWatch, MeterWatch, PlantFacts
 from fusioncharge.state import codec as state_codec
-from fusioncharge.state.devices import is_number
+from fusioncharge.state.fields import FIELDS, NEWER, Field
 
 STATION_KEPT_CHARS = 64  # a longer STATION is kept as a digest
-# How far ahead of our clock a stored time may lie; anything further is damage, not a plan.
-PAST_TIMES_SLACK = 60.0  # times of things that happened (a clock may step back a little)
-GUARD_TIMES_SLACK = 30 * 60 + 60.0  # guards run at most 30 minutes ahead
-PENDING_SLACK = 15 * 60 + 60.0  # a run's pending calls end within Lambda's 15-minute maximum
-BACKOFF_SLACK = 6 * 3600 + 60.0  # a login back-off lasts at most 6 hours
-_EVENT_TIMES = ("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at")
-_GUARD_TIMES = ("no_login_before", "locked_until")
+# A stand-in store takes as long as SSM's slowest call may (aws/clients.py: one attempt, 2 s to
+# connect and 3 s to read): tests and LIVE runs keep the deployed store's margins.
+STAND_IN_CALL_SECONDS = 5.0
 
 
 @dataclass
@@ -51,7 +48,9 @@ class State:
     # FusionSolar's clock - ours at sending, seconds, for the last calls (oldest first).
     server_leads: list[float] | None = None
     unserved_types: list[int] | None = None  # answered 20013: not asked until devices change
-    doubted_types: list[int] | None = None  # lacking in the last device list: kept till confirmed
+    # Types the last device list lacked: kept from the cached list until a next one confirms
+    # them missing (fusionsolar/missing_types.py).
+    missing_types: list[int] | None = None
     meter_watch: MeterWatch | None = None  # meter_direction's last sample and streak
     energy_watch: EnergyWatch | None = None  # the energy counters' last good sums (energy.py)
     negative_runs: int | None = None  # runs in a row with negative consumption (a warning at 3)
@@ -71,7 +70,7 @@ class State:
     sinks: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        data = state_codec.encode({f.name: getattr(self, f.name) for f in fields(self)})
+        data = state_codec.encode({f.name: getattr(self, f.name) for f in FIELDS})
         text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         try:
             text.encode()
@@ -111,22 +110,27 @@ def station_key(station: str) -> str:
 
 
 def _check_times(state: State, now: float) -> None:
-    limits = [(now + PAST_TIMES_SLACK, getattr(state, n)) for n in _EVENT_TIMES]
-    limits += [(now + PAST_TIMES_SLACK, t) for t in state.last_fetch.values()]
-    limits += [(now + PAST_TIMES_SLACK, t) for t in state.login_tries or ()]
-    limits += [(now + GUARD_TIMES_SLACK, getattr(state, n)) for n in _GUARD_TIMES]
-    limits += [(now + PENDING_SLACK, state.kpi_pending)]
-    limits += [(now + BACKOFF_SLACK, state.login_backoff_until)]
-    if any(t is not None and t > limit for limit, t in limits):
+    if any(not _in_time(f, getattr(state, f.name), now) for f in FIELDS):
         raise StateError("stored state holds times in the future")
+
+
+def _in_time(f: Field, value: Any, now: float) -> bool:
+    """Whether a field's times (one, a list or one per device type) lie within its slack."""
+    if f.slack is None or value is None:
+        return True
+    times = (
+        value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    )
+    return all(t <= now + f.slack for t in times)
 
 
 def start_over(text: str | None, now: float) -> State:
     """The state to run with when the stored one is damaged.
 
     As if the last run had just read every device type (this run skips Huawei's window rather
-    than risk a 407), keeping each lockout-guard field that is sound on its own: damage
-    elsewhere (a time a laptop wrote ahead) must not forget wrong logins or a lock.
+    than risk a 407), keeping each lockout-guard field that is sound on its own (fields.py:
+    kept), or with the time it follows: damage elsewhere (a time a laptop wrote ahead) must
+    not forget wrong logins or a lock.
     """
     state = State(kpi_pending=now)
     try:
@@ -135,23 +139,37 @@ def start_over(text: str | None, now: float) -> State:
         return state
     if not isinstance(data, dict):
         return state
-    tries = data.get("login_tries")
-    if isinstance(tries, list) and all(is_number(t) and t <= now + PAST_TIMES_SLACK for t in tries):
-        state.login_tries = [float(t) for t in tries] or None
-    for name in _GUARD_TIMES:
-        value = data.get(name)
-        if is_number(value) and value <= now + GUARD_TIMES_SLACK:
-            setattr(state, name, float(value))
-    if isinstance(data.get("rejected_credentials"), str):
-        state.rejected_credentials = data["rejected_credentials"]
-    until, refusals = data.get("login_backoff_until"), data.get("login_quota_refusals")
-    if is_number(until) and until <= now + BACKOFF_SLACK and is_number(refusals):
-        state.login_backoff_until, state.login_quota_refusals = float(until), int(refusals)
+    sound = {f.name: v for f in FIELDS if f.kept and (v := _sound(f, data, now)) is not None}
+    for f in FIELDS:
+        if f.name in sound and all(name in sound for name in _kept_with(f)):
+            setattr(state, f.name, sound[f.name])
     return state
+
+
+def _sound(f: Field, data: dict[str, Any], now: float) -> Any:
+    """A kept field's stored value when it reads as load reads it, within its slack; or None."""
+    try:
+        value = state_codec.READ[f.stored](data.get(f.stored_key))
+    except StateError:
+        return None
+    return value if value != [] and _in_time(f, value, now) else None
+
+
+def _kept_with(f: Field) -> list[str]:
+    """The kept fields that follow the same time as `f`: one record, kept whole or not at all."""
+    if f.merge.rule != NEWER:
+        return []
+    return [g.name for g in FIELDS if g.kept and g.merge == f.merge]
 
 
 class StateStore(Protocol):
     """Loads and saves State. Implementations raise StateError on I/O failure."""
+
+    @property
+    def slowest_call_seconds(self) -> float:
+        """How long one load or save may take at its slowest: a checkpoint starts none
+        without that much of the run left."""
+        ...
 
     def load(self) -> State: ...
 
@@ -160,6 +178,8 @@ class StateStore(Protocol):
 
 class InMemoryStateStore:
     """Keeps the JSON text, as SSM would, so round-trips are real."""
+
+    slowest_call_seconds = STAND_IN_CALL_SECONDS
 
     def __init__(self, text: str | None = None, clock: Clock | None = None) -> None:
         self.text = text
@@ -176,6 +196,8 @@ class InMemoryStateStore:
 
 class FileStateStore:
     """A local JSON file readable only by its owner (mode 600): for `make run LIVE=1`."""
+
+    slowest_call_seconds = STAND_IN_CALL_SECONDS
 
     def __init__(self, path: Path, clock: Clock | None = None) -> None:
         self.path = path

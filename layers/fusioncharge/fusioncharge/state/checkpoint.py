@@ -16,7 +16,6 @@ loads and saves; it knows what it last saved, the base of that merge.
 import copy
 from typing import Any
 
-from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.clock import Clock, Deadline
 from fusioncharge.errors import StateBusy, StateError, StateNotSaved
 from fusioncharge.state import State, StateStore
@@ -105,8 +104,8 @@ class Checkpoint:
             self.clock.sleep(LEASE_POLL_SECONDS)
             waited += LEASE_POLL_SECONDS
 
-    def saved(self, state: State) -> bool:
-        """True when the store holds `state` as this run last saved (or loaded) it."""
+    def store_holds(self, state: State) -> bool:
+        """True when the store holds `state` as it is: as this run last saved (or loaded) it."""
         return state == self.base
 
     def refresh(self, state: State) -> None:
@@ -126,7 +125,7 @@ class Checkpoint:
         Only with time for the slowest save left: the run's last save has its own margin.
         """
         deadline = self.deadline
-        if deadline is not None and deadline.remaining() < AWS_CALL_MAX_SECONDS:
+        if deadline is not None and deadline.remaining() < self.store.slowest_call_seconds:
             raise StateNotSaved(
                 f"not enough of the run left to save the state before the {call}; not making "
                 "it (the next run tries again)"
@@ -150,7 +149,7 @@ class Checkpoint:
         error = StateError("the state was not saved: no time left in the run to try")
         for delay in (0.0, *RETRY_DELAYS):
             if not self._time_after(delay):
-                break  # each attempt needs time for one whole AWS call at its slowest
+                break  # each attempt needs time for one whole call at its slowest
             self.clock.sleep(delay)
             try:
                 self._merge_and_save(state, verify)
@@ -160,9 +159,9 @@ class Checkpoint:
         raise error
 
     def _time_after(self, delay: float) -> bool:
-        """Whether, after waiting `delay`, the run still has time for a whole AWS attempt."""
+        """Whether, after waiting `delay`, the run still has time for the store's slowest call."""
         deadline = self.deadline
-        return deadline is None or deadline.remaining() >= delay + AWS_CALL_MAX_SECONDS
+        return deadline is None or deadline.remaining() >= delay + self.store.slowest_call_seconds
 
     def _merge_and_save(self, state: State, verify: bool) -> None:
         if self.merging and self._maybe_changed():

@@ -1,22 +1,24 @@
-"""The state's storage format: the one module that knows its short keys and refuses bad shapes.
+"""The state's storage format: how each stored type is written, and read back refusing bad shapes.
 
-The State (state/) holds records: `Device`, `MeterWatch`, `PlantFacts`. Stored, it is compact
-JSON that fits SSM's 4 KB with hundreds of read devices: devices grouped by plant and the
-fields they share, no names (100 named devices would not fit); a large group's ids as the
-first in full, then each one's step from the one before (a plant's devices have ids close
-together: 200 ids in full would not fit); the meter watch under one- and two-letter keys; a
-plant's facts as a list. Versions this code wrote before (v1: named devices, one server lead)
-still read. Pure: no I/O.
+Each field's stored type and key are its row in state/fields.py. The State (state/) holds
+records: `Device`, `MeterWatch`, `PlantFacts`. Stored, it is compact JSON that fits SSM's 4 KB
+with hundreds of read devices: devices grouped by plant and the fields they share, no names
+(100 named devices would not fit); a large group's ids as the first in full, then each one's
+step from the one before (a plant's devices have ids close together: 200 ids in full would not
+fit); the meter watch under one- and two-letter keys; a plant's facts as a list. Versions this
+code wrote before (v1: named devices, one server lead) still read. Pure: no I/O.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fusioncharge.errors import StateError
 from fusioncharge.models import CounterSample, Device, EnergyWatch, MeterWatch, PlantFacts
+from fusioncharge.state import fields as kinds
 from fusioncharge.state.devices import is_int as _is_int
 from fusioncharge.state.devices import is_number, pack, unpack
 from fusioncharge.state.devices import require as _require
+from fusioncharge.state.fields import FIELDS
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # v1: devices as named dicts, one server_lead (the least)
@@ -27,32 +29,19 @@ WATCH_KEYS = {"d": "device_id", "ms": "time_ms", "p": "export_kw", "i": "importe
 WATCH_KEYS |= {"e": "exported_kwh", "n": "streak", "a": "others", "x": "held"}
 WATCH_REQUIRED = ("d", "ms", "p", "i", "e")
 WATCH_WHEN_SET = ("a", "x")
-# The energy watch, stored as "ew": [minute, inverter day, charged, discharged, inverter total],
-# each counter null, a number (read at that minute) or [number, minutes before it] (held).
-ENERGY_KEY = "ew"
+# The energy watch: [minute, inverter day, charged, discharged, inverter total], each counter
+# null, a number (read at that minute) or [number, minutes before it] (held).
 ENERGY_COUNTERS = ("inverter_day", "charged_day", "discharged_day", "inverter_total")
-# Plain fields, by the type a stored value must have.
-NUMBERS = (
-    *("token_issued_at", "devices_fetched_at", "plant_checked_at", "devices_asked_at"),
-    *("no_login_before", "locked_until", "kpi_pending", "negative_runs"),
-    *("login_backoff_until", "login_quota_refusals"),
-)
-TEXTS = ("token", "rejected_credentials", "plant_code", "plant_name", "plant_for_station")
-NUMBER_LISTS = ("unserved_types", "doubted_types", "login_tries", "server_leads")
 
 
-def encode(fields: Mapping[str, Any]) -> dict[str, Any]:
+def encode(values: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON object for a State's fields: unset ones left out (an empty device list is
     kept: it is a cached answer too)."""
-    data = {k: v for k, v in fields.items() if v is not None and v != {}}
-    if "devices" in data:
-        data["dv"] = pack(data.pop("devices"))
-    if "meter_watch" in data:
-        data["meter_watch"] = _watch_json(data["meter_watch"])
-    if "plant_facts" in data:
-        data["plant_facts"] = [_facts_json(f) for f in data["plant_facts"]]
-    if "energy_watch" in data:
-        data[ENERGY_KEY] = _energy_json(data.pop("energy_watch"))
+    data: dict[str, Any] = {}
+    for f in FIELDS:
+        value = values[f.name]
+        if value is not None and value != {}:
+            data[f.stored_key] = WRITE.get(f.stored, _same)(value)
     data["v"] = STATE_VERSION
     return data
 
@@ -61,36 +50,33 @@ def decode(data: Any) -> dict[str, Any]:
     """A State's fields from stored JSON; StateError for anything this code did not write."""
     if not isinstance(data, dict) or data.get("v") not in READABLE_VERSIONS:
         raise StateError("stored state has an unknown format")
-    fields = {k: v for k, v in data.items() if k != "v"}
-    if data["v"] == 1:
-        _from_v1(fields)
-    elif "devices" in fields:
+    stored = {k: v for k, v in data.items() if k != "v"}
+    values = _from_v1(stored) if data["v"] == 1 else {}
+    for f in FIELDS:
+        if f.stored_key in stored:
+            values[f.name] = READ[f.stored](stored.pop(f.stored_key))
+    if stored:
         raise StateError("stored state has unknown fields")
-    elif "dv" in fields:
-        fields["devices"] = unpack(fields.pop("dv"))
-    if fields.get("meter_watch") is not None:
-        fields["meter_watch"] = _watch(fields["meter_watch"])
-    if "energy_watch" in fields:
-        raise StateError("stored state has unknown fields")
-    if ENERGY_KEY in fields:
-        fields["energy_watch"] = _energy(fields.pop(ENERGY_KEY))
-    if fields.get("plant_facts") is not None:
-        facts = fields["plant_facts"]
-        _require(isinstance(facts, list), "plant facts")
-        fields["plant_facts"] = [_facts(f) for f in facts]
-    _check_plain(fields)
-    return fields
+    return values
 
 
-def _from_v1(fields: dict[str, Any]) -> None:
-    """Version 1 kept named devices and only the least server lead ever seen."""
-    if "server_lead" in fields:
-        lead = fields.pop("server_lead")
-        fields["server_leads"] = None if lead is None else [lead]
-    if fields.get("devices") is not None:
-        stored = fields["devices"]
-        _require(isinstance(stored, list) and all(map(_v1_device, stored)), "device list")
-        fields["devices"] = [Device(d["id"], "", d["t"], d["p"], d.get("c")) for d in stored]
+def _from_v1(stored: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept named devices and only the least server lead ever seen: those fields
+    read (and taken out of `stored`), the rest as version 2 keeps them."""
+    values: dict[str, Any] = {}
+    if "dv" in stored:  # grouped devices came with version 2
+        raise StateError("stored state has unknown fields")
+    if "server_lead" in stored:
+        lead = stored.pop("server_lead")
+        stored["server_leads"] = None if lead is None else [lead]
+    if "devices" in stored:
+        devices = stored.pop("devices")
+        ok = devices is None or (isinstance(devices, list) and all(map(_v1_device, devices)))
+        _require(ok, "device list")
+        values["devices"] = devices and [
+            Device(d["id"], "", d["t"], d["p"], d.get("c")) for d in devices
+        ]
+    return values
 
 
 def _v1_device(d: Any) -> bool:
@@ -159,24 +145,74 @@ def _energy(data: Any) -> EnergyWatch:
     return EnergyWatch(**samples)
 
 
-def _check_plain(fields: dict[str, Any]) -> None:
-    last_fetch = fields.get("last_fetch", {})
-    sinks = fields.get("sinks")
-    ok = (
-        isinstance(last_fetch, dict)
-        and all(map(is_number, last_fetch.values()))
-        and all(fields.get(name) is None or is_number(fields[name]) for name in NUMBERS)
-        and all(isinstance(fields.get(name), str | None) for name in TEXTS)
-        and all(_numbers_or_none(fields.get(name)) for name in NUMBER_LISTS)
-        and (sinks is None or (isinstance(sinks, dict) and all(map(_is_dict, sinks.values()))))
-    )
-    if not ok:
-        raise StateError("stored state has fields of the wrong type or non-finite numbers")
+def _text(value: Any) -> Any:
+    return _plain(value, isinstance(value, str))
 
 
-def _numbers_or_none(values: Any) -> bool:
-    return values is None or (isinstance(values, list) and all(map(is_number, values)))
+def _number(value: Any) -> Any:
+    return _plain(value, is_number(value))
+
+
+def _numbers(value: Any) -> Any:
+    return _plain(value, isinstance(value, list) and all(map(is_number, value)))
+
+
+def _times_by_type(value: Any) -> dict[str, float]:
+    if not (isinstance(value, dict) and all(map(is_number, value.values()))):
+        raise _wrong_type()  # never null: unset, it is left out
+    return value
+
+
+def _memories(value: Any) -> Any:
+    return _plain(value, isinstance(value, dict) and all(map(_is_dict, value.values())))
+
+
+def _plain(value: Any, ok: bool) -> Any:
+    """A plain stored value: None (unset) or of its type; refused at load, not at use."""
+    if value is None or ok:
+        return value
+    raise _wrong_type()
+
+
+def _wrong_type() -> StateError:
+    return StateError("stored state has fields of the wrong type or non-finite numbers")
 
 
 def _is_dict(value: Any) -> bool:
     return isinstance(value, dict)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _plant_facts(value: Any) -> list[PlantFacts] | None:
+    if value is None:
+        return None
+    _require(isinstance(value, list), "plant facts")
+    return [_facts(f) for f in value]
+
+
+def _watch_or_none(value: Any) -> MeterWatch | None:
+    return None if value is None else _watch(value)
+
+
+# Each stored type's reader (StateError for a value of another type) and, when not the value
+# itself, its writer.
+READ: dict[str, Callable[[Any], Any]] = {
+    kinds.TEXT: _text,
+    kinds.NUMBER: _number,
+    kinds.NUMBERS: _numbers,
+    kinds.TIMES_BY_TYPE: _times_by_type,
+    kinds.MEMORIES: _memories,
+    kinds.DEVICES: unpack,
+    kinds.PLANT_FACTS: _plant_facts,
+    kinds.METER_WATCH: _watch_or_none,
+    kinds.ENERGY_WATCH: _energy,
+}
+WRITE: dict[str, Callable[[Any], Any]] = {
+    kinds.DEVICES: pack,
+    kinds.PLANT_FACTS: lambda facts: [_facts_json(f) for f in facts],
+    kinds.METER_WATCH: _watch_json,
+    kinds.ENERGY_WATCH: _energy_json,
+}

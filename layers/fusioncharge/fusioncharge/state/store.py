@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from fusioncharge.aws.clients import error_code, time_for_an_attempt
+from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS, error_code, time_for_an_attempt
 from fusioncharge.clock import Clock, Deadline, SystemClock
 from fusioncharge.errors import StateError
 from fusioncharge.state import State, start_over
@@ -28,6 +28,8 @@ class SsmStateStore:
     (state.start_over: the guard's sound fields kept, and this run skips Huawei's 5-minute
     window rather than risk a 407). AWS errors raise StateError.
     """
+
+    slowest_call_seconds = AWS_CALL_MAX_SECONDS  # one attempt, no botocore retry
 
     def __init__(
         self,
