@@ -154,7 +154,7 @@ def test_the_stand_in_answers_as_the_real_home_assistant(home_assistant, method)
 
 def test_make_run_tries_the_package_before_deploying(home_assistant):
     """README's way to see it work: make run SINKS=hass HASS_WEBHOOK_URL=... (no LIVE)."""
-    from tests.integration.test_make_run import make
+    from tests.integration.tools.local.test_run import make
 
     result = make("run", "SINKS=hass", HASS_WEBHOOK_URL=home_assistant.webhook_url)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -1,6 +1,6 @@
 """The registry of sinks: one row per receiver, the one table settings (SINKS), the secret's
 checks, the run's wiring, `make status`, `make run`, the first deploy's questions and the
-template's allowed Sinks values read (tests/unit/test_sink_registry.py keeps the template
+template's allowed Sinks values read (tests/unit/sinks/test_registry.py keeps the template
 equal to it). A new sink is a module with a `KIND` row and its line here
 (docs/contributing.md, "Add a sink")."""
 
