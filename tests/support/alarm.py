@@ -31,16 +31,17 @@ def no_push_alarm(
     stack: str = "my-solar",
     paused: bool = False,
     sinks: str = "chargehq",
+    mail: bool = True,
 ) -> str:
     """Put the template's alarm as `name`, mailing `topic` (the stack has an AlarmEmail), for
-    the stack `stack` (paused: the Paused parameter set); its ARN."""
+    the stack `stack` (paused: the Paused parameter set; mail False: no AlarmEmail); its ARN."""
     refs = {
         "AWS::StackName": stack,
         "AlarmTopic": topic,
         "AWS::NoValue": NO_VALUE,
         "Sinks": sinks,
     }
-    conditions = {"IsPaused": paused, "SendAlarmEmail": True}
+    conditions = {"IsPaused": paused, "SendAlarmEmail": mail}
     properties = resolve(_template_alarm(), refs, conditions)
     cloudwatch.put_metric_alarm(AlarmName=name, **properties)
     (alarm,) = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
