@@ -20,7 +20,8 @@ PENDING_WITHOUT_DEADLINE = 60.0  # how late an unbounded run's readings may coun
 # Seconds for the trip to Huawei being shorter than the shortest of the recent ones, and for
 # Huawei's clock losing time since then. 0.05 s let calls into the window when trips vary
 # (0.3-1.2 s round trips: 43-49 refusals a day; its clock losing 1 s an hour: 130); 0.5 s
-# leaves none in the simulated days (tests/integration/fusionsolar/test_pacing_drift.py, make bench).
+# leaves none in the simulated days (tests/integration/fusionsolar/test_pacing_drift.py,
+# make bench).
 LEAD_MARGIN = 0.5
 LEAD_SAMPLES = 6  # Huawei's clock is judged on the last stamps: two runs of three device types
 LEADS_AGREE = 2.0  # seconds: leads this close come from one clock (trips vary by less)
