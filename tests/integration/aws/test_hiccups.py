@@ -85,13 +85,13 @@ def test_damaged_numbers_in_the_state_start_over_with_one_warning(damage: dict) 
 def test_an_unexpected_exception_is_reported_as_a_failure(monkeypatch) -> None:
     """A bug (here a ValueError from the arithmetic) fails the run like any other error:
     summary line, Failures metric, an `error` push, a typed error for Lambda."""
-    import fusioncharge.run.poll
+    import fusioncharge.accounting.run_to_run
 
     def broken(*_: object) -> None:
         raise OverflowError("secret-looking detail 12345")
 
     with Site(worked_example_scenario()) as site, LogCapture(site.app) as logs:
-        monkeypatch.setattr(fusioncharge.run.poll, "account", broken)
+        monkeypatch.setattr(fusioncharge.accounting.run_to_run, "account", broken)
         out = site.run()
         assert isinstance(out.error, InternalError)
         assert "OverflowError" in str(out.error) and "12345" not in str(out.error)
