@@ -151,6 +151,13 @@ def test_retry_when_the_deadline_leaves_room(receiver):
     assert len(receiver.pushes) == 2
 
 
+def test_the_client_waits_10_s_for_an_answer_so_a_retry_fits_in_12_s_left(receiver):
+    receiver.fault_next("http_500")
+    deadline = Deadline.after(FakeClock(), 12.0)
+    ChargeHqClient(receiver.url, KEY, deadline=deadline).push_site_meters(METERS)  # 10 s own
+    assert [p.status for p in receiver.pushes] == [500, 200]
+
+
 def test_no_push_at_all_when_the_run_has_no_time_left(receiver):
     deadline = Deadline.after(FakeClock(), 0)
     with pytest.raises(ChargeHqUnavailable, match="no time left"):

@@ -26,10 +26,14 @@ from fusioncharge.errors import (
     PvOutputRejected,
     PvOutputUnavailable,
 )
-from fusioncharge.sinks import OK, WAITING
+from fusioncharge.settings.secret import parse_secret
+from fusioncharge.sinks import OK, WAITING, registry
 from fusioncharge.sinks.chargehq import ChargeHqSink
 from fusioncharge.sinks.hass import HassSink
 from fusioncharge.sinks.pvoutput import PvOutputSink
+from tests.support import logbook_sink
+from tools.status.proof import clock_text
+from tools.status.receivers import check_sinks
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 PV_KEY = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0"
@@ -386,6 +390,8 @@ def test_a_404_from_an_address_not_chargehqs_own_never_counts(stand_in):
         (403, "Push API is the site's solar source"),
         (429, "keep the schedule at 1 minute or slower"),
         (404, "check CHARGEHQ_PUSH_URL"),
+        (410, "check CHARGEHQ_PUSH_URL"),
+        (300, "check CHARGEHQ_PUSH_URL"),  # 2xx only is success
         (301, "check CHARGEHQ_PUSH_URL"),
         (399, "check CHARGEHQ_PUSH_URL"),
         (400, "see the log at DEBUG"),
@@ -416,6 +422,16 @@ def test_chargehq_gets_the_body_and_sent_is_it_masked(stand_in):
     assert CHQ_KEY not in repr(sink) and CHQ_KEY not in repr(sink.client(_deadline(clock)))
 
 
+def test_chargehqs_sink_waits_10_s_for_an_answer_so_a_retry_fits_in_12_s_left(stand_in):
+    clock = FakeClock(NOW)
+    url = f"{stand_in.server.base_url}/api/public/push-solar-data"
+    sink = ChargeHqSink(url, CHQ_KEY, clock, own=True)  # its own timeout: 10 s
+    stand_in.answer(503, "down")
+    stand_in.answer(200, "{}")
+    assert sink.push(SiteMeters(production_kw=1.0), Deadline(clock, NOW + 12.0), {}) == OK
+    assert len(stand_in.requests) == 2  # a second whole 10 s attempt still fitted
+
+
 # --- the funnel --------------------------------------------------------------------------------
 def test_a_redirect_is_never_followed_with_the_key(stand_in):
     clock = FakeClock(NOW)
@@ -440,3 +456,79 @@ def test_only_the_start_of_a_long_reply_is_quoted(stand_in):
         _pvoutput(stand_in, clock).push(SiteMeters(production_kw=1.0), _deadline(clock), {})
     assert "Bad request 400: " + "y" * 182 + "…" in str(refused.value)
     assert "y" * 183 not in str(refused.value)
+
+
+# --- make status: each receiver's keys tried with the latest reading ---------------------------
+AT = 1_781_520_000.1234  # the latest reading's time: 2026-06-15 10:40:00.1234 UTC
+
+
+def _secret(**keys: str):
+    return parse_secret({"fusionsolar_username": "u", "fusionsolar_system_code": "c", **keys}, "s")
+
+
+def test_without_a_recent_reading_make_status_says_so_and_sends_nothing(stand_in):
+    parameters = {"Sinks": "chargehq", "ChargeHqPushUrl": stand_in.url}
+    found = check_sinks(_secret(chargehq_api_key=CHQ_KEY), ("chargehq",), None, parameters)
+    assert found == [
+        ("ChargeHQ", None, "no recent reading to send again: the next run that reads will tell")
+    ]
+    assert stand_in.requests == []
+
+
+def test_make_status_sends_the_latest_reading_again_to_the_stacks_push_url(stand_in):
+    url = f"{stand_in.server.base_url}/relay/push"  # the stack's ChargeHqPushUrl, no stand-in
+    reading = (AT, {"production_kw": 1.5})
+    parameters = {"Sinks": "chargehq", "ChargeHqPushUrl": url}
+    found = check_sinks(_secret(chargehq_api_key=CHQ_KEY), ("chargehq",), reading, parameters)
+    assert found == [
+        ("ChargeHQ", True, f"its keys work now (it took the reading of {clock_text(AT)} again)")
+    ]
+    [request] = stand_in.requests
+    assert request.path == "/relay/push"
+    assert request.json() == {
+        "apiKey": CHQ_KEY,
+        "siteMeters": {"production_kw": 1.5},
+        "tsms": 1_781_520_000_123,
+    }
+
+
+def test_make_status_names_a_refusal_with_its_code(stand_in):
+    stand_in.answer(401, "Unauthorized")
+    reading = (AT, {"production_kw": 1.5})
+    parameters = {"Sinks": "chargehq", "ChargeHqPushUrl": stand_in.url}
+    [found] = check_sinks(_secret(chargehq_api_key=CHQ_KEY), ("chargehq",), reading, parameters)
+    assert found[:2] == ("ChargeHQ", False)
+    assert found[2].startswith(
+        "chargehq_rejected: ChargeHQ refused the push (HTTP 401: Unauthorized); "
+        "check chargehq_api_key"
+    )
+
+
+def test_make_status_says_home_assistants_webhook_is_confirmed(stand_in):
+    stand_in.answer(200, "")
+    stand_in.answer(405, "Method Not Allowed")  # the package's webhook: POST only
+    hook = f"{stand_in.server.base_url}/api/webhook/{HOOK_ID}"
+    reading = (AT, {"production_kw": 1.5})
+    found = check_sinks(_secret(hass_webhook_url=hook), ("hass",), reading, {"Sinks": "hass"})
+    assert found == [
+        (
+            "Home Assistant",
+            True,
+            "its webhook is confirmed (Home Assistant answered as the package's webhook does) "
+            f"and it took the reading of {clock_text(AT)} again",
+        )
+    ]
+    assert stand_in.requests[0].json()["tsms"] == 1_781_520_000_123
+
+
+def test_make_status_gives_a_sink_the_readings_time_in_whole_milliseconds(stand_in, monkeypatch):
+    """As the run does (SiteMeters.tsms): a new sink that sends it as it is sends an integer."""
+    monkeypatch.setattr(registry, "SINKS", (*registry.SINKS, logbook_sink.KIND))
+    reading = (AT, {"production_kw": 1.5})
+    secret = _secret(logbook_url=stand_in.url)
+    assert check_sinks(secret, ("logbook",), reading, {"Sinks": "logbook"})[0][:2] == (
+        "Logbook",
+        True,
+    )
+    sent = stand_in.requests[0].json()["tsms"]
+    assert sent == 1_781_520_000_123 and isinstance(sent, int)

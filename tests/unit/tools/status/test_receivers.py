@@ -112,3 +112,59 @@ def test_a_failure_that_passes_by_itself_after_recent_pushes_is_a_blip():
     assert blip([pushed, failed], T + 1) is None  # the push is more than 30 minutes old
     wrong = RunLine(T - MINUTE, "failed", "x", error_code="credentials_rejected")
     assert blip([pushed, wrong], T) is None  # something to do: not a blip
+
+
+def test_a_receiver_with_nothing_is_named_once_runs_since_the_edit_span_30_minutes():
+    runs = [RunLine(T - 30 * MINUTE, "failed", "x", error_code="fusionsolar_unavailable")]
+    quiet = received(lambda *_: None, runs, ("chargehq",), runs, T)
+    assert quiet == [("ChargeHQ", "fusionsolar_unavailable")]  # exactly 30 minutes: named
+    assert received(lambda *_: None, runs, ("chargehq",), runs, T - 1) == []  # not yet
+    # no run since the edit: nothing tried, nobody named, however old the runs before it
+    assert received(lambda *_: None, runs, ("chargehq",), [], T + 60 * MINUTE) == []
+
+
+def test_the_code_shown_is_the_latest_runs():
+    got, add = _lines()
+    runs = [
+        RunLine(
+            T - 20 * MINUTE,
+            "failed",
+            "x",
+            error_code="credentials_rejected",
+            sinks={"pvoutput": "FAILED"},
+            sink_errors={"pvoutput": "pvoutput_rejected"},
+        ),
+        RunLine(
+            T - 10 * MINUTE,
+            "failed",
+            "x",
+            error_code="fusionsolar_unavailable",
+            sinks={"pvoutput": "FAILED"},
+            sink_errors={"pvoutput": "pvoutput_unavailable"},
+        ),
+    ]
+    received(add, runs, ("chargehq", "pvoutput"), runs, T)
+    assert got == [
+        (
+            "received",
+            "ChargeHQ: nothing in the last day (fusionsolar_unavailable); "
+            "PVOutput: nothing in the last day (pvoutput_unavailable)",
+        )
+    ]
+
+
+def test_a_receiver_is_quiet_by_its_latest_push_not_an_earlier_one():
+    got, add = _lines()
+    runs = [_pushed(T - m * MINUTE, chargehq="ok") for m in (50, 40, 5)]
+    assert received(add, runs, ("chargehq",), runs, T) == []  # 5 minutes ago: not quiet
+    assert got == [("received", f"ChargeHQ at {clock_text(T - 5 * MINUTE)}")]
+
+
+def test_a_blip_is_the_latest_runs_failure_only():
+    pushed = _pushed(T - 10 * MINUTE)
+    wrong = RunLine(T - 5 * MINUTE, "failed", "x", error_code="credentials_rejected")
+    passes = RunLine(T - MINUTE, "failed", "x", error_code="fusionsolar_unavailable")
+    assert blip([pushed, wrong, passes], T) == f"{clock_text(T - MINUTE)} (fusionsolar_unavailable)"
+    earlier = RunLine(T - 5 * MINUTE, "failed", "x", error_code="fusionsolar_unavailable")
+    latest = RunLine(T - MINUTE, "failed", "x", error_code="credentials_rejected")
+    assert blip([pushed, earlier, latest], T) is None  # the latest has something to do
