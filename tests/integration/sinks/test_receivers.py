@@ -293,6 +293,74 @@ def test_a_webhooks_id_is_masked_in_any_part_of_a_reply(stand_in, echo, status, 
         assert "the next run pushes again" in told and len(stand_in.requests) == 2
 
 
+def test_a_webhook_url_ending_in_a_slash_still_keeps_the_id_secret(stand_in):
+    """The id is the secret whether or not the pasted address ends in "/": a reply quoting
+    only the id's first 7 characters (a head start on guessing it) shows them masked."""
+    clock = FakeClock(NOW)
+    sink = _hass(stand_in, clock, f"{stand_in.server.base_url}/api/webhook/{HOOK_ID}/")
+    stand_in.answer(404, "no webhook fc-7Qp2… here")
+    with pytest.raises(HassRejected) as refused:
+        sink.push(SiteMeters(production_kw=1.0), _deadline(clock), {})
+    assert "fc-7Qp2" not in str(refused.value) and "HTTP 404: no webhook *** here" in str(
+        refused.value
+    )
+
+
+def test_without_a_reading_time_home_assistant_gets_the_sending_time_in_whole_ms(stand_in):
+    """The package reads `tsms` as milliseconds (as_datetime(tsms / 1000)) for its 15-minute
+    staleness check; the run sends whole ones. The confirmation is kept in whole seconds (the
+    state is small) and never later than it was made: a tell in the same second asks no GET."""
+    clock, memory = FakeClock(NOW + 0.6789), {}  # 2026-06-15 10:14:30.6789 UTC
+    sink = _hass(stand_in, clock)
+    stand_in.answer(200, "")
+    stand_in.answer(405, "")
+    assert sink.push(SiteMeters(production_kw=1.0), _deadline(clock), memory) == OK
+    pushed = stand_in.requests[0].json()["tsms"]
+    assert pushed == 1_781_518_470_678 and isinstance(pushed, int)
+    assert memory["confirmed_at"] == 1_781_518_470 and isinstance(memory["confirmed_at"], int)
+    assert sink.tell("FusionSolar refused", _deadline(clock), memory) is True
+    assert [r.method for r in stand_in.requests] == ["POST", "GET", "POST"]
+    told = stand_in.requests[2].json()["tsms"]
+    assert told == 1_781_518_470_678 and isinstance(told, int)
+
+
+@pytest.mark.parametrize("which", ["POST", "GET"])
+def test_a_300_is_not_received_and_says_check_the_url(stand_in, which):
+    """Only a 2xx is taken (redirects are never followed): a 300 to the push or to the probe is
+    a refusal naming hass_webhook_url, never "sent" nor an unknown id; nothing is confirmed."""
+    clock, memory = FakeClock(NOW), {}
+    if which == "GET":
+        stand_in.answer(200, "")
+    stand_in.answer(300, "Multiple Choices")
+    with pytest.raises(HassRejected) as refused:
+        _hass(stand_in, clock).push(SiteMeters(production_kw=1.0), _deadline(clock), memory)
+    assert "HTTP 300: Multiple Choices" in str(refused.value)
+    assert "check hass_webhook_url" in str(refused.value)
+    assert [r.method for r in stand_in.requests][-1] == which and memory == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "says"),
+    [
+        (500, HassUnavailable, "the next run pushes again"),
+        (403, HassRejected, "check hass_webhook_url"),
+    ],
+)
+def test_a_probe_that_is_refused_is_never_ok(stand_in, status, error, says):
+    """The POST's 200 proves nothing: when the GET that confirms the webhook is answered with
+    an error, the push fails. A 500 is Home Assistant unavailable (tried once more, then the
+    next run), a 4xx a refusal naming what to check."""
+    clock, memory = FakeClock(NOW), {}
+    stand_in.answer(200, "")
+    stand_in.answer(status, "nope")
+    stand_in.answer(status, "nope")
+    with pytest.raises(error) as refused:
+        _hass(stand_in, clock).push(SiteMeters(production_kw=1.0), _deadline(clock), memory)
+    assert f"HTTP {status}: nope" in str(refused.value) and says in str(refused.value)
+    assert [r.method for r in stand_in.requests] == ["POST"] + ["GET"] * (1 + (status >= 500))
+    assert memory == {}
+
+
 # --- ChargeHQ ----------------------------------------------------------------------------------
 CHQ_KEY = "0b7c2e4e-1111-4000-8000-00000000abcd"
 NOT_FOUND = '{"error":"Not Found"}'

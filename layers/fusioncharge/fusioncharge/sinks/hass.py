@@ -105,7 +105,8 @@ class HassSink:
         memory.pop("confirmed_at", None)
         reply = self._send(b"", {}, deadline, "GET")
         if reply.status == REGISTERED:
-            memory.update(confirmed_at=round(now), webhook=which)
+            # Whole seconds, rounded down: a time rounded up reads as from the future (not fresh)
+            memory.update(confirmed_at=math.floor(now), webhook=which)
             return
         if 200 <= reply.status < 300:
             raise HassWebhookUnknown(UNKNOWN_ID)
