@@ -157,23 +157,23 @@ secrets = st.text(CHARS, min_size=8, max_size=40)
 around = st.text(CHARS, max_size=20)
 
 
-def b64_masking(secret: str) -> str:
+def b64_bare(secret: str) -> str:
     return base64.b64encode(secret.encode()).decode().rstrip("=")
 
 
-FORMS_masking = {
+ECHO_FORMS = {
     "as is": lambda s: s,
     "JSON-escaped": lambda s: json.dumps(s)[1:-1],
     "URL-encoded": lambda s: quote(s, safe=""),
     "form-encoded": lambda s: quote_plus(s, safe=""),
-    "base64": b64_masking,
+    "base64": b64_bare,
     "base64url": lambda s: base64.urlsafe_b64encode(s.encode()).decode().rstrip("="),
 }
 
 
-@given(secret=secrets, before=around, after=around, form=st.sampled_from(sorted(FORMS_masking)))
+@given(secret=secrets, before=around, after=around, form=st.sampled_from(sorted(ECHO_FORMS)))
 def test_any_secret_in_any_form_in_any_text_is_masked(secret, before, after, form):
-    shown = FORMS_masking[form](secret)
+    shown = ECHO_FORMS[form](secret)
     out = mask(before + shown + after, [secret])
     assert shown.lower() not in out.lower()
     assert "***" in out
@@ -207,8 +207,8 @@ def test_a_form_encoded_secret_with_spaces_is_masked():
 def test_a_base64_piece_exactly_one_fragment_long_is_masked():
     """Six bytes encode to exactly 8 base64 characters: the fragment length, not below it."""
     secret = "s3cr3t"
-    assert len(b64_masking(secret)) == 8
-    assert mask(f"Basic {b64_masking(secret)}", [secret]) == "Basic ***"
+    assert len(b64_bare(secret)) == 8
+    assert mask(f"Basic {b64_bare(secret)}", [secret]) == "Basic ***"
 
 
 def test_a_short_secret_is_masked_whole_in_each_of_its_forms():

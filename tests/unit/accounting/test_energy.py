@@ -202,7 +202,7 @@ def inverter(dev: int = 1, **counters: float) -> Reading:
     return Reading(dev, 1, {"active_power": 1.0, "inverter_state": 512.0, **counters})
 
 
-def battery_energy(dev: int = 39, **values: float) -> Reading:
+def battery_with(dev: int = 39, **values: float) -> Reading:
     return Reading(dev, 39, {"battery_status": 2.0, "ch_discharge_power": 0.0, **values})
 
 
@@ -219,12 +219,12 @@ def energy(readings, options=AC, before=None, at=NOON, size=None, plants=()):
         ("inverter_day", inverter(day_cap=5.0), "the inverters' day_cap (summed)"),
         (
             "charged_day",
-            battery_energy(charge_cap=5.0, discharge_cap=9.0),
+            battery_with(charge_cap=5.0, discharge_cap=9.0),
             "the batteries' charge_cap",
         ),
         (
             "discharged_day",
-            battery_energy(charge_cap=9.0, discharge_cap=5.0),
+            battery_with(charge_cap=9.0, discharge_cap=5.0),
             "the batteries' disch",
         ),
         ("inverter_total", inverter(total_cap=5.0), "the inverters' total_cap (summed)"),
@@ -247,7 +247,7 @@ def test_the_daily_counters_restart_at_midnight_and_the_lifetime_one_never():
     )
     readings = [
         inverter(day_cap=0.0, total_cap=15_000.0),
-        battery_energy(charge_cap=0.0, discharge_cap=0.0),
+        battery_with(charge_cap=0.0, discharge_cap=0.0),
     ]
     found, _, log = energy(readings, before=before, at=minute("2027-01-16 00:05"))
     assert log.dropped == []
@@ -268,17 +268,17 @@ def test_a_daily_counter_restarts_at_its_plants_midnight_not_utcs():
 def test_counters_are_rounded_to_a_hundredth_of_a_kwh():
     readings = [
         inverter(day_cap=5.004, total_cap=15_000.126),
-        battery_energy(charge_cap=1.116, discharge_cap=2.224),
+        battery_with(charge_cap=1.116, discharge_cap=2.224),
     ]
     found, _, _ = energy(readings)
     assert found == SiteEnergy(5.0, 15_000.13, 1.12, 2.22)
 
 
 def test_a_dc_sum_down_to_minus_0_05_kwh_is_zero_and_below_it_is_left_out_and_named():
-    readings = [inverter(day_cap=0.0), battery_energy(charge_cap=0.0, discharge_cap=0.05)]
+    readings = [inverter(day_cap=0.0), battery_with(charge_cap=0.0, discharge_cap=0.05)]
     found, _, log = energy(readings, DC)
     assert (found.production_today_kwh, log.dropped) == (0.0, [])
-    readings = [inverter(day_cap=0.0), battery_energy(charge_cap=0.0, discharge_cap=0.06)]
+    readings = [inverter(day_cap=0.0), battery_with(charge_cap=0.0, discharge_cap=0.06)]
     found, _, log = energy(readings, DC)
     assert found.production_today_kwh is None
     assert log.dropped == [
@@ -301,9 +301,9 @@ def test_solar_today_never_goes_below_the_last_runs_and_the_last_runs_is_not_mad
         charged_day=CounterSample(0.2, at),
         discharged_day=CounterSample(0.0, at),
     )
-    readings = [inverter(day_cap=0.3), battery_energy(charge_cap=0.2, discharge_cap=0.0)]
+    readings = [inverter(day_cap=0.3), battery_with(charge_cap=0.2, discharge_cap=0.0)]
     assert energy(readings, DC, before=before)[0].production_today_kwh == 0.5
-    readings = [inverter(day_cap=0.3), battery_energy(charge_cap=0.2, discharge_cap=0.04)]
+    readings = [inverter(day_cap=0.3), battery_with(charge_cap=0.2, discharge_cap=0.04)]
     assert energy(readings, DC, before=before)[0].production_today_kwh == 0.5  # battery losses
 
 
@@ -314,7 +314,7 @@ def dc_plant(*more: Device) -> SitePlant:
 
 
 def test_a_listed_battery_without_a_reading_leaves_the_batteries_sums_out():
-    readings = [inverter(day_cap=5.0), battery_energy(charge_cap=1.0, discharge_cap=2.0)]
+    readings = [inverter(day_cap=5.0), battery_with(charge_cap=1.0, discharge_cap=2.0)]
     found, _, _ = energy(readings, DC, plants=[dc_plant(Device(40, "", 39, "NE=1"))])
     assert (found.battery_charged_today_kwh, found.production_today_kwh) == (None, None)
 
@@ -322,7 +322,7 @@ def test_a_listed_battery_without_a_reading_leaves_the_batteries_sums_out():
 def test_a_battery_that_answered_nothing_leaves_the_batteries_sums_out():
     readings = [
         inverter(day_cap=5.0),
-        battery_energy(charge_cap=1.0, discharge_cap=2.0),
+        battery_with(charge_cap=1.0, discharge_cap=2.0),
         Reading(40, 39),
     ]
     found, _, _ = energy(readings, DC, plants=[dc_plant(Device(40, "", 39, "NE=1"))])
@@ -356,7 +356,7 @@ def test_the_inverters_day_may_grow_by_the_site_margin_and_a_hybrids_battery(
     for day, kept in ((most_kwh, True), (most_kwh + 0.01, False)):
         readings = [
             inverter(day_cap=day),
-            battery_energy(charge_cap=0.0, discharge_cap=0.0, **ratings),
+            battery_with(charge_cap=0.0, discharge_cap=0.0, **ratings),
         ]
         found, _, _ = energy(readings, options, before=before, size=SiteSize(5.0))
         assert (found.production_today_kwh is not None) == kept, (day, found)
@@ -364,13 +364,11 @@ def test_the_inverters_day_may_grow_by_the_site_margin_and_a_hybrids_battery(
 
 def test_a_batterys_charge_grows_by_its_rating_and_without_one_by_any_devices():
     before = EnergyWatch(charged_day=CounterSample(0.0, NOON - 60))
-    rated = battery_energy(
-        charge_cap=8.55, discharge_cap=0.0, max_charge_power=5000.0
-    )  # 7.5 + 1 kW
+    rated = battery_with(charge_cap=8.55, discharge_cap=0.0, max_charge_power=5000.0)  # 7.5 + 1 kW
     assert energy([inverter(), rated], before=before)[0].battery_charged_today_kwh == 8.55
-    rated = battery_energy(charge_cap=8.56, discharge_cap=0.0, max_charge_power=5000.0)
+    rated = battery_with(charge_cap=8.56, discharge_cap=0.0, max_charge_power=5000.0)
     assert energy([inverter(), rated], before=before)[0].battery_charged_today_kwh is None
-    unrated = battery_energy(charge_cap=500.0, discharge_cap=0.0)
+    unrated = battery_with(charge_cap=500.0, discharge_cap=0.0)
     assert energy([inverter(), unrated], before=before)[0].battery_charged_today_kwh == 500.0
-    zero = battery_energy(charge_cap=500.0, discharge_cap=0.0, max_charge_power=0.0)
+    zero = battery_with(charge_cap=500.0, discharge_cap=0.0, max_charge_power=0.0)
     assert energy([inverter(), zero], before=before)[0].battery_charged_today_kwh == 500.0

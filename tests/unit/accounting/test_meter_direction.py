@@ -12,8 +12,6 @@ from fusioncharge.models import MeterWatch
 from fusioncharge.state import State
 from tests.support.readings import MIN, T
 
-MIN_meter_direction = 60_000
-
 
 def runs(samples: list[MeterSample]) -> list[str | None]:
     watch, warnings = None, []
@@ -30,7 +28,7 @@ def exporting(n: int, *, counters_say_export: bool) -> list[MeterSample]:
     for i in range(n):
         grown = 100 + i * step
         imp, exp = (100.0, grown) if counters_say_export else (grown, 100.0)
-        out.append(MeterSample(47, 47, 2.0, imp, exp, i * 5 * MIN_meter_direction))
+        out.append(MeterSample(47, 47, 2.0, imp, exp, i * 5 * MIN))
     return out
 
 

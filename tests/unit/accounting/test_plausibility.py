@@ -57,17 +57,14 @@ def test_any_positive_rating_bounds_a_battery_however_small():
 # runs and the run's clock, and negative consumption over runs (docs/accounting.md). Each case
 # was pushed to ChargeHQ as if it were true.
 
-T_site_meters_magnitudes = 1_700_000_000_000
 MIN_MS = 60_000
 
 
-def inverter(kw: float, time_ms: int = T_site_meters_magnitudes) -> Reading:
+def inverter(kw: float, time_ms: int = T) -> Reading:
     return Reading(1, 38, {"active_power": kw, "inverter_state": 512.0}, time_ms=time_ms)
 
 
-def sensor(
-    watts: float, imported: float = 583.08, time_ms: int = T_site_meters_magnitudes
-) -> Reading:
+def sensor(watts: float, imported: float = 583.08, time_ms: int = T) -> Reading:
     values = {"meter_status": 1.0, "active_power": watts, "active_cap": 322.32}
     return Reading(47, 47, {**values, "reverse_active_cap": imported}, time_ms=time_ms)
 
@@ -111,7 +108,7 @@ def test_an_import_far_above_the_plants_capacity_is_normal():
 
 
 def test_a_counter_cannot_grow_faster_than_any_connection():
-    before = MeterSample(47, 47, 0.0, 583.08, 322.32, T_site_meters_magnitudes - 5 * MIN_MS)
+    before = MeterSample(47, 47, 0.0, 583.08, 322.32, T - 5 * MIN_MS)
     result = run(inverter(1.0), sensor(0.0, imported=9_900_000.0), previous=before)
     assert result.meters.imported_kwh is None and result.meters.exported_kwh == 322.32
     assert any("grew" in d for d in result.dropped)
@@ -120,11 +117,11 @@ def test_a_counter_cannot_grow_faster_than_any_connection():
 
 
 def test_an_absurd_counter_is_not_the_next_runs_baseline():
-    good = MeterSample(47, 47, 0.0, 583.08, 322.32, T_site_meters_magnitudes - 5 * MIN_MS)
+    good = MeterSample(47, 47, 0.0, 583.08, 322.32, T - 5 * MIN_MS)
     watch, _ = meter_direction.check(None, good)
     for n in range(1, 4):  # the absurd counter stays: still compared with the last good one
         previous = meter_direction.previous(watch)
-        now = T_site_meters_magnitudes + n * 5 * MIN_MS
+        now = T + n * 5 * MIN_MS
         result = run(inverter(1.0, now), sensor(0.0, 9_900_000.0, now), previous=previous)
         assert result.meters.imported_kwh is None, n
         watch, _ = meter_direction.check(watch, result.meter)
@@ -132,13 +129,10 @@ def test_an_absurd_counter_is_not_the_next_runs_baseline():
 
 def test_a_server_time_far_from_the_runs_clock_is_left_out():
     year_5138 = 99_999_999_999_999
-    result = run(inverter(1.0, year_5138), sensor(0.0), now=T_site_meters_magnitudes / 1000)
+    result = run(inverter(1.0, year_5138), sensor(0.0), now=T / 1000)
     assert result.meters.tsms is None
     assert any("time" in d for d in result.dropped)
-    assert (
-        run(inverter(1.0), sensor(0.0), now=T_site_meters_magnitudes / 1000 + 600).meters.tsms
-        == T_site_meters_magnitudes
-    )
+    assert run(inverter(1.0), sensor(0.0), now=T / 1000 + 600).meters.tsms == T
 
 
 def test_negative_consumption_for_three_runs_warns_naming_the_clamp():

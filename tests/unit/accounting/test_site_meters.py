@@ -20,39 +20,33 @@ from fusioncharge.accounting.types import AccountingLog
 from fusioncharge.models import Device, Reading
 from tests.support.readings import T, inverter, sensor
 
-T_site_meters = 1_700_000_000_123
+T_READINGS = 1_700_000_000_123
 DEFAULT = AccountingOptions()
 
 
-def inverter_site_meters(
-    power=2.4, state=512.0, dev=1, type_id=1, time_ms=T_site_meters, unknown=()
-):
+def inverter_reading(power=2.4, state=512.0, dev=1, type_id=1, time_ms=T_READINGS, unknown=()):
     values = {"inverter_state": state} if state is not None else {}
     if power is not None:
         values["active_power"] = power
     return Reading(dev, type_id, values, frozenset(unknown), time_ms)
 
 
-def sensor_site_meters(watts=-800.0, status=1.0, dev=47, active_cap=322.32, reverse=583.08):
+def sensor_reading(watts=-800.0, status=1.0, dev=47, active_cap=322.32, reverse=583.08):
     values = {"meter_status": status, "active_cap": active_cap, "reverse_active_cap": reverse}
     if watts is not None:
         values["active_power"] = watts
-    return Reading(
-        dev, 47, {k: v for k, v in values.items() if v is not None}, time_ms=T_site_meters
-    )
+    return Reading(dev, 47, {k: v for k, v in values.items() if v is not None}, time_ms=T_READINGS)
 
 
 def grid_meter(watts=-500.0, dev=17, active_cap=100.0, reverse=200.0, **more):
     values = {**more, "active_power": watts, "active_cap": active_cap}
     values["reverse_active_cap"] = reverse
-    return Reading(dev, 17, values, time_ms=T_site_meters)
+    return Reading(dev, 17, values, time_ms=T_READINGS)
 
 
 def battery(watts=-1500.0, soc=62.0, status=2.0, dev=39):
     values = {"ch_discharge_power": watts, "battery_soc": soc, "battery_status": status}
-    return Reading(
-        dev, 39, {k: v for k, v in values.items() if v is not None}, time_ms=T_site_meters
-    )
+    return Reading(dev, 39, {k: v for k, v in values.items() if v is not None}, time_ms=T_READINGS)
 
 
 def meters(readings, **options) -> SiteMeters:
@@ -62,7 +56,7 @@ def meters(readings, **options) -> SiteMeters:
 
 
 def test_worked_example_of_the_contract():
-    result = meters([inverter_site_meters(2.4), battery(-1500, 62), sensor_site_meters(-800)])
+    result = meters([inverter_reading(2.4), battery(-1500, 62), sensor_reading(-800)])
     assert result.as_dict() == {
         "production_kw": 0.9,
         "net_import_kw": 0.8,
@@ -72,16 +66,16 @@ def test_worked_example_of_the_contract():
         "battery_discharge_kw": 1.5,
         "battery_soc": 0.62,
     }
-    assert result.tsms == T_site_meters
+    assert result.tsms == T_READINGS
 
 
 def test_as_dict_leaves_out_unknown_fields_and_tsms():
-    result = SiteMeters(production_kw=1.0, tsms=T_site_meters)
+    result = SiteMeters(production_kw=1.0, tsms=T_READINGS)
     assert result.as_dict() == {"production_kw": 1.0}
 
 
 def test_without_a_meter_only_production_and_battery_fields():
-    result = meters([inverter_site_meters(2.4), battery(-1500, 62)], battery_capacity_kwh=10)
+    result = meters([inverter_reading(2.4), battery(-1500, 62)], battery_capacity_kwh=10)
     assert result.as_dict() == {
         "production_kw": 0.9,
         "battery_discharge_kw": 1.5,
@@ -91,17 +85,17 @@ def test_without_a_meter_only_production_and_battery_fields():
 
 
 def test_no_meter_no_battery_is_production_only():
-    assert meters([inverter_site_meters(3.456789)]).as_dict() == {"production_kw": 3.457}
+    assert meters([inverter_reading(3.456789)]).as_dict() == {"production_kw": 3.457}
 
 
 def test_power_sensor_exporting_in_watts():
-    result = meters([inverter_site_meters(5.0), sensor_site_meters(watts=3210.4)])
+    result = meters([inverter_reading(5.0), sensor_reading(watts=3210.4)])
     assert result.net_import_kw == -3.21
     assert result.consumption_kw == 1.79
 
 
 def test_grid_meter_without_phase_values_reports_watts_as_today():
-    result = meters([inverter_site_meters(2.0), grid_meter(watts=-500)])
+    result = meters([inverter_reading(2.0), grid_meter(watts=-500)])
     assert (result.net_import_kw, result.consumption_kw) == (0.5, 2.5)
     assert (result.imported_kwh, result.exported_kwh) == (200.0, 100.0)
 
@@ -109,8 +103,8 @@ def test_grid_meter_without_phase_values_reports_watts_as_today():
 def test_offline_power_sensor_falls_back_to_grid_meter():
     result = meters(
         [
-            inverter_site_meters(2.0),
-            sensor_site_meters(watts=-9999, status=0),
+            inverter_reading(2.0),
+            sensor_reading(watts=-9999, status=0),
             grid_meter(watts=1000),
         ]
     )
@@ -118,30 +112,28 @@ def test_offline_power_sensor_falls_back_to_grid_meter():
 
 
 def test_power_sensor_with_unknown_power_counts_as_offline():
-    readings = [inverter_site_meters(2.0), sensor_site_meters(watts=None), grid_meter(watts=1000)]
+    readings = [inverter_reading(2.0), sensor_reading(watts=None), grid_meter(watts=1000)]
     assert meters(readings).net_import_kw == -1.0
     assert "net_import_kw" not in meters(readings, use_grid_meter=False).as_dict()
 
 
 def test_offline_power_sensor_and_no_grid_meter_means_no_grid_fields():
-    result = meters([inverter_site_meters(2.0), sensor_site_meters(status=0)])
+    result = meters([inverter_reading(2.0), sensor_reading(status=0)])
     assert result.as_dict() == {"production_kw": 2.0}
 
 
 def test_power_sensor_preferred_over_grid_meter():
-    result = meters(
-        [inverter_site_meters(2.0), sensor_site_meters(watts=-800), grid_meter(watts=5000)]
-    )
+    result = meters([inverter_reading(2.0), sensor_reading(watts=-800), grid_meter(watts=5000)])
     assert result.net_import_kw == 0.8
 
 
 def test_power_sensor_switched_off_uses_grid_meter():
-    readings = [inverter_site_meters(2.0), sensor_site_meters(watts=-800), grid_meter(watts=5000)]
+    readings = [inverter_reading(2.0), sensor_reading(watts=-800), grid_meter(watts=5000)]
     assert meters(readings, use_power_sensor=False).net_import_kw == -5.0
 
 
 def test_both_meters_switched_off_means_production_only():
-    readings = [inverter_site_meters(2.0), sensor_site_meters(), grid_meter()]
+    readings = [inverter_reading(2.0), sensor_reading(), grid_meter()]
     result = meters(readings, use_power_sensor=False, use_grid_meter=False)
     assert result.as_dict() == {"production_kw": 2.0}
 
@@ -149,9 +141,9 @@ def test_both_meters_switched_off_means_production_only():
 def test_several_power_sensors_the_lowest_device_id_counts():
     result = meters(
         [
-            inverter_site_meters(2.0),
-            sensor_site_meters(watts=-100, dev=9),
-            sensor_site_meters(watts=-800, dev=5),
+            inverter_reading(2.0),
+            sensor_reading(watts=-100, dev=9),
+            sensor_reading(watts=-800, dev=5),
         ]
     )
     assert result.net_import_kw == 0.8
@@ -160,9 +152,9 @@ def test_several_power_sensors_the_lowest_device_id_counts():
 def test_several_inverters_are_summed_across_types():
     result = meters(
         [
-            inverter_site_meters(1.5, dev=1),
-            inverter_site_meters(2.25, dev=2, type_id=38),
-            sensor_site_meters(0),
+            inverter_reading(1.5, dev=1),
+            inverter_reading(2.25, dev=2, type_id=38),
+            sensor_reading(0),
         ]
     )
     assert (result.production_kw, result.consumption_kw) == (3.75, 3.75)
@@ -170,7 +162,7 @@ def test_several_inverters_are_summed_across_types():
 
 def test_meter_mounted_the_other_way_round():
     result = meters(
-        [inverter_site_meters(2.4), battery(-1500), sensor_site_meters(-800)],
+        [inverter_reading(2.4), battery(-1500), sensor_reading(-800)],
         meter_export_positive=False,
     )
     assert result.net_import_kw == -0.8
@@ -179,28 +171,26 @@ def test_meter_mounted_the_other_way_round():
 
 
 def test_missing_counters_are_left_out():
-    result = meters([inverter_site_meters(2.0), sensor_site_meters(active_cap=None, reverse=None)])
+    result = meters([inverter_reading(2.0), sensor_reading(active_cap=None, reverse=None)])
     assert {"imported_kwh", "exported_kwh"}.isdisjoint(result.as_dict())
     assert result.net_import_kw == 0.8
 
 
 def test_negative_counter_is_broken_so_left_out():
-    result = meters([inverter_site_meters(2.0), sensor_site_meters(active_cap=-1.0)])
+    result = meters([inverter_reading(2.0), sensor_reading(active_cap=-1.0)])
     assert "exported_kwh" not in result.as_dict()
     assert result.imported_kwh == 583.08
 
 
 def test_charging_battery_dc_coupled_adds_to_production():
-    result = meters(
-        [inverter_site_meters(1.0), battery(watts=2000, soc=40), sensor_site_meters(watts=0)]
-    )
+    result = meters([inverter_reading(1.0), battery(watts=2000, soc=40), sensor_reading(watts=0)])
     assert result.battery_discharge_kw == -2.0
     assert result.production_kw == 3.0
     assert result.consumption_kw == 1.0
 
 
 def test_ac_coupled_battery_does_not_change_production():
-    readings = [inverter_site_meters(2.4), battery(-1500, 62), sensor_site_meters(-800)]
+    readings = [inverter_reading(2.4), battery(-1500, 62), sensor_reading(-800)]
     result = meters(readings, battery_coupling="ac")
     assert result.production_kw == 2.4
     assert result.battery_discharge_kw == 1.5
@@ -213,14 +203,12 @@ def hybrid(ac=2.4, pv=0.9, dev=1):
         dev,
         38,
         {"inverter_state": 512.0, "active_power": ac, "mppt_power": pv},
-        time_ms=T_site_meters,
+        time_ms=T_READINGS,
     )
 
 
 def test_battery_toggled_off_ignores_battery_readings_and_takes_production_from_pv():
-    result = meters(
-        [hybrid(2.4, 0.9), battery(-1500, 62), sensor_site_meters(-800)], use_battery=False
-    )
+    result = meters([hybrid(2.4, 0.9), battery(-1500, 62), sensor_reading(-800)], use_battery=False)
     assert result.as_dict() == {
         "production_kw": 0.9,  # not the 2.4 kW AC output, 1.5 of which is the battery's
         "net_import_kw": 0.8,
@@ -232,7 +220,7 @@ def test_battery_toggled_off_ignores_battery_readings_and_takes_production_from_
 
 def test_battery_toggled_off_without_mppt_power_is_no_site_meters():
     result = compute_site_meters(
-        [inverter_site_meters(2.4), battery(-1500, 62), sensor_site_meters(-800)],
+        [inverter_reading(2.4), battery(-1500, 62), sensor_reading(-800)],
         AccountingOptions(use_battery=False),
     )
     assert isinstance(result, NoSiteMeters)
@@ -240,16 +228,14 @@ def test_battery_toggled_off_without_mppt_power_is_no_site_meters():
 
 
 def test_offline_battery_is_not_counted():
-    result = meters(
-        [inverter_site_meters(2.4), battery(-1500, 62, status=0), sensor_site_meters(-800)]
-    )
+    result = meters([inverter_reading(2.4), battery(-1500, 62, status=0), sensor_reading(-800)])
     assert result.battery_discharge_kw is None
     assert result.battery_soc is None
     assert result.production_kw == 2.4
 
 
 def test_several_batteries_power_summed_soc_averaged():
-    readings = [inverter_site_meters(3.0), battery(-1000, 50, dev=1), battery(-500, 71, dev=2)]
+    readings = [inverter_reading(3.0), battery(-1000, 50, dev=1), battery(-500, 71, dev=2)]
     result = meters(readings)
     assert (result.battery_discharge_kw, result.battery_soc, result.production_kw) == (
         1.5,
@@ -260,31 +246,31 @@ def test_several_batteries_power_summed_soc_averaged():
 
 def test_one_of_two_batteries_offline():
     result = meters(
-        [inverter_site_meters(3.0), battery(-1000, 50, dev=1), battery(-500, 70, status=0, dev=2)]
+        [inverter_reading(3.0), battery(-1000, 50, dev=1), battery(-500, 70, status=0, dev=2)]
     )
     assert (result.battery_discharge_kw, result.battery_soc) == (1.0, 0.5)
 
 
 @pytest.mark.parametrize(("percent", "fraction"), [(100, 1.0), (1, 0.01), (0, 0.0)])
 def test_soc_percent_becomes_a_fraction(percent, fraction):
-    assert meters([inverter_site_meters(1.0), battery(soc=percent)]).battery_soc == fraction
+    assert meters([inverter_reading(1.0), battery(soc=percent)]).battery_soc == fraction
 
 
 @pytest.mark.parametrize("percent", [-5, 104, 250])
 def test_soc_outside_0_to_100_is_unknown_not_clamped(percent):
-    result = meters([inverter_site_meters(1.0), battery(soc=percent)], battery_capacity_kwh=10)
+    result = meters([inverter_reading(1.0), battery(soc=percent)], battery_capacity_kwh=10)
     assert result.battery_soc is None and result.battery_energy_kwh is None
     assert result.battery_discharge_kw == 1.5  # the power is still a measurement
 
 
 def test_battery_energy_only_with_capacity():
-    readings = [inverter_site_meters(1.0), battery(soc=62)]
+    readings = [inverter_reading(1.0), battery(soc=62)]
     assert meters(readings).battery_energy_kwh is None
     assert meters(readings, battery_capacity_kwh=15).battery_energy_kwh == 9.3
 
 
 def test_unknown_soc_leaves_soc_and_energy_out_but_sends_power():
-    result = meters([inverter_site_meters(1.0), battery(soc=None)], battery_capacity_kwh=10)
+    result = meters([inverter_reading(1.0), battery(soc=None)], battery_capacity_kwh=10)
     assert result.battery_discharge_kw == 1.5
     assert result.battery_soc is None and result.battery_energy_kwh is None
 
@@ -295,7 +281,7 @@ def test_battery_power_unknown_gives_no_site_meters(coupling):
         39, 39, {"battery_soc": 50.0, "battery_status": 2.0}, frozenset({"ch_discharge_power"})
     )
     result = compute_site_meters(
-        [inverter_site_meters(1.0), reading, sensor_site_meters()],
+        [inverter_reading(1.0), reading, sensor_reading()],
         AccountingOptions(battery_coupling=coupling),
     )
     assert isinstance(result, NoSiteMeters)
@@ -304,11 +290,11 @@ def test_battery_power_unknown_gives_no_site_meters(coupling):
 
 def test_offline_battery_with_unknown_power_is_simply_not_counted():
     reading = Reading(39, 39, {"battery_status": 0.0}, frozenset({"ch_discharge_power"}))
-    assert meters([inverter_site_meters(1.0), reading]).as_dict() == {"production_kw": 1.0}
+    assert meters([inverter_reading(1.0), reading]).as_dict() == {"production_kw": 1.0}
 
 
 def test_no_inverter_reading_gives_no_site_meters():
-    result = compute_site_meters([sensor_site_meters(), battery()], DEFAULT)
+    result = compute_site_meters([sensor_reading(), battery()], DEFAULT)
     assert isinstance(result, NoSiteMeters)
     assert "no inverter reading" in result.reason
 
@@ -316,7 +302,7 @@ def test_no_inverter_reading_gives_no_site_meters():
 @pytest.mark.parametrize("state", [512.0, 513.0, 45056.0, None])
 def test_inverter_power_unknown_while_maybe_producing(state):
     result = compute_site_meters(
-        [inverter_site_meters(None, state=state, dev=77, unknown={"active_power"})], DEFAULT
+        [inverter_reading(None, state=state, dev=77, unknown={"active_power"})], DEFAULT
     )
     assert isinstance(result, NoSiteMeters)
     assert result.reason.startswith("inverter 77 active_power unknown while producing")
@@ -325,29 +311,27 @@ def test_inverter_power_unknown_while_maybe_producing(state):
 @pytest.mark.parametrize("state", [40960.0, 768.0, 771.0, 774.0])
 def test_inverter_power_unknown_counts_as_zero_when_idle(state):
     readings = [
-        inverter_site_meters(None, state=state, unknown={"active_power"}),
-        sensor_site_meters(watts=-800),
+        inverter_reading(None, state=state, unknown={"active_power"}),
+        sensor_reading(watts=-800),
     ]
     result = meters(readings)
     assert (result.production_kw, result.consumption_kw) == (0.0, 0.8)
 
 
 def test_one_idle_inverter_beside_a_producing_one():
-    readings = [inverter_site_meters(2.0, dev=1), inverter_site_meters(None, state=40960.0, dev=2)]
+    readings = [inverter_reading(2.0, dev=1), inverter_reading(None, state=40960.0, dev=2)]
     assert meters(readings).production_kw == 2.0
 
 
 def test_production_is_never_negative():
     # Night: the inverter draws a little standby power from the grid.
-    result = meters([inverter_site_meters(-0.012), sensor_site_meters(watts=-300)])
+    result = meters([inverter_reading(-0.012), sensor_reading(watts=-300)])
     assert result.production_kw == 0.0
     assert result.consumption_kw == 0.3
 
 
 def test_no_negative_zero_reaches_the_json():
-    result = meters(
-        [inverter_site_meters(0.0), battery(watts=0.0), sensor_site_meters(watts=-0.0001)]
-    )
+    result = meters([inverter_reading(0.0), battery(watts=0.0), sensor_reading(watts=-0.0001)])
     for value in result.as_dict().values():
         assert str(value) != "-0.0"
 
@@ -355,8 +339,8 @@ def test_no_negative_zero_reaches_the_json():
 def test_rounding_kw_3_kwh_2_soc_3():
     result = meters(
         [
-            inverter_site_meters(1.23456),
-            sensor_site_meters(watts=-123.4567, active_cap=1.23456),
+            inverter_reading(1.23456),
+            sensor_reading(watts=-123.4567, active_cap=1.23456),
             battery(-1000.4, 33.3333),
         ]
     )
@@ -369,19 +353,17 @@ def test_rounding_kw_3_kwh_2_soc_3():
 
 
 def test_absurd_readings_that_overflow_give_no_site_meters():
-    result = compute_site_meters(
-        [inverter_site_meters(1e308), inverter_site_meters(1e308, dev=2)], DEFAULT
-    )
+    result = compute_site_meters([inverter_reading(1e308), inverter_reading(1e308, dev=2)], DEFAULT)
     assert isinstance(result, NoSiteMeters)
 
 
 def test_tsms_is_the_earliest_inverter_time():
     readings = [
-        inverter_site_meters(1.0, time_ms=T_site_meters + 5),
-        inverter_site_meters(1.0, dev=2, type_id=38, time_ms=T_site_meters),
+        inverter_reading(1.0, time_ms=T_READINGS + 5),
+        inverter_reading(1.0, dev=2, type_id=38, time_ms=T_READINGS),
     ]
-    assert meters(readings).tsms == T_site_meters
-    assert meters([inverter_site_meters(1.0, time_ms=None)]).tsms is None
+    assert meters(readings).tsms == T_READINGS
+    assert meters([inverter_reading(1.0, time_ms=None)]).tsms is None
 
 
 def test_options_reject_what_settings_would_have_refused():
@@ -417,44 +399,31 @@ def test_device_types_needed(types, options, needed):
 def test_next_meter_when_the_first_gave_nothing_usable():
     devs = devices(1, 47, 17)
     assert (
-        next_meter_type(
-            devs, [inverter_site_meters(), sensor_site_meters(status=0)], DEFAULT, {1, 47}
-        )
+        next_meter_type(devs, [inverter_reading(), sensor_reading(status=0)], DEFAULT, {1, 47})
         == 17
     )
+    assert next_meter_type(devs, [inverter_reading()], DEFAULT, {1, 47}) == 17  # 47 gave no reading
+    assert next_meter_type(devs, [inverter_reading(), sensor_reading()], DEFAULT, {1, 47}) is None
     assert (
-        next_meter_type(devs, [inverter_site_meters()], DEFAULT, {1, 47}) == 17
-    )  # 47 gave no reading
-    assert (
-        next_meter_type(devs, [inverter_site_meters(), sensor_site_meters()], DEFAULT, {1, 47})
-        is None
-    )
-    assert (
-        next_meter_type(
-            devs, [inverter_site_meters(), sensor_site_meters(status=0)], DEFAULT, {1, 47, 17}
-        )
+        next_meter_type(devs, [inverter_reading(), sensor_reading(status=0)], DEFAULT, {1, 47, 17})
         is None
     )
     no_grid = AccountingOptions(use_grid_meter=False)
     assert (
-        next_meter_type(
-            devs, [inverter_site_meters(), sensor_site_meters(status=0)], no_grid, {1, 47}
-        )
+        next_meter_type(devs, [inverter_reading(), sensor_reading(status=0)], no_grid, {1, 47})
         is None
     )
     assert (
         next_meter_type(
-            devices(1, 47), [inverter_site_meters(), sensor_site_meters(status=0)], DEFAULT, {1, 47}
+            devices(1, 47), [inverter_reading(), sensor_reading(status=0)], DEFAULT, {1, 47}
         )
         is None
     )
     # EMMA first; a 20013 (no readings) on it makes the power sensor the next in line.
-    assert (
-        next_meter_type(devices(1, 23070, 47), [inverter_site_meters()], DEFAULT, {1, 23070}) == 47
-    )
+    assert next_meter_type(devices(1, 23070, 47), [inverter_reading()], DEFAULT, {1, 23070}) == 47
     # An implausible sensor reading is no meter: the grid meter stands in.
-    sentinel = sensor_site_meters(watts=-65_230_000)
-    assert next_meter_type(devs, [inverter_site_meters(), sentinel], DEFAULT, {1, 47}) == 17
+    sentinel = sensor_reading(watts=-65_230_000)
+    assert next_meter_type(devs, [inverter_reading(), sentinel], DEFAULT, {1, 47}) == 17
 
 
 # --- several plants ----------------------------------------------------------------------------
@@ -473,11 +442,11 @@ def site(readings, plants, previous=None, **options):
 
 def test_meters_of_two_plants_add_up_power_and_counters():
     readings = [
-        inverter_site_meters(3.0, dev=1, type_id=38),
-        inverter_site_meters(1.0, dev=2),
-        sensor_site_meters(-800, dev=47),
+        inverter_reading(3.0, dev=1, type_id=38),
+        inverter_reading(1.0, dev=2),
+        sensor_reading(-800, dev=47),
     ]
-    readings.append(sensor_site_meters(300, dev=48, active_cap=10.0, reverse=20.0))
+    readings.append(sensor_reading(300, dev=48, active_cap=10.0, reverse=20.0))
     result = site(readings, [HOUSE, GARAGE])
     assert result.meters.as_dict() == {
         "production_kw": 4.0,
@@ -491,38 +460,38 @@ def test_meters_of_two_plants_add_up_power_and_counters():
 
 def test_a_counter_unknown_on_one_meter_leaves_that_sum_out():
     readings = [
-        inverter_site_meters(dev=1, type_id=38),
-        inverter_site_meters(dev=2),
-        sensor_site_meters(dev=47),
+        inverter_reading(dev=1, type_id=38),
+        inverter_reading(dev=2),
+        sensor_reading(dev=47),
     ]
-    readings.append(sensor_site_meters(300, dev=48, active_cap=None))
+    readings.append(sensor_reading(300, dev=48, active_cap=None))
     meters = site(readings, [HOUSE, GARAGE]).meters
     assert meters.exported_kwh is None and meters.imported_kwh == 1166.16
 
 
 def test_summed_counters_that_ran_backwards_are_left_out():
     readings = [
-        inverter_site_meters(dev=1, type_id=38),
-        inverter_site_meters(dev=2),
-        sensor_site_meters(dev=47),
-        sensor_site_meters(dev=48),
+        inverter_reading(dev=1, type_id=38),
+        inverter_reading(dev=2),
+        sensor_reading(dev=47),
+        sensor_reading(dev=48),
     ]
-    before = MeterSample(47, 47, 0.0, 1200.0, 600.0, T_site_meters - 300_000, also=(48,))
+    before = MeterSample(47, 47, 0.0, 1200.0, 600.0, T_READINGS - 300_000, also=(48,))
     result = site(readings, [HOUSE, GARAGE], before)
     assert result.meters.imported_kwh is None  # 1166.16 < 1200: a meter was reset or swapped
     assert result.meters.exported_kwh == 644.64
     assert any("ran backwards" in d for d in result.dropped)
-    other = MeterSample(47, 47, 0.0, 1200.0, 600.0, T_site_meters - 300_000, also=(49,))
+    other = MeterSample(47, 47, 0.0, 1200.0, 600.0, T_READINGS - 300_000, also=(49,))
     assert site(readings, [HOUSE, GARAGE], other).meters.imported_kwh == 1166.16  # other meters
 
 
 def test_a_plant_whose_meter_does_not_count_is_left_out_of_the_grid_sum():
     readings = [
-        inverter_site_meters(dev=1, type_id=38),
-        inverter_site_meters(dev=2),
-        sensor_site_meters(-800, dev=47),
+        inverter_reading(dev=1, type_id=38),
+        inverter_reading(dev=2),
+        sensor_reading(-800, dev=47),
     ]
-    readings.append(sensor_site_meters(300, dev=48))
+    readings.append(sensor_reading(300, dev=48))
     garage = plant("NE=2", (2, 1), (48, 47), metered=False)
     meters = site(readings, [HOUSE, garage]).meters
     assert (meters.net_import_kw, meters.imported_kwh) == (0.8, 583.08)
@@ -542,13 +511,13 @@ def test_next_meter_type_for_the_plant_whose_meter_gave_nothing():
     garage = plant("NE=2", (2, 1), (48, 47), (17, 17))
     devs = [*house.devices, *garage.devices]
     readings = [
-        inverter_site_meters(dev=1, type_id=38),
-        inverter_site_meters(dev=2),
-        sensor_site_meters(dev=47),
+        inverter_reading(dev=1, type_id=38),
+        inverter_reading(dev=2),
+        sensor_reading(dev=47),
     ]
-    offline = [*readings, sensor_site_meters(dev=48, status=0)]
+    offline = [*readings, sensor_reading(dev=48, status=0)]
     assert next_meter_type(devs, offline, DEFAULT, {1, 38, 47}, [house, garage]) == 17
-    online = [*readings, sensor_site_meters(dev=48)]
+    online = [*readings, sensor_reading(dev=48)]
     assert next_meter_type(devs, online, DEFAULT, {1, 38, 47}, [house, garage]) is None
 
 
@@ -559,7 +528,7 @@ def test_next_meter_type_for_the_plant_whose_meter_gave_nothing():
 def test_soc_weighted_by_rated_capacity_when_every_one_is_known(capacities, soc):
     house = plant("NE=1", (1, 38), (39, 39), capacity=capacities[0])
     garage = plant("NE=2", (2, 1), (40, 39), capacity=capacities[1])
-    readings = [inverter_site_meters(dev=1, type_id=38), inverter_site_meters(dev=2)]
+    readings = [inverter_reading(dev=1, type_id=38), inverter_reading(dev=2)]
     readings += [battery(soc=80.0, dev=39), battery(soc=20.0, dev=40)]
     meters = site(readings, [house, garage], battery_capacity_kwh=15).meters
     assert meters.battery_soc == soc
@@ -568,9 +537,9 @@ def test_soc_weighted_by_rated_capacity_when_every_one_is_known(capacities, soc)
 
 def test_one_plant_is_accounted_exactly_as_without_plants():
     readings = [
-        inverter_site_meters(2.4, dev=1, type_id=38),
+        inverter_reading(2.4, dev=1, type_id=38),
         battery(-1500, 62),
-        sensor_site_meters(-800),
+        sensor_reading(-800),
     ]
     home = plant("NE=1", (1, 38), (39, 39), (47, 47), capacity=10.0)
     # Only the plant tells the site's size is unknown (said once: site_bounds.site_size).
@@ -579,11 +548,11 @@ def test_one_plant_is_accounted_exactly_as_without_plants():
 
 def test_the_summed_meter_is_named_by_its_lowest_device_id_in_any_order():
     readings = [
-        sensor_site_meters(300, dev=48),
-        sensor_site_meters(-800, dev=47),
-        inverter_site_meters(1.0, dev=2),
+        sensor_reading(300, dev=48),
+        sensor_reading(-800, dev=47),
+        inverter_reading(1.0, dev=2),
     ]
-    readings.append(inverter_site_meters(3.0, dev=1, type_id=38))
+    readings.append(inverter_reading(3.0, dev=1, type_id=38))
     result = site(readings, [GARAGE, HOUSE])
     assert (result.meter.device_id, result.meter.also) == (47, (48,))
 
@@ -591,17 +560,17 @@ def test_the_summed_meter_is_named_by_its_lowest_device_id_in_any_order():
 def test_of_two_meters_of_one_type_the_lowest_device_id_is_the_plants_meter():
     two = plant("NE=1", (1, 38), (48, 47), (47, 47))
     readings = [
-        inverter_site_meters(3.0, dev=1, type_id=38),
-        sensor_site_meters(-300, dev=48),
-        sensor_site_meters(-800, dev=47),
+        inverter_reading(3.0, dev=1, type_id=38),
+        sensor_reading(-300, dev=48),
+        sensor_reading(-800, dev=47),
     ]
     result = site(readings, [two])
     assert result.meter.device_id == 47 and result.meters.net_import_kw == 0.8
     alone = site(readings, [])  # one plant's readings, no device list
     assert alone.meter.device_id == 47 and alone.meters.net_import_kw == 0.8
     meters = [
-        sensor_site_meters(-300, dev=48),
-        sensor_site_meters(-800, dev=47),
+        sensor_reading(-300, dev=48),
+        sensor_reading(-800, dev=47),
     ]  # first_meter itself, in any order
     assert first_meter(meters, AccountingOptions(), AccountingLog()).device_id == 47
 
@@ -612,10 +581,10 @@ def test_the_batterys_energy_is_its_soc_of_its_capacity_to_the_hundredth_of_a_kw
         39,
         39,
         {"ch_discharge_power": 0.0, "battery_soc": 57.0, "battery_status": 2.0},
-        time_ms=T_site_meters,
+        time_ms=T_READINGS,
     )
     result = site(
-        [inverter_site_meters(2.0), sensor_site_meters(-800), battery],
+        [inverter_reading(2.0), sensor_reading(-800), battery],
         [],
         battery_capacity_kwh=13.5,
     )
@@ -624,12 +593,12 @@ def test_the_batterys_energy_is_its_soc_of_its_capacity_to_the_hundredth_of_a_kw
 
 def test_a_counter_that_ran_backwards_is_named_for_what_it_counts():
     readings = [
-        inverter_site_meters(dev=1, type_id=38),
-        inverter_site_meters(dev=2),
-        sensor_site_meters(dev=47),
-        sensor_site_meters(dev=48),
+        inverter_reading(dev=1, type_id=38),
+        inverter_reading(dev=2),
+        sensor_reading(dev=47),
+        sensor_reading(dev=48),
     ]
-    before = MeterSample(47, 47, 0.0, 1200.0, 600.0, T_site_meters - 300_000, also=(48,))
+    before = MeterSample(47, 47, 0.0, 1200.0, 600.0, T_READINGS - 300_000, also=(48,))
     result = site(readings, [HOUSE, GARAGE], before)
     assert [d.split(":")[0] for d in result.dropped] == [
         "the plants' meters (summed) import counter 1166.16 kWh left out"
