@@ -13,6 +13,7 @@ from fusioncharge.models import PlantFacts
 from fusioncharge.sinks import SinkContext
 from fusioncharge.sinks.builder import SinkBuilder, log_failures
 from fusioncharge.state import State
+from fusioncharge.state.store import SsmStateStore
 
 PV_KEYS = {
     "pvoutput_api_key": "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0",
@@ -27,11 +28,12 @@ class _Settings:
     plant_timezone: str = ""  # not set: the plant's grid connection date's offset decides
 
 
-def test_the_sinks_get_the_run_s_time_less_one_slowest_aws_call():
+def test_the_sinks_get_the_run_s_time_less_the_store_s_slowest_call():
     """What the sinks remember is saved after them: 60 s left is 60 - 5 s for the sinks
-    (the SSM client's one attempt at its slowest: 2 s to connect, 3 s to read)."""
+    (the SSM store's one attempt at its slowest: 2 s to connect, 3 s to read)."""
     clock = FakeClock(start=1000.0)
-    built = SinkBuilder(SinkContext(clock, _Settings()), Deadline(clock, 1060.0))
+    context = SinkContext(clock, _Settings())
+    built = SinkBuilder(context, Deadline(clock, 1060.0), SsmStateStore.slowest_call_seconds)
     assert built.deadline.at == 1055.0
     assert built.run_deadline.at == 1060.0
 
@@ -40,7 +42,8 @@ def test_a_sink_is_built_with_this_run_s_state():
     """PVOutput dates its status in the plant's time zone, known from the plant list's grid
     connection date that the state keeps, when PLANT_TIMEZONE is not set."""
     clock = FakeClock(start=1000.0)
-    builder = SinkBuilder(SinkContext(clock, _Settings()), Deadline(clock, 1060.0))
+    context = SinkContext(clock, _Settings())
+    builder = SinkBuilder(context, Deadline(clock, 1060.0), SsmStateStore.slowest_call_seconds)
     state = State(plant_facts=[PlantFacts(grid_connection_date="2023-03-31T09:56:55+13:00")])
     (sink,) = builder.build(PV_KEYS, state)
     assert sink.zone.utcoffset(None) == timedelta(hours=13)

@@ -73,7 +73,8 @@ def run_poll(
     said = run_log or RunLog()  # this run's own
     clock = deadline.clock if deadline is not None else SystemClock()
     deadline = deadline or Deadline.after(clock, 60.0)
-    built = SinkBuilder(sinks_context or SinkContext(clock, settings), deadline)
+    context = sinks_context or SinkContext(clock, settings)
+    built = SinkBuilder(context, deadline, store.slowest_call_seconds)
     try:
         return _run(settings, secrets, store, fusionsolar, dry_run, built, loaded, said)
     finally:

@@ -5,7 +5,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from fusioncharge.aws.clients import AWS_CALL_MAX_SECONDS
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import BridgeError, StateError
 from fusioncharge.sinks import Delivery, Memory, Sink, SinkContext, deliver, registry
@@ -20,12 +19,12 @@ class SinkBuilder:
     each built by its registry row (sinks/registry.py) from its own keys. `keys` are the
     secret's sink keys that are filled in and passed their checks (SiteSecret.keys)."""
 
-    def __init__(self, context: SinkContext, deadline: Deadline) -> None:
+    def __init__(self, context: SinkContext, deadline: Deadline, save_seconds: float) -> None:
         self.names = context.settings.sinks
         self.context = context
-        # One slowest AWS call is kept back for saving what the sinks remember.
+        # The state store's slowest call is kept back for saving what the sinks remember.
         self.run_deadline = deadline
-        self.deadline = Deadline(deadline.clock, deadline.at - AWS_CALL_MAX_SECONDS)
+        self.deadline = Deadline(deadline.clock, deadline.at - save_seconds)
         self.sent: dict[str, dict[str, Any]] = {}  # what each sink was sent, masked
 
     def build(self, keys: Mapping[str, str], state: State | None = None) -> list[Sink]:
