@@ -11,6 +11,7 @@ import pytest
 
 from emulator.clock import FakeClock
 from emulator.fusionsolar.server import FusionSolarEmulator
+from emulator.httpserve import JSON_TYPE, LoopbackServer, Reply, Request, json_reply
 from fusioncharge.clock import Deadline
 from fusioncharge.errors import (
     AccountLocked,
@@ -342,33 +343,12 @@ def test_a_login_reply_too_big_to_read_stays_counted_as_refused(clock):
     assert counted_once_at(store.load().login_tries, start)
 
 
-class _Scripted(http.server.BaseHTTPRequestHandler):
-    """A login endpoint that answers one fixed body: what the emulator's faults cannot say."""
-
-    body = b""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def scripted_login(body: bytes, clock: FakeClock, store: InMemoryStateStore) -> BaseException:
-    handler = type("Login", (_Scripted,), {"body": body})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with pytest.raises(Exception) as caught:
-            log_in(f"http://127.0.0.1:{server.server_address[1]}", clock, store)
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Log in against a portal that answers one fixed body: what the emulator's faults cannot
+    say. The error the login raised."""
+    portal = LoopbackServer(lambda _: Reply(200, body, (("Content-Type", JSON_TYPE),)))
+    with portal as server, pytest.raises(Exception) as caught:
+        log_in(server.base_url, clock, store)
     return caught.value
 
 
@@ -422,41 +402,25 @@ def test_a_login_refused_for_the_quota_backs_off_before_the_next(clock):
         assert emu.count("login") == 1
 
 
-class _EchoingPortal(http.server.BaseHTTPRequestHandler):
+ECHOED_TOKEN = "tok-8c41d2e9a7f3b6"
+
+
+def _echoing_portal(request: Request) -> Reply:
     """Logs in with a token, then answers every other call with an error that echoes the
     token and the system code back: what a misbehaving gateway may do."""
-
-    token = "tok-8c41d2e9a7f3b6"
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path.endswith("/login"):
-            body = b'{"success": true, "failCode": 0, "data": null}'
-            self.send_response(200)
-            self.send_header("XSRF-TOKEN", self.token)
-        else:
-            echo = f"denied for token {self.token} of system {RIGHT.system_code}"
-            body = ('{"success": false, "failCode": 99999, "message": "' + echo + '"}').encode()
-            self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+    if request.path.endswith("/login"):
+        return json_reply(
+            {"success": True, "failCode": 0, "data": None}, headers=(("XSRF-TOKEN", ECHOED_TOKEN),)
+        )
+    echo = f"denied for token {ECHOED_TOKEN} of system {RIGHT.system_code}"
+    return json_reply({"success": False, "failCode": 99999, "message": echo})
 
 
 def test_a_reply_echoing_the_token_or_the_system_code_shows_neither(clock):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoingPortal)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     store = InMemoryStateStore(clock=clock)
-    try:
-        with pytest.raises(UnexpectedResponse, match="99999") as caught:
-            log_in(f"http://127.0.0.1:{server.server_address[1]}", clock, store)
-    finally:
-        server.shutdown()
-        server.server_close()
+    portal = LoopbackServer(_echoing_portal)
+    with portal as server, pytest.raises(UnexpectedResponse, match="99999") as caught:
+        log_in(server.base_url, clock, store)
     assert "denied for token" in str(caught.value)  # the reply is quoted, masked
-    assert _EchoingPortal.token not in str(caught.value)
+    assert ECHOED_TOKEN not in str(caught.value)
     assert RIGHT.system_code not in str(caught.value)
